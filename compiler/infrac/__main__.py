@@ -1,0 +1,5 @@
+import sys
+
+from infrac.cli import main
+
+sys.exit(main())

@@ -1,0 +1,24 @@
+"""The limits and rules that AWS enforces at deploy time, in one place.
+
+Each number carries the AWS documentation page that states it. Checks import
+them from here; nothing else in the compiler writes these numbers down.
+"""
+
+import re
+
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+MAX_RESOURCES_PER_TEMPLATE = 500
+MAX_OUTPUTS_PER_TEMPLATE = 200
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html
+LOGICAL_ID = re.compile(r"[A-Za-z0-9]{1,255}")
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html
+EXPORT_NAME = re.compile(r"[A-Za-z0-9:-]{1,255}")
+MAX_EXPORT_NAME = 255
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html (StackName)
+STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-secondary-indexes
+MAX_GLOBAL_INDEXES = 20
+MAX_LOCAL_INDEXES = 5

@@ -1,0 +1,132 @@
+"""Resources and Outputs of one stack, shared by every backend.
+
+Values from the vocabulary may hold :class:`~infrac.model.Template` strings
+and :class:`~infrac.model.Reference` links; a :class:`StageStyle` says how the
+target writes ``{stage}``, and everything else is decided here, once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from infrac.model import Program, Reference, Resource, Stack, Template
+from infrac.naming import export_name, output_id
+from infrac.vocabulary import KINDS
+
+
+class StageStyle:
+    """How a target writes a string whose only placeholder left is ``{stage}``."""
+
+    def render(self, template: Template) -> Any:
+        raise NotImplementedError
+
+
+@attrs.define
+class ResolvedStage(StageStyle):
+    """``--stage prod``: the stage is written into the output."""
+
+    stage: str
+
+    def render(self, template: Template) -> Any:
+        return template.text(stage=self.stage)
+
+
+@attrs.define
+class StageParameter(StageStyle):
+    """A CloudFormation ``Stage`` parameter, through ``Fn::Sub``; records whether it was needed."""
+
+    used: bool = False
+
+    def render(self, template: Template) -> Any:
+        if template.is_literal:
+            return "".join(template.parts)
+        self.used = True
+        if len(template.parts) == 1:  # the stage alone
+            return {"Ref": "Stage"}
+        # In Fn::Sub, a literal "${" is written "${!".
+        return {
+            "Fn::Sub": "".join(
+                part.replace("${", "${!") if isinstance(part, str) else "${Stage}" for part in template.parts
+            )
+        }
+
+
+@attrs.define
+class ServerlessStage(StageStyle):
+    """The Serverless Framework's own variable, resolved when the service is packaged."""
+
+    def render(self, template: Template) -> Any:
+        return "".join(part if isinstance(part, str) else "${sls:stage}" for part in template.parts)
+
+
+@attrs.frozen
+class StackRenderer:
+    program: Program
+    stack: Stack
+    stage: StageStyle
+
+    # ---- values ------------------------------------------------------------------
+
+    def value(self, value: Any) -> Any:
+        """A vocabulary value as CloudFormation data (dicts, lists, scalars)."""
+        if isinstance(value, Template):
+            return self.template(value)
+        if isinstance(value, Reference):
+            return self.reference(value)
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v) for v in value]
+        return value
+
+    def template(self, template: Template) -> Any:
+        settings = self.program.settings
+        filled = template.fill(project=settings.name, stack=self.stack.name, region=settings.region)
+        return self.stage.render(filled)
+
+    def reference(self, ref: Reference) -> Any:
+        target = self.program.stack(ref.stack).resource(ref.resource)
+        if ref.stack != self.stack.name:
+            name = export_name(self.program.settings, ref.stack, target, ref.attribute)
+            return {"Fn::ImportValue": self.stage.render(name)}
+        return attribute_value(target, ref.attribute)
+
+    # ---- sections ------------------------------------------------------------------
+
+    def resources(self) -> dict[str, Any]:
+        return {resource.logical_id: self.resource(resource) for resource in self.stack.resources}
+
+    def resource(self, resource: Resource) -> dict[str, Any]:
+        kind = KINDS[resource.kind]
+        document: dict[str, Any] = {"Type": kind.type_name(resource)}
+        if resource.values.get("deletion_policy"):
+            document["DeletionPolicy"] = resource.values["deletion_policy"]
+        if resource.values.get("update_replace_policy"):
+            document["UpdateReplacePolicy"] = resource.values["update_replace_policy"]
+        properties = self.value(kind.properties(resource))
+        if properties:
+            document["Properties"] = properties
+        return document
+
+    def outputs(self) -> dict[str, Any]:
+        outputs: dict[str, Any] = {}
+        for resource in self.stack.resources:
+            kind = KINDS[resource.kind]
+            for attribute in resource.exports:
+                name = export_name(self.program.settings, self.stack.name, resource, attribute)
+                outputs[output_id(resource, attribute)] = {
+                    "Description": f"{kind.attribute(attribute).doc.rstrip('.')} ({resource.name})",
+                    "Value": attribute_value(resource, attribute),
+                    "Export": {"Name": self.stage.render(name)},
+                }
+        return outputs
+
+
+def attribute_value(resource: Resource, attribute: str) -> dict[str, Any]:
+    """``Ref`` or ``Fn::GetAtt`` of an attribute, inside the resource's own stack."""
+    spec = KINDS[resource.kind].attribute(attribute)
+    if spec.getatt is None:
+        return {"Ref": resource.logical_id}
+    return {"Fn::GetAtt": [resource.logical_id, spec.getatt]}

@@ -1,0 +1,195 @@
+"""The ``infrac`` command: arguments, files, terminal, exit codes; nothing else.
+
+Exit codes: 0 success (warnings allowed), 1 the input has errors (or ``fmt
+--check`` found files to reformat), 2 the command line is wrong, 3 infrac
+itself failed (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from infrac import __version__
+
+OK, FAILED, USAGE, INTERNAL = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="infrac",
+        description="A compiler for infrastructure: .infra files to CloudFormation and Serverless services.",
+    )
+    parser.add_argument("--version", action="version", version=f"infrac {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    def with_reporting(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--diagnostic-format", choices=("text", "json"), default="text", help="how diagnostics are printed"
+        )
+        command.add_argument(
+            "--color", choices=("auto", "always", "never"), default="auto", help="colour in diagnostics"
+        )
+
+    check = commands.add_parser("check", help="check a project and print its diagnostics")
+    check.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
+    with_reporting(check)
+
+    build = commands.add_parser("build", help="check a project and write its deployable files")
+    build.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
+    build.add_argument("--target", choices=("cloudformation", "serverless"), default="cloudformation")
+    build.add_argument("--out", type=Path, help="output folder (default: build/TARGET)")
+    build.add_argument("--stage", help="write this stage into the output instead of leaving it to deploy time")
+    build.add_argument("--format", choices=("yaml", "json"), default="yaml", help="template format (cloudformation)")
+    with_reporting(build)
+
+    fmt = commands.add_parser("fmt", help="rewrite .infra files in the canonical layout")
+    fmt.add_argument("paths", nargs="*", type=Path, help="files or folders (default: infra.dsl/ or .)")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
+    with_reporting(fmt)
+
+    explain = commands.add_parser("explain", help="explain a diagnostic code, e.g. `infrac explain E0401`")
+    explain.add_argument("code")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return OK
+    except Exception as error:  # a bug in infrac, never the user's input
+        if os.environ.get("INFRAC_DEBUG"):
+            raise
+        print(
+            f"infrac: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in infrac, not in your project. Run again with INFRAC_DEBUG=1 "
+            "for the traceback, and please report it.",
+            file=sys.stderr,
+        )
+        return INTERNAL
+
+
+# ---- reporting ------------------------------------------------------------------------
+
+
+def _use_color(choice: str, stream: TextIO) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _report(args: argparse.Namespace, diagnostics, sources) -> None:
+    from infrac.diagnostics.render import render_text, to_json
+
+    if args.diagnostic_format == "json":
+        sys.stderr.write(to_json(diagnostics, sources))
+    elif diagnostics:
+        sys.stderr.write(render_text(diagnostics, sources, color=_use_color(args.color, sys.stderr)))
+
+
+def _compile(args: argparse.Namespace):
+    """Load and compile the project; report diagnostics. None when it has errors."""
+    from infrac.diagnostics import has_errors
+    from infrac.pipeline import compile_sources
+    from infrac.workspace import default_path, load
+
+    loaded = load([args.path or default_path()])
+    sources = {s.path: s for s in loaded.sources}
+    if has_errors(loaded.diagnostics):
+        _report(args, loaded.diagnostics, sources)
+        return None
+    result = compile_sources(loaded.sources)
+    diagnostics = loaded.diagnostics + result.diagnostics
+    _report(args, diagnostics, sources)
+    return result if result.ok else None
+
+
+# ---- commands ---------------------------------------------------------------------------
+
+
+def _check(args: argparse.Namespace) -> int:
+    result = _compile(args)
+    if result is None:
+        return FAILED
+    stacks = result.program.stacks
+    resources = sum(len(s.resources) for s in stacks)
+    print(f"ok: {len(stacks)} stack{'s' * (len(stacks) != 1)}, {resources} resource{'s' * (resources != 1)}")
+    return OK
+
+
+def _build(args: argparse.Namespace) -> int:
+    result = _compile(args)
+    if result is None:
+        return FAILED
+    settings = result.program.settings
+    if args.stage is not None and args.stage not in settings.stages:
+        print(
+            f"infrac build: error: unknown stage `{args.stage}`; the project's stages are "
+            + ", ".join(settings.stages),
+            file=sys.stderr,
+        )
+        return USAGE
+    from infrac.backends import BuildOptions, backend
+    from infrac.workspace import display, write_outputs
+
+    target = backend(args.target)
+    artifacts = target.render(result.program, BuildOptions(stage=args.stage, format=args.format))
+    out = args.out or Path("build") / args.target
+    removed = write_outputs(out, {a.path: a.text for a in artifacts})
+    print(f"built {len(artifacts)} stack{'s' * (len(artifacts) != 1)} for {args.target} in {display(out)}")
+    width = max((len(display(out / a.path)) for a in artifacts), default=0)
+    for artifact in artifacts:
+        print(f"  {display(out / artifact.path).ljust(width)}  {artifact.stack}: {artifact.summary}")
+    for relative in removed:
+        print(f"  removed {display(out / relative)} (no longer built)")
+    return OK
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    from infrac.diagnostics import has_errors
+    from infrac.fmt import format_module
+    from infrac.syntax.parser import parse
+    from infrac.workspace import default_path, load, write_atomic
+
+    loaded = load(args.paths or [default_path()])
+    sources = {s.path: s for s in loaded.sources}
+    diagnostics = list(loaded.diagnostics)
+    changed = []
+    for source in loaded.sources:
+        parsed = parse(source)
+        diagnostics.extend(parsed.diagnostics)
+        if parsed.module is None or has_errors(parsed.diagnostics):
+            continue
+        formatted = format_module(parsed.module, source.text)
+        if formatted != source.text:
+            changed.append(source.path)
+            if not args.check:
+                write_atomic(Path(source.path), formatted)
+    _report(args, diagnostics, sources)
+    for path in changed:
+        print(f"{'would reformat' if args.check else 'reformatted'} {path}")
+    if has_errors(diagnostics) or (args.check and changed):
+        return FAILED
+    return OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from infrac.diagnostics.codes import CODES, render_text
+
+    code = args.code.upper()
+    if code not in CODES:
+        print(f"infrac explain: error: unknown code `{args.code}`; codes: {', '.join(CODES)}", file=sys.stderr)
+        return USAGE
+    sys.stdout.write(render_text(code))
+    return OK
+
+
+_COMMANDS = {"check": _check, "build": _build, "fmt": _fmt, "explain": _explain}

@@ -1,0 +1,293 @@
+"""The registry of diagnostic codes: one entry per code, with its documentation.
+
+``docs/diagnostics.md`` is generated from this table (``make docs``), and
+``infrac explain CODE`` prints one entry. Codes are grouped by the stage that
+finds them:
+
+- E00xx: reading the project (files, folders)
+- E01xx: syntax
+- E02xx: structure (declarations, blocks, attributes)
+- E03xx: values and types
+- E04xx: references between resources and stacks
+- E05xx: exports
+- E06xx: rules that AWS enforces at deploy time
+- Wxxxx: warnings
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from infrac.diagnostics.model import Severity
+
+E, W = Severity.ERROR, Severity.WARNING
+
+
+@attrs.frozen
+class Code:
+    code: str
+    severity: Severity
+    title: str
+    explanation: str
+    example: str = ""
+    fix: str = ""
+
+
+_ENTRIES = [
+    # ---- reading the project ---------------------------------------------------
+    Code(
+        "E0001", E, "cannot read a source file",
+        "A `.infra` file could not be read: it is missing, unreadable, or not UTF-8 text.",
+        fix="Check the path and the file's encoding (UTF-8).",
+    ),
+    Code(
+        "E0002", E, "no .infra files found",
+        "The path given to the command holds no `.infra` file, so there is nothing to compile.",
+        fix="Point the command at the folder that holds the project, e.g. `infrac check infra.dsl`.",
+    ),
+    # ---- syntax ---------------------------------------------------------------------
+    Code(
+        "E0101", E, "unexpected token",
+        "The parser met a word or symbol that cannot stand at this place. The message says "
+        "what the language allows here.",
+        example='table Users {\n  billing on_demand   # `=` is missing\n}',
+        fix="Insert or remove what the message names; `infrac fmt` shows the canonical layout.",
+    ),
+    Code(
+        "E0102", E, "unexpected character",
+        "A character that no token of the language starts with, such as `@` or `;`.",
+        example="name = users;",
+        fix="Remove the character, or put the text in double quotes if it is part of a string.",
+    ),
+    Code(
+        "E0103", E, "unterminated string",
+        "A string opened with `\"` is not closed on the same line. Strings are one line long.",
+        example='name = "core-{stage}-users',
+        fix="Close the string with `\"` before the end of the line.",
+    ),
+    Code(
+        "E0104", E, "invalid escape in a string",
+        "Inside a string, a backslash starts an escape: `\\\"`, `\\\\`, `\\n`, `\\t` or "
+        "`\\u{HEX}`. Any other character after a backslash is an error.",
+        example='name = "C:\\data"',
+        fix="Write `\\\\` for a literal backslash.",
+    ),
+    Code(
+        "E0105", E, "unknown unit",
+        "A number carries a unit the language does not know. Durations use `s`, `m`, `h`, "
+        "`d`; sizes use `B`, `KB`, `MB`, `GB`, `KiB`, `MiB`, `GiB`.",
+        example="retention = 4days",
+        fix="Use one of the listed units: `retention = 4d`.",
+    ),
+    Code(
+        "E0106", E, "unexpected end of file",
+        "The file ends while a block, list or map is still open.",
+        example="stack core {\n  table Users {\n    key = { id: string }\n  }",
+        fix="Close every `{` and `[`; the diagnostic points at the one left open.",
+    ),
+    # ---- structure ------------------------------------------------------------------
+    Code(
+        "E0201", E, "more than one project block",
+        "A project has exactly one `project` block holding its settings, in any one of its "
+        "files. A second one would make the settings ambiguous.",
+        fix="Merge the settings into one `project` block and delete the other.",
+    ),
+    Code(
+        "E0202", E, "declared twice",
+        "Two declarations share a name where names must be unique: two resources in one "
+        "stack (possibly in different files), two indexes of one table, or the same "
+        "attribute set twice in one block.",
+        example="table Users { ... }\ntable Users { ... }",
+        fix="Rename or delete one of the two; the diagnostic points at both.",
+    ),
+    Code(
+        "E0203", E, "unknown block kind",
+        "The first word of a block names what it declares (`table`, `resource`, `index`...). "
+        "This one is not a kind the language knows at this place.",
+        example="stack data {\n  tabel Users { ... }\n}",
+        fix="Use one of the kinds the message lists; for any other CloudFormation type use "
+        '`resource "AWS::Service::Type" Name { properties = { ... } }`.',
+    ),
+    Code(
+        "E0204", E, "unknown attribute",
+        "The attribute is not one that this kind of block has.",
+        example="table Users {\n  bilingmode = on_demand\n}",
+        fix="Use an attribute of the kind; the hint suggests the closest one.",
+    ),
+    Code(
+        "E0205", E, "missing attribute",
+        "The block lacks an attribute that it needs, such as a table's `key`.",
+        example="table Users {\n  billing = on_demand\n}",
+        fix="Add the attribute the message names.",
+    ),
+    Code(
+        "E0206", E, "wrong block header",
+        "The words between a block's kind and its `{` are its labels: its name, and for some "
+        "kinds a type. This block has too many, too few, or the wrong sort.",
+        example='table { ... }          # a table needs a name: table Users { ... }',
+        fix="Write the header as the message shows.",
+    ),
+    Code(
+        "E0207", E, "statement not allowed here",
+        "Some statements belong only in some places: `export` in a resource, `uses` in a "
+        "stack, resources in a stack, settings in the project block.",
+        example="project shop {\n  export name\n}",
+        fix="Move the statement into the block where it belongs.",
+    ),
+    Code(
+        "E0208", E, "invalid logical ID",
+        "CloudFormation logical IDs are 1-255 letters and digits (`[A-Za-z0-9]`) and unique "
+        "in a template. A resource's logical ID is its name unless `id = ...` sets it.",
+        example="table user_sessions { ... }",
+        fix="Name the resource in PascalCase (`UserSessions`), or keep today's ID with "
+        "`id = UserSessionsTable`.",
+    ),
+    Code(
+        "E0209", E, "invalid stack name",
+        "A stack's name becomes a CloudFormation stack and Serverless service name: it must "
+        "start with a letter and hold only letters, digits and hyphens, at most 128 characters.",
+        example="stack core_api { ... }",
+        fix="Use hyphens instead of underscores: `stack core-api`.",
+    ),
+    # ---- values and types ---------------------------------------------------------------
+    Code(
+        "E0301", E, "wrong type of value",
+        "The attribute expects another type of value: a string, a number, a duration, a "
+        "list, a map, a name from a fixed set...",
+        example="pitr = yes            # a boolean: true or false",
+        fix="Write a value of the type the message names.",
+    ),
+    Code(
+        "E0302", E, "unknown choice",
+        "The attribute takes one name from a fixed set, and this is not one of them.",
+        example="billing = ondemand",
+        fix="Use one of the names listed in the hint: `billing = on_demand`.",
+    ),
+    Code(
+        "E0303", E, "value out of range",
+        "The value has the right type but lies outside what the attribute accepts.",
+        example="capacity = { read: 0, write: 5 }",
+        fix="Use a value in the range the message gives.",
+    ),
+    Code(
+        "E0304", E, "unknown placeholder in a string",
+        "Strings may contain placeholders in braces, replaced at build time: `{project}`, "
+        "`{stage}`, `{stack}`, `{region}`. This one is not among them. A literal brace is "
+        "written twice: `{{`.",
+        example='name = "{service}-{stage}-users"',
+        fix='Use a known placeholder, or write the text itself: `name = "core-{stage}-users"`.',
+    ),
+    # ---- references ---------------------------------------------------------------------------
+    Code(
+        "E0401", E, "unknown stack",
+        "A reference names a stack that no file of the project declares.",
+        example="uses infrastructure-dynamodbb.Users { read }",
+        fix="Correct the name (the hint suggests the closest one), or declare the stack.",
+    ),
+    Code(
+        "E0402", E, "unknown resource",
+        "A reference names a resource that its stack does not declare.",
+        example="uses infrastructure-dynamodb.Userz { read }",
+        fix="Correct the name (the hint suggests the closest one), or declare the resource.",
+    ),
+    Code(
+        "E0403", E, "unknown attribute of a resource",
+        "A reference names an attribute that resources of this kind do not have.",
+        example="properties = { Table: data.Users.url }    # tables have name, arn, stream_arn",
+        fix="Use one of the attributes the hint lists.",
+    ),
+    Code(
+        "E0404", E, "attribute not exported",
+        "A reference from another stack can only use what the resource exports: across "
+        "stacks, a value travels as a CloudFormation export and `Fn::ImportValue`.",
+        example="stack data { table Users { ... export name } }\n"
+        "stack app  { ... data.Users.arn ... }",
+        fix="Add the attribute to the resource's `export` list: `export name, arn`.",
+    ),
+    Code(
+        "E0405", E, "malformed reference",
+        "A reference is `stack.Resource.attribute`, or `Resource.attribute` inside the same "
+        "stack; `uses` takes `stack.Resource`.",
+        example="uses Users { read }",
+        fix="Name the stack and the resource: `uses data.Users { read }`.",
+    ),
+    # ---- exports ---------------------------------------------------------------------------------
+    Code(
+        "E0501", E, "attribute cannot be exported",
+        "Only attributes that the resource type really has can be exported.",
+        example="table Users { ... export url }",
+        fix="Export one of the attributes the hint lists.",
+    ),
+    Code(
+        "E0502", E, "illegal export name",
+        "CloudFormation export names hold only letters, digits, `:` and `-`, and at most 255 "
+        "characters; the stack that declares such an export fails to deploy.",
+        example='project shop { exports = "{stack}_{resource}_{attribute}" }',
+        fix="Change the project's `exports` pattern (or the names it is built from).",
+    ),
+    Code(
+        "E0503", E, "duplicate export name",
+        "Export names are unique per account and region. Two exports of the project produce "
+        "the same name, so the second stack to deploy would fail.",
+        fix="Make the `exports` pattern include `{stack}` and `{resource}`, or rename one "
+        "of the resources.",
+    ),
+    # ---- AWS rules ---------------------------------------------------------------------------------
+    Code(
+        "E0601", E, "invalid DynamoDB table",
+        "The table breaks a rule that DynamoDB enforces at deploy time: its name (3-255 "
+        "characters of `[A-Za-z0-9_.-]`), its key (a partition key and at most one sort key), "
+        "its indexes (at most 20 global and 5 local; local ones need a sort key on the table), "
+        "or its capacity (provisioned tables need it, on-demand ones must not have it).",
+        fix="Follow the message; each rule links to the AWS documentation in the source.",
+    ),
+    Code(
+        "E0602", E, "conflicting key attribute types",
+        "A key attribute used by the table and its indexes must have one type: DynamoDB "
+        "declares each attribute once in `AttributeDefinitions`.",
+        example="key = { id: string }\nindex ById { key = { id: number } }",
+        fix="Give the attribute the same type everywhere.",
+    ),
+    # ---- warnings ------------------------------------------------------------------------------------
+    Code(
+        "W0101", W, "stack without resources",
+        "The stack declares no resource, so it produces no template.",
+        fix="Add resources, or remove the stack.",
+    ),
+]
+
+CODES: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}
+
+
+def render_markdown() -> str:
+    """The diagnostics reference, ``docs/diagnostics.md``."""
+    lines = [
+        "# Diagnostics reference",
+        "",
+        "<!-- Generated from compiler/infrac/diagnostics/codes.py by `make docs`; do not edit. -->",
+        "",
+        "Every diagnostic infrac prints has a code. `infrac explain CODE` prints its entry.",
+        "",
+        "| code | severity | title |",
+        "|---|---|---|",
+    ]
+    for entry in _ENTRIES:
+        lines.append(f"| [{entry.code}](#{entry.code.lower()}) | {entry.severity.value} | {entry.title} |")
+    for entry in _ENTRIES:
+        lines += ["", f"## {entry.code}", "", f"**{entry.title}** ({entry.severity.value})", "", entry.explanation]
+        if entry.example:
+            lines += ["", "Example:", "", "```", entry.example, "```"]
+        if entry.fix:
+            lines += ["", f"Fix: {entry.fix}"]
+    return "\n".join(lines) + "\n"
+
+
+def render_text(code: str) -> str:
+    """One entry as plain text, for ``infrac explain``."""
+    entry = CODES[code]
+    parts = [f"{entry.code} ({entry.severity.value}): {entry.title}", "", entry.explanation]
+    if entry.example:
+        parts += ["", "Example:", "", *("    " + line for line in entry.example.splitlines())]
+    if entry.fix:
+        parts += ["", f"Fix: {entry.fix}"]
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,87 @@
+"""A diagnostic is data: a code, a message, where, and what to do about it.
+
+Passes return diagnostics; they never print. Rendering (terminal text, JSON) is
+in :mod:`infrac.diagnostics.render`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+import attrs
+
+from infrac.source import Span
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@attrs.frozen
+class Label:
+    """A secondary span with a short message, e.g. "first declared here"."""
+
+    span: Span
+    message: str
+
+
+@attrs.frozen
+class Diagnostic:
+    """One finding about the user's input.
+
+    ``span`` is the primary location (None only for findings about the project
+    as a whole, such as an empty folder); ``label`` is the short text shown
+    beside the caret; ``labels`` point at related places; ``notes`` explain;
+    ``hint`` says how to fix it.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    span: Span | None
+    label: str = ""
+    labels: tuple[Label, ...] = ()
+    notes: tuple[str, ...] = ()
+    hint: str | None = None
+
+
+def diagnostic(
+    code: str,
+    message: str,
+    span: Span | None,
+    *,
+    label: str = "",
+    labels: Iterable[Label] = (),
+    notes: Iterable[str] = (),
+    hint: str | None = None,
+) -> Diagnostic:
+    """Make a diagnostic whose severity comes from the registry of codes.
+
+    >>> diagnostic("E0101", "unexpected `}`", None).severity
+    <Severity.ERROR: 'error'>
+    """
+    from infrac.diagnostics.codes import CODES
+
+    return Diagnostic(
+        code=code,
+        severity=CODES[code].severity,
+        message=message,
+        span=span,
+        label=label,
+        labels=tuple(labels),
+        notes=tuple(notes),
+        hint=hint,
+    )
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
+def sort_key(d: Diagnostic) -> tuple:
+    """Diagnostics are shown in file order, whatever order the passes found them."""
+    if d.span is None:
+        return ("", -1, d.code, d.message)
+    return (d.span.file, d.span.start, d.code, d.message)

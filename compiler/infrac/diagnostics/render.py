@@ -1,0 +1,157 @@
+"""Renderers: diagnostics to terminal text or to JSON.
+
+The text form follows the compilers users already read every day::
+
+    error[E0402]: unknown resource `Userz` in stack `data`
+     --> infra.dsl/core.infra:3:13
+      |
+    3 |   uses data.Userz { read }
+      |             ^^^^^ not declared in stack `data`
+      |
+      = help: did you mean `Users`?
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+
+from infrac.diagnostics.model import Diagnostic, Severity, sort_key
+from infrac.source import SourceFile, Span
+
+_TAB = "    "
+
+
+class _Style:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, *codes: str) -> str:
+        if not self.color or not text:
+            return text
+        return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
+
+
+_SEVERITY_COLOR = {Severity.ERROR: "31", Severity.WARNING: "33"}
+
+
+def render_text(
+    diagnostics: Iterable[Diagnostic],
+    sources: Mapping[str, SourceFile],
+    *,
+    color: bool = False,
+) -> str:
+    """All diagnostics, in file order, followed by a one-line count."""
+    style = _Style(color)
+    ordered = sorted(diagnostics, key=sort_key)
+    blocks = [_render_one(d, sources, style) for d in ordered]
+    errors = sum(d.severity is Severity.ERROR for d in ordered)
+    warnings = len(ordered) - errors
+    if ordered:
+        blocks.append(_summary(errors, warnings, style))
+    return "\n".join(blocks)
+
+
+def _summary(errors: int, warnings: int, style: _Style) -> str:
+    parts = []
+    if errors:
+        parts.append(style(f"{errors} error{'s' if errors != 1 else ''}", "1", "31"))
+    if warnings:
+        parts.append(style(f"{warnings} warning{'s' if warnings != 1 else ''}", "1", "33"))
+    return ", ".join(parts) + "\n"
+
+
+def _render_one(d: Diagnostic, sources: Mapping[str, SourceFile], style: _Style) -> str:
+    color = _SEVERITY_COLOR[d.severity]
+    head = style(f"{d.severity.value}[{d.code}]", "1", color) + style(f": {d.message}", "1")
+    out = [head]
+    source = sources.get(d.span.file) if d.span else None
+    if d.span is None or source is None:
+        if d.span is not None:
+            out.append(f" --> {d.span.file}")
+        out += _notes(d, " ", style)
+        return "\n".join(out) + "\n"
+
+    labels = [(d.span, d.label, True)] + [(l.span, l.message, False) for l in d.labels]
+    lines = [source.position(span.start).line for span, _, _ in labels if span.file in sources]
+    gutter = len(str(max(lines)))
+    pad = " " * gutter
+    bar = style("|", "1", "34")
+    pos = source.position(d.span.start)
+    out.append(f"{pad}{style('-->', '1', '34')} {d.span.file}:{pos.line}:{pos.column}")
+    out.append(f"{pad} {bar}")
+    # Excerpts in file order: the primary file first, then the others; within a
+    # file by line, each line shown once with all its marks below it.
+    groups: dict[tuple[str, int], list] = {}
+    for span, message, primary in labels:
+        label_source = sources.get(span.file)
+        if label_source is None:
+            continue
+        line = label_source.position(span.start).line
+        groups.setdefault((span.file, line), []).append((span, message, primary))
+    current_file = d.span.file
+    for file, line in sorted(groups, key=lambda key: (key[0] != d.span.file, key)):
+        label_source = sources[file]
+        if file != current_file:
+            first = min(span.start for span, _, _ in groups[file, line])
+            p = label_source.position(first)
+            out.append(f"{pad}{style(':::', '1', '34')} {file}:{p.line}:{p.column}")
+            current_file = file
+        number = str(line).rjust(gutter)
+        out.append(f"{style(number, '1', '34')} {bar} {label_source.line_text(line).replace(chr(9), _TAB)}".rstrip())
+        marks = sorted(groups[file, line], key=lambda item: (not item[2], item[0].start))
+        for span, message, primary in marks:
+            out.append(f"{pad} {bar} " + _mark(label_source, span, message, primary, color, style))
+    out.append(f"{pad} {bar}")
+    out += _notes(d, pad + " ", style)
+    return "\n".join(out) + "\n"
+
+
+def _mark(source: SourceFile, span: Span, message: str, primary: bool, color: str, style: _Style) -> str:
+    """The caret line under a span: `^^^ message` (primary) or `--- message`."""
+    start = source.position(span.start)
+    end = source.position(max(span.start, span.end))
+    text = source.line_text(start.line)
+    # Columns are characters; tabs are shown as four spaces, so the marks move with them.
+    before = text[: start.column - 1].replace("\t", _TAB)
+    last_column = end.column if end.line == start.line else len(text) + 1
+    width = max(1, len(text[start.column - 1 : last_column - 1].replace("\t", _TAB)))
+    mark = ("^" if primary else "-") * width
+    mark_style = ("1", color) if primary else ("1", "34")
+    return " " * len(before) + style(mark + (" " + message if message else ""), *mark_style)
+
+
+def _notes(d: Diagnostic, pad: str, style: _Style) -> list[str]:
+    out = [f"{pad}{style('=', '1', '34')} note: {note}" for note in d.notes]
+    if d.hint:
+        out.append(f"{pad}{style('=', '1', '34')} help: {d.hint}")
+    return out
+
+
+def to_json(diagnostics: Iterable[Diagnostic], sources: Mapping[str, SourceFile]) -> str:
+    """A JSON array; positions are 1-based lines and columns, end exclusive."""
+    return json.dumps([_as_dict(d, sources) for d in sorted(diagnostics, key=sort_key)], indent=2) + "\n"
+
+
+def _location(span: Span | None, sources: Mapping[str, SourceFile]) -> dict | None:
+    if span is None:
+        return None
+    loc: dict = {"file": span.file, "start": span.start, "end": span.end}
+    source = sources.get(span.file)
+    if source is not None:
+        start, end = source.position(span.start), source.position(span.end)
+        loc.update(line=start.line, column=start.column, end_line=end.line, end_column=end.column)
+    return loc
+
+
+def _as_dict(d: Diagnostic, sources: Mapping[str, SourceFile]) -> dict:
+    return {
+        "code": d.code,
+        "severity": d.severity.value,
+        "message": d.message,
+        "location": _location(d.span, sources),
+        "label": d.label,
+        "labels": [{"message": l.message, "location": _location(l.span, sources)} for l in d.labels],
+        "notes": list(d.notes),
+        "hint": d.hint,
+    }

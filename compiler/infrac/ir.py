@@ -1,0 +1,188 @@
+"""The syntax-level IR: what a user wrote, as frozen data.
+
+Every node keeps the span it came from, but spans take no part in equality, so
+``parse(format(module)) == module`` holds whatever the layout. The vocabulary
+and the passes give these nodes their meaning; the formatter prints them back.
+
+Lowering (``infrac.syntax.lower``) is the only code that builds these nodes from
+the parse tree.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Union
+
+import attrs
+
+from infrac.source import Span
+
+
+def _span():
+    return attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+
+# ---- values -----------------------------------------------------------------
+
+
+@attrs.frozen
+class String:
+    value: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Number:
+    """A number with an optional unit: ``42`` or ``30s`` (value 30, unit ``s``)."""
+
+    value: int | Decimal
+    unit: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Bool:
+    value: bool
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Symbol:
+    """A bare name used as a value: an enumeration member, an attribute name."""
+
+    name: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Ref:
+    """A dotted reference: ``stack.Resource.attribute`` or ``Resource.attribute``."""
+
+    parts: tuple[str, ...]
+    span: Span | None = _span()
+    part_spans: tuple[Span, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
+
+    @property
+    def text(self) -> str:
+        return ".".join(self.parts)
+
+
+@attrs.frozen
+class List:
+    items: tuple[Value, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Entry:
+    """``key: value`` inside a map; the key is a name or a quoted string."""
+
+    key: str
+    value: Value
+    span: Span | None = _span()
+    key_span: Span | None = _span()
+
+
+@attrs.frozen
+class Map:
+    entries: tuple[Entry, ...]
+    span: Span | None = _span()
+
+    def get(self, key: str) -> Value | None:
+        for entry in self.entries:
+            if entry.key == key:
+                return entry.value
+        return None
+
+
+Value = Union[String, Number, Bool, Symbol, Ref, List, Map]
+Label = Union[Symbol, Ref, String]
+
+
+# ---- statements ---------------------------------------------------------------
+
+
+@attrs.frozen
+class Ident:
+    """A name in a declaration position (a stack's name, an exported attribute)."""
+
+    name: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Attribute:
+    """``name = value``."""
+
+    name: str
+    value: Value
+    span: Span | None = _span()
+    name_span: Span | None = _span()
+
+
+@attrs.frozen
+class Block:
+    """``kind label* { body }``: a resource, or a nested block such as an index."""
+
+    kind: str
+    labels: tuple[Label, ...]
+    body: tuple[Statement, ...]
+    span: Span | None = _span()
+    kind_span: Span | None = _span()
+
+
+@attrs.frozen
+class Export:
+    """``export name, arn``: the attributes a resource publishes to other stacks."""
+
+    names: tuple[Ident, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Uses:
+    """``uses stack.Resource { read, write }``: a consumer's import of a resource."""
+
+    target: Ref | Symbol
+    access: tuple[Ident, ...]
+    span: Span | None = _span()
+
+
+Statement = Union[Attribute, Block, Export, Uses]
+
+
+# ---- top level ------------------------------------------------------------------
+
+
+@attrs.frozen
+class Project:
+    name: Ident
+    body: tuple[Statement, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Stack:
+    name: Ident
+    body: tuple[Statement, ...]
+    span: Span | None = _span()
+
+
+Item = Union[Project, Stack]
+
+
+@attrs.frozen
+class Comment:
+    """``# text``; kept for the formatter, not part of the program's meaning."""
+
+    text: str
+    span: Span
+
+
+@attrs.frozen
+class Module:
+    """One parsed file."""
+
+    items: tuple[Item, ...]
+    path: str = attrs.field(default="", eq=False)
+    comments: tuple[Comment, ...] = attrs.field(default=(), eq=False, repr=False)

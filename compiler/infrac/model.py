@@ -1,0 +1,159 @@
+"""The checked model: what the passes make of the syntax IR, and what backends read.
+
+Where the IR says what was written (``billing = on_demand``), the model says
+what it means (``BillingMode: PAY_PER_REQUEST``): values are typed and
+converted, defaults filled in, references resolved. Every node keeps the span
+of the source it came from, out of equality, like the IR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from infrac.source import Span
+
+
+def _span():
+    return attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+
+@attrs.frozen
+class Placeholder:
+    """``{stage}`` inside a string; filled in by the backend."""
+
+    name: str
+
+
+@attrs.frozen
+class Template:
+    """A string with placeholders: ``"core-{stage}-users"``.
+
+    ``parts`` alternate freely between literal text and placeholders.
+    """
+
+    parts: tuple[str | Placeholder, ...]
+    span: Span | None = _span()
+
+    @classmethod
+    def of(cls, parts, span: Span | None = None) -> Template:
+        """A template from parts, adjacent texts merged and empty ones dropped."""
+        merged: list[str | Placeholder] = []
+        for part in parts:
+            if isinstance(part, str) and merged and isinstance(merged[-1], str):
+                merged[-1] += part
+            elif part != "":
+                merged.append(part)
+        return cls(tuple(merged), span=span)
+
+    @property
+    def is_literal(self) -> bool:
+        return all(isinstance(p, str) for p in self.parts)
+
+    def fill(self, **values: str) -> Template:
+        """Replace the named placeholders by text; others stay.
+
+        >>> Template(("a-", Placeholder("stack"), "-", Placeholder("stage"))).fill(stack="s").parts
+        ('a-s-', Placeholder(name='stage'))
+        """
+        return Template.of(
+            (values[p.name] if isinstance(p, Placeholder) and p.name in values else p for p in self.parts),
+            span=self.span,
+        )
+
+    def text(self, **values: str) -> str:
+        """The string with every placeholder filled in (all must be given)."""
+        filled = self.fill(**values)
+        if not filled.is_literal:
+            missing = sorted({p.name for p in filled.parts if isinstance(p, Placeholder)})
+            raise KeyError(f"unfilled placeholders: {missing}")
+        return "".join(filled.parts)  # type: ignore[arg-type]
+
+
+@attrs.frozen
+class Reference:
+    """``stack.Resource.attribute`` as written, resolved by the references pass.
+
+    ``stack`` is filled in (the referring stack) when the user wrote only
+    ``Resource.attribute``.
+    """
+
+    stack: str
+    resource: str
+    attribute: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Block:
+    """A nested block of a resource, typed: an index, a dead-letter queue..."""
+
+    kind: str
+    name: str | None
+    values: Mapping[str, Any]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Resource:
+    kind: str
+    name: str
+    logical_id: str
+    values: Mapping[str, Any]
+    blocks: Mapping[str, tuple[Block, ...]]
+    exports: tuple[str, ...]
+    span: Span | None = _span()
+    name_span: Span | None = _span()
+    export_spans: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
+
+
+@attrs.frozen
+class Use:
+    """``uses stack.Resource { access }``: a consumer stack's import."""
+
+    stack: str
+    resource: str
+    access: tuple[str, ...]
+    span: Span | None = _span()
+    #: spans of the stack and resource names, and of each access level
+    part_spans: tuple[Span, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
+    access_spans: tuple[Span, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
+
+
+@attrs.frozen
+class Stack:
+    name: str
+    resources: tuple[Resource, ...]
+    uses: tuple[Use, ...]
+    span: Span | None = _span()
+
+    def resource(self, name: str) -> Resource | None:
+        for resource in self.resources:
+            if resource.name == name:
+                return resource
+        return None
+
+
+@attrs.frozen
+class Settings:
+    """The project block, checked. ``exports`` is the export naming pattern."""
+
+    name: str
+    region: str
+    stages: tuple[str, ...]
+    exports: Template
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Program:
+    settings: Settings
+    stacks: tuple[Stack, ...]
+
+    def stack(self, name: str) -> Stack | None:
+        for stack in self.stacks:
+            if stack.name == name:
+                return stack
+        return None

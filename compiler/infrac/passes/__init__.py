@@ -1,0 +1,50 @@
+"""The passes, in the order they run.
+
+Each pass is a pure function ``Compilation -> (Compilation, diagnostics)``: it
+reads what earlier passes made and adds its own part. None prints, reads or
+writes files. Read ``PASSES`` top to bottom to know what ``infrac check`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from infrac import ir
+from infrac.diagnostics import Diagnostic, has_errors
+from infrac.model import Program
+from infrac.passes import aws_rules, exports, references, resources, settings, structure
+from infrac.passes.state import Compilation
+
+PASSES = (
+    structure.collect,  # files -> one declaration per stack (a stack may span files)
+    settings.check,  # the project block -> Settings
+    resources.check,  # resource blocks -> typed resources, by the vocabulary
+    references.resolve,  # stack.Resource.attribute and `uses` -> checked links
+    exports.check,  # export names from the project's pattern: legal and unique
+    aws_rules.check,  # what AWS would refuse at deploy time
+)
+
+
+@attrs.frozen
+class Result:
+    program: Program | None
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.program is not None and not has_errors(self.diagnostics)
+
+
+def run(modules: Sequence[ir.Module]) -> Result:
+    """Run every pass over parsed modules (given in a stable order, e.g. by path)."""
+    state = Compilation(modules=tuple(modules))
+    found: list[Diagnostic] = []
+    for step in PASSES:
+        state, diagnostics = step(state)
+        found.extend(diagnostics)
+    return Result(state.program, tuple(found))
+
+
+__all__ = ["PASSES", "Compilation", "Result", "run"]

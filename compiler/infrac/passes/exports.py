@@ -1,0 +1,74 @@
+"""Export names: built from the project's pattern, legal for every stage, unique."""
+
+from __future__ import annotations
+
+import attrs
+
+from infrac import aws_limits
+from infrac.diagnostics import Diagnostic, Label, diagnostic
+from infrac.naming import export_name
+from infrac.passes.state import Compilation
+
+
+@attrs.frozen
+class _Published:
+    stack: str
+    resource: str
+    attribute: str
+    span: object
+
+
+def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
+    settings = state.settings
+    pattern_label = [Label(settings.exports.span, "the project's export pattern")] if settings.exports.span else []
+    found: list[Diagnostic] = []
+    seen: dict[str, _Published] = {}
+    for stack in state.program.stacks:
+        for resource in stack.resources:
+            for attribute in resource.exports:
+                span = resource.export_spans.get(attribute, resource.name_span)
+                template = export_name(settings, stack.name, resource, attribute)
+                for stage in settings.stages:
+                    name = template.text(stage=stage)
+                    problem = _problem(name)
+                    if problem:
+                        found.append(
+                            diagnostic(
+                                "E0502",
+                                f"export name `{name}` is not allowed: {problem}",
+                                span,
+                                label=f"exported as `{name}` in stage `{stage}`",
+                                labels=pattern_label,
+                                hint="export names hold only letters, digits, `:` and `-`, at most "
+                                f"{aws_limits.MAX_EXPORT_NAME} characters; change the pattern or the names in it",
+                            )
+                        )
+                        break
+                    here = _Published(stack.name, resource.name, attribute, span)
+                    other = seen.setdefault(name, here)
+                    if other is not here:
+                        found.append(
+                            diagnostic(
+                                "E0503",
+                                f"export name `{name}` is produced twice",
+                                span,
+                                label=f"`{stack.name}.{resource.name}.{attribute}` is exported as `{name}`",
+                                labels=[
+                                    Label(other.span, f"`{other.stack}.{other.resource}.{other.attribute}` too"),
+                                    *pattern_label,
+                                ],
+                                hint="export names are unique per account and region; "
+                                "put `{stack}` and `{resource}` in the pattern, or rename a resource",
+                            )
+                        )
+                        break
+    return state, found
+
+
+def _problem(name: str) -> str | None:
+    if len(name) > aws_limits.MAX_EXPORT_NAME:
+        return f"{len(name)} characters, more than {aws_limits.MAX_EXPORT_NAME}"
+    if not aws_limits.EXPORT_NAME.fullmatch(name):
+        bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in ":-"))})
+        return "it contains " + ", ".join(f"`{c}`" for c in bad) if bad else "it is empty"
+    return None

@@ -1,0 +1,67 @@
+"""Reading a block's attributes against the fields it declares: shared by the passes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from infrac import ir
+from infrac.diagnostics import Label
+from infrac.source import Span
+from infrac.suggest import did_you_mean
+from infrac.vocabulary.kinds import Field
+from infrac.vocabulary.types import INVALID, Checker
+
+
+def read_fields(
+    attributes: Iterable[ir.Attribute],
+    fields: Mapping[str, Field],
+    checker: Checker,
+    owner: str,
+    owner_span: Span | None,
+) -> dict[str, Any]:
+    """Convert each attribute by its field's type; fill defaults; report unknown,
+    repeated and missing attributes. A value that failed is ``INVALID``.
+
+    ``owner`` names the block in messages, e.g. "table `Users`".
+    """
+    values: dict[str, Any] = {}
+    first: dict[str, ir.Attribute] = {}
+    for attribute in attributes:
+        field = fields.get(attribute.name)
+        if field is None:
+            checker.error(
+                "E0204",
+                f"{owner} has no attribute `{attribute.name}`",
+                attribute.name_span,
+                label="unknown attribute",
+                hint=did_you_mean(attribute.name, fields)
+                or "attributes here: " + ", ".join(f"`{n}`" for n in fields),
+            )
+            continue
+        if attribute.name in first:
+            checker.error(
+                "E0202",
+                f"`{attribute.name}` is set twice in {owner}",
+                attribute.name_span,
+                label="set again here",
+                labels=[Label(first[attribute.name].name_span, "first set here")],
+            )
+            continue
+        first[attribute.name] = attribute
+        values[attribute.name] = field.type.convert(attribute.value, checker)
+    for name, field in fields.items():
+        if name in values:
+            continue
+        if field.required:
+            values[name] = INVALID
+            checker.error(
+                "E0205",
+                f"{owner} needs `{name}`",
+                owner_span,
+                label=f"`{name}` is missing",
+                hint=f"add `{name} = ...`: {field.doc}",
+            )
+        else:
+            values[name] = field.default
+    return values

@@ -1,0 +1,159 @@
+"""References and ``uses``: every name they hold must exist, and cross-stack ones
+must be exported.
+
+``Resource.attribute`` inside a stack becomes ``stack.Resource.attribute``
+with the stack filled in, so backends never guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from infrac.diagnostics import Diagnostic, Label, diagnostic
+from infrac.model import Program, Reference, Resource, Stack
+from infrac.passes.state import Compilation
+from infrac.suggest import did_you_mean
+from infrac.vocabulary import KINDS
+
+
+def map_references(value: Any, function: Callable[[Reference], Reference]) -> Any:
+    """``value`` with every :class:`Reference` inside it replaced by ``function(ref)``."""
+    if isinstance(value, Reference):
+        return function(value)
+    if isinstance(value, dict):
+        return {k: map_references(v, function) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(map_references(v, function) for v in value)
+    return value
+
+
+@attrs.frozen
+class _Scope:
+    program: Program
+    declared: dict[str, frozenset[str]]
+
+    def target(self, stack_name: str, resource_name: str) -> Resource | None:
+        stack = self.program.stack(stack_name)
+        return stack.resource(resource_name) if stack else None
+
+
+def resolve(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
+    scope = _Scope(state.program, state.declared)
+    found: list[Diagnostic] = []
+    stacks = []
+    for stack in state.program.stacks:
+        resources = []
+        for resource in stack.resources:
+
+            def fill(ref: Reference, _stack: Stack = stack) -> Reference:
+                return _reference(ref, _stack, scope, found)
+
+            resources.append(attrs.evolve(resource, values=map_references(dict(resource.values), fill)))
+        for use in stack.uses:
+            found.extend(_use(use, stack, scope))
+        stacks.append(attrs.evolve(stack, resources=tuple(resources)))
+    program = attrs.evolve(state.program, stacks=tuple(stacks))
+    return attrs.evolve(state, program=program), found
+
+
+def _find(stack_name: str, resource_name: str, span, scope: _Scope) -> tuple[bool, list[Diagnostic]]:
+    """Whether ``stack_name.resource_name`` is declared, with the diagnostics if not."""
+    if stack_name not in scope.declared:
+        return False, [
+            diagnostic(
+                "E0401",
+                f"unknown stack `{stack_name}`",
+                span,
+                label="no stack of this name",
+                hint=did_you_mean(stack_name, scope.declared),
+            )
+        ]
+    names = scope.declared[stack_name]
+    if resource_name not in names:
+        return False, [
+            diagnostic(
+                "E0402",
+                f"unknown resource `{resource_name}` in stack `{stack_name}`",
+                span,
+                label=f"not declared in stack `{stack_name}`",
+                hint=did_you_mean(resource_name, names),
+            )
+        ]
+    return True, []
+
+
+def _reference(ref: Reference, stack: Stack, scope: _Scope, found: list[Diagnostic]) -> Reference:
+    stack_name = ref.stack or stack.name
+    ref = attrs.evolve(ref, stack=stack_name)
+    exists, diagnostics = _find(stack_name, ref.resource, ref.span, scope)
+    found.extend(diagnostics)
+    target = scope.target(stack_name, ref.resource) if exists else None
+    if target is None:  # unknown (reported above) or declared with errors (reported already)
+        return ref
+    kind = KINDS[target.kind]
+    if kind.attribute(ref.attribute) is None:
+        choices = list(kind.attributes or ())
+        found.append(
+            diagnostic(
+                "E0403",
+                f"{target.kind} `{target.name}` has no attribute `{ref.attribute}`",
+                ref.span,
+                label="unknown attribute",
+                hint=did_you_mean(ref.attribute, choices)
+                or ("attributes: " + ", ".join(f"`{c}`" for c in choices) if choices else None),
+            )
+        )
+    elif stack_name != stack.name and ref.attribute not in target.exports:
+        found.append(
+            diagnostic(
+                "E0404",
+                f"`{ref.attribute}` of `{stack_name}.{target.name}` is not exported",
+                ref.span,
+                label=f"used from stack `{stack.name}`",
+                labels=[Label(target.name_span, "declared here")] if target.name_span else [],
+                notes=["across stacks a value travels as a CloudFormation export and Fn::ImportValue"],
+                hint=f"add `export {', '.join((*target.exports, ref.attribute))}` to {target.kind} `{target.name}`",
+            )
+        )
+    return ref
+
+
+def _use(use, stack: Stack, scope: _Scope) -> list[Diagnostic]:
+    stack_span, resource_span = (use.part_spans + (use.span, use.span))[:2]
+    if use.stack == stack.name:
+        return [
+            diagnostic(
+                "E0405",
+                f"`uses` names a resource of its own stack `{stack.name}`",
+                stack_span,
+                label="the stack this statement is in",
+                hint="`uses` imports from another stack; inside a stack, refer to `Resource.attribute`",
+            )
+        ]
+    if use.stack not in scope.declared:
+        return _find(use.stack, use.resource, stack_span, scope)[1]
+    exists, diagnostics = _find(use.stack, use.resource, resource_span, scope)
+    target = scope.target(use.stack, use.resource) if exists else None
+    if target is None:
+        return diagnostics
+    levels = KINDS[target.kind].access
+    for level, span in zip(use.access, use.access_spans or (use.span,) * len(use.access)):
+        if level not in levels:
+            diagnostics.append(
+                diagnostic(
+                    "E0302",
+                    f"unknown access `{level}` for {target.kind} `{target.name}`",
+                    span,
+                    label="not an access level of this resource",
+                    hint=did_you_mean(level, levels)
+                    or (
+                        "access levels: " + ", ".join(f"`{l}`" for l in levels)
+                        if levels
+                        else f"a `{target.kind}` resource has no access levels"
+                    ),
+                )
+            )
+    return diagnostics

@@ -1,0 +1,311 @@
+"""Resource blocks -> typed :class:`~infrac.model.Resource`, by the vocabulary.
+
+For each block in a stack: its kind, its header (labels), its attributes and
+nested blocks by the kind's fields and types, its export list, and its logical
+ID. A resource with any error is left out of the program, but its name is kept
+in ``declared`` so that references to it add no second error.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from infrac import aws_limits, ir
+from infrac.diagnostics import Diagnostic, Label, diagnostic
+from infrac.model import Block, Program, Resource, Stack, Use
+from infrac.passes.fields import read_fields
+from infrac.passes.state import Compilation, StackDeclaration
+from infrac.suggest import did_you_mean
+from infrac.vocabulary import KINDS, Kind
+from infrac.vocabulary.kinds import BlockKind
+from infrac.vocabulary.types import INVALID, Checker
+
+
+def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
+    found: list[Diagnostic] = []
+    stacks: list[Stack] = []
+    declared: dict[str, frozenset[str]] = {}
+    for declaration in state.stacks:
+        stack, names, diagnostics = _stack(declaration)
+        stacks.append(stack)
+        declared[declaration.name] = names
+        found.extend(diagnostics)
+    program = Program(settings=state.settings, stacks=tuple(stacks))
+    return attrs.evolve(state, program=program, declared=declared), found
+
+
+def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[Diagnostic]]:
+    checker = Checker()
+    for attribute in declaration.attributes:
+        checker.error(
+            "E0204",
+            f"stack `{declaration.name}` has no attribute `{attribute.name}`",
+            attribute.name_span,
+            label="unknown attribute",
+            hint="a stack holds resources and `uses` statements",
+        )
+    resources: list[Resource] = []
+    first_by_name: dict[str, ir.Block] = {}
+    first_by_id: dict[str, Resource] = {}
+    for block in declaration.resources:
+        name_label = _name_label(block)
+        if name_label is not None:
+            if name_label.name in first_by_name:
+                checker.error(
+                    "E0202",
+                    f"resource `{name_label.name}` is declared twice in stack `{declaration.name}`",
+                    name_label.span,
+                    label="declared again here",
+                    labels=[Label(_name_label(first_by_name[name_label.name]).span, "first declared here")],
+                    hint="give each resource of a stack its own name",
+                )
+                continue
+            first_by_name[name_label.name] = block
+        before = len(checker.diagnostics)
+        resource = _resource(block, checker)
+        if resource is None or len(checker.diagnostics) > before:
+            continue
+        if resource.logical_id in first_by_id:
+            other = first_by_id[resource.logical_id]
+            checker.error(
+                "E0202",
+                f"logical ID `{resource.logical_id}` is used by two resources of stack `{declaration.name}`",
+                resource.name_span,
+                label=f"`{resource.name}` has logical ID `{resource.logical_id}`",
+                labels=[Label(other.name_span, f"`{other.name}` has it too")],
+            )
+            continue
+        first_by_id[resource.logical_id] = resource
+        resources.append(resource)
+    uses = tuple(_use(u, checker) for u in declaration.uses)
+    stack = Stack(
+        name=declaration.name,
+        resources=tuple(resources),
+        uses=tuple(u for u in uses if u is not None),
+        span=declaration.span,
+    )
+    return stack, frozenset(first_by_name), checker.diagnostics
+
+
+def _name_label(block: ir.Block) -> ir.Symbol | None:
+    """The resource's name: its last label, when that is a plain name."""
+    if block.labels and isinstance(block.labels[-1], ir.Symbol):
+        return block.labels[-1]
+    return None
+
+
+def _header_help(kind: Kind) -> str:
+    if kind.cfn_type is None:
+        return f'a `{kind.keyword}` block is written `{kind.keyword} "AWS::Service::Type" Name {{ ... }}`'
+    return f"a `{kind.keyword}` block is written `{kind.keyword} Name {{ ... }}`"
+
+
+def _resource(block: ir.Block, checker: Checker) -> Resource | None:
+    kind = KINDS.get(block.kind)
+    if kind is None:
+        checker.error(
+            "E0203",
+            f"unknown resource kind `{block.kind}`",
+            block.kind_span,
+            label="not a kind of resource",
+            hint=did_you_mean(block.kind, KINDS)
+            or "kinds: " + ", ".join(f"`{k}`" for k in KINDS),
+        )
+        return None
+
+    expected = 1 if kind.cfn_type else 2
+    labels = block.labels
+    shape_ok = len(labels) == expected and isinstance(labels[-1], ir.Symbol)
+    if expected == 2 and shape_ok:
+        shape_ok = isinstance(labels[0], ir.String)
+    if not shape_ok:
+        checker.error(
+            "E0206",
+            f"wrong header for a `{kind.keyword}` block",
+            labels[0].span.to(labels[-1].span) if labels else block.kind_span,
+            label="expected " + ("a type string and a name" if expected == 2 else "one name"),
+            hint=_header_help(kind),
+        )
+        return None
+    name = labels[-1]
+
+    attributes: list[ir.Attribute] = []
+    if kind.cfn_type is None:
+        # The type is the header's string; checked like any attribute.
+        attributes.append(ir.Attribute("type", labels[0], span=labels[0].span, name_span=labels[0].span))
+    nested: list[ir.Block] = []
+    export_names: list[ir.Ident] = []
+    for statement in block.body:
+        if isinstance(statement, ir.Attribute):
+            attributes.append(statement)
+        elif isinstance(statement, ir.Block):
+            nested.append(statement)
+        elif isinstance(statement, ir.Export):
+            export_names.extend(statement.names)
+        else:
+            checker.error(
+                "E0207",
+                "`uses` is not allowed in a resource block",
+                statement.span,
+                label="not allowed here",
+                hint="`uses` belongs directly in a stack",
+            )
+
+    owner = f"{kind.keyword} `{name.name}`"
+    values = read_fields(attributes, kind.fields, checker, owner, name.span)
+    blocks = _nested_blocks(nested, kind, owner, checker)
+    exports, export_spans = _exports(export_names, kind, owner, checker)
+
+    logical_id = values.get("id") or name.name
+    if logical_id is INVALID:
+        return None
+    if "id" not in values or values["id"] is None:
+        if not aws_limits.LOGICAL_ID.fullmatch(name.name):
+            checker.error(
+                "E0208",
+                f"`{name.name}` cannot be a CloudFormation logical ID",
+                name.span,
+                label="letters and digits only, at most 255",
+                hint="name the resource in PascalCase, or set `id = ...` to the logical ID to keep",
+            )
+            return None
+    if INVALID in values.values() or blocks is None:
+        return None
+    return Resource(
+        kind=kind.keyword,
+        name=name.name,
+        logical_id=logical_id,
+        values=values,
+        blocks=blocks,
+        exports=exports,
+        span=block.span,
+        name_span=name.span,
+        export_spans=export_spans,
+    )
+
+
+def _nested_blocks(
+    nested: list[ir.Block], kind: Kind, owner: str, checker: Checker
+) -> dict[str, tuple[Block, ...]] | None:
+    blocks: dict[str, list[Block]] = {keyword: [] for keyword in kind.blocks}
+    first: dict[tuple[str, str], ir.Symbol] = {}
+    ok = True
+    for block in nested:
+        block_kind = kind.blocks.get(block.kind)
+        if block_kind is None:
+            checker.error(
+                "E0203",
+                f"{owner} has no `{block.kind}` block",
+                block.kind_span,
+                label="unknown block",
+                hint=did_you_mean(block.kind, kind.blocks)
+                or (
+                    "blocks here: " + ", ".join(f"`{k}`" for k in kind.blocks)
+                    if kind.blocks
+                    else f"a {kind.keyword} has no nested blocks"
+                ),
+            )
+            ok = False
+            continue
+        checked = _nested_block(block, block_kind, checker, first)
+        if checked is None:
+            ok = False
+        else:
+            blocks[block.kind].append(checked)
+    return {k: tuple(v) for k, v in blocks.items()} if ok else None
+
+
+def _nested_block(
+    block: ir.Block, kind: BlockKind, checker: Checker, first: dict[tuple[str, str], ir.Symbol]
+) -> Block | None:
+    if kind.named != (len(block.labels) == 1 and isinstance(block.labels[0], ir.Symbol)):
+        shape = f"`{kind.keyword} Name {{ ... }}`" if kind.named else f"`{kind.keyword} {{ ... }}`"
+        checker.error(
+            "E0206",
+            f"wrong header for a `{kind.keyword}` block",
+            block.kind_span,
+            label=f"expected {shape}",
+        )
+        return None
+    name = block.labels[0] if kind.named else None
+    if name is not None:
+        key = (kind.keyword, name.name)
+        if key in first:
+            checker.error(
+                "E0202",
+                f"`{kind.keyword} {name.name}` is declared twice",
+                name.span,
+                label="declared again here",
+                labels=[Label(first[key].span, "first declared here")],
+            )
+            return None
+        first[key] = name
+    attributes = []
+    for statement in block.body:
+        if isinstance(statement, ir.Attribute):
+            attributes.append(statement)
+        else:
+            span = statement.kind_span if isinstance(statement, ir.Block) else statement.span
+            checker.error(
+                "E0207",
+                f"only attributes are allowed in a `{kind.keyword}` block",
+                span,
+                label="not allowed here",
+            )
+            return None
+    owner = f"`{kind.keyword} {name.name}`" if name else f"`{kind.keyword}`"
+    values = read_fields(attributes, kind.fields, checker, owner, name.span if name else block.kind_span)
+    if INVALID in values.values():
+        return None
+    return Block(kind.keyword, name.name if name else None, values, span=block.span)
+
+
+def _exports(names: list[ir.Ident], kind: Kind, owner: str, checker: Checker):
+    exports: list[str] = []
+    spans = {}
+    for ident in names:
+        if ident.name in spans:
+            checker.error(
+                "E0202",
+                f"`{ident.name}` is exported twice",
+                ident.span,
+                label="exported again here",
+                labels=[Label(spans[ident.name], "first exported here")],
+            )
+            continue
+        if kind.attribute(ident.name) is None:
+            choices = list(kind.attributes or ())
+            checker.error(
+                "E0501",
+                f"{owner} has no attribute `{ident.name}` to export",
+                ident.span,
+                label="not an attribute of this resource",
+                hint=did_you_mean(ident.name, choices)
+                or ("attributes: " + ", ".join(f"`{c}`" for c in choices) if choices else None),
+            )
+            continue
+        exports.append(ident.name)
+        spans[ident.name] = ident.span
+    return tuple(exports), spans
+
+
+def _use(statement: ir.Uses, checker: Checker) -> Use | None:
+    target = statement.target
+    if not isinstance(target, ir.Ref) or len(target.parts) != 2:
+        text = target.text if isinstance(target, ir.Ref) else target.name
+        checker.error(
+            "E0405",
+            f"`uses {text}` does not name a resource of another stack",
+            target.span,
+            label="expected `stack.Resource`",
+        )
+        return None
+    stack, resource = target.parts
+    return Use(
+        stack,
+        resource,
+        tuple(a.name for a in statement.access),
+        span=statement.span,
+        part_spans=target.part_spans,
+        access_spans=tuple(a.span for a in statement.access),
+    )

@@ -1,0 +1,81 @@
+"""The project block -> :class:`~infrac.model.Settings`.
+
+    project shop {
+      region  = "eu-west-1"
+      stages  = [dev, staging, prod]
+      exports = "{stack}-{stage}-{resource}{attribute}"
+    }
+
+A project without a project block gets the defaults below.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from infrac import ir
+from infrac.diagnostics import Diagnostic
+from infrac.model import Settings
+from infrac.passes.fields import read_fields
+from infrac.passes.state import Compilation
+from infrac.vocabulary.kinds import Field
+from infrac.vocabulary.types import INVALID, STRING_PLACEHOLDERS, Checker, ListOf, Name, Text
+
+DEFAULT_NAME = "infra"
+DEFAULT_EXPORTS = "{stack}-{stage}-{resource}{attribute}"
+EXPORT_PLACEHOLDERS = STRING_PLACEHOLDERS | {"resource", "attribute"}
+
+FIELDS = {
+    "region": Field(
+        Name(r"[a-z]{2}(-[a-z]+)+-[0-9]", "an AWS region such as `eu-west-1`"),
+        "The AWS region the stacks deploy to.",
+        default="us-east-1",
+    ),
+    "stages": Field(
+        ListOf(Name(r"[A-Za-z0-9-]{1,32}", "letters, digits and hyphens"), minimum=1),
+        "The stages (environments) the project deploys; the first is the default.",
+        default=("dev",),
+    ),
+    "exports": Field(
+        Text(),
+        "The pattern every export name follows. Placeholders: {project}, {stage}, {stack}, "
+        "{region}, {resource}, {attribute}.",
+    ),
+}
+
+
+#: The pattern as a template: ``{stack}-{stage}-{resource}{attribute}``.
+DEFAULT_EXPORTS_TEMPLATE = Checker(placeholders=EXPORT_PLACEHOLDERS).template(ir.String(DEFAULT_EXPORTS))
+
+
+def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
+    project = state.project
+    checker = Checker(placeholders=EXPORT_PLACEHOLDERS)
+    values = read_fields(
+        [s for s in project.body if isinstance(s, ir.Attribute)] if project else [],
+        FIELDS,
+        checker,
+        "the project block",
+        project.name.span if project else None,
+    )
+    exports = values["exports"]
+    stages = values["stages"]
+    if stages is not INVALID and len(set(stages)) != len(stages):
+        repeated = next(s for s in stages if stages.count(s) > 1)
+        checker.error("E0202", f"stage `{repeated}` is listed twice", _attribute_span(project, "stages"))
+        stages = INVALID
+    settings = Settings(
+        name=project.name.name if project else DEFAULT_NAME,
+        region=values["region"] if values["region"] is not INVALID else FIELDS["region"].default,
+        stages=stages if stages is not INVALID else FIELDS["stages"].default,
+        exports=exports if exports not in (None, INVALID) else DEFAULT_EXPORTS_TEMPLATE,
+        span=project.span if project else None,
+    )
+    return attrs.evolve(state, settings=settings), checker.diagnostics
+
+
+def _attribute_span(project: ir.Project | None, name: str):
+    for statement in project.body if project else ():
+        if isinstance(statement, ir.Attribute) and statement.name == name:
+            return statement.value.span
+    return None

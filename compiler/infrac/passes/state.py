@@ -1,0 +1,32 @@
+"""What the passes hand to each other."""
+
+from __future__ import annotations
+
+import attrs
+
+from infrac import ir
+from infrac.model import Program, Settings
+from infrac.source import Span
+
+
+@attrs.frozen
+class StackDeclaration:
+    """A stack's statements, gathered from every file that declares part of it."""
+
+    name: str
+    span: Span | None
+    attributes: tuple[ir.Attribute, ...]
+    resources: tuple[ir.Block, ...]
+    uses: tuple[ir.Uses, ...]
+
+
+@attrs.frozen
+class Compilation:
+    modules: tuple[ir.Module, ...]
+    project: ir.Project | None = None
+    stacks: tuple[StackDeclaration, ...] = ()
+    settings: Settings | None = None
+    #: The checked program; resources with errors are left out of it (their names
+    #: stay in ``declared`` so that references to them add no further errors).
+    program: Program | None = None
+    declared: dict[str, frozenset[str]] = attrs.field(factory=dict)

@@ -1,0 +1,169 @@
+"""Lowering: grammar rules to IR nodes, called by the parser as it reduces.
+
+This is the only module that knows the shape of the parse tree. It runs inline
+in Lark's LALR parser (``transformer=``), so no parse tree is ever built: each
+method receives the children of one rule (tokens and already-lowered nodes) and
+returns an IR node whose span comes from the tokens' offsets.
+
+Errors found while lowering (a bad escape, an unknown unit) become diagnostics
+in ``self.diagnostics``; lowering goes on with a best-effort node.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from lark import Token, Transformer
+
+from infrac import ir
+from infrac.diagnostics import Diagnostic, diagnostic
+from infrac.source import Span
+from infrac.units import UNITS
+
+_NUMBER = re.compile(r"(-?[0-9]+)(\.[0-9]+)?([A-Za-z]*)")
+_ESCAPE = re.compile(r"\\(u\{[0-9A-Fa-f]{1,6}\}|.)")
+_SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+
+
+class Lowering(Transformer):
+    """Per-parse state lives in ``file`` and ``diagnostics``; see ``Parser.parse``."""
+
+    def __init__(self) -> None:
+        super().__init__(visit_tokens=False)
+        self.file = ""
+        self.diagnostics: list[Diagnostic] = []
+
+    # ---- helpers ------------------------------------------------------------------
+
+    def _span(self, first, last=None) -> Span:
+        last = first if last is None else last
+        start = first.start_pos if isinstance(first, Token) else first.span.start
+        end = last.end_pos if isinstance(last, Token) else last.span.end
+        return Span(self.file, start, end)
+
+    def _ident(self, token: Token) -> ir.Ident:
+        return ir.Ident(str(token), span=self._span(token))
+
+    def _string(self, token: Token) -> ir.String:
+        return ir.String(self._unescape(token), span=self._span(token))
+
+    def _unescape(self, token: Token) -> str:
+        body = str(token)[1:-1]
+        if "\\" not in body:
+            return body
+        base = token.start_pos + 1
+
+        def replace(match: re.Match) -> str:
+            seq = match.group(1)
+            if seq in _SIMPLE_ESCAPES:
+                return _SIMPLE_ESCAPES[seq]
+            if seq.startswith("u{"):
+                codepoint = int(seq[2:-1], 16)
+                if codepoint <= 0x10FFFF and not 0xD800 <= codepoint <= 0xDFFF:
+                    return chr(codepoint)
+            span = Span(self.file, base + match.start(), base + match.end())
+            self.diagnostics.append(
+                diagnostic(
+                    "E0104",
+                    f"invalid escape `\\{seq}` in a string",
+                    span,
+                    label="not an escape the language knows",
+                    hint='write `\\\\` for a backslash; escapes are \\" \\\\ \\n \\t \\u{HEX}',
+                )
+            )
+            return seq
+
+        return _ESCAPE.sub(replace, body)
+
+    @staticmethod
+    def _statements(children) -> tuple:
+        return tuple(c for c in children if not isinstance(c, Token) and c is not None)
+
+    # ---- top level ----------------------------------------------------------------------
+
+    def start(self, children) -> ir.Module:
+        return ir.Module(tuple(children), path=self.file)
+
+    def project(self, children) -> ir.Project:
+        keyword, name, *body, close = children
+        return ir.Project(self._ident(name), self._statements(body), span=self._span(keyword, close))
+
+    def stack(self, children) -> ir.Stack:
+        keyword, name, *body, close = children
+        return ir.Stack(self._ident(name), self._statements(body), span=self._span(keyword, close))
+
+    # ---- statements ---------------------------------------------------------------------
+
+    def attribute(self, children) -> ir.Attribute:
+        name, value = children
+        return ir.Attribute(str(name), value, span=self._span(name, value), name_span=self._span(name))
+
+    def block(self, children) -> ir.Block:
+        kind, *rest, close = children
+        open_index = next(i for i, c in enumerate(rest) if isinstance(c, Token) and c.type == "LBRACE")
+        labels = tuple(
+            self._string(c) if isinstance(c, Token) else c for c in rest[:open_index]
+        )
+        body = self._statements(rest[open_index + 1 :])
+        return ir.Block(str(kind), labels, body, span=self._span(kind, close), kind_span=self._span(kind))
+
+    def export(self, children) -> ir.Export:
+        keyword, *names = children
+        return ir.Export(tuple(self._ident(n) for n in names), span=self._span(keyword, names[-1]))
+
+    def uses(self, children) -> ir.Uses:
+        keyword, target, *rest = children
+        access = tuple(self._ident(t) for t in rest if isinstance(t, Token) and t.type == "NAME")
+        last = rest[-1] if rest else target
+        return ir.Uses(target, access, span=self._span(keyword, last))
+
+    # ---- values ---------------------------------------------------------------------------
+
+    def string(self, children) -> ir.String:
+        return self._string(children[0])
+
+    def number(self, children) -> ir.Number:
+        token = children[0]
+        whole, fraction, unit = _NUMBER.fullmatch(str(token)).groups()
+        value: int | Decimal = Decimal(whole + fraction) if fraction else int(whole)
+        if unit and unit not in UNITS:
+            start = token.end_pos - len(unit)
+            self.diagnostics.append(
+                diagnostic(
+                    "E0105",
+                    f"unknown unit `{unit}`",
+                    Span(self.file, start, token.end_pos),
+                    label="not a unit",
+                    hint="durations: s, m, h, d; sizes: B, KB, MB, GB, KiB, MiB, GiB",
+                )
+            )
+        return ir.Number(value, unit or None, span=self._span(token))
+
+    def true(self, children) -> ir.Bool:
+        return ir.Bool(True, span=self._span(children[0]))
+
+    def false(self, children) -> ir.Bool:
+        return ir.Bool(False, span=self._span(children[0]))
+
+    def path(self, children) -> ir.Symbol | ir.Ref:
+        if len(children) == 1:
+            return ir.Symbol(str(children[0]), span=self._span(children[0]))
+        return ir.Ref(
+            tuple(str(c) for c in children),
+            span=self._span(children[0], children[-1]),
+            part_spans=tuple(self._span(c) for c in children),
+        )
+
+    def list(self, children) -> ir.List:
+        open_, *items, close = children
+        return ir.List(tuple(i for i in items if i is not None), span=self._span(open_, close))
+
+    def map(self, children) -> ir.Map:
+        open_, *entries, close = children
+        return ir.Map(tuple(e for e in entries if e is not None), span=self._span(open_, close))
+
+    def entry(self, children) -> ir.Entry:
+        key, value = children
+        text = self._unescape(key) if key.type == "STRING" else str(key)
+        return ir.Entry(text, value, span=self._span(key, value), key_span=self._span(key))

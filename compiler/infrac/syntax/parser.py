@@ -1,0 +1,217 @@
+"""The parser: ``grammar/infra.lark`` loaded once, LALR, lowering inline.
+
+``parse(source)`` returns the file's :class:`~infrac.ir.Module` (or None when
+the file has a syntax error) and its diagnostics. It never raises for any
+input text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+from infrac import ir
+from infrac.diagnostics import Diagnostic, Label, diagnostic
+from infrac.source import SourceFile, Span
+from infrac.syntax.lower import Lowering
+
+_HERE = Path(__file__).resolve().parent
+
+
+def grammar_path() -> Path:
+    """Where ``infra.lark`` is: inside the package when installed from a wheel,
+    at the top of the source tree in a checkout or an editable install."""
+    packaged = _HERE.parent / "grammar" / "infra.lark"
+    if packaged.is_file():
+        return packaged
+    return _HERE.parents[2] / "grammar" / "infra.lark"
+
+
+# What the user reads instead of Lark's terminal names.
+_TOKEN_WORDS = {
+    "NAME": "a name",
+    "STRING": "a string",
+    "NUMBER": "a number",
+    "TRUE": "`true`",
+    "FALSE": "`false`",
+    "PROJECT": "`project`",
+    "STACK": "`stack`",
+    "EXPORT": "`export`",
+    "USES": "`uses`",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "LBRACKET": "`[`",
+    "RBRACKET": "`]`",
+    "EQUAL": "`=`",
+    "COMMA": "`,`",
+    "COLON": "`:`",
+    "DOT": "`.`",
+    "$END": "the end of the file",
+}
+_VALUE_START = {"STRING", "NUMBER", "TRUE", "FALSE", "NAME", "LBRACKET", "LBRACE"}
+_STATEMENT_START = {"NAME", "EXPORT", "USES"}
+_ITEM_START = {"PROJECT", "STACK"}
+_OPENERS = {"LBRACE": "`{`", "LBRACKET": "`[`"}
+
+
+def describe_expected(expected: set[str]) -> str:
+    """Lark's set of acceptable terminals, in words.
+
+    >>> describe_expected({"EQUAL", "LBRACE", "NAME", "STRING"})
+    '`=`, a label (a name or a string) or `{`'
+    """
+    expected = set(expected)
+    words: list[str] = []
+    if _VALUE_START <= expected:
+        words.append("a value")
+        expected -= _VALUE_START
+    if _ITEM_START <= expected:
+        words.append("`project` or `stack`")
+        expected -= _ITEM_START
+    if _STATEMENT_START <= expected:
+        words.append("an attribute (`name = value`), a block, `export` or `uses`")
+        expected -= _STATEMENT_START
+    if "EQUAL" in expected:
+        words.append(_TOKEN_WORDS["EQUAL"])
+        expected.discard("EQUAL")
+    if {"NAME", "STRING"} <= expected and "LBRACE" in expected:
+        words.append("a label (a name or a string)")
+        expected -= {"NAME", "STRING"}
+    order = list(_TOKEN_WORDS)
+    for name in sorted(expected, key=lambda n: order.index(n) if n in order else len(order)):
+        words.append(_TOKEN_WORDS.get(name, f"`{name}`"))
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _describe_token(token: Token) -> str:
+    if token.type == "$END":
+        return "end of file"
+    if token.type in ("NAME", "NUMBER"):
+        return f"{_TOKEN_WORDS[token.type][2:]} `{token}`"
+    if token.type == "STRING":
+        return "string " + str(token)
+    return f"`{token}`"
+
+
+@attrs.frozen
+class ParseResult:
+    module: ir.Module | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+class Parser:
+    """One Lark LALR parser with the lowering built in; build it once and reuse it.
+
+    Not re-entrant: the lowering keeps the current file's state while it runs.
+    """
+
+    def __init__(self) -> None:
+        self._lowering = Lowering()
+        self._comments: list[Token] = []
+        self._lark = Lark(
+            grammar_path().read_text(encoding="utf-8"),
+            parser="lalr",
+            lexer="contextual",
+            transformer=self._lowering,
+            lexer_callbacks={"COMMENT": self._comments.append},
+            maybe_placeholders=True,
+            cache=True,
+        )
+
+    def parse(self, source: SourceFile) -> ParseResult:
+        self._lowering.file = source.path
+        self._lowering.diagnostics = []
+        self._comments.clear()
+        try:
+            module = self._lark.parse(source.text)
+        except UnexpectedInput as error:
+            return ParseResult(None, (self._syntax_error(source, error),))
+        except VisitError as error:  # pragma: no cover - a bug in the lowering, not in the input
+            raise error.orig_exc from error
+        comments = tuple(
+            ir.Comment(str(c), Span(source.path, c.start_pos, c.end_pos)) for c in self._comments
+        )
+        module = attrs.evolve(module, path=source.path, comments=comments)
+        return ParseResult(module, tuple(self._lowering.diagnostics))
+
+    def _syntax_error(self, source: SourceFile, error: UnexpectedInput) -> Diagnostic:
+        if isinstance(error, UnexpectedCharacters):
+            return _unexpected_character(source, error)
+        assert isinstance(error, UnexpectedToken)
+        token = error.token
+        expected = describe_expected(error.accepts or error.expected)
+        if token.type == "$END":
+            end = len(source.text.rstrip())  # just after the last thing written
+            labels = []
+            opener = _innermost_open(error)
+            if opener is not None:
+                labels.append(
+                    Label(Span(source.path, opener.start_pos, opener.end_pos), f"this {_OPENERS[opener.type]} is never closed")
+                )
+            return diagnostic(
+                "E0106",
+                "unexpected end of file",
+                Span(source.path, end, end),
+                label=f"expected {expected}",
+                labels=labels,
+                hint="close every `{` and `[` that is opened",
+            )
+        hint = None
+        if "EQUAL" in (error.accepts or error.expected):
+            hint = "an attribute is written `name = value`; a block is `kind Name { ... }`"
+        return diagnostic(
+            "E0101",
+            f"unexpected {_describe_token(token)}",
+            Span(source.path, token.start_pos, token.end_pos),
+            label=f"expected {expected}",
+            hint=hint,
+        )
+
+
+def _unexpected_character(source: SourceFile, error: UnexpectedCharacters) -> Diagnostic:
+    pos = error.pos_in_stream
+    char = source.text[pos]
+    if char == '"':
+        line_end = source.text.find("\n", pos)
+        line_end = len(source.text) if line_end == -1 else line_end
+        return diagnostic(
+            "E0103",
+            "unterminated string",
+            Span(source.path, pos, line_end),
+            label="this string is not closed on its line",
+            hint='close it with `"`; strings cannot span lines (write \\n for a line break)',
+        )
+    shown = repr(char)[1:-1] if not char.isprintable() or char.isspace() else char
+    return diagnostic(
+        "E0102",
+        f"unexpected character `{shown}`",
+        Span(source.path, pos, pos + 1),
+        label="no token of the language starts with this character",
+        hint="put text that is not a name or a number in double quotes" if char.isprintable() else None,
+    )
+
+
+def _innermost_open(error: UnexpectedToken) -> Token | None:
+    """The last `{` or `[` still on the parser's stack: the one left open."""
+    state = getattr(error, "state", None)
+    stack = getattr(state, "value_stack", None) or []
+    for value in reversed(stack):
+        if isinstance(value, Token) and value.type in _OPENERS:
+            return value
+    return None
+
+
+_PARSER: Parser | None = None
+
+
+def parse(source: SourceFile) -> ParseResult:
+    """Parse one file with the process-wide parser (built on first use)."""
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = Parser()
+    return _PARSER.parse(source)

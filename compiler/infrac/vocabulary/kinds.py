@@ -1,0 +1,122 @@
+"""What a kind of resource is made of: fields, nested blocks, attributes, rendering, rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from infrac.diagnostics import Diagnostic
+from infrac.model import Resource, Settings, Stack
+from infrac.vocabulary.types import Choice, Name, Type
+
+
+@attrs.frozen
+class Field:
+    """An attribute of a block: ``billing = on_demand``."""
+
+    type: Type
+    doc: str
+    required: bool = False
+    default: Any = None
+
+
+@attrs.frozen
+class BlockKind:
+    """A nested block: ``index ByEmail { ... }``; ``named`` blocks take one name label."""
+
+    keyword: str
+    doc: str
+    fields: Mapping[str, Field]
+    named: bool = True
+
+
+@attrs.frozen
+class Attribute:
+    """An attribute of a deployed resource, for references and exports.
+
+    ``getatt`` is the ``Fn::GetAtt`` attribute, or None for ``Ref``.
+    """
+
+    name: str
+    doc: str
+    getatt: str | None = None
+
+    @property
+    def suffix(self) -> str:
+        """The attribute's name in export and output names: ``stream_arn`` -> ``StreamArn``."""
+        return pascal(self.name)
+
+
+def pascal(name: str) -> str:
+    """``stream_arn`` -> ``StreamArn``.
+
+    >>> pascal("client_id")
+    'ClientId'
+    """
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_-]", name))
+
+
+@attrs.frozen
+class RuleContext:
+    """What an AWS rule may look at besides the resource."""
+
+    settings: Settings
+    stack: Stack
+
+
+def _no_rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
+    return []
+
+
+@attrs.frozen
+class Kind:
+    """A kind of resource block, such as ``table``.
+
+    ``cfn_type`` is None for the generic kind, whose type is its first label.
+    ``attributes`` is None when any attribute may be referenced (generic).
+    ``properties`` builds the CloudFormation ``Properties`` from a checked
+    resource; its values may hold templates and references, which the backend
+    renders for its target.
+    """
+
+    keyword: str
+    cfn_type: str | None
+    doc: str
+    fields: Mapping[str, Field]
+    blocks: Mapping[str, BlockKind]
+    attributes: Mapping[str, Attribute] | None
+    properties: Callable[[Resource], dict]
+    rules: Callable[[Resource, RuleContext], list[Diagnostic]] = _no_rules
+    #: What ``uses stack.Resource { level }`` may ask for, with the IAM actions of each level.
+    access: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+
+    def attribute(self, name: str) -> Attribute | None:
+        if self.attributes is None:
+            if name == "ref":
+                return Attribute("ref", "the value of `Ref`")
+            if re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                return Attribute(name, f"`Fn::GetAtt` {pascal(name)}", getatt=pascal(name))
+            return None
+        return self.attributes.get(name)
+
+    def type_name(self, resource: Resource) -> str:
+        return self.cfn_type or resource.values["type"]
+
+
+_POLICIES = Choice({"retain": "Retain", "delete": "Delete", "snapshot": "Snapshot"})
+
+#: Fields every resource has, whatever its kind.
+COMMON_FIELDS: dict[str, Field] = {
+    "id": Field(
+        Name(r"[A-Za-z0-9]{1,255}", "letters and digits only"),
+        "The CloudFormation logical ID; defaults to the resource's name. Set it to keep the ID "
+        "a resource has today, so that moving it does not replace it.",
+    ),
+    "deletion_policy": Field(_POLICIES, "What CloudFormation does with the resource when it leaves the stack."),
+    "update_replace_policy": Field(
+        _POLICIES, "What CloudFormation does with the old resource when an update replaces it."
+    ),
+}

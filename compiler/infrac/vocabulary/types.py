@@ -1,0 +1,445 @@
+"""Attribute types: how a written value is checked and what it becomes.
+
+Each type turns one IR value into a plain Python value for the model
+(``30s`` -> ``30``, ``on_demand`` -> ``"PAY_PER_REQUEST"``, a string ->
+:class:`~infrac.model.Template`) or reports why it cannot, through a
+:class:`Checker`. The vocabulary of resource kinds is built from these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from infrac import ir
+from infrac.diagnostics import Diagnostic, Label, diagnostic
+from infrac.model import Placeholder, Reference, Template
+from infrac.source import Span
+from infrac.suggest import did_you_mean
+from infrac.units import DURATION, UNITS, to_base
+
+
+class _Invalid:
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+#: What a type returns for a value it rejected (after reporting why).
+INVALID: Any = _Invalid()
+
+#: Placeholders every string may use.
+STRING_PLACEHOLDERS = frozenset({"project", "stage", "stack", "region"})
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+@attrs.define
+class Checker:
+    """Collects diagnostics while values are converted; knows the placeholders in scope."""
+
+    placeholders: frozenset[str] = STRING_PLACEHOLDERS
+    diagnostics: list[Diagnostic] = attrs.field(factory=list)
+
+    def error(self, code: str, message: str, span: Span | None, **kwargs) -> Any:
+        self.diagnostics.append(diagnostic(code, message, span, **kwargs))
+        return INVALID
+
+    def wrong_type(self, value: ir.Value, expected: str) -> Any:
+        return self.error(
+            "E0301", f"expected {expected}, found {describe(value)}", value.span, label=f"expected {expected}"
+        )
+
+    def template(self, node: ir.String) -> Template | Any:
+        """Split a string into text and ``{placeholder}`` parts, checking each."""
+        parts: list[str | Placeholder] = []
+        text = node.value
+        position = 0
+        ok = True
+        for match in _PLACEHOLDER.finditer(text):
+            parts.append(text[position : match.start()])
+            position = match.end()
+            token = match.group(0)
+            if token in ("{{", "}}"):
+                parts.append(token[0])
+                continue
+            name = match.group(1)
+            if name in self.placeholders:
+                parts.append(Placeholder(name))
+                continue
+            ok = False
+            self.error(
+                "E0304",
+                f"unknown placeholder `{{{name}}}`",
+                _inner_span(node, match.start(), match.end()),
+                label="not a placeholder",
+                hint=did_you_mean(name, self.placeholders)
+                or f"placeholders here: {', '.join('{' + p + '}' for p in sorted(self.placeholders))}; "
+                "write `{{` for a literal brace",
+            )
+        parts.append(text[position:])
+        if not ok:
+            return INVALID
+        return Template.of(parts, span=node.span)
+
+
+def _inner_span(node: ir.String, start: int, end: int) -> Span | None:
+    """The span of ``value[start:end]`` inside a string literal, when it can be known."""
+    span = node.span
+    if span is None:
+        return None
+    if span.length != len(node.value) + 2:  # escapes shift offsets: point at the whole string
+        return span
+    return Span(span.file, span.start + 1 + start, span.start + 1 + end)
+
+
+def describe(value: ir.Value) -> str:
+    """A value's kind in words, for messages."""
+    if isinstance(value, ir.String):
+        return "a string"
+    if isinstance(value, ir.Number):
+        if value.unit and value.unit in UNITS:
+            return f"a {UNITS[value.unit][0]} `{value.value}{value.unit}`"
+        return f"the number `{value.value}{value.unit or ''}`"
+    if isinstance(value, ir.Bool):
+        return "`true`" if value.value else "`false`"
+    if isinstance(value, ir.Symbol):
+        return f"the name `{value.name}`"
+    if isinstance(value, ir.Ref):
+        return f"the reference `{value.text}`"
+    if isinstance(value, ir.List):
+        return "a list"
+    return "a map"
+
+
+# ---- the types ---------------------------------------------------------------------
+
+
+class Type:
+    """Base: ``description`` is shown in messages; ``accepts`` lists IR node classes."""
+
+    description = "a value"
+    accepts: tuple[type, ...] = ()
+
+    def convert(self, value: ir.Value, checker: Checker) -> Any:
+        raise NotImplementedError
+
+
+class Text(Type):
+    """A string, with placeholders."""
+
+    description = "a string"
+    accepts = (ir.String,)
+
+    def convert(self, value, checker):
+        if not isinstance(value, ir.String):
+            return checker.wrong_type(value, self.description)
+        return checker.template(value)
+
+
+class Name(Type):
+    """A plain name: a bare word or a string without placeholders (``ttl = expiresAt``)."""
+
+    description = "a name"
+    accepts = (ir.Symbol, ir.String)
+
+    def __init__(self, pattern: str | None = None, rule: str = "") -> None:
+        self.pattern = re.compile(pattern) if pattern else None
+        self.rule = rule
+
+    def convert(self, value, checker):
+        if isinstance(value, ir.Symbol):
+            text = value.name
+        elif isinstance(value, ir.String):
+            text = value.value
+        else:
+            return checker.wrong_type(value, self.description)
+        if self.pattern and not self.pattern.fullmatch(text):
+            return checker.error("E0303", f"`{text}` is not a valid name here: {self.rule}", value.span, label=self.rule)
+        return text
+
+
+class Boolean(Type):
+    description = "`true` or `false`"
+    accepts = (ir.Bool,)
+
+    def convert(self, value, checker):
+        if not isinstance(value, ir.Bool):
+            return checker.wrong_type(value, self.description)
+        return value.value
+
+
+class Integer(Type):
+    accepts = (ir.Number,)
+
+    def __init__(self, minimum: int | None = None, maximum: int | None = None) -> None:
+        self.minimum, self.maximum = minimum, maximum
+        self.description = "a whole number"
+
+    def convert(self, value, checker):
+        if not isinstance(value, ir.Number) or value.unit or not isinstance(value.value, int):
+            return checker.wrong_type(value, self.description)
+        return _in_range(value.value, self.minimum, self.maximum, str, value.span, checker)
+
+
+class Duration(Type):
+    """A duration with a unit (``30s``, ``4d``), converted to whole seconds."""
+
+    description = "a duration such as `30s`, `15m` or `4d`"
+    accepts = (ir.Number,)
+
+    def __init__(self, minimum: int | None = None, maximum: int | None = None) -> None:
+        self.minimum, self.maximum = minimum, maximum
+
+    def convert(self, value, checker):
+        if not isinstance(value, ir.Number) or value.unit not in UNITS or UNITS[value.unit][0] != DURATION:
+            if isinstance(value, ir.Number) and value.unit and value.unit not in UNITS:
+                return INVALID  # the unknown unit was reported when the file was parsed
+            hint = f"write `{value.value}s` for seconds" if isinstance(value, ir.Number) and not value.unit else None
+            checker.wrong_type(value, self.description)
+            if hint:
+                checker.diagnostics[-1] = attrs.evolve(checker.diagnostics[-1], hint=hint)
+            return INVALID
+        seconds = to_base(value.value, value.unit)
+        if not isinstance(seconds, int):
+            return checker.error("E0303", "a duration must be a whole number of seconds", value.span)
+        return _in_range(seconds, self.minimum, self.maximum, format_seconds, value.span, checker)
+
+
+def format_seconds(seconds: int) -> str:
+    """``1209600`` -> ``14d``: the largest unit that divides exactly."""
+    for unit in ("d", "h", "m"):
+        factor = UNITS[unit][1]
+        if seconds and seconds % factor == 0:
+            return f"{seconds // factor}{unit}"
+    return f"{seconds}s"
+
+
+def _in_range(number, minimum, maximum, show, span, checker):
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        bounds = f"{show(minimum) if minimum is not None else '...'} to {show(maximum) if maximum is not None else '...'}"
+        return checker.error(
+            "E0303", f"{show(number)} is out of range: allowed {bounds}", span, label=f"allowed {bounds}"
+        )
+    return number
+
+
+class Choice(Type):
+    """One name from a fixed set, mapped to what CloudFormation expects."""
+
+    accepts = (ir.Symbol,)
+
+    def __init__(self, choices: Mapping[str, Any]) -> None:
+        self.choices = dict(choices)
+        self.description = "one of " + ", ".join(f"`{c}`" for c in self.choices)
+
+    def convert(self, value, checker):
+        if isinstance(value, ir.String) and value.value in self.choices:
+            return checker.wrong_type(value, f"the name `{value.value}` without quotes")
+        if not isinstance(value, ir.Symbol):
+            return checker.wrong_type(value, self.description)
+        if value.name not in self.choices:
+            return checker.error(
+                "E0302",
+                f"unknown choice `{value.name}`",
+                value.span,
+                label=f"expected {self.description}",
+                hint=did_you_mean(value.name, self.choices) or f"choose {self.description}",
+            )
+        return self.choices[value.name]
+
+
+class ListOf(Type):
+    accepts = (ir.List,)
+
+    def __init__(self, item: Type, minimum: int = 0, maximum: int | None = None) -> None:
+        self.item, self.minimum, self.maximum = item, minimum, maximum
+        self.description = f"a list of {_plural(item.description)}"
+
+    def convert(self, value, checker):
+        if not isinstance(value, ir.List):
+            return checker.wrong_type(value, self.description)
+        items = tuple(self.item.convert(v, checker) for v in value.items)
+        if INVALID in items:
+            return INVALID
+        return _count_in_range(items, self.minimum, self.maximum, "item", value.span, checker)
+
+
+class MapOf(Type):
+    """A map with free keys, each value of one type; keys keep their order."""
+
+    accepts = (ir.Map,)
+
+    def __init__(self, value: Type, minimum: int = 0, maximum: int | None = None, key: Name | None = None) -> None:
+        self.value, self.minimum, self.maximum, self.key = value, minimum, maximum, key
+        self.description = f"a map of {_plural(value.description)}"
+
+    def convert(self, value, checker):
+        if not isinstance(value, ir.Map):
+            return checker.wrong_type(value, self.description)
+        result: dict[str, Any] = {}
+        ok = _unique_keys(value, checker)
+        for entry in value.entries:
+            if self.key is not None and self.key.pattern and not self.key.pattern.fullmatch(entry.key):
+                checker.error("E0303", f"`{entry.key}` is not valid here: {self.key.rule}", entry.key_span)
+                ok = False
+            converted = self.value.convert(entry.value, checker)
+            ok = ok and converted is not INVALID
+            result[entry.key] = converted
+        if not ok:
+            return INVALID
+        return _count_in_range(result, self.minimum, self.maximum, "entry", value.span, checker)
+
+
+class Record(Type):
+    """A map with fixed keys: ``capacity = { read: 5, write: 5 }``."""
+
+    accepts = (ir.Map,)
+
+    def __init__(self, fields: Mapping[str, Type], required: tuple[str, ...] = ()) -> None:
+        self.fields, self.required = dict(fields), required
+        self.description = "a map with " + ", ".join(f"`{k}`" for k in self.fields)
+
+    def convert(self, value, checker):
+        if not isinstance(value, ir.Map):
+            return checker.wrong_type(value, self.description)
+        ok = _unique_keys(value, checker)
+        result: dict[str, Any] = {}
+        for entry in value.entries:
+            field = self.fields.get(entry.key)
+            if field is None:
+                checker.error(
+                    "E0204",
+                    f"unknown key `{entry.key}`",
+                    entry.key_span,
+                    label=f"expected {', '.join(f'`{k}`' for k in self.fields)}",
+                    hint=did_you_mean(entry.key, self.fields),
+                )
+                ok = False
+                continue
+            result[entry.key] = field.convert(entry.value, checker)
+            ok = ok and result[entry.key] is not INVALID
+        for key in self.required:
+            if key not in result and ok:
+                checker.error("E0205", f"missing `{key}`", value.span, label=f"`{key}` is required")
+                ok = False
+        return result if ok else INVALID
+
+
+class OneOf(Type):
+    """The first alternative that accepts the value's form (e.g. a name or a list)."""
+
+    def __init__(self, *alternatives: Type) -> None:
+        self.alternatives = alternatives
+        self.accepts = tuple(c for a in alternatives for c in a.accepts)
+        self.description = " or ".join(a.description for a in alternatives)
+
+    def convert(self, value, checker):
+        for alternative in self.alternatives:
+            if isinstance(value, alternative.accepts):
+                return alternative.convert(value, checker)
+        return checker.wrong_type(value, self.description)
+
+
+class Data(Type):
+    """Free-form data passed through to CloudFormation (a generic resource's properties).
+
+    Strings become templates; references stay references for the resolver;
+    bare names are strings; numbers with units are not allowed, as the unit
+    CloudFormation wants is not known here.
+    """
+
+    description = "a value"
+    accepts = (ir.String, ir.Number, ir.Bool, ir.Symbol, ir.Ref, ir.List, ir.Map)
+
+    def convert(self, value, checker):
+        if isinstance(value, ir.String):
+            return checker.template(value)
+        if isinstance(value, ir.Number):
+            if value.unit:
+                if value.unit not in UNITS:
+                    return INVALID
+                return checker.error(
+                    "E0301",
+                    "a number with a unit cannot be passed through as it is",
+                    value.span,
+                    label="the unit that CloudFormation expects here is not known",
+                    hint="write the number in the unit the property expects",
+                )
+            return value.value
+        if isinstance(value, ir.Bool):
+            return value.value
+        if isinstance(value, ir.Symbol):
+            return value.name
+        if isinstance(value, ir.Ref):
+            return reference(value, checker)
+        if isinstance(value, ir.List):
+            items = tuple(self.convert(v, checker) for v in value.items)
+            return INVALID if INVALID in items else items
+        ok = _unique_keys(value, checker)
+        result = {e.key: self.convert(e.value, checker) for e in value.entries}
+        return result if ok and INVALID not in result.values() else INVALID
+
+
+def reference(value: ir.Ref, checker: Checker) -> Reference | Any:
+    """``stack.Resource.attribute`` or ``Resource.attribute`` (stack left empty)."""
+    if len(value.parts) == 3:
+        stack, resource, attribute = value.parts
+    elif len(value.parts) == 2:
+        stack, (resource, attribute) = "", value.parts
+    else:
+        return checker.error(
+            "E0405",
+            f"`{value.text}` is not a reference",
+            value.span,
+            label="expected `stack.Resource.attribute` or `Resource.attribute`",
+        )
+    return Reference(stack, resource, attribute, span=value.span)
+
+
+def _unique_keys(value: ir.Map, checker: Checker) -> bool:
+    seen: dict[str, ir.Entry] = {}
+    ok = True
+    for entry in value.entries:
+        if entry.key in seen:
+            checker.error(
+                "E0202",
+                f"key `{entry.key}` appears twice",
+                entry.key_span,
+                label="second time",
+                labels=[Label(seen[entry.key].key_span, "first time")] if seen[entry.key].key_span else [],
+            )
+            ok = False
+        else:
+            seen[entry.key] = entry
+    return ok
+
+
+def _count_in_range(items, minimum, maximum, noun, span, checker):
+    if len(items) < minimum or (maximum is not None and len(items) > maximum):
+        if maximum == minimum:
+            allowed = f"exactly {minimum}"
+        elif maximum is None:
+            allowed = f"at least {minimum}"
+        else:
+            allowed = f"{minimum} to {maximum}"
+        return checker.error(
+            "E0303", f"{len(items)} {noun}{'s' if len(items) != 1 else ''} given, {allowed} allowed", span
+        )
+    return items
+
+
+def _plural(description: str) -> str:
+    for article in ("a ", "an "):
+        if description.startswith(article):
+            return description[len(article) :] + "s"
+    return description
+
+
+__all__ = [
+    "INVALID", "Boolean", "Checker", "Choice", "Data", "Decimal", "Duration", "Integer", "ListOf",
+    "MapOf", "Name", "OneOf", "Record", "Text", "Type", "describe", "format_seconds", "reference",
+]
