@@ -291,3 +291,9 @@ def render_text(code: str) -> str:
     if entry.fix:
         parts += ["", f"Fix: {entry.fix}"]
     return "\n".join(parts) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(render_markdown())

@@ -162,13 +162,28 @@ class Parser:
                 hint="close every `{` and `[` that is opened",
             )
         hint = None
+        labels = []
         if "EQUAL" in (error.accepts or error.expected):
             hint = "an attribute is written `name = value`; a block is `kind Name { ... }`"
+        header = _open_header(error)
+        if header is not None:
+            kind, *words = header
+            first, last = kind, words[-1]
+            labels.append(
+                Label(
+                    Span(source.path, first.start_pos, _end(last)),
+                    "this reads as the header of a block, which needs `{`",
+                )
+            )
+            if len(words) == 1:
+                value = source.text[_start(last) : _end(last)]
+                hint = f"to set an attribute, write `{kind} = {value}`; a block is `{kind} Name {{ ... }}`"
         return diagnostic(
             "E0101",
             f"unexpected {_describe_token(token)}",
             Span(source.path, token.start_pos, token.end_pos),
             label=f"expected {expected}",
+            labels=labels,
             hint=hint,
         )
 
@@ -194,6 +209,31 @@ def _unexpected_character(source: SourceFile, error: UnexpectedCharacters) -> Di
         label="no token of the language starts with this character",
         hint="put text that is not a name or a number in double quotes" if char.isprintable() else None,
     )
+
+
+def _open_header(error: UnexpectedToken) -> list | None:
+    """A block header still waiting for its `{` (`billing on_demand`): the kind
+    token and its labels, from the top of the parser's stack."""
+    if "LBRACE" not in (error.accepts or error.expected):
+        return None
+    stack = list(getattr(getattr(error, "state", None), "value_stack", None) or [])
+    words: list = []
+    while stack and not (isinstance(stack[-1], Token) and stack[-1].type == "NAME"):
+        item = stack.pop()
+        if not (isinstance(item, (ir.Symbol, ir.Ref)) or (isinstance(item, Token) and item.type == "STRING")):
+            return None
+        words.insert(0, item)
+    if not stack or not words:
+        return None
+    return [stack[-1], *words]
+
+
+def _start(item) -> int:
+    return item.start_pos if isinstance(item, Token) else item.span.start
+
+
+def _end(item) -> int:
+    return item.end_pos if isinstance(item, Token) else item.span.end
 
 
 def _innermost_open(error: UnexpectedToken) -> Token | None:

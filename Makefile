@@ -1,0 +1,46 @@
+# The two commands a new user needs: `make demo` and `make test`.
+# Everything else here is for working on infrac itself.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test check fmt fmt-check docs fuzz lock clean
+
+# The environment: created once, refreshed when the dependencies change.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+## demo: set everything up, build infra.dsl/ and show the result
+demo: $(STAMP)
+	$(BIN)/infrac check infra.dsl
+	$(BIN)/infrac build infra.dsl --target cloudformation --out build/cfn
+
+## test: the whole suite (unit, golden, property and fuzz tests, cfn-lint on every template)
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## fmt: format the example and test sources in place
+fmt: $(STAMP)
+	$(BIN)/infrac fmt infra.dsl tests
+
+## docs: regenerate docs/diagnostics.md from the registry of codes
+docs: $(STAMP)
+	$(BIN)/python -m infrac.diagnostics.codes > docs/diagnostics.md
+
+## fuzz: a long fuzzing run of the front end (minutes; not part of `make test`)
+fuzz: $(STAMP)
+	INFRAC_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider
+
+## lock: re-pin every dependency to the newest allowed version
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -e '.[test]'
+	{ head -n 2 constraints.txt; .lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .hypothesis

@@ -1,0 +1,48 @@
+"""Shared helpers for the test suite."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "cases"
+SEED = ROOT / "infra.dsl"
+
+#: Set INFRAC_UPDATE=1 to rewrite expected outputs instead of comparing them.
+UPDATE = os.environ.get("INFRAC_UPDATE") == "1"
+
+
+def run_infrac(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The real command, in a subprocess, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "infrac", *args],
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+        timeout=120,
+    )
+
+
+def assert_no_traceback(process: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in process.stderr, process.stderr
+    assert "internal error" not in process.stderr, process.stderr
+
+
+@pytest.fixture
+def write_project(tmp_path):
+    """Write ``{relative path: text}`` under a temporary folder; return the folder."""
+
+    def write(files: dict[str, str]) -> Path:
+        for relative, text in files.items():
+            path = tmp_path / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        return tmp_path
+
+    return write

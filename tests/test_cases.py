@@ -1,0 +1,81 @@
+"""Golden cases: each folder under tests/cases/ is one behaviour.
+
+A case holds ``.infra`` sources and ``expected/``:
+
+- ``expected/diagnostics.txt``: what ``infrac check`` prints (no colour), or
+  absent when the case has no diagnostics;
+- ``expected/cloudformation/<stack>.yml``: the templates, when the case builds.
+
+``INFRAC_UPDATE=1 make test`` rewrites ``expected/``; review the diff.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import CASES, UPDATE
+from infrac.backends import BuildOptions, backend
+from infrac.diagnostics.render import render_text
+from infrac.pipeline import compile_sources
+from infrac.source import SourceFile
+
+
+def case_names() -> list[str]:
+    return sorted(p.name for p in CASES.iterdir() if p.is_dir())
+
+
+def load_case(folder: Path) -> list[SourceFile]:
+    return [
+        SourceFile(p.relative_to(folder).as_posix(), p.read_text(encoding="utf-8"))
+        for p in sorted(folder.rglob("*.infra"))
+        if "expected" not in p.relative_to(folder).parts
+    ]
+
+
+def actual_outputs(folder: Path) -> dict[str, str]:
+    sources = load_case(folder)
+    result = compile_sources(sources)
+    outputs: dict[str, str] = {}
+    text = render_text(result.diagnostics, {s.path: s for s in sources})
+    if text:
+        outputs["diagnostics.txt"] = text
+    if result.ok:
+        for artifact in backend("cloudformation").render(result.program, BuildOptions()):
+            outputs[f"cloudformation/{artifact.path}"] = artifact.text
+    return outputs
+
+
+def expected_outputs(folder: Path) -> dict[str, str]:
+    expected = folder / "expected"
+    if not expected.is_dir():
+        return {}
+    return {
+        p.relative_to(expected).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(expected.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("name", case_names())
+def test_case(name: str) -> None:
+    folder = CASES / name
+    actual = actual_outputs(folder)
+    if UPDATE:
+        shutil.rmtree(folder / "expected", ignore_errors=True)
+        for relative, text in actual.items():
+            path = folder / "expected" / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        return
+    expected = expected_outputs(folder)
+    assert sorted(actual) == sorted(expected), "outputs differ; INFRAC_UPDATE=1 rewrites them"
+    for relative in expected:
+        assert actual[relative] == expected[relative], f"{name}/expected/{relative} differs"
+
+
+def test_every_case_has_sources() -> None:
+    for name in case_names():
+        assert load_case(CASES / name), f"tests/cases/{name} has no .infra file"
