@@ -29,7 +29,16 @@ def _dumper(base: type) -> type:
     def represent_decimal(dumper: Any, value: Decimal) -> Any:
         return dumper.represent_scalar("tag:yaml.org,2002:float", format(value, "f"))
 
+    def represent_str(dumper: Any, value: str) -> Any:
+        # The two emitters disagree on how to write line breaks, control
+        # characters and characters beyond the Basic Multilingual Plane (libyaml
+        # takes those for unprintable). Double quotes, with escapes, are written
+        # the same way by both.
+        style = '"' if not value.isprintable() or any(ord(c) > 0xFFFF for c in value) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
     Dumper.add_representer(Decimal, represent_decimal)
+    Dumper.add_representer(str, represent_str)
     return Dumper
 
 

@@ -85,6 +85,12 @@ _ENTRIES = [
         example="stack core {\n  table Users {\n    key = { id: string }\n  }",
         fix="Close every `{` and `[`; the diagnostic points at the one left open.",
     ),
+    Code(
+        "E0107", E, "nested too deeply",
+        "Blocks, lists and maps may nest 64 levels deep. No resource needs more, and the limit "
+        "keeps every stage of the compiler safe from runaway input.",
+        fix="Flatten the structure.",
+    ),
     # ---- structure ------------------------------------------------------------------
     Code(
         "E0201", E, "more than one project block",
@@ -250,9 +256,17 @@ _ENTRIES = [
     ),
     # ---- warnings ------------------------------------------------------------------------------------
     Code(
-        "W0101", W, "stack without resources",
-        "The stack declares no resource, so it produces no template.",
+        "W0101", W, "empty stack",
+        "The stack declares no resource and imports nothing, so it produces nothing.",
         fix="Add resources, or remove the stack.",
+    ),
+    Code(
+        "W0601", W, "kept when deleted but not when replaced",
+        "`deletion_policy = retain` (or `snapshot`) keeps the resource when it leaves the stack, "
+        "but an update that replaces it (a changed table key, a renamed bucket) still deletes "
+        "the old one, and its data with it, unless `update_replace_policy` says the same.",
+        example="table Users {\n  deletion_policy = retain\n  ...\n}",
+        fix="Add `update_replace_policy = retain`.",
     ),
 ]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from infrac.diagnostics import Diagnostic
+from infrac.diagnostics import Diagnostic, diagnostic
+from infrac.model import Resource
 from infrac.passes.state import Compilation
 from infrac.vocabulary import KINDS
 from infrac.vocabulary.kinds import RuleContext
@@ -14,4 +15,23 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
         context = RuleContext(state.settings, stack)
         for resource in stack.resources:
             found.extend(KINDS[resource.kind].rules(resource, context))
+            found.extend(_protection(resource))
     return state, found
+
+
+def _protection(resource: Resource) -> list[Diagnostic]:
+    """A resource kept on deletion but not on replacement loses its data all the same
+    when an update replaces it."""
+    kept = resource.values.get("deletion_policy") in ("Retain", "Snapshot")
+    if not kept or resource.values.get("update_replace_policy"):
+        return []
+    policy = resource.values["deletion_policy"].lower()
+    return [
+        diagnostic(
+            "W0601",
+            f"`{resource.name}` is kept when deleted but not when replaced",
+            resource.name_span,
+            label=f"deletion_policy = {policy}, no update_replace_policy",
+            hint=f"add `update_replace_policy = {policy}`",
+        )
+    ]

@@ -77,6 +77,14 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
             continue
         first_by_id[resource.logical_id] = resource
         resources.append(resource)
+    if not declaration.resources and not declaration.uses:
+        checker.error(
+            "W0101",
+            f"stack `{declaration.name}` declares nothing",
+            declaration.span,
+            label="no resource and no `uses`",
+            hint="add resources, or remove the stack",
+        )
     uses = tuple(_use(u, checker) for u in declaration.uses)
     stack = Stack(
         name=declaration.name,

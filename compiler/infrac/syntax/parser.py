@@ -133,6 +133,20 @@ class Parser:
             return ParseResult(None, (self._syntax_error(source, error),))
         except VisitError as error:  # pragma: no cover - a bug in the lowering, not in the input
             raise error.orig_exc from error
+        deep = _too_deep(module)
+        if deep is not None:
+            return ParseResult(
+                None,
+                (
+                    diagnostic(
+                        "E0107",
+                        f"nested more than {MAX_DEPTH} levels deep",
+                        deep.span,
+                        label=f"level {MAX_DEPTH + 1}",
+                        hint="flatten the structure; no AWS resource needs this depth",
+                    ),
+                ),
+            )
         comments = tuple(
             ir.Comment(str(c), Span(source.path, c.start_pos, c.end_pos)) for c in self._comments
         )
@@ -243,6 +257,31 @@ def _innermost_open(error: UnexpectedToken) -> Token | None:
     for value in reversed(stack):
         if isinstance(value, Token) and value.type in _OPENERS:
             return value
+    return None
+
+
+#: Deeper nesting is refused, so that every later stage may recurse safely.
+MAX_DEPTH = 64
+
+
+def _too_deep(module: ir.Module):
+    """The first node nested deeper than ``MAX_DEPTH``, found without recursion."""
+    pending = [(item, 1) for item in module.items]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            return node
+        if isinstance(node, (ir.Project, ir.Stack, ir.Block)):
+            children = node.body
+        elif isinstance(node, ir.Attribute):
+            children = (node.value,)
+        elif isinstance(node, ir.List):
+            children = node.items
+        elif isinstance(node, ir.Map):
+            children = tuple(e.value for e in node.entries)
+        else:
+            children = ()
+        pending.extend((child, depth + 1) for child in children)
     return None
 
 

@@ -181,6 +181,17 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
                 )
                 break
 
+    if "stream_arn" in resource.exports and not v.get("stream"):
+        found.append(
+            diagnostic(
+                "E0501",
+                f"table `{resource.name}` has no stream, so it has no `stream_arn` to export",
+                resource.export_spans.get("stream_arn", span),
+                label="the table has no stream",
+                hint="set `stream = new_and_old_images` (or another view), or stop exporting `stream_arn`",
+            )
+        )
+
     global_indexes = resource.blocks.get("index", ())
     local_indexes = resource.blocks.get("local_index", ())
     for blocks, limit, what in (

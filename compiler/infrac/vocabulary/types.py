@@ -281,7 +281,7 @@ class MapOf(Type):
         if not isinstance(value, ir.Map):
             return checker.wrong_type(value, self.description)
         result: dict[str, Any] = {}
-        ok = _unique_keys(value, checker)
+        ok = _check_keys(value, checker)
         for entry in value.entries:
             if self.key is not None and self.key.pattern and not self.key.pattern.fullmatch(entry.key):
                 checker.error("E0303", f"`{entry.key}` is not valid here: {self.key.rule}", entry.key_span)
@@ -306,7 +306,7 @@ class Record(Type):
     def convert(self, value, checker):
         if not isinstance(value, ir.Map):
             return checker.wrong_type(value, self.description)
-        ok = _unique_keys(value, checker)
+        ok = _check_keys(value, checker)
         result: dict[str, Any] = {}
         for entry in value.entries:
             field = self.fields.get(entry.key)
@@ -379,7 +379,7 @@ class Data(Type):
         if isinstance(value, ir.List):
             items = tuple(self.convert(v, checker) for v in value.items)
             return INVALID if INVALID in items else items
-        ok = _unique_keys(value, checker)
+        ok = _check_keys(value, checker)
         result = {e.key: self.convert(e.value, checker) for e in value.entries}
         return result if ok and INVALID not in result.values() else INVALID
 
@@ -400,11 +400,24 @@ def reference(value: ir.Ref, checker: Checker) -> Reference | Any:
     return Reference(stack, resource, attribute, span=value.span)
 
 
-def _unique_keys(value: ir.Map, checker: Checker) -> bool:
+def _check_keys(value: ir.Map, checker: Checker) -> bool:
+    """Keys are unique, not empty, and one line of printable text: no AWS property,
+    tag or condition key is otherwise (and the YAML emitters would disagree on it)."""
     seen: dict[str, ir.Entry] = {}
     ok = True
     for entry in value.entries:
-        if entry.key in seen:
+        if not entry.key:
+            checker.error("E0303", "a key cannot be empty", entry.key_span, label="empty key")
+            ok = False
+        elif not entry.key.isprintable():
+            checker.error(
+                "E0303",
+                "a key cannot hold line breaks, tabs or other control characters",
+                entry.key_span,
+                label="unprintable character in this key",
+            )
+            ok = False
+        elif entry.key in seen:
             checker.error(
                 "E0202",
                 f"key `{entry.key}` appears twice",

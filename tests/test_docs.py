@@ -1,0 +1,29 @@
+"""Documentation generated from code stays in step with it."""
+
+from __future__ import annotations
+
+from conftest import CASES, ROOT
+from infrac.diagnostics.codes import CODES, render_markdown
+
+
+def test_diagnostics_reference_is_up_to_date():
+    assert (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8") == render_markdown(), "run `make docs`"
+
+
+def test_every_code_has_a_golden_case_that_produces_it():
+    """A code is only real if some input produces it: each has a case named after it
+    (E0001 and E0002 are about the file system; tests/test_cli.py covers them)."""
+    produced = set()
+    for folder in CASES.iterdir():
+        expected = folder / "expected" / "diagnostics.txt"
+        if folder.name[:5] in CODES:
+            assert expected.is_file(), f"{folder.name} produces no diagnostic"
+            assert f"[{folder.name[:5]}]" in expected.read_text(encoding="utf-8"), folder.name
+            produced.add(folder.name[:5])
+    missing = set(CODES) - produced - {"E0001", "E0002"}
+    assert not missing, f"codes without a case: {sorted(missing)}"
+
+
+def test_every_code_is_documented():
+    for entry in CODES.values():
+        assert entry.title and entry.explanation and entry.fix, entry.code
