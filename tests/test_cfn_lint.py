@@ -28,7 +28,8 @@ def templates(tmp_path_factory) -> list[Path]:
         process = run_infrac("build", str(SEED), "--out", str(out / name), *extra)
         assert process.returncode == 0, process.stderr
     built = sorted(out.rglob("*.yml")) + sorted(out.rglob("*.json"))
-    golden = sorted(CASES.glob("*/expected/cloudformation/*.yml"))
+    # Warning cases (W...) build on purpose what cfn-lint warns about too.
+    golden = [p for p in sorted(CASES.glob("*/expected/cloudformation/*.yml")) if not p.parts[-4].startswith("W")]
     return [p for p in built if not p.name.startswith(".")] + golden
 
 

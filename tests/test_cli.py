@@ -23,6 +23,7 @@ def test_usage_errors_exit_2():
     assert run_infrac().returncode == 2
     assert run_infrac("frobnicate").returncode == 2
     assert run_infrac("build", "--target", "terraform").returncode == 2
+    assert run_infrac("build", "--target", "serverless", "--format", "json").returncode == 2
 
 
 def test_check_of_a_valid_project_exits_0(write_project):

@@ -134,9 +134,10 @@ def repository_sources() -> list[Path]:
 
 
 def parseable(path: Path) -> tuple[SourceFile, ir.Module] | None:
+    """The file and its module, unless it has a syntax error (which `infrac fmt` leaves alone)."""
     source = SourceFile(path.as_posix(), path.read_text(encoding="utf-8"))
     result = parse(source)
-    return (source, result.module) if result.module is not None else None
+    return (source, result.module) if result.module is not None and not result.diagnostics else None
 
 
 @pytest.mark.parametrize("path", repository_sources(), ids=lambda p: p.relative_to(ROOT).as_posix())

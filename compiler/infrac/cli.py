@@ -126,6 +126,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    if args.format == "json" and args.target != "cloudformation":
+        print("infrac build: error: --format json is for --target cloudformation", file=sys.stderr)
+        return USAGE
     result = _compile(args)
     if result is None:
         return FAILED

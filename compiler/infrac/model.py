@@ -94,6 +94,8 @@ class Block:
     name: str | None
     values: Mapping[str, Any]
     span: Span | None = _span()
+    name_span: Span | None = _span()
+    value_spans: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -107,6 +109,8 @@ class Resource:
     span: Span | None = _span()
     name_span: Span | None = _span()
     export_spans: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
+    #: where each attribute that was written stands, for diagnostics about it
+    value_spans: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen

@@ -20,6 +20,16 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+def did_you_mean(name: str, candidates: Iterable[str], shape: str = "{}") -> str | None:
+    """``did you mean `on_demand`?``; ``shape`` writes the candidate (``"{{{}}}"`` for ``{stage}``)."""
     match = closest(name, candidates)
-    return f"did you mean `{match}`?" if match else None
+    return f"did you mean `{shape.format(match)}`?" if match else None
+
+
+def article(word: str) -> str:
+    """``an `index```, ``a `table```: the article for a word as it is shown.
+
+    >>> article("index")
+    'an'
+    """
+    return "an" if word[:1].lower() in "aeiou" else "a"

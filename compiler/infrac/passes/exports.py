@@ -6,6 +6,7 @@ import attrs
 
 from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
+from infrac.model import Placeholder, Template
 from infrac.naming import export_name
 from infrac.passes.state import Compilation
 
@@ -32,12 +33,13 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                     name = template.text(stage=stage)
                     problem = _problem(name)
                     if problem:
+                        shown = name if len(name) <= 80 else name[:40] + "…" + name[-20:]
                         found.append(
                             diagnostic(
                                 "E0502",
-                                f"export name `{name}` is not allowed: {problem}",
+                                f"export name `{shown}` is not allowed: {problem}",
                                 span,
-                                label=f"exported as `{name}` in stage `{stage}`",
+                                label=f"exported under this name in stage `{stage}`",
                                 labels=pattern_label,
                                 hint="export names hold only letters, digits, `:` and `-`, at most "
                                 f"{aws_limits.MAX_EXPORT_NAME} characters; change the pattern or the names in it",
@@ -57,8 +59,7 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                                     Label(other.span, f"`{other.stack}.{other.resource}.{other.attribute}` too"),
                                     *pattern_label,
                                 ],
-                                hint="export names are unique per account and region; "
-                                "put `{stack}` and `{resource}` in the pattern, or rename a resource",
+                                hint=_uniqueness_hint(settings.exports),
                             )
                         )
                         break
@@ -72,3 +73,11 @@ def _problem(name: str) -> str | None:
         bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in ":-"))})
         return "it contains " + ", ".join(f"`{c}`" for c in bad) if bad else "it is empty"
     return None
+
+
+def _uniqueness_hint(pattern: Template) -> str:
+    used = {p.name for p in pattern.parts if isinstance(p, Placeholder)}
+    missing = [f"`{{{name}}}`" for name in ("stack", "resource", "attribute") if name not in used]
+    if missing:
+        return "export names are unique per account and region; put " + " and ".join(missing) + " in the pattern"
+    return "export names are unique per account and region; rename one of the resources or stacks"

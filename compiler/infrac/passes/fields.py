@@ -19,13 +19,15 @@ def read_fields(
     checker: Checker,
     owner: str,
     owner_span: Span | None,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], dict[str, Span]]:
     """Convert each attribute by its field's type; fill defaults; report unknown,
     repeated and missing attributes. A value that failed is ``INVALID``.
+    Returns the values and, for the attributes written, the spans of their values.
 
     ``owner`` names the block in messages, e.g. "table `Users`".
     """
     values: dict[str, Any] = {}
+    spans: dict[str, Span] = {}
     first: dict[str, ir.Attribute] = {}
     for attribute in attributes:
         field = fields.get(attribute.name)
@@ -50,6 +52,8 @@ def read_fields(
             continue
         first[attribute.name] = attribute
         values[attribute.name] = field.type.convert(attribute.value, checker)
+        if attribute.span is not None:
+            spans[attribute.name] = attribute.span
     for name, field in fields.items():
         if name in values:
             continue
@@ -60,8 +64,9 @@ def read_fields(
                 f"{owner} needs `{name}`",
                 owner_span,
                 label=f"`{name}` is missing",
-                hint=f"add `{name} = ...`: {field.doc}",
+                notes=[f"`{name}`: {field.doc}"],
+                hint=f"add `{name} = ...`",
             )
         else:
             values[name] = field.default
-    return values
+    return values, spans

@@ -95,15 +95,13 @@ def _reference(ref: Reference, stack: Stack, scope: _Scope, found: list[Diagnost
         return ref
     kind = KINDS[target.kind]
     if kind.attribute(ref.attribute) is None:
-        choices = list(kind.attributes or ())
         found.append(
             diagnostic(
                 "E0403",
                 f"{target.kind} `{target.name}` has no attribute `{ref.attribute}`",
                 ref.span,
                 label="unknown attribute",
-                hint=did_you_mean(ref.attribute, choices)
-                or ("attributes: " + ", ".join(f"`{c}`" for c in choices) if choices else None),
+                hint=kind.attribute_hint(ref.attribute),
             )
         )
     elif stack_name != stack.name and ref.attribute not in target.exports:

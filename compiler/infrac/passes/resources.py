@@ -15,7 +15,7 @@ from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Block, Program, Resource, Stack, Use
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation, StackDeclaration
-from infrac.suggest import did_you_mean
+from infrac.suggest import article, did_you_mean
 from infrac.vocabulary import KINDS, Kind
 from infrac.vocabulary.kinds import BlockKind
 from infrac.vocabulary.types import INVALID, Checker
@@ -104,8 +104,8 @@ def _name_label(block: ir.Block) -> ir.Symbol | None:
 
 def _header_help(kind: Kind) -> str:
     if kind.cfn_type is None:
-        return f'a `{kind.keyword}` block is written `{kind.keyword} "AWS::Service::Type" Name {{ ... }}`'
-    return f"a `{kind.keyword}` block is written `{kind.keyword} Name {{ ... }}`"
+        return f'{article(kind.keyword)} `{kind.keyword}` block is written `{kind.keyword} "AWS::Service::Type" Name {{ ... }}`'
+    return f"{article(kind.keyword)} `{kind.keyword}` block is written `{kind.keyword} Name {{ ... }}`"
 
 
 def _resource(block: ir.Block, checker: Checker) -> Resource | None:
@@ -129,7 +129,7 @@ def _resource(block: ir.Block, checker: Checker) -> Resource | None:
     if not shape_ok:
         checker.error(
             "E0206",
-            f"wrong header for a `{kind.keyword}` block",
+            f"wrong header for {article(kind.keyword)} `{kind.keyword}` block",
             labels[0].span.to(labels[-1].span) if labels else block.kind_span,
             label="expected " + ("a type string and a name" if expected == 2 else "one name"),
             hint=_header_help(kind),
@@ -160,7 +160,7 @@ def _resource(block: ir.Block, checker: Checker) -> Resource | None:
             )
 
     owner = f"{kind.keyword} `{name.name}`"
-    values = read_fields(attributes, kind.fields, checker, owner, name.span)
+    values, value_spans = read_fields(attributes, kind.fields, checker, owner, name.span)
     blocks = _nested_blocks(nested, kind, owner, checker)
     exports, export_spans = _exports(export_names, kind, owner, checker)
 
@@ -189,6 +189,7 @@ def _resource(block: ir.Block, checker: Checker) -> Resource | None:
         span=block.span,
         name_span=name.span,
         export_spans=export_spans,
+        value_spans=value_spans,
     )
 
 
@@ -206,7 +207,8 @@ def _nested_blocks(
                 f"{owner} has no `{block.kind}` block",
                 block.kind_span,
                 label="unknown block",
-                hint=did_you_mean(block.kind, kind.blocks)
+                hint=_alias(block.kind, kind)
+                or did_you_mean(block.kind, kind.blocks)
                 or (
                     "blocks here: " + ", ".join(f"`{k}`" for k in kind.blocks)
                     if kind.blocks
@@ -223,6 +225,13 @@ def _nested_blocks(
     return {k: tuple(v) for k, v in blocks.items()} if ok else None
 
 
+def _alias(word: str, kind: Kind) -> str | None:
+    for keyword, block_kind in kind.blocks.items():
+        if word in block_kind.aliases:
+            return f"{block_kind.doc.rstrip('.')} is written `{keyword} Name {{ ... }}`"
+    return None
+
+
 def _nested_block(
     block: ir.Block, kind: BlockKind, checker: Checker, first: dict[tuple[str, str], ir.Symbol]
 ) -> Block | None:
@@ -230,21 +239,22 @@ def _nested_block(
         shape = f"`{kind.keyword} Name {{ ... }}`" if kind.named else f"`{kind.keyword} {{ ... }}`"
         checker.error(
             "E0206",
-            f"wrong header for a `{kind.keyword}` block",
+            f"wrong header for {article(kind.keyword)} `{kind.keyword}` block",
             block.kind_span,
             label=f"expected {shape}",
         )
         return None
     name = block.labels[0] if kind.named else None
     if name is not None:
-        key = (kind.keyword, name.name)
+        key = (kind.namespace or kind.keyword, name.name)
         if key in first:
             checker.error(
                 "E0202",
-                f"`{kind.keyword} {name.name}` is declared twice",
+                f"`{name.name}` is declared twice",
                 name.span,
                 label="declared again here",
                 labels=[Label(first[key].span, "first declared here")],
+                hint=f"{kind.namespace} share one set of names" if kind.namespace else None,
             )
             return None
         first[key] = name
@@ -256,16 +266,23 @@ def _nested_block(
             span = statement.kind_span if isinstance(statement, ir.Block) else statement.span
             checker.error(
                 "E0207",
-                f"only attributes are allowed in a `{kind.keyword}` block",
+                f"only attributes are allowed in {article(kind.keyword)} `{kind.keyword}` block",
                 span,
                 label="not allowed here",
             )
             return None
     owner = f"`{kind.keyword} {name.name}`" if name else f"`{kind.keyword}`"
-    values = read_fields(attributes, kind.fields, checker, owner, name.span if name else block.kind_span)
+    values, value_spans = read_fields(attributes, kind.fields, checker, owner, name.span if name else block.kind_span)
     if INVALID in values.values():
         return None
-    return Block(kind.keyword, name.name if name else None, values, span=block.span)
+    return Block(
+        kind.keyword,
+        name.name if name else None,
+        values,
+        span=block.span,
+        name_span=name.span if name else block.kind_span,
+        value_spans=value_spans,
+    )
 
 
 def _exports(names: list[ir.Ident], kind: Kind, owner: str, checker: Checker):
@@ -282,14 +299,12 @@ def _exports(names: list[ir.Ident], kind: Kind, owner: str, checker: Checker):
             )
             continue
         if kind.attribute(ident.name) is None:
-            choices = list(kind.attributes or ())
             checker.error(
                 "E0501",
                 f"{owner} has no attribute `{ident.name}` to export",
                 ident.span,
                 label="not an attribute of this resource",
-                hint=did_you_mean(ident.name, choices)
-                or ("attributes: " + ", ".join(f"`{c}`" for c in choices) if choices else None),
+                hint=kind.attribute_hint(ident.name),
             )
             continue
         exports.append(ident.name)

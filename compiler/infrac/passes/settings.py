@@ -14,7 +14,7 @@ from __future__ import annotations
 import attrs
 
 from infrac import ir
-from infrac.diagnostics import Diagnostic
+from infrac.diagnostics import Diagnostic, Label
 from infrac.model import Settings
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation
@@ -51,7 +51,7 @@ DEFAULT_EXPORTS_TEMPLATE = Checker(placeholders=EXPORT_PLACEHOLDERS).template(ir
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     project = state.project
     checker = Checker(placeholders=EXPORT_PLACEHOLDERS)
-    values = read_fields(
+    values, _ = read_fields(
         [s for s in project.body if isinstance(s, ir.Attribute)] if project else [],
         FIELDS,
         checker,
@@ -61,8 +61,20 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     exports = values["exports"]
     stages = values["stages"]
     if stages is not INVALID and len(set(stages)) != len(stages):
-        repeated = next(s for s in stages if stages.count(s) > 1)
-        checker.error("E0202", f"stage `{repeated}` is listed twice", _attribute_span(project, "stages"))
+        items = _attribute_value(project, "stages").items
+        seen = {}
+        for item in items:
+            name = item.name if isinstance(item, ir.Symbol) else item.value
+            if name in seen:
+                checker.error(
+                    "E0202",
+                    f"stage `{name}` is listed twice",
+                    item.span,
+                    label="listed again here",
+                    labels=[Label(seen[name].span, "first listed here")],
+                )
+                break
+            seen[name] = item
         stages = INVALID
     settings = Settings(
         name=project.name.name if project else DEFAULT_NAME,
@@ -74,8 +86,5 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     return attrs.evolve(state, settings=settings), checker.diagnostics
 
 
-def _attribute_span(project: ir.Project | None, name: str):
-    for statement in project.body if project else ():
-        if isinstance(statement, ir.Attribute) and statement.name == name:
-            return statement.value.span
-    return None
+def _attribute_value(project: ir.Project, name: str) -> ir.Value:
+    return next(s.value for s in project.body if isinstance(s, ir.Attribute) and s.name == name)

@@ -47,14 +47,15 @@ def collect(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     for name, declarations in parts.items():
         first = declarations[0]
         if not aws_limits.STACK_NAME.fullmatch(name):
+            candidate = name.replace("_", "-").strip("-")
             found.append(
                 diagnostic(
                     "E0209",
                     f"`{name}` is not a valid stack name",
                     first.name.span,
                     label="letters, digits and hyphens, starting with a letter, at most 128",
-                    hint="use hyphens between words: " + "`" + name.replace("_", "-") + "`"
-                    if "_" in name
+                    hint=f"use hyphens between words: `{candidate}`"
+                    if aws_limits.STACK_NAME.fullmatch(candidate)
                     else None,
                 )
             )

@@ -251,13 +251,16 @@ def _end(item) -> int:
 
 
 def _innermost_open(error: UnexpectedToken) -> Token | None:
-    """The last `{` or `[` still on the parser's stack: the one left open."""
+    """The innermost `{` or `[` left open. The parser's stack may still hold a
+    finished block's braces (waiting for an optional `,`), so they are matched."""
     state = getattr(error, "state", None)
-    stack = getattr(state, "value_stack", None) or []
-    for value in reversed(stack):
+    open_: list[Token] = []
+    for value in getattr(state, "value_stack", None) or []:
         if isinstance(value, Token) and value.type in _OPENERS:
-            return value
-    return None
+            open_.append(value)
+        elif isinstance(value, Token) and value.type in ("RBRACE", "RBRACKET") and open_:
+            open_.pop()
+    return open_[-1] if open_ else None
 
 
 #: Deeper nesting is refused, so that every later stage may recurse safely.

@@ -21,6 +21,8 @@ _KEY = MapOf(
     minimum=1,
     maximum=2,
     key=_ATTRIBUTE_NAME,
+    description="a map from attribute name to `string`, `number` or `binary`",
+    count_rule="a key is a partition key and at most one sort key",
 )
 _KEY_DOC = (
     "The key: a map from attribute name to type (`string`, `number`, `binary`); the first "
@@ -39,6 +41,8 @@ INDEX = BlockKind(
         "projection": Field(_PROJECTION, _PROJECTION_DOC, default="ALL"),
         "capacity": Field(_CAPACITY, _CAPACITY_DOC),
     },
+    namespace="a table's indexes, global and local,",
+    aliases=("global_index", "gsi", "global_secondary_index"),
 )
 LOCAL_INDEX = BlockKind(
     "local_index",
@@ -47,6 +51,8 @@ LOCAL_INDEX = BlockKind(
         "key": Field(_KEY, _KEY_DOC, required=True),
         "projection": Field(_PROJECTION, _PROJECTION_DOC, default="ALL"),
     },
+    namespace="a table's indexes, global and local,",
+    aliases=("lsi", "local_secondary_index"),
 )
 
 FIELDS = {
@@ -122,9 +128,12 @@ def _attribute_definitions(resource: Resource) -> list[dict[str, str]]:
 
 
 def _keys(resource: Resource) -> list[tuple[dict[str, str], Span | None]]:
-    """The key of the table and of each of its indexes, with where each is declared."""
+    """The key of the table and of each of its indexes, with where each is written."""
     indexes = (*resource.blocks.get("index", ()), *resource.blocks.get("local_index", ()))
-    return [(resource.values["key"], resource.name_span), *((b.values["key"], b.span) for b in indexes)]
+    return [
+        (resource.values["key"], resource.value_spans.get("key", resource.name_span)),
+        *((b.values["key"], b.value_spans.get("key", b.name_span)) for b in indexes),
+    ]
 
 
 def properties(resource: Resource) -> dict[str, Any]:
@@ -160,65 +169,83 @@ def properties(resource: Resource) -> dict[str, Any]:
 
 
 def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
-    span = resource.name_span
-    v = resource.values
+    return [
+        *_name_rule(resource, context),
+        *_stream_rule(resource),
+        *_index_count_rule(resource),
+        *_local_index_rule(resource),
+        *_capacity_rule(resource),
+        *_key_type_rule(resource),
+    ]
 
-    name = v.get("name")
-    if name is not None:
-        for stage in context.settings.stages:
-            text = name.text(
-                project=context.settings.name, stage=stage, stack=context.stack.name, region=context.settings.region
-            )
-            if not aws_limits.TABLE_NAME.fullmatch(text):
-                found.append(
-                    diagnostic(
-                        "E0601",
-                        f"table name `{text}` (stage `{stage}`) is not a valid DynamoDB table name",
-                        name.span,
-                        label="3-255 characters of letters, digits, `_`, `.` and `-`",
-                    )
+
+def _name_rule(resource: Resource, context: RuleContext) -> list[Diagnostic]:
+    name = resource.values.get("name")
+    if name is None:
+        return []
+    settings = context.settings
+    for stage in settings.stages:
+        text = name.text(project=settings.name, stage=stage, stack=context.stack.name, region=settings.region)
+        if not aws_limits.TABLE_NAME.fullmatch(text):
+            return [
+                diagnostic(
+                    "E0601",
+                    f"table name `{text}` (stage `{stage}`) is not a valid DynamoDB table name",
+                    name.span,
+                    label="3-255 characters of letters, digits, `_`, `.` and `-`",
                 )
-                break
+            ]
+    return []
 
-    if "stream_arn" in resource.exports and not v.get("stream"):
-        found.append(
-            diagnostic(
-                "E0501",
-                f"table `{resource.name}` has no stream, so it has no `stream_arn` to export",
-                resource.export_spans.get("stream_arn", span),
-                label="the table has no stream",
-                hint="set `stream = new_and_old_images` (or another view), or stop exporting `stream_arn`",
-            )
+
+def _stream_rule(resource: Resource) -> list[Diagnostic]:
+    if "stream_arn" not in resource.exports or resource.values.get("stream"):
+        return []
+    return [
+        diagnostic(
+            "E0501",
+            f"table `{resource.name}` has no stream, so it has no `stream_arn` to export",
+            resource.export_spans.get("stream_arn", resource.name_span),
+            label="the table has no stream",
+            hint="set `stream = new_and_old_images` (or another view), or stop exporting `stream_arn`",
         )
+    ]
 
-    global_indexes = resource.blocks.get("index", ())
-    local_indexes = resource.blocks.get("local_index", ())
-    for blocks, limit, what in (
-        (global_indexes, aws_limits.MAX_GLOBAL_INDEXES, "global"),
-        (local_indexes, aws_limits.MAX_LOCAL_INDEXES, "local"),
+
+def _index_count_rule(resource: Resource) -> list[Diagnostic]:
+    found = []
+    for keyword, limit, what in (
+        ("index", aws_limits.MAX_GLOBAL_INDEXES, "global"),
+        ("local_index", aws_limits.MAX_LOCAL_INDEXES, "local"),
     ):
+        blocks = resource.blocks.get(keyword, ())
         if len(blocks) > limit:
             found.append(
                 diagnostic(
                     "E0601",
                     f"{len(blocks)} {what} secondary indexes; a table has at most {limit}",
-                    blocks[limit].span,
-                    label=f"index number {limit + 1}",
+                    blocks[limit].name_span,
+                    label=f"{what} index number {limit + 1}",
                 )
             )
+    return found
 
-    table_key = list(v["key"])
-    for block in local_indexes:
+
+def _local_index_rule(resource: Resource) -> list[Diagnostic]:
+    found = []
+    table_key = list(resource.values["key"])
+    for block in resource.blocks.get("local_index", ()):
         index_key = list(block.values["key"])
+        span = block.value_spans.get("key", block.name_span)
         if len(table_key) < 2:
             found.append(
                 diagnostic(
                     "E0601",
                     f"local index `{block.name}` needs a table with a sort key",
-                    block.span,
-                    label="the table's key has a partition key only",
-                    hint="local indexes share the table's partition key and add another sort key",
+                    block.name_span,
+                    label="the table's key is a partition key only",
+                    hint="local indexes share the table's partition key and add another sort key; "
+                    "use a global `index` here",
                 )
             )
         elif len(index_key) != 2 or index_key[0] != table_key[0]:
@@ -226,18 +253,24 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
                 diagnostic(
                     "E0601",
                     f"local index `{block.name}` must use the table's partition key `{table_key[0]}` and a sort key",
-                    block.span,
+                    span,
                     label=f"expected key = {{ {table_key[0]}: ..., <sort key>: ... }}",
                 )
             )
+    return found
 
+
+def _capacity_rule(resource: Resource) -> list[Diagnostic]:
+    """Provisioned tables need capacity on the table and every global index; on-demand forbid it."""
+    found = []
+    v = resource.values
     provisioned = v["billing"] == "PROVISIONED"
     if provisioned and not v.get("capacity"):
         found.append(
             diagnostic(
                 "E0601",
                 "a provisioned table needs `capacity`",
-                span,
+                resource.value_spans.get("billing", resource.name_span),
                 label="billing = provisioned",
                 hint="add `capacity = { read: 5, write: 5 }`, or use `billing = on_demand`",
             )
@@ -247,38 +280,56 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
             diagnostic(
                 "E0601",
                 "an on-demand table cannot have `capacity`",
-                span,
+                resource.value_spans["capacity"],
+                label="the table bills on demand",
                 hint="remove `capacity`, or set `billing = provisioned`",
             )
         )
-    for block in global_indexes:
+    for block in resource.blocks.get("index", ()):
         has_capacity = bool(block.values.get("capacity"))
-        if provisioned != has_capacity:
+        if provisioned and not has_capacity:
             found.append(
                 diagnostic(
                     "E0601",
-                    f"index `{block.name}` "
-                    + ("needs `capacity`: the table is provisioned" if provisioned else "cannot have `capacity`: the table is on demand"),
-                    block.span,
+                    f"index `{block.name}` needs `capacity`: the table is provisioned",
+                    block.name_span,
+                    label="no capacity",
+                    hint="add `capacity = { read: 5, write: 5 }` to the index",
                 )
             )
+        elif has_capacity and not provisioned:
+            found.append(
+                diagnostic(
+                    "E0601",
+                    f"index `{block.name}` cannot have `capacity`: the table bills on demand",
+                    block.value_spans["capacity"],
+                    label="the table bills on demand",
+                    hint="remove `capacity` from the index",
+                )
+            )
+    return found
 
-    # One type per key attribute across the table and its indexes.
-    seen: dict[str, tuple[str, Any]] = {}
-    for key, owner_span in _keys(resource):
+
+def _key_type_rule(resource: Resource) -> list[Diagnostic]:
+    """One type per key attribute across the table and its indexes."""
+    found = []
+    seen: dict[str, tuple[str, Span | None]] = {}
+    for key, key_span in _keys(resource):
         for attribute, attribute_type in key.items():
             if attribute in seen and seen[attribute][0] != attribute_type:
                 first_type, first_span = seen[attribute]
                 found.append(
                     diagnostic(
                         "E0602",
-                        f"key attribute `{attribute}` is declared as {_TYPE_WORD[attribute_type]} here "
-                        f"and as {_TYPE_WORD[first_type]} before",
-                        owner_span,
+                        f"key attribute `{attribute}` is {_TYPE_WORD[attribute_type]} here "
+                        f"and {_TYPE_WORD[first_type]} before",
+                        key_span,
+                        label=f"`{attribute}` is {_TYPE_WORD[attribute_type]} here",
                         labels=[Label(first_span, f"`{attribute}` is {_TYPE_WORD[first_type]} here")] if first_span else [],
+                        hint="give the attribute one type in every key",
                     )
                 )
-            seen.setdefault(attribute, (attribute_type, owner_span))
+            seen.setdefault(attribute, (attribute_type, key_span))
     return found
 
 

@@ -10,6 +10,7 @@ import attrs
 
 from infrac.diagnostics import Diagnostic
 from infrac.model import Resource, Settings, Stack
+from infrac.suggest import did_you_mean
 from infrac.vocabulary.types import Choice, Name, Type
 
 
@@ -31,6 +32,10 @@ class BlockKind:
     doc: str
     fields: Mapping[str, Field]
     named: bool = True
+    #: blocks of one namespace share their names (a table's indexes, global and local)
+    namespace: str | None = None
+    #: words users write for this block elsewhere (`global_index`, `gsi`), for the hint
+    aliases: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -102,6 +107,15 @@ class Kind:
             return None
         return self.attributes.get(name)
 
+    def attribute_hint(self, name: str) -> str | None:
+        """What to write instead of an attribute name that is not one of this kind's."""
+        if self.attributes is None:
+            snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+            if snake != name and self.attribute(snake) is not None:
+                return f"attributes are written in snake_case: `{snake}` for `Fn::GetAtt` {name}"
+            return "write `ref` for `Ref`, or the `Fn::GetAtt` attribute in snake_case (`topic_arn`)"
+        return did_you_mean(name, self.attributes) or "attributes: " + ", ".join(f"`{a}`" for a in self.attributes)
+
     def type_name(self, resource: Resource) -> str:
         return self.cfn_type or resource.values["type"]
 
@@ -111,7 +125,7 @@ _POLICIES = Choice({"retain": "Retain", "delete": "Delete", "snapshot": "Snapsho
 #: Fields every resource has, whatever its kind.
 COMMON_FIELDS: dict[str, Field] = {
     "id": Field(
-        Name(r"[A-Za-z0-9]{1,255}", "letters and digits only"),
+        Name(r"[A-Za-z0-9]{1,255}", "a logical ID is 1-255 letters and digits", code="E0208"),
         "The CloudFormation logical ID; defaults to the resource's name. Set it to keep the ID "
         "a resource has today, so that moving it does not replace it.",
     ),

@@ -34,7 +34,7 @@ INVALID: Any = _Invalid()
 #: Placeholders every string may use.
 STRING_PLACEHOLDERS = frozenset({"project", "stage", "stack", "region"})
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
 @attrs.define
@@ -67,6 +67,16 @@ class Checker:
                 parts.append(token[0])
                 continue
             name = match.group(1)
+            if name is None:  # a lone brace
+                ok = False
+                self.error(
+                    "E0304",
+                    f"a lone `{token}` in a string",
+                    _inner_span(node, match.start(), match.end()),
+                    label="braces enclose a placeholder such as {stage}",
+                    hint=f"write `{token * 2}` for a literal `{token}`",
+                )
+                continue
             if name in self.placeholders:
                 parts.append(Placeholder(name))
                 continue
@@ -76,7 +86,7 @@ class Checker:
                 f"unknown placeholder `{{{name}}}`",
                 _inner_span(node, match.start(), match.end()),
                 label="not a placeholder",
-                hint=did_you_mean(name, self.placeholders)
+                hint=did_you_mean(name, self.placeholders, "{{{}}}")
                 or f"placeholders here: {', '.join('{' + p + '}' for p in sorted(self.placeholders))}; "
                 "write `{{` for a literal brace",
             )
@@ -146,9 +156,10 @@ class Name(Type):
     description = "a name"
     accepts = (ir.Symbol, ir.String)
 
-    def __init__(self, pattern: str | None = None, rule: str = "") -> None:
+    def __init__(self, pattern: str | None = None, rule: str = "", code: str = "E0303") -> None:
         self.pattern = re.compile(pattern) if pattern else None
         self.rule = rule
+        self.code = code  # the diagnostic for a name that breaks the pattern
 
     def convert(self, value, checker):
         if isinstance(value, ir.Symbol):
@@ -158,7 +169,7 @@ class Name(Type):
         else:
             return checker.wrong_type(value, self.description)
         if self.pattern and not self.pattern.fullmatch(text):
-            return checker.error("E0303", f"`{text}` is not a valid name here: {self.rule}", value.span, label=self.rule)
+            return checker.error(self.code, f"`{text}` is not a valid name here: {self.rule}", value.span, label=self.rule)
         return text
 
 
@@ -220,10 +231,8 @@ def format_seconds(seconds: int) -> str:
 
 def _in_range(number, minimum, maximum, show, span, checker):
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-        bounds = f"{show(minimum) if minimum is not None else '...'} to {show(maximum) if maximum is not None else '...'}"
-        return checker.error(
-            "E0303", f"{show(number)} is out of range: allowed {bounds}", span, label=f"allowed {bounds}"
-        )
+        allowed = bounds(minimum, maximum, show)
+        return checker.error("E0303", f"{show(number)} is out of range: {allowed}", span, label=f"allowed: {allowed}")
     return number
 
 
@@ -265,7 +274,7 @@ class ListOf(Type):
         items = tuple(self.item.convert(v, checker) for v in value.items)
         if INVALID in items:
             return INVALID
-        return _count_in_range(items, self.minimum, self.maximum, "item", value.span, checker)
+        return _count_in_range(items, self.minimum, self.maximum, ("item", "items"), value.span, checker)
 
 
 class MapOf(Type):
@@ -273,9 +282,18 @@ class MapOf(Type):
 
     accepts = (ir.Map,)
 
-    def __init__(self, value: Type, minimum: int = 0, maximum: int | None = None, key: Name | None = None) -> None:
+    def __init__(
+        self,
+        value: Type,
+        minimum: int = 0,
+        maximum: int | None = None,
+        key: Name | None = None,
+        description: str | None = None,
+        count_rule: str | None = None,
+    ) -> None:
         self.value, self.minimum, self.maximum, self.key = value, minimum, maximum, key
-        self.description = f"a map of {_plural(value.description)}"
+        self.description = description or f"a map of {_plural(value.description)}"
+        self.count_rule = count_rule
 
     def convert(self, value, checker):
         if not isinstance(value, ir.Map):
@@ -291,7 +309,9 @@ class MapOf(Type):
             result[entry.key] = converted
         if not ok:
             return INVALID
-        return _count_in_range(result, self.minimum, self.maximum, "entry", value.span, checker)
+        return _count_in_range(
+            result, self.minimum, self.maximum, ("entry", "entries"), value.span, checker, self.count_rule
+        )
 
 
 class Record(Type):
@@ -431,18 +451,27 @@ def _check_keys(value: ir.Map, checker: Checker) -> bool:
     return ok
 
 
-def _count_in_range(items, minimum, maximum, noun, span, checker):
+def _count_in_range(items, minimum, maximum, nouns, span, checker, rule=None):
+    """``nouns`` is (singular, plural); ``rule`` replaces the generic message's reason."""
     if len(items) < minimum or (maximum is not None and len(items) > maximum):
-        if maximum == minimum:
-            allowed = f"exactly {minimum}"
-        elif maximum is None:
-            allowed = f"at least {minimum}"
-        else:
-            allowed = f"{minimum} to {maximum}"
+        allowed = bounds(minimum, maximum)
+        noun = nouns[0] if len(items) == 1 else nouns[1]
         return checker.error(
-            "E0303", f"{len(items)} {noun}{'s' if len(items) != 1 else ''} given, {allowed} allowed", span
+            "E0303",
+            f"{len(items)} {noun} given: {rule or allowed + ' allowed'}",
+            span,
+            label=f"allowed: {allowed}",
         )
     return items
+
+
+def bounds(minimum: int | None, maximum: int | None, show=str) -> str:
+    """``1 to 5``, ``at least 1``, ``at most 5``, ``exactly 2``."""
+    if minimum is not None and maximum is not None:
+        return f"exactly {show(minimum)}" if minimum == maximum else f"{show(minimum)} to {show(maximum)}"
+    if maximum is None:
+        return f"at least {show(minimum)}"
+    return f"at most {show(maximum)}"
 
 
 def _plural(description: str) -> str:
