@@ -84,6 +84,14 @@ class Reference:
     resource: str
     attribute: str
     span: Span | None = _span()
+    #: spans of the written parts: (stack,) resource, attribute
+    part_spans: tuple[Span, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
+
+    def part_span(self, part: str) -> Span | None:
+        """The span of ``stack``, ``resource`` or ``attribute`` as written (the whole
+        reference when that part was not written)."""
+        spans = dict(zip(("stack", "resource", "attribute")[-len(self.part_spans) :], self.part_spans))
+        return spans.get(part, self.span) if self.part_spans else self.span
 
 
 @attrs.frozen

@@ -59,14 +59,16 @@ def resolve(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     return attrs.evolve(state, program=program), found
 
 
-def _find(stack_name: str, resource_name: str, span, scope: _Scope) -> tuple[bool, list[Diagnostic]]:
+def _find(
+    stack_name: str, resource_name: str, stack_span, resource_span, scope: _Scope
+) -> tuple[bool, list[Diagnostic]]:
     """Whether ``stack_name.resource_name`` is declared, with the diagnostics if not."""
     if stack_name not in scope.declared:
         return False, [
             diagnostic(
                 "E0401",
                 f"unknown stack `{stack_name}`",
-                span,
+                stack_span,
                 label="no stack of this name",
                 hint=did_you_mean(stack_name, scope.declared),
             )
@@ -77,7 +79,7 @@ def _find(stack_name: str, resource_name: str, span, scope: _Scope) -> tuple[boo
             diagnostic(
                 "E0402",
                 f"unknown resource `{resource_name}` in stack `{stack_name}`",
-                span,
+                resource_span,
                 label=f"not declared in stack `{stack_name}`",
                 hint=did_you_mean(resource_name, names),
             )
@@ -88,7 +90,7 @@ def _find(stack_name: str, resource_name: str, span, scope: _Scope) -> tuple[boo
 def _reference(ref: Reference, stack: Stack, scope: _Scope, found: list[Diagnostic]) -> Reference:
     stack_name = ref.stack or stack.name
     ref = attrs.evolve(ref, stack=stack_name)
-    exists, diagnostics = _find(stack_name, ref.resource, ref.span, scope)
+    exists, diagnostics = _find(stack_name, ref.resource, ref.part_span("stack"), ref.part_span("resource"), scope)
     found.extend(diagnostics)
     target = scope.target(stack_name, ref.resource) if exists else None
     if target is None:  # unknown (reported above) or declared with errors (reported already)
@@ -99,7 +101,7 @@ def _reference(ref: Reference, stack: Stack, scope: _Scope, found: list[Diagnost
             diagnostic(
                 "E0403",
                 f"{target.kind} `{target.name}` has no attribute `{ref.attribute}`",
-                ref.span,
+                ref.part_span("attribute"),
                 label="unknown attribute",
                 hint=kind.attribute_hint(ref.attribute),
             )
@@ -131,9 +133,7 @@ def _use(use, stack: Stack, scope: _Scope) -> list[Diagnostic]:
                 hint="`uses` imports from another stack; inside a stack, refer to `Resource.attribute`",
             )
         ]
-    if use.stack not in scope.declared:
-        return _find(use.stack, use.resource, stack_span, scope)[1]
-    exists, diagnostics = _find(use.stack, use.resource, resource_span, scope)
+    exists, diagnostics = _find(use.stack, use.resource, stack_span, resource_span, scope)
     target = scope.target(use.stack, use.resource) if exists else None
     if target is None:
         return diagnostics

@@ -417,7 +417,7 @@ def reference(value: ir.Ref, checker: Checker) -> Reference | Any:
             value.span,
             label="expected `stack.Resource.attribute` or `Resource.attribute`",
         )
-    return Reference(stack, resource, attribute, span=value.span)
+    return Reference(stack, resource, attribute, span=value.span, part_spans=value.part_spans)
 
 
 def _check_keys(value: ir.Map, checker: Checker) -> bool:
