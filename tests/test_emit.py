@@ -6,9 +6,9 @@ import os
 from decimal import Decimal
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import yaml
 
 from conftest import CASES
 from infrac.backends import emit

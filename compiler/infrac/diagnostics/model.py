@@ -76,6 +76,20 @@ def diagnostic(
     )
 
 
+def duplicate(message: str, span: Span | None, first: Span | None, verb: str, hint: str | None = None) -> Diagnostic:
+    """E0202, the one diagnostic for a name given twice: ``verb`` says how
+    ("declared", "set", "exported"), for the labels "declared again here" and
+    "first declared here"."""
+    return diagnostic(
+        "E0202",
+        message,
+        span,
+        label=f"{verb} again here",
+        labels=[Label(first, f"first {verb} here")] if first is not None else [],
+        hint=hint,
+    )
+
+
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR for d in diagnostics)
 

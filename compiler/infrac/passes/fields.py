@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from infrac import ir
-from infrac.diagnostics import Label
+from infrac.diagnostics import duplicate
 from infrac.source import Span
 from infrac.suggest import did_you_mean
 from infrac.vocabulary.kinds import Field
@@ -42,12 +42,13 @@ def read_fields(
             )
             continue
         if attribute.name in first:
-            checker.error(
-                "E0202",
-                f"`{attribute.name}` is set twice in {owner}",
-                attribute.name_span,
-                label="set again here",
-                labels=[Label(first[attribute.name].name_span, "first set here")],
+            checker.report(
+                duplicate(
+                    f"`{attribute.name}` is set twice in {owner}",
+                    attribute.name_span,
+                    first[attribute.name].name_span,
+                    "set",
+                )
             )
             continue
         first[attribute.name] = attribute

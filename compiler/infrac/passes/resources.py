@@ -11,7 +11,7 @@ from __future__ import annotations
 import attrs
 
 from infrac import aws_limits, ir
-from infrac.diagnostics import Diagnostic, Label, diagnostic
+from infrac.diagnostics import Diagnostic, Label, duplicate
 from infrac.model import Block, Program, Resource, Stack, Use
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation, StackDeclaration
@@ -51,13 +51,14 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
         name_label = _name_label(block)
         if name_label is not None:
             if name_label.name in first_by_name:
-                checker.error(
-                    "E0202",
-                    f"resource `{name_label.name}` is declared twice in stack `{declaration.name}`",
-                    name_label.span,
-                    label="declared again here",
-                    labels=[Label(_name_label(first_by_name[name_label.name]).span, "first declared here")],
-                    hint="give each resource of a stack its own name",
+                checker.report(
+                    duplicate(
+                        f"resource `{name_label.name}` is declared twice in stack `{declaration.name}`",
+                        name_label.span,
+                        _name_label(first_by_name[name_label.name]).span,
+                        "declared",
+                        hint="give each resource of a stack its own name",
+                    )
                 )
                 continue
             first_by_name[name_label.name] = block
@@ -248,13 +249,14 @@ def _nested_block(
     if name is not None:
         key = (kind.namespace or kind.keyword, name.name)
         if key in first:
-            checker.error(
-                "E0202",
-                f"`{name.name}` is declared twice",
-                name.span,
-                label="declared again here",
-                labels=[Label(first[key].span, "first declared here")],
-                hint=f"{kind.namespace} share one set of names" if kind.namespace else None,
+            checker.report(
+                duplicate(
+                    f"`{name.name}` is declared twice",
+                    name.span,
+                    first[key].span,
+                    "declared",
+                    hint=f"{kind.namespace} share one set of names" if kind.namespace else None,
+                )
             )
             return None
         first[key] = name
@@ -290,13 +292,7 @@ def _exports(names: list[ir.Ident], kind: Kind, owner: str, checker: Checker):
     spans = {}
     for ident in names:
         if ident.name in spans:
-            checker.error(
-                "E0202",
-                f"`{ident.name}` is exported twice",
-                ident.span,
-                label="exported again here",
-                labels=[Label(spans[ident.name], "first exported here")],
-            )
+            checker.report(duplicate(f"`{ident.name}` is exported twice", ident.span, spans[ident.name], "exported"))
             continue
         if kind.attribute(ident.name) is None:
             checker.error(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import attrs
 
 from infrac import ir
-from infrac.diagnostics import Diagnostic, Label
+from infrac.diagnostics import Diagnostic, duplicate
 from infrac.model import Settings
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation
@@ -66,13 +66,7 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
         for item in items:
             name = item.name if isinstance(item, ir.Symbol) else item.value
             if name in seen:
-                checker.error(
-                    "E0202",
-                    f"stage `{name}` is listed twice",
-                    item.span,
-                    label="listed again here",
-                    labels=[Label(seen[name].span, "first listed here")],
-                )
+                checker.report(duplicate(f"stage `{name}` is listed twice", item.span, seen[name].span, "listed"))
                 break
             seen[name] = item
         stages = INVALID

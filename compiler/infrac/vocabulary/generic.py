@@ -13,7 +13,6 @@ referenced or exported: ``ref`` for ``Ref``, and a snake_case name for the
 
 from __future__ import annotations
 
-
 from typing import Any
 
 from infrac.model import Resource

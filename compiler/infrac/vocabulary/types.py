@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from infrac import ir
-from infrac.diagnostics import Diagnostic, Label, diagnostic
+from infrac.diagnostics import Diagnostic, diagnostic, duplicate
 from infrac.model import Placeholder, Reference, Template
 from infrac.source import Span
 from infrac.suggest import did_you_mean
@@ -46,6 +46,10 @@ class Checker:
 
     def error(self, code: str, message: str, span: Span | None, **kwargs) -> Any:
         self.diagnostics.append(diagnostic(code, message, span, **kwargs))
+        return INVALID
+
+    def report(self, found: Diagnostic) -> Any:
+        self.diagnostics.append(found)
         return INVALID
 
     def wrong_type(self, value: ir.Value, expected: str) -> Any:
@@ -438,13 +442,7 @@ def _check_keys(value: ir.Map, checker: Checker) -> bool:
             )
             ok = False
         elif entry.key in seen:
-            checker.error(
-                "E0202",
-                f"key `{entry.key}` appears twice",
-                entry.key_span,
-                label="second time",
-                labels=[Label(seen[entry.key].key_span, "first time")] if seen[entry.key].key_span else [],
-            )
+            checker.report(duplicate(f"key `{entry.key}` appears twice", entry.key_span, seen[entry.key].key_span, "given"))
             ok = False
         else:
             seen[entry.key] = entry
