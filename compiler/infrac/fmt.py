@@ -14,6 +14,7 @@ module ``m``, and formatting is idempotent; tests check both.
 
 from __future__ import annotations
 
+import bisect
 import re
 from decimal import Decimal
 
@@ -99,6 +100,8 @@ class _Formatter:
         self.module = module
         self.text = text
         self.comments = sorted(module.comments, key=lambda c: c.span.start)
+        self.starts = [c.span.start for c in self.comments]
+        self.next = 0  # comments before this index are written
         self.lines: list[str] = []
         self.last = 0  # source offset just after the last thing written
         self.opened = True  # the last line opened a block: no blank line may follow
@@ -131,8 +134,9 @@ class _Formatter:
 
     def comments_before(self, offset: int | None, depth: int) -> None:
         """Write every comment that stands before ``offset`` (all of them if None)."""
-        while self.comments and (offset is None or self.comments[0].span.start < offset):
-            comment = self.comments.pop(0)
+        while self.next < len(self.comments) and (offset is None or self.starts[self.next] < offset):
+            comment = self.comments[self.next]
+            self.next += 1
             start = comment.span.start
             if self.lines and self.text and "\n" not in self.text[self.last : start]:
                 self.lines[-1] += "  " + comment.text  # it ended the previous line
@@ -144,7 +148,12 @@ class _Formatter:
         span = getattr(node, "span", None)
         if span is None:
             return False
-        return any(span.start < c.span.start < span.end for c in self.comments)
+        i = bisect.bisect_right(self.starts, span.start, lo=self.next)
+        return i < len(self.starts) and self.starts[i] < span.end
+
+    def comment_between(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.starts, start, lo=self.next)
+        return i < len(self.starts) and self.starts[i] < end
 
     def fits(self, depth: int, line: str) -> bool:
         return len(INDENT * depth + line) <= WIDTH
@@ -192,7 +201,7 @@ class _Formatter:
                 and self.text
                 and (
                     self.text.count("\n", previous_end, statement.span.start) >= 2
-                    or any(previous_end <= c.span.start < statement.span.start for c in self.comments)
+                    or self.comment_between(previous_end, statement.span.start)
                 )
             )
             if not one_line or broken:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -480,6 +479,6 @@ def _plural(description: str) -> str:
 
 
 __all__ = [
-    "INVALID", "Boolean", "Checker", "Choice", "Data", "Decimal", "Duration", "Integer", "ListOf",
+    "INVALID", "Boolean", "Checker", "Choice", "Data", "Duration", "Integer", "ListOf",
     "MapOf", "Name", "OneOf", "Record", "Text", "Type", "describe", "format_seconds", "reference",
 ]
