@@ -95,6 +95,24 @@ class Reference:
 
 
 @attrs.frozen
+class Link:
+    """A resource named as a whole: ``bus = DomainEventBus``, ``target infrastructure-sqs.Orders``.
+
+    ``stack`` is empty until the references pass fills it in; ``kinds`` lists
+    the kinds of resource allowed here (any when empty).
+    """
+
+    stack: str
+    resource: str
+    kinds: tuple[str, ...] = ()
+    span: Span | None = _span()
+
+    def attribute(self, name: str) -> Reference:
+        """A reference to one of the linked resource's attributes."""
+        return Reference(self.stack, self.resource, name, span=self.span)
+
+
+@attrs.frozen
 class Block:
     """A nested block of a resource, typed: an index, a dead-letter queue..."""
 

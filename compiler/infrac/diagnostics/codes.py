@@ -217,6 +217,13 @@ _ENTRIES = [
         example="uses Users { read }",
         fix="Name the stack and the resource: `uses data.Users { read }`.",
     ),
+    Code(
+        "E0406", E, "wrong kind of resource",
+        "The attribute or block names a resource of the project, but of another kind than it "
+        "needs: a rule's `bus` must be a `bus`, a `dead_letter` a `queue`.",
+        example="rule OrderPlaced {\n  bus = OrdersTable\n}",
+        fix="Name a resource of the kind the message says.",
+    ),
     # ---- exports ---------------------------------------------------------------------------------
     Code(
         "E0501", E, "attribute cannot be exported",

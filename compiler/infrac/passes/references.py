@@ -13,21 +13,34 @@ from typing import Any
 import attrs
 
 from infrac.diagnostics import Diagnostic, Label, diagnostic
-from infrac.model import Program, Reference, Resource, Stack
+from infrac.model import Link, Program, Reference, Resource, Stack
 from infrac.passes.state import Compilation
-from infrac.suggest import did_you_mean
+from infrac.suggest import article, did_you_mean
 from infrac.vocabulary import KINDS
 
 
-def map_references(value: Any, function: Callable[[Reference], Reference]) -> Any:
-    """``value`` with every :class:`Reference` inside it replaced by ``function(ref)``."""
-    if isinstance(value, Reference):
+def map_references(value: Any, function: Callable[[Reference | Link], Reference | Link]) -> Any:
+    """``value`` with every :class:`Reference` and :class:`Link` inside it replaced by ``function(it)``."""
+    if isinstance(value, (Reference, Link)):
         return function(value)
     if isinstance(value, dict):
         return {k: map_references(v, function) for k, v in value.items()}
     if isinstance(value, tuple):
         return tuple(map_references(v, function) for v in value)
     return value
+
+
+def not_exported(target: Resource, target_stack: str, attribute: str, user: str, span) -> Diagnostic:
+    """E0404: stack ``user`` needs ``attribute`` of ``target``, which another stack does not export."""
+    return diagnostic(
+        "E0404",
+        f"`{attribute}` of `{target_stack}.{target.name}` is not exported",
+        span,
+        label=f"used from stack `{user}`",
+        labels=[Label(target.name_span, "declared here")] if target.name_span else [],
+        notes=["across stacks a value travels as a CloudFormation export and Fn::ImportValue"],
+        hint=f"add `export {', '.join((*target.exports, attribute))}` to {target.kind} `{target.name}`",
+    )
 
 
 @attrs.frozen
@@ -48,10 +61,18 @@ def resolve(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
         resources = []
         for resource in stack.resources:
 
-            def fill(ref: Reference, _stack: Stack = stack) -> Reference:
+            def fill(ref: Reference | Link, _stack: Stack = stack) -> Reference | Link:
+                if isinstance(ref, Link):
+                    return _link(ref, _stack, scope, found)
                 return _reference(ref, _stack, scope, found)
 
-            resources.append(attrs.evolve(resource, values=map_references(dict(resource.values), fill)))
+            blocks = {
+                keyword: tuple(attrs.evolve(b, values=map_references(dict(b.values), fill)) for b in blocks)
+                for keyword, blocks in resource.blocks.items()
+            }
+            resources.append(
+                attrs.evolve(resource, values=map_references(dict(resource.values), fill), blocks=blocks)
+            )
         for use in stack.uses:
             found.extend(_use(use, stack, scope))
         stacks.append(attrs.evolve(stack, resources=tuple(resources)))
@@ -107,18 +128,28 @@ def _reference(ref: Reference, stack: Stack, scope: _Scope, found: list[Diagnost
             )
         )
     elif stack_name != stack.name and ref.attribute not in target.exports:
+        found.append(not_exported(target, stack_name, ref.attribute, stack.name, ref.span))
+    return ref
+
+
+def _link(link: Link, stack: Stack, scope: _Scope, found: list[Diagnostic]) -> Link:
+    stack_name = link.stack or stack.name
+    link = attrs.evolve(link, stack=stack_name)
+    exists, diagnostics = _find(stack_name, link.resource, link.span, link.span, scope)
+    found.extend(diagnostics)
+    target = scope.target(stack_name, link.resource) if exists else None
+    if target is not None and link.kinds and target.kind not in link.kinds:
+        expected = " or ".join(f"{article(k)} `{k}`" for k in link.kinds)
         found.append(
             diagnostic(
-                "E0404",
-                f"`{ref.attribute}` of `{stack_name}.{target.name}` is not exported",
-                ref.span,
-                label=f"used from stack `{stack.name}`",
+                "E0406",
+                f"`{link.resource}` is {article(target.kind)} `{target.kind}`, not {expected}",
+                link.span,
+                label=f"expected {expected}",
                 labels=[Label(target.name_span, "declared here")] if target.name_span else [],
-                notes=["across stacks a value travels as a CloudFormation export and Fn::ImportValue"],
-                hint=f"add `export {', '.join((*target.exports, ref.attribute))}` to {target.kind} `{target.name}`",
             )
         )
-    return ref
+    return link
 
 
 def _use(use, stack: Stack, scope: _Scope) -> list[Diagnostic]:

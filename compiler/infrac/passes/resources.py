@@ -12,12 +12,12 @@ import attrs
 
 from infrac import aws_limits, ir
 from infrac.diagnostics import Diagnostic, Label, duplicate
-from infrac.model import Block, Program, Resource, Stack, Use
+from infrac.model import Block, Link, Program, Resource, Stack, Use
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation, StackDeclaration
 from infrac.suggest import article, did_you_mean
 from infrac.vocabulary import KINDS, Kind
-from infrac.vocabulary.kinds import BlockKind
+from infrac.vocabulary.kinds import NAME, NONE, TARGET, BlockKind
 from infrac.vocabulary.types import INVALID, Checker
 
 
@@ -198,7 +198,7 @@ def _nested_blocks(
     nested: list[ir.Block], kind: Kind, owner: str, checker: Checker
 ) -> dict[str, tuple[Block, ...]] | None:
     blocks: dict[str, list[Block]] = {keyword: [] for keyword in kind.blocks}
-    first: dict[tuple[str, str], ir.Symbol] = {}
+    first: dict[tuple[str, str], ir.Symbol | ir.Block] = {}
     ok = True
     for block in nested:
         block_kind = kind.blocks.get(block.kind)
@@ -229,37 +229,60 @@ def _nested_blocks(
 def _alias(word: str, kind: Kind) -> str | None:
     for keyword, block_kind in kind.blocks.items():
         if word in block_kind.aliases:
-            return f"{block_kind.doc.rstrip('.')} is written `{keyword} Name {{ ... }}`"
+            return f"{block_kind.doc.rstrip('.')} is written " + _HEADERS[block_kind.label].format(keyword)
     return None
 
 
-def _nested_block(
-    block: ir.Block, kind: BlockKind, checker: Checker, first: dict[tuple[str, str], ir.Symbol]
-) -> Block | None:
-    if kind.named != (len(block.labels) == 1 and isinstance(block.labels[0], ir.Symbol)):
-        shape = f"`{kind.keyword} Name {{ ... }}`" if kind.named else f"`{kind.keyword} {{ ... }}`"
+_HEADERS = {
+    NAME: "`{0} Name {{ ... }}`",
+    NONE: "`{0} {{ ... }}`",
+    TARGET: "`{0} stack.Resource {{ ... }}` or `{0} Name {{ ... }}`",
+}
+
+
+def _block_header(block: ir.Block, kind: BlockKind, checker: Checker) -> tuple[bool, ir.Symbol | None, Link | None]:
+    """The nested block's name (a symbol) and, for a target, the resource it links to."""
+    labels = block.labels
+    name: ir.Symbol | None = None
+    target: Link | None = None
+    if kind.label == NAME and len(labels) == 1 and isinstance(labels[0], ir.Symbol):
+        name = labels[0]
+    elif kind.label == TARGET and len(labels) == 1 and isinstance(labels[0], ir.Symbol):
+        name = labels[0]
+    elif kind.label == TARGET and len(labels) == 1 and isinstance(labels[0], ir.Ref) and len(labels[0].parts) == 2:
+        target = Link(*labels[0].parts, span=labels[0].span)
+        name = ir.Symbol(labels[0].parts[1], span=labels[0].part_spans[1] if labels[0].part_spans else None)
+    elif not (kind.label == NONE and not labels):
         checker.error(
             "E0206",
             f"wrong header for {article(kind.keyword)} `{kind.keyword}` block",
             block.kind_span,
-            label=f"expected {shape}",
+            label="expected " + _HEADERS[kind.label].format(kind.keyword),
+        )
+        return False, None, None
+    return True, name, target
+
+
+def _nested_block(
+    block: ir.Block, kind: BlockKind, checker: Checker, first: dict[tuple[str, str], ir.Symbol | ir.Block]
+) -> Block | None:
+    ok, name, target = _block_header(block, kind, checker)
+    if not ok:
+        return None
+    key = (kind.namespace or kind.keyword, name.name if name else "")
+    if key in first:
+        previous = first[key]
+        checker.report(
+            duplicate(
+                f"`{name.name}` is declared twice" if name else f"`{kind.keyword}` is declared twice",
+                name.span if name else block.kind_span,
+                previous.span if name else previous.kind_span,
+                "declared",
+                hint=f"{kind.namespace} share one set of names" if kind.namespace else None,
+            )
         )
         return None
-    name = block.labels[0] if kind.named else None
-    if name is not None:
-        key = (kind.namespace or kind.keyword, name.name)
-        if key in first:
-            checker.report(
-                duplicate(
-                    f"`{name.name}` is declared twice",
-                    name.span,
-                    first[key].span,
-                    "declared",
-                    hint=f"{kind.namespace} share one set of names" if kind.namespace else None,
-                )
-            )
-            return None
-        first[key] = name
+    first[key] = name if name else block
     attributes = []
     for statement in block.body:
         if isinstance(statement, ir.Attribute):
@@ -274,15 +297,18 @@ def _nested_block(
             )
             return None
     owner = f"`{kind.keyword} {name.name}`" if name else f"`{kind.keyword}`"
-    values, value_spans = read_fields(attributes, kind.fields, checker, owner, name.span if name else block.kind_span)
+    name_span = name.span if name else block.kind_span
+    values, value_spans = read_fields(attributes, kind.fields, checker, owner, name_span)
     if INVALID in values.values():
         return None
+    if target is not None:
+        values["target"] = target
     return Block(
         kind.keyword,
         name.name if name else None,
         values,
         span=block.span,
-        name_span=name.span if name else block.kind_span,
+        name_span=name_span,
         value_spans=value_spans,
     )
 

@@ -24,14 +24,25 @@ class Field:
     default: Any = None
 
 
+#: How a nested block's header is written: ``index ByEmail``, ``dead_letter Name``
+#: (NAME); ``versioning`` (NONE); ``target infrastructure-sqs.Orders`` or
+#: ``target Audit`` (TARGET: a resource of the project, or a name).
+NAME, NONE, TARGET = "name", "none", "target"
+
+
 @attrs.frozen
 class BlockKind:
-    """A nested block: ``index ByEmail { ... }``; ``named`` blocks take one name label."""
+    """A nested block: ``index ByEmail { ... }``.
+
+    ``label`` says what the header holds (NAME, NONE or TARGET); ``repeated``
+    blocks may appear more than once.
+    """
 
     keyword: str
     doc: str
     fields: Mapping[str, Field]
-    named: bool = True
+    label: str = NAME
+    repeated: bool = True
     #: blocks of one namespace share their names (a table's indexes, global and local)
     namespace: str | None = None
     #: words users write for this block elsewhere (`global_index`, `gsi`), for the hint
@@ -48,6 +59,11 @@ class Attribute:
     name: str
     doc: str
     getatt: str | None = None
+    #: the logical ID the attribute belongs to, when it is a companion's (a queue's
+    #: dead-letter queue); the resource's own otherwise
+    owner: Callable[[Resource], str] | None = None
+    #: only some resources of the kind have it (a table's stream): why this one does not
+    missing: Callable[[Resource], str | None] | None = None
 
     @property
     def suffix(self) -> str:
@@ -95,6 +111,9 @@ class Kind:
     attributes: Mapping[str, Attribute] | None
     properties: Callable[[Resource], dict]
     rules: Callable[[Resource, RuleContext], list[Diagnostic]] = _no_rules
+    #: other CloudFormation resources the block declares (a queue's dead-letter
+    #: queue, a bucket's policy), as full resource documents by logical ID
+    companions: Callable[[Resource], dict[str, dict]] = attrs.field(default=lambda resource: {})
     #: What ``uses stack.Resource { level }`` may ask for, with the IAM actions of each level.
     access: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
 

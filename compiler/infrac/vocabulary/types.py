@@ -16,7 +16,7 @@ import attrs
 
 from infrac import ir
 from infrac.diagnostics import Diagnostic, diagnostic, duplicate
-from infrac.model import Placeholder, Reference, Template
+from infrac.model import Link, Placeholder, Reference, Template
 from infrac.source import Span
 from infrac.suggest import did_you_mean
 from infrac.units import DURATION, UNITS, to_base
@@ -407,6 +407,35 @@ class Data(Type):
         return result if ok and INVALID not in result.values() else INVALID
 
 
+class LinkTo(Type):
+    """A resource of the project, named as a whole: ``Name`` in the same stack,
+    ``stack.Name`` in another. ``kinds`` limits what it may be."""
+
+    accepts = (ir.Symbol, ir.Ref)
+
+    def __init__(self, *kinds: str) -> None:
+        self.kinds = kinds
+        self.description = "a " + " or a ".join(f"`{k}`" for k in kinds) if kinds else "a resource"
+
+    def convert(self, value, checker):
+        return link(value, checker, self.kinds)
+
+
+def link(value: ir.Value, checker: Checker, kinds: tuple[str, ...] = ()) -> Link | Any:
+    if isinstance(value, ir.Symbol):
+        return Link("", value.name, kinds, span=value.span)
+    if isinstance(value, ir.Ref) and len(value.parts) == 2:
+        return Link(value.parts[0], value.parts[1], kinds, span=value.span)
+    if isinstance(value, (ir.Symbol, ir.Ref)):
+        return checker.error(
+            "E0405",
+            f"`{value.text}` does not name a resource",
+            value.span,
+            label="expected `Resource` or `stack.Resource`",
+        )
+    return checker.wrong_type(value, "a resource: `Resource` or `stack.Resource`")
+
+
 def reference(value: ir.Ref, checker: Checker) -> Reference | Any:
     """``stack.Resource.attribute`` or ``Resource.attribute`` (stack left empty)."""
     if len(value.parts) == 3:
@@ -479,6 +508,6 @@ def _plural(description: str) -> str:
 
 
 __all__ = [
-    "INVALID", "Boolean", "Checker", "Choice", "Data", "Duration", "Integer", "ListOf",
+    "INVALID", "Boolean", "Checker", "Choice", "Data", "Duration", "Integer", "LinkTo", "ListOf",
     "MapOf", "Name", "OneOf", "Record", "Text", "Type", "describe", "format_seconds", "reference",
 ]
