@@ -22,3 +22,22 @@ TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-secondary-indexes
 MAX_GLOBAL_INDEXES = 20
 MAX_LOCAL_INDEXES = 5
+
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-queues.html
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+SQS_MAX_NAME = 80  # including the `.fifo` suffix
+SQS_MIN_RETENTION = 60
+SQS_MAX_RETENTION = 14 * 86400
+SQS_DEFAULT_RETENTION = 4 * 86400
+SQS_MAX_VISIBILITY_TIMEOUT = 12 * 3600
+SQS_MAX_DELAY = 15 * 60
+SQS_MAX_RECEIVE_WAIT = 20
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+SQS_MIN_MAX_RECEIVES = 1
+SQS_MAX_MAX_RECEIVES = 1000
+
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+MAX_RULE_TARGETS = 5

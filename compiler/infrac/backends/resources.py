@@ -13,7 +13,7 @@ import attrs
 
 from infrac.model import Program, Reference, Resource, Stack, Template
 from infrac.naming import export_name, output_id
-from infrac.vocabulary import KINDS
+from infrac.vocabulary import DERIVED, KINDS
 
 
 class StageStyle:
@@ -96,7 +96,16 @@ class StackRenderer:
     # ---- sections ------------------------------------------------------------------
 
     def resources(self) -> dict[str, Any]:
-        return {resource.logical_id: self.resource(resource) for resource in self.stack.resources}
+        """Each resource, followed by its companions (a queue's dead-letter queue)."""
+        documents: dict[str, Any] = {}
+        for resource in self.stack.resources:
+            documents[resource.logical_id] = self.resource(resource)
+            for logical_id, document in KINDS[resource.kind].companions(resource).items():
+                documents[logical_id] = self.value(document)
+        for derive in DERIVED:
+            for logical_id, document in derive(self.program, self.stack).items():
+                documents[logical_id] = self.value(document)
+        return documents
 
     def resource(self, resource: Resource) -> dict[str, Any]:
         kind = KINDS[resource.kind]
@@ -127,6 +136,7 @@ class StackRenderer:
 def attribute_value(resource: Resource, attribute: str) -> dict[str, Any]:
     """``Ref`` or ``Fn::GetAtt`` of an attribute, inside the resource's own stack."""
     spec = KINDS[resource.kind].attribute(attribute)
+    logical_id = spec.owner(resource) if spec.owner else resource.logical_id
     if spec.getatt is None:
-        return {"Ref": resource.logical_id}
-    return {"Fn::GetAtt": [resource.logical_id, spec.getatt]}
+        return {"Ref": logical_id}
+    return {"Fn::GetAtt": [logical_id, spec.getatt]}

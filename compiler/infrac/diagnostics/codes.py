@@ -261,6 +261,30 @@ _ENTRIES = [
         example="key = { id: string }\nindex ById { key = { id: number } }",
         fix="Give the attribute the same type everywhere.",
     ),
+    Code(
+        "E0603", E, "invalid SQS queue",
+        "The queue breaks a rule SQS enforces at deploy time: its name (at most 80 characters of "
+        "letters, digits, `-` and `_`; a FIFO queue's ends in `.fifo`, which counts, and a standard "
+        "queue's does not), or an option only FIFO queues have (content-based deduplication).",
+        example='queue Orders {\n  name = "shop-{stage}-orders"\n  fifo = true\n}',
+        fix='Follow the message: `name = "shop-{stage}-orders.fifo"`.',
+    ),
+    Code(
+        "E0604", E, "invalid S3 bucket",
+        "The bucket breaks a rule S3 enforces at deploy time: its name (3-63 characters of lower-case "
+        "letters, digits, `.` and `-`, starting and ending with a letter or digit, not like an IP "
+        "address), or a lifecycle rule (periods in whole days, at least one action).",
+        example='bucket Uploads {\n  name = "Shop_Uploads"\n}',
+        fix='Follow the message: `name = "shop-{stage}-uploads"`.',
+    ),
+    Code(
+        "E0605", E, "invalid EventBridge rule",
+        "The rule breaks a rule EventBridge enforces: a pattern or a schedule (one of them), at "
+        "most 5 targets, a message group for every FIFO queue target and only for those, an ARN "
+        "for a target that is not a resource of the project.",
+        example='rule OrderPlaced {\n  pattern = { source: ["shop"] }\n  target queues.Orders {}   # a FIFO queue\n}',
+        fix='Follow the message: `target queues.Orders { message_group = "orders" }`.',
+    ),
     # ---- warnings ------------------------------------------------------------------------------------
     Code(
         "W0101", W, "empty stack",
@@ -274,6 +298,14 @@ _ENTRIES = [
         "the old one, and its data with it, unless `update_replace_policy` says the same.",
         example="table Users {\n  deletion_policy = retain\n  ...\n}",
         fix="Add `update_replace_policy = retain`.",
+    ),
+    Code(
+        "W0602", W, "dead-letter queue keeps messages too briefly",
+        "A message's age counts from when it was first sent, not from when it reached the "
+        "dead-letter queue. A dead-letter queue whose retention is not longer than its source "
+        "queue's can drop a failed message before anyone looks at it.",
+        example="queue Orders {\n  retention = 14d\n  dead_letter OrdersDlq { max_receives = 5, retention = 4d }\n}",
+        fix="Give the dead-letter queue the longer retention (14d is the maximum).",
     ),
 ]
 

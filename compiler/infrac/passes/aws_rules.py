@@ -12,11 +12,32 @@ from infrac.vocabulary.kinds import RuleContext
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     found: list[Diagnostic] = []
     for stack in state.program.stacks:
-        context = RuleContext(state.settings, stack)
+        context = RuleContext(state.settings, stack, state.program)
         for resource in stack.resources:
             found.extend(KINDS[resource.kind].rules(resource, context))
+            found.extend(_missing_exports(resource))
             found.extend(_protection(resource))
     return state, found
+
+
+def _missing_exports(resource: Resource) -> list[Diagnostic]:
+    """An exported attribute that this resource does not have (a table without a stream)."""
+    found = []
+    kind = KINDS[resource.kind]
+    for attribute in resource.exports:
+        spec = kind.attribute(attribute)
+        reason = spec.missing(resource) if spec.missing else None
+        if reason:
+            found.append(
+                diagnostic(
+                    "E0501",
+                    f"{resource.kind} `{resource.name}` has no `{attribute}` to export: {reason}",
+                    resource.export_spans.get(attribute, resource.name_span),
+                    label=reason,
+                    hint=f"stop exporting `{attribute}`, or change the {resource.kind} so that it has one",
+                )
+            )
+    return found
 
 
 def _protection(resource: Resource) -> list[Diagnostic]:

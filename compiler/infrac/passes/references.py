@@ -17,6 +17,7 @@ from infrac.model import Link, Program, Reference, Resource, Stack
 from infrac.passes.state import Compilation
 from infrac.suggest import article, did_you_mean
 from infrac.vocabulary import KINDS
+from infrac.vocabulary.kinds import not_exported
 
 
 def map_references(value: Any, function: Callable[[Reference | Link], Reference | Link]) -> Any:
@@ -28,19 +29,6 @@ def map_references(value: Any, function: Callable[[Reference | Link], Reference 
     if isinstance(value, tuple):
         return tuple(map_references(v, function) for v in value)
     return value
-
-
-def not_exported(target: Resource, target_stack: str, attribute: str, user: str, span) -> Diagnostic:
-    """E0404: stack ``user`` needs ``attribute`` of ``target``, which another stack does not export."""
-    return diagnostic(
-        "E0404",
-        f"`{attribute}` of `{target_stack}.{target.name}` is not exported",
-        span,
-        label=f"used from stack `{user}`",
-        labels=[Label(target.name_span, "declared here")] if target.name_span else [],
-        notes=["across stacks a value travels as a CloudFormation export and Fn::ImportValue"],
-        hint=f"add `export {', '.join((*target.exports, attribute))}` to {target.kind} `{target.name}`",
-    )
 
 
 @attrs.frozen
@@ -127,6 +115,16 @@ def _reference(ref: Reference, stack: Stack, scope: _Scope, found: list[Diagnost
                 hint=kind.attribute_hint(ref.attribute),
             )
         )
+    elif kind.attribute(ref.attribute).missing and kind.attribute(ref.attribute).missing(target):
+        reason = kind.attribute(ref.attribute).missing(target)
+        found.append(
+            diagnostic(
+                "E0403",
+                f"{target.kind} `{target.name}` has no `{ref.attribute}`: {reason}",
+                ref.part_span("attribute"),
+                label=reason,
+            )
+        )
     elif stack_name != stack.name and ref.attribute not in target.exports:
         found.append(not_exported(target, stack_name, ref.attribute, stack.name, ref.span))
     return ref
@@ -168,7 +166,8 @@ def _use(use, stack: Stack, scope: _Scope) -> list[Diagnostic]:
     target = scope.target(use.stack, use.resource) if exists else None
     if target is None:
         return diagnostics
-    levels = KINDS[target.kind].access
+    access = KINDS[target.kind].access
+    levels = access.levels if access else ()
     for level, span in zip(use.access, use.access_spans or (use.span,) * len(use.access)):
         if level not in levels:
             diagnostics.append(
@@ -181,7 +180,7 @@ def _use(use, stack: Stack, scope: _Scope) -> list[Diagnostic]:
                     or (
                         "access levels: " + ", ".join(f"`{l}`" for l in levels)
                         if levels
-                        else f"a `{target.kind}` resource has no access levels"
+                        else f"{article(target.kind)} `{target.kind}` resource has no access levels"
                     ),
                 )
             )

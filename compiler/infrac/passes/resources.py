@@ -250,7 +250,7 @@ def _block_header(block: ir.Block, kind: BlockKind, checker: Checker) -> tuple[b
     elif kind.label == TARGET and len(labels) == 1 and isinstance(labels[0], ir.Symbol):
         name = labels[0]
     elif kind.label == TARGET and len(labels) == 1 and isinstance(labels[0], ir.Ref) and len(labels[0].parts) == 2:
-        target = Link(*labels[0].parts, span=labels[0].span)
+        target = Link(*labels[0].parts, kinds=kind.link_kinds, span=labels[0].span)
         name = ir.Symbol(labels[0].parts[1], span=labels[0].part_spans[1] if labels[0].part_spans else None)
     elif not (kind.label == NONE and not labels):
         checker.error(

@@ -7,10 +7,31 @@ properties, and which AWS rules it must follow. Adding a resource type means
 adding one module here and listing its kind below.
 """
 
+from infrac.vocabulary import cognito, events
 from infrac.vocabulary.dynamodb import TABLE
 from infrac.vocabulary.generic import GENERIC
 from infrac.vocabulary.kinds import Kind
+from infrac.vocabulary.s3 import BUCKET
+from infrac.vocabulary.sqs import QUEUE
 
-KINDS: dict[str, Kind] = {kind.keyword: kind for kind in (TABLE, GENERIC)}
+KINDS: dict[str, Kind] = {
+    kind.keyword: kind
+    for kind in (
+        TABLE,
+        QUEUE,
+        BUCKET,
+        events.BUS,
+        events.RULE,
+        cognito.USER_POOL,
+        cognito.USER_POOL_CLIENT,
+        cognito.USER_POOL_DOMAIN,
+        GENERIC,
+    )
+}
 
-__all__ = ["KINDS", "Kind"]
+#: Resources derived from several resources of a stack at once, by function
+#: ``(program, stack) -> {logical ID: resource document}``: the queue policy
+#: that lets a stack's EventBridge rules send to their queues.
+DERIVED = (events.derived,)
+
+__all__ = ["DERIVED", "KINDS", "Kind"]

@@ -12,7 +12,7 @@ from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Block, Resource
 from infrac.source import Span
-from infrac.vocabulary.kinds import COMMON_FIELDS, Attribute, BlockKind, Field, Kind, RuleContext
+from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext
 from infrac.vocabulary.types import Boolean, Choice, Integer, ListOf, MapOf, Name, OneOf, Record, Text
 
 _ATTRIBUTE_NAME = Name(r"[A-Za-z0-9_.-]{1,255}", "letters, digits, `_`, `.` and `-`")
@@ -86,7 +86,12 @@ FIELDS = {
 ATTRIBUTES = {
     "name": Attribute("name", "The table's name."),
     "arn": Attribute("arn", "The table's ARN.", getatt="Arn"),
-    "stream_arn": Attribute("stream_arn", "The ARN of the table's stream.", getatt="StreamArn"),
+    "stream_arn": Attribute(
+        "stream_arn",
+        "The ARN of the table's stream.",
+        getatt="StreamArn",
+        missing=lambda table: None if table.values.get("stream") else "the table has no stream",
+    ),
 }
 
 
@@ -165,13 +170,21 @@ def properties(resource: Resource) -> dict[str, Any]:
     return props
 
 
+def _iam_resources(resource: Resource, attribute) -> list[Any]:
+    """The table and, when it has any, its indexes (``<arn>/index/*``)."""
+    arn = attribute("arn")
+    entries = [arn]
+    if resource.blocks.get("index") or resource.blocks.get("local_index"):
+        entries.append({"Fn::Join": ["/", [arn, "index", "*"]]})
+    return entries
+
+
 # ---- rules DynamoDB enforces at deploy time ----------------------------------------------
 
 
 def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     return [
         *_name_rule(resource, context),
-        *_stream_rule(resource),
         *_index_count_rule(resource),
         *_local_index_rule(resource),
         *_capacity_rule(resource),
@@ -196,20 +209,6 @@ def _name_rule(resource: Resource, context: RuleContext) -> list[Diagnostic]:
                 )
             ]
     return []
-
-
-def _stream_rule(resource: Resource) -> list[Diagnostic]:
-    if "stream_arn" not in resource.exports or resource.values.get("stream"):
-        return []
-    return [
-        diagnostic(
-            "E0501",
-            f"table `{resource.name}` has no stream, so it has no `stream_arn` to export",
-            resource.export_spans.get("stream_arn", resource.name_span),
-            label="the table has no stream",
-            hint="set `stream = new_and_old_images` (or another view), or stop exporting `stream_arn`",
-        )
-    ]
 
 
 def _index_count_rule(resource: Resource) -> list[Diagnostic]:
@@ -344,25 +343,18 @@ TABLE = Kind(
     attributes=ATTRIBUTES,
     properties=properties,
     rules=rules,
-    access={
-        "read": (
-            "dynamodb:GetItem",
-            "dynamodb:Query",
-            "dynamodb:Scan",
-            "dynamodb:BatchGetItem",
-            "dynamodb:ConditionCheckItem",
+    access=Access(
+        actions=(
+            ("dynamodb:GetItem", "read"),
+            ("dynamodb:PutItem", "write"),
+            ("dynamodb:UpdateItem", "write"),
+            ("dynamodb:DeleteItem", "write"),
+            ("dynamodb:Query", "read"),
+            ("dynamodb:Scan", "read"),
+            ("dynamodb:BatchGetItem", "read"),
+            ("dynamodb:BatchWriteItem", "write"),
+            ("dynamodb:ConditionCheckItem", "read"),
         ),
-        "write": (
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-            "dynamodb:DeleteItem",
-            "dynamodb:BatchWriteItem",
-        ),
-        "stream": (
-            "dynamodb:DescribeStream",
-            "dynamodb:GetRecords",
-            "dynamodb:GetShardIterator",
-            "dynamodb:ListStreams",
-        ),
-    },
+        resources=_iam_resources,
+    ),
 )

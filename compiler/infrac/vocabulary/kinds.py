@@ -8,8 +8,8 @@ from typing import Any
 
 import attrs
 
-from infrac.diagnostics import Diagnostic
-from infrac.model import Resource, Settings, Stack
+from infrac.diagnostics import Diagnostic, Label, diagnostic
+from infrac.model import Link, Program, Resource, Settings, Stack
 from infrac.suggest import did_you_mean
 from infrac.vocabulary.types import Choice, Name, Type
 
@@ -43,6 +43,8 @@ class BlockKind:
     fields: Mapping[str, Field]
     label: str = NAME
     repeated: bool = True
+    #: for TARGET blocks, the kinds of resource the header may name
+    link_kinds: tuple[str, ...] = ()
     #: blocks of one namespace share their names (a table's indexes, global and local)
     namespace: str | None = None
     #: words users write for this block elsewhere (`global_index`, `gsi`), for the hint
@@ -80,12 +82,52 @@ def pascal(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_-]", name))
 
 
+def not_exported(target: Resource, target_stack: str, attribute: str, user: str, span) -> Diagnostic:
+    """E0404: stack ``user`` needs ``attribute`` of ``target``, which another stack does not export."""
+    return diagnostic(
+        "E0404",
+        f"`{attribute}` of `{target_stack}.{target.name}` is not exported",
+        span,
+        label=f"used from stack `{user}`",
+        labels=[Label(target.name_span, "declared here")] if target.name_span else [],
+        notes=["across stacks a value travels as a CloudFormation export and Fn::ImportValue"],
+        hint=f"add `export {', '.join((*target.exports, attribute))}` to {target.kind} `{target.name}`",
+    )
+
+
 @attrs.frozen
 class RuleContext:
     """What an AWS rule may look at besides the resource."""
 
     settings: Settings
     stack: Stack
+    program: Program
+
+    def resolve(self, link: Link) -> Resource | None:
+        """The resource a (resolved) link names, if it was declared without errors."""
+        stack = self.program.stack(link.stack)
+        return stack.resource(link.resource) if stack else None
+
+
+@attrs.frozen
+class Access:
+    """What ``uses stack.Resource { level, ... }`` grants a consumer.
+
+    ``actions`` pairs each IAM action with the level that grants it, in the
+    order statements list them; ``resources`` gives the IAM ``Resource``
+    entries from a function that yields the value of one of the resource's
+    attributes (imported, for a consumer in another stack).
+    """
+
+    actions: tuple[tuple[str, str], ...]
+    resources: Callable[[Resource, Callable[[str], Any]], list[Any]]
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(level for _, level in self.actions))
+
+    def actions_for(self, levels: tuple[str, ...]) -> list[str]:
+        return list(dict.fromkeys(action for action, level in self.actions if level in levels))
 
 
 def _no_rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
@@ -114,8 +156,8 @@ class Kind:
     #: other CloudFormation resources the block declares (a queue's dead-letter
     #: queue, a bucket's policy), as full resource documents by logical ID
     companions: Callable[[Resource], dict[str, dict]] = attrs.field(default=lambda resource: {})
-    #: What ``uses stack.Resource { level }`` may ask for, with the IAM actions of each level.
-    access: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    #: What ``uses stack.Resource { level }`` may ask for; None when nothing.
+    access: Access | None = None
 
     def attribute(self, name: str) -> Attribute | None:
         if self.attributes is None:

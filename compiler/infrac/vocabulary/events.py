@@ -1,0 +1,277 @@
+"""EventBridge: custom buses, and rules with their targets.
+
+    bus DomainEvents {
+      name = "shop-{stage}-domain-events"
+      export name, arn
+    }
+
+    rule OrderPlaced {
+      bus     = DomainEvents
+      pattern = { source: ["shop.orders"], detail-type: ["OrderPlaced"] }
+      target queues.Orders { message_group = "orders" }
+    }
+
+A target is a resource of the project (``stack.Resource``, or ``Resource`` in
+the same stack) or any ARN (``target Audit { arn = "arn:aws:..." }``). When
+rules of a stack send to SQS queues, the stack gets the one queue policy that
+lets EventBridge send, each statement scoped to its rule
+(``EventBridgeToQueuesPolicy``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infrac import aws_limits
+from infrac.diagnostics import Diagnostic, diagnostic
+from infrac.model import Block, Link, Program, Reference, Resource, Stack
+from infrac.vocabulary.kinds import (
+    COMMON_FIELDS,
+    TARGET,
+    Access,
+    Attribute,
+    BlockKind,
+    Field,
+    Kind,
+    RuleContext,
+    not_exported,
+)
+from infrac.vocabulary.types import Boolean, Data, LinkTo, MapOf, Text
+
+#: The logical ID of the queue policy derived for a stack's rules.
+QUEUE_POLICY_ID = "EventBridgeToQueuesPolicy"
+
+BUS = Kind(
+    keyword="bus",
+    cfn_type="AWS::Events::EventBus",
+    doc="A custom EventBridge event bus.",
+    fields={
+        **COMMON_FIELDS,
+        "name": Field(Text(), "The bus's name.", required=True),
+        "tags": Field(MapOf(Text()), "Tags, as a map from key to value."),
+    },
+    blocks={},
+    attributes={
+        "name": Attribute("name", "The bus's name."),
+        "arn": Attribute("arn", "The bus's ARN.", getatt="Arn"),
+    },
+    properties=lambda bus: {
+        "Name": bus.values["name"],
+        **({"Tags": [{"Key": k, "Value": v} for k, v in bus.values["tags"].items()]} if bus.values.get("tags") else {}),
+    },
+    access=Access(actions=(("events:PutEvents", "publish"),), resources=lambda bus, attribute: [attribute("arn")]),
+)
+
+TARGET_BLOCK = BlockKind(
+    "target",
+    "A target of the rule: `target stack.Resource { ... }`, or `target Id { arn = ... }`.",
+    {
+        "arn": Field(Data(), "The target's ARN, for a target that is not a resource of the project."),
+        "message_group": Field(Text(), "The message group of a FIFO queue target."),
+        "input": Field(Data(), "A fixed event to send instead of the matched one (JSON data)."),
+    },
+    label=TARGET,
+    link_kinds=("queue", "bus", "resource"),
+)
+
+RULE_FIELDS = {
+    **COMMON_FIELDS,
+    "name": Field(Text(), "The rule's name; generated if not set."),
+    "description": Field(Text(), "What the rule is for."),
+    "bus": Field(LinkTo("bus"), "The bus the rule listens on; the default bus if not set."),
+    "pattern": Field(MapOf(Data(), minimum=1), "The event pattern, as a map."),
+    "schedule": Field(Text(), 'A schedule instead of a pattern: `"rate(5 minutes)"`, `"cron(0 12 * * ? *)"`.'),
+    "enabled": Field(Boolean(), "Whether the rule is on.", default=True),
+}
+
+
+def target_resource_arn(block: Block) -> Any:
+    link: Link | None = block.values.get("target")
+    return link.attribute("arn") if link is not None else block.values["arn"]
+
+
+def rule_properties(rule: Resource) -> dict[str, Any]:
+    v = rule.values
+    props: dict[str, Any] = {}
+    if v.get("name") is not None:
+        props["Name"] = v["name"]
+    if v.get("description") is not None:
+        props["Description"] = v["description"]
+    if v.get("bus") is not None:
+        props["EventBusName"] = v["bus"].attribute("name")
+    if v.get("pattern") is not None:
+        props["EventPattern"] = v["pattern"]
+    if v.get("schedule") is not None:
+        props["ScheduleExpression"] = v["schedule"]
+    props["State"] = "ENABLED" if v["enabled"] else "DISABLED"
+    targets = []
+    for block in rule.blocks.get("target", ()):
+        target: dict[str, Any] = {"Id": block.name, "Arn": target_resource_arn(block)}
+        if block.values.get("message_group") is not None:
+            target["SqsParameters"] = {"MessageGroupId": block.values["message_group"]}
+        if block.values.get("input") is not None:
+            target["Input"] = block.values["input"]
+        targets.append(target)
+    if targets:
+        props["Targets"] = targets
+    return props
+
+
+def queue_targets(rule: Resource, program: Program) -> list[tuple[Block, Resource]]:
+    """The rule's targets that are SQS queues of the project, with the queues."""
+    found = []
+    for block in rule.blocks.get("target", ()):
+        link = block.values.get("target")
+        if link is None:
+            continue
+        stack = program.stack(link.stack)
+        queue = stack.resource(link.resource) if stack else None
+        if queue is not None and queue.kind == "queue":
+            found.append((block, queue))
+    return found
+
+
+def derived(program: Program, stack: Stack) -> dict[str, dict]:
+    """The queue policy that lets the stack's rules send to their queue targets."""
+    queues: list[Reference] = []
+    statements = []
+    for rule in (r for r in stack.resources if r.kind == "rule"):
+        targets = queue_targets(rule, program)
+        for block, _queue in targets:
+            link: Link = block.values["target"]
+            url = link.attribute("url")
+            if url not in queues:
+                queues.append(url)
+            sid = f"Allow{rule.logical_id}" if len(targets) == 1 else f"Allow{rule.logical_id}To{block.name}"
+            statements.append(
+                {
+                    "Sid": sid,
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": link.attribute("arn"),
+                    "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule.logical_id, "Arn"]}}},
+                }
+            )
+    if not statements:
+        return {}
+    return {
+        QUEUE_POLICY_ID: {
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {
+                "Queues": queues,
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+            },
+        }
+    }
+
+
+def rule_rules(rule: Resource, context: RuleContext) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    v = rule.values
+    targets = rule.blocks.get("target", ())
+    if (v.get("pattern") is None) == (v.get("schedule") is None):
+        found.append(
+            diagnostic(
+                "E0605",
+                f"rule `{rule.name}` needs " + ("a `pattern` or a `schedule`" if v.get("pattern") is None else "either a `pattern` or a `schedule`, not both"),
+                rule.name_span,
+                label="a rule matches events or runs on a schedule",
+            )
+        )
+    if v.get("schedule") is not None and v.get("bus") is not None:
+        found.append(
+            diagnostic(
+                "E0605",
+                "a scheduled rule runs on the default bus",
+                rule.value_spans.get("bus", rule.name_span),
+                label="remove `bus`",
+            )
+        )
+    # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+    if len(targets) > aws_limits.MAX_RULE_TARGETS:
+        found.append(
+            diagnostic(
+                "E0605",
+                f"rule `{rule.name}` has {len(targets)} targets; a rule has at most {aws_limits.MAX_RULE_TARGETS}",
+                targets[aws_limits.MAX_RULE_TARGETS].name_span,
+                label=f"target number {aws_limits.MAX_RULE_TARGETS + 1}",
+                hint="split the targets over several rules with the same pattern",
+            )
+        )
+    for block in targets:
+        found.extend(_target_rules(rule, block, context))
+    return found
+
+
+def _target_rules(rule: Resource, block: Block, context: RuleContext) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    link: Link | None = block.values.get("target")
+    has_arn = block.values.get("arn") is not None
+    if link is None and not has_arn:
+        return [
+            diagnostic(
+                "E0605",
+                f"target `{block.name}` needs an `arn`",
+                block.name_span,
+                label="not a resource of the project",
+                hint="write `target stack.Resource { ... }` for a resource of the project, or set `arn = ...`",
+            )
+        ]
+    if link is not None and has_arn:
+        return [
+            diagnostic(
+                "E0605",
+                f"target `{block.name}` names a resource and an `arn`",
+                block.value_spans["arn"],
+                label="the resource in the header gives the ARN",
+                hint="remove `arn`",
+            )
+        ]
+    target = context.resolve(link) if link is not None else None
+    if target is None:
+        return found
+    if link.stack != context.stack.name:
+        needed = ("arn", "url") if target.kind == "queue" else ("arn",)
+        found.extend(
+            not_exported(target, link.stack, attribute, context.stack.name, link.span)
+            for attribute in needed
+            if attribute not in target.exports
+        )
+    fifo = target.kind == "queue" and target.values["fifo"]
+    group = block.values.get("message_group")
+    if fifo and group is None:
+        found.append(
+            diagnostic(
+                "E0605",
+                f"target `{block.name}` is a FIFO queue and needs `message_group`",
+                block.name_span,
+                label="a FIFO queue target needs a message group",
+                hint='add `message_group = "..."`: messages of one group are delivered in order',
+            )
+        )
+    elif group is not None and not fifo:
+        found.append(
+            diagnostic(
+                "E0605",
+                f"`message_group` is for FIFO queue targets; `{block.name}` is not one",
+                block.value_spans["message_group"],
+                label="not a FIFO queue",
+            )
+        )
+    return found
+
+
+RULE = Kind(
+    keyword="rule",
+    cfn_type="AWS::Events::Rule",
+    doc="An EventBridge rule, with its targets.",
+    fields=RULE_FIELDS,
+    blocks={"target": TARGET_BLOCK},
+    attributes={
+        "name": Attribute("name", "The rule's name."),
+        "arn": Attribute("arn", "The rule's ARN.", getatt="Arn"),
+    },
+    properties=rule_properties,
+    rules=rule_rules,
+)

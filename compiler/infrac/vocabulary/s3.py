@@ -1,0 +1,302 @@
+"""S3 buckets, with their bucket policy derived from the block.
+
+    bucket Uploads {
+      name       = "shop-{stage}-uploads"
+      versioning = true
+      cors WebApp { origins = ["https://app.example.com"], methods = [GET, PUT] }
+      lifecycle ExpireTemporaryUploads { prefix = "tmp/", expire_after = 7d }
+      export name, arn
+    }
+
+Secure defaults: AES-256 encryption with a bucket key, every public access
+blocked, ownership enforced for the bucket owner, and a bucket policy that
+refuses requests without TLS (``tls_only``). ``encrypted_uploads_only`` adds a
+statement that refuses uploads without server-side encryption. More statements
+come from ``statement`` blocks.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from infrac import aws_limits
+from infrac.diagnostics import Diagnostic, diagnostic
+from infrac.model import Block, Resource
+from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext
+from infrac.vocabulary.types import Boolean, Choice, Data, Duration, ListOf, MapOf, OneOf, Text
+
+_METHODS = Choice({m: m for m in ("GET", "PUT", "POST", "DELETE", "HEAD")})
+_DAYS_DOC = "a whole number of days, such as `30d`"
+
+CORS = BlockKind(
+    "cors",
+    "A CORS rule; its label is the rule's ID.",
+    {
+        "origins": Field(ListOf(Text(), minimum=1), "Allowed origins.", required=True),
+        "methods": Field(ListOf(_METHODS, minimum=1), "Allowed methods: GET, PUT, POST, DELETE, HEAD.", required=True),
+        "headers": Field(ListOf(Text()), "Allowed request headers."),
+        "expose": Field(ListOf(Text()), "Response headers the browser may read."),
+        "max_age": Field(Duration(0), "How long the browser may cache the preflight answer."),
+    },
+)
+
+LIFECYCLE = BlockKind(
+    "lifecycle",
+    "A lifecycle rule; its label is the rule's ID.",
+    {
+        "prefix": Field(Text(), "Only objects whose key starts with this."),
+        "expire_after": Field(Duration(86400), f"Delete current objects after this long ({_DAYS_DOC})."),
+        "noncurrent_expire_after": Field(
+            Duration(86400), f"Delete noncurrent versions after this long ({_DAYS_DOC})."
+        ),
+        "abort_incomplete_after": Field(
+            Duration(86400), f"Abort incomplete multipart uploads after this long ({_DAYS_DOC})."
+        ),
+        "enabled": Field(Boolean(), "Whether the rule applies.", default=True),
+    },
+)
+
+STATEMENT = BlockKind(
+    "statement",
+    "A statement of the bucket policy; its label is the statement's Sid.",
+    {
+        "effect": Field(Choice({"allow": "Allow", "deny": "Deny"}), "`allow` or `deny`.", required=True),
+        "principal": Field(Data(), 'Who: `"*"`, or a map such as `{ Service: "events.amazonaws.com" }`.', default="*"),
+        "actions": Field(OneOf(Text(), ListOf(Text(), minimum=1)), "IAM actions.", required=True),
+        "objects": Field(Boolean(), "Apply to the bucket's objects (`arn/*`) instead of the bucket.", default=True),
+        "condition": Field(MapOf(Data()), "IAM conditions."),
+    },
+)
+
+FIELDS = {
+    **COMMON_FIELDS,
+    "name": Field(Text(), "The bucket's name; generated if not set."),
+    "versioning": Field(Boolean(), "Keep every version of every object.", default=False),
+    "encryption": Field(
+        Choice({"aes256": "AES256", "kms": "aws:kms"}), "Default encryption: `aes256` or `kms`.", default="AES256"
+    ),
+    "bucket_key": Field(Boolean(), "Use an S3 bucket key for encryption.", default=True),
+    "block_public_access": Field(Boolean(), "Block every form of public access.", default=True),
+    "ownership": Field(
+        Choice(
+            {
+                "bucket_owner_enforced": "BucketOwnerEnforced",
+                "bucket_owner_preferred": "BucketOwnerPreferred",
+                "object_writer": "ObjectWriter",
+            }
+        ),
+        "Object ownership.",
+        default="BucketOwnerEnforced",
+    ),
+    "tls_only": Field(Boolean(), "Refuse requests made without TLS (bucket policy).", default=True),
+    "encrypted_uploads_only": Field(
+        Boolean(), "Refuse uploads without server-side encryption of the bucket's kind (bucket policy).", default=False
+    ),
+    "tags": Field(MapOf(Text()), "Tags, as a map from key to value."),
+}
+
+ATTRIBUTES = {
+    "name": Attribute("name", "The bucket's name."),
+    "arn": Attribute("arn", "The bucket's ARN.", getatt="Arn"),
+    "domain_name": Attribute("domain_name", "The bucket's domain name.", getatt="DomainName"),
+    "regional_domain_name": Attribute(
+        "regional_domain_name", "The bucket's regional domain name.", getatt="RegionalDomainName"
+    ),
+}
+
+
+def _days(seconds: int) -> int:
+    return seconds // 86400
+
+
+def _cors(block: Block) -> dict[str, Any]:
+    v = block.values
+    rule: dict[str, Any] = {"Id": block.name, "AllowedOrigins": list(v["origins"]), "AllowedMethods": list(v["methods"])}
+    if v.get("headers"):
+        rule["AllowedHeaders"] = list(v["headers"])
+    if v.get("expose"):
+        rule["ExposedHeaders"] = list(v["expose"])
+    if v.get("max_age") is not None:
+        rule["MaxAge"] = v["max_age"]
+    return rule
+
+
+def _lifecycle(block: Block) -> dict[str, Any]:
+    v = block.values
+    rule: dict[str, Any] = {"Id": block.name, "Status": "Enabled" if v["enabled"] else "Disabled"}
+    if v.get("prefix") is not None:
+        rule["Prefix"] = v["prefix"]
+    if v.get("expire_after") is not None:
+        rule["ExpirationInDays"] = _days(v["expire_after"])
+    if v.get("noncurrent_expire_after") is not None:
+        rule["NoncurrentVersionExpiration"] = {"NoncurrentDays": _days(v["noncurrent_expire_after"])}
+    if v.get("abort_incomplete_after") is not None:
+        rule["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": _days(v["abort_incomplete_after"])}
+    return rule
+
+
+def properties(resource: Resource) -> dict[str, Any]:
+    v = resource.values
+    props: dict[str, Any] = {}
+    if v.get("name") is not None:
+        props["BucketName"] = v["name"]
+    if v["versioning"]:
+        props["VersioningConfiguration"] = {"Status": "Enabled"}
+    props["BucketEncryption"] = {
+        "ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": v["encryption"]}, "BucketKeyEnabled": v["bucket_key"]}
+        ]
+    }
+    if v["block_public_access"]:
+        props["PublicAccessBlockConfiguration"] = {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+    props["OwnershipControls"] = {"Rules": [{"ObjectOwnership": v["ownership"]}]}
+    if resource.blocks.get("cors"):
+        props["CorsConfiguration"] = {"CorsRules": [_cors(b) for b in resource.blocks["cors"]]}
+    if resource.blocks.get("lifecycle"):
+        props["LifecycleConfiguration"] = {"Rules": [_lifecycle(b) for b in resource.blocks["lifecycle"]]}
+    if v.get("tags"):
+        props["Tags"] = [{"Key": k, "Value": value} for k, value in v["tags"].items()]
+    return props
+
+
+def policy_id(resource: Resource) -> str:
+    return f"{resource.logical_id}Policy"
+
+
+def companions(resource: Resource) -> dict[str, dict]:
+    """The bucket policy: the secure defaults' statements, then the ``statement`` blocks."""
+    arn = {"Fn::GetAtt": [resource.logical_id, "Arn"]}
+    objects = {"Fn::Join": ["", [arn, "/*"]]}
+    statements: list[dict[str, Any]] = []
+    if resource.values["tls_only"]:
+        statements.append(
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [arn, objects],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        )
+    if resource.values["encrypted_uploads_only"]:
+        statements.append(
+            {
+                "Sid": "DenyUnencryptedUploads",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:PutObject",
+                "Resource": objects,
+                "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": resource.values["encryption"]}},
+            }
+        )
+    for block in resource.blocks.get("statement", ()):
+        v = block.values
+        statement: dict[str, Any] = {
+            "Sid": block.name,
+            "Effect": v["effect"],
+            "Principal": v["principal"],
+            "Action": v["actions"] if not isinstance(v["actions"], tuple) else list(v["actions"]),
+            "Resource": objects if v["objects"] else arn,
+        }
+        if v.get("condition"):
+            statement["Condition"] = v["condition"]
+        statements.append(statement)
+    if not statements:
+        return {}
+    return {
+        policy_id(resource): {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": resource.logical_id},
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+            },
+        }
+    }
+
+
+# ---- rules S3 enforces at deploy time ---------------------------------------------------
+
+def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    name = resource.values.get("name")
+    settings = context.settings
+    if name is not None:
+        for stage in settings.stages:
+            text = name.text(project=settings.name, stage=stage, stack=context.stack.name, region=settings.region)
+            problem = _name_problem(text)
+            if problem:
+                found.append(
+                    diagnostic(
+                        "E0604",
+                        f"bucket name `{text}` (stage `{stage}`) {problem}",
+                        name.span,
+                        label="3-63 characters: lower-case letters, digits, `.` and `-`",
+                    )
+                )
+                break
+    for block in resource.blocks.get("lifecycle", ()):
+        for field in ("expire_after", "noncurrent_expire_after", "abort_incomplete_after"):
+            seconds = block.values.get(field)
+            if seconds is not None and seconds % 86400:
+                found.append(
+                    diagnostic(
+                        "E0604",
+                        f"lifecycle rule `{block.name}`: `{field}` must be whole days",
+                        block.value_spans.get(field, block.name_span),
+                        label="S3 counts lifecycle periods in days",
+                        hint=f"write it in days, such as `{max(1, round(seconds / 86400))}d`",
+                    )
+                )
+        if not any(block.values.get(f) is not None for f in ("expire_after", "noncurrent_expire_after", "abort_incomplete_after")):
+            found.append(
+                diagnostic(
+                    "E0604",
+                    f"lifecycle rule `{block.name}` does nothing",
+                    block.name_span,
+                    label="no action",
+                    hint="set `expire_after`, `noncurrent_expire_after` or `abort_incomplete_after`",
+                )
+            )
+    return found
+
+
+def _name_problem(name: str) -> str | None:
+    if not aws_limits.BUCKET_NAME.fullmatch(name):
+        return "is not a valid bucket name"
+    if ".." in name:
+        return "has two dots in a row"
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        return None
+    return "looks like an IP address"
+
+
+def _iam_resources(resource: Resource, attribute) -> list[Any]:
+    """The bucket's objects."""
+    return [{"Fn::Join": ["", [attribute("arn"), "/*"]]}]
+
+
+BUCKET = Kind(
+    keyword="bucket",
+    cfn_type="AWS::S3::Bucket",
+    doc="An S3 bucket, with its bucket policy.",
+    fields=FIELDS,
+    blocks={"cors": CORS, "lifecycle": LIFECYCLE, "statement": STATEMENT},
+    attributes=ATTRIBUTES,
+    properties=properties,
+    companions=companions,
+    rules=rules,
+    access=Access(
+        actions=(("s3:GetObject", "read"), ("s3:PutObject", "write"), ("s3:DeleteObject", "write")),
+        resources=_iam_resources,
+    ),
+)
+
