@@ -5,8 +5,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The Serverless Framework v3 CLI, which the tests run on the generated services.
+NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test check fmt fmt-check docs fuzz lock clean
+.PHONY: demo test fmt docs fuzz lock clean
 
 # The environment: created once, refreshed when the dependencies change.
 $(STAMP): pyproject.toml constraints.txt
@@ -14,13 +16,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 ## demo: set everything up, build infra.dsl/ and show the result
 demo: $(STAMP)
 	$(BIN)/infrac check infra.dsl
 	$(BIN)/infrac build infra.dsl --target cloudformation --out build/cfn
+	$(BIN)/infrac build infra.dsl --target serverless --out build/sls
 
-## test: the whole suite (unit, golden, property and fuzz tests, cfn-lint on every template)
-test: $(STAMP)
+## test: the whole suite: unit, golden, property and fuzz tests; cfn-lint on every template,
+## `serverless package` on every service, a deploy of every stack into moto
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 ## fmt: format the example and test sources in place
@@ -43,4 +51,4 @@ lock:
 	mv constraints.new constraints.txt && rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules build .pytest_cache .hypothesis

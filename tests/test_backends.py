@@ -73,9 +73,52 @@ def test_a_resolved_stage_leaves_no_parameter():
     assert data["Resources"]["Users"]["Properties"]["TableName"] == "shop-prod-users"
 
 
-def test_a_consumer_only_stack_gets_no_template():
-    assert sorted(build("cloudformation")) == ["data.yml"]
-    assert sorted(build("serverless")) == ["data/serverless.yml"]
+def test_a_consumer_only_stack_gets_its_imports_and_no_template():
+    assert sorted(build("cloudformation")) == ["app.imports.yml", "data.yml", "deploy-order.json"]
+    assert sorted(build("serverless")) == ["app/imports.yml", "data/serverless.yml", "serverless-compose.yml"]
+
+
+def test_consumer_imports_hold_environment_statements_and_values():
+    text = PROJECT.replace(
+        "uses data.Users { read }",
+        "uses data.Users { read }\n  environment = { USERS_TABLE: data.Users.name }\n"
+        "  values = { UsersTableArn: data.Users.arn }",
+    )
+    imports = build("serverless", text)["app/imports.yml"]
+    assert imports == {
+        "environment": {"USERS_TABLE": {"Fn::ImportValue": "data-${sls:stage}-UsersName"}},
+        "statements": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                    "dynamodb:Scan",
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:ConditionCheckItem",
+                ],
+                "Resource": [{"Fn::ImportValue": "data-${sls:stage}-UsersArn"}],
+            }
+        ],
+        "values": {"UsersTableArn": {"Fn::ImportValue": "data-${sls:stage}-UsersArn"}},
+    }
+
+
+def test_deploy_order_and_compose_put_importers_after_exporters():
+    order = build("cloudformation")["deploy-order.json"]
+    assert order == {
+        "waves": [["data"], ["app"]],
+        "stacks": {
+            "data": {"depends_on": [], "template": "data.yml"},
+            "app": {"depends_on": ["data"], "imports": "app.imports.yml"},
+        },
+    }
+    with_path = PROJECT.replace("uses data.Users { read }", 'uses data.Users { read }\n  path = "../../app"')
+    assert build("serverless", with_path)["serverless-compose.yml"] == {
+        "services": {"data": {"path": "data"}, "app": {"path": "../../app", "dependsOn": ["data"]}}
+    }
+    # Without a path, a consumer's own service is not known, so compose leaves it out.
+    assert build("serverless")["serverless-compose.yml"] == {"services": {"data": {"path": "data"}}}
 
 
 def test_serverless_service_wraps_the_same_resources():

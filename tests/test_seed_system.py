@@ -34,7 +34,7 @@ def built_templates(stage: str = "dev") -> dict[str, dict]:
     result = compile_sources(sources)
     assert result.ok, result.diagnostics
     artifacts = backend("cloudformation").render(result.program, BuildOptions(stage=stage))
-    return {a.stack: yaml.safe_load(a.text) for a in artifacts if a.path.endswith(".yml") and a.stack}
+    return {a.stack: yaml.safe_load(a.text) for a in artifacts if a.path == f"{a.stack}.yml"}
 
 
 def without_imports(value, exports: dict):

@@ -147,10 +147,12 @@ def _build(args: argparse.Namespace) -> int:
     artifacts = target.render(result.program, BuildOptions(stage=args.stage, format=args.format))
     out = args.out or Path("build") / args.target
     removed = write_outputs(out, {a.path: a.text for a in artifacts})
-    print(f"built {len(artifacts)} stack{'s' * (len(artifacts) != 1)} for {args.target} in {display(out)}")
+    stacks = len(result.program.stacks)
+    print(f"built {stacks} stack{'s' * (stacks != 1)} for {args.target} in {display(out)}")
     width = max((len(display(out / a.path)) for a in artifacts), default=0)
     for artifact in artifacts:
-        print(f"  {display(out / artifact.path).ljust(width)}  {artifact.stack}: {artifact.summary}")
+        what = f"{artifact.stack}: {artifact.summary}" if artifact.stack else artifact.summary
+        print(f"  {display(out / artifact.path).ljust(width)}  {what}")
     for relative in removed:
         print(f"  removed {display(out / relative)} (no longer built)")
     return OK

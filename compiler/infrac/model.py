@@ -105,6 +105,8 @@ class Link:
     stack: str
     resource: str
     kinds: tuple[str, ...] = ()
+    #: the attributes the linking resource uses, which must be exported across stacks
+    needs: tuple[str, ...] = ()
     span: Span | None = _span()
 
     def attribute(self, name: str) -> Reference:
@@ -154,10 +156,26 @@ class Use:
 
 @attrs.frozen
 class Stack:
+    """A stack: its resources, and what it takes from other stacks.
+
+    ``environment`` maps variable names to values (references, mostly) that a
+    consumer's functions read, ``values`` other values its own service needs by
+    name; ``path`` is where a consumer's own Serverless service lives, relative
+    to the output folder, for the compose file.
+    """
+
     name: str
     resources: tuple[Resource, ...]
     uses: tuple[Use, ...]
+    environment: Mapping[str, Any] = attrs.field(factory=dict)
+    values: Mapping[str, Any] = attrs.field(factory=dict)
+    path: str | None = None
     span: Span | None = _span()
+
+    @property
+    def is_consumer(self) -> bool:
+        """Whether the stack takes values from others for code of its own (an API service)."""
+        return bool(self.uses or self.environment or self.values)
 
     def resource(self, name: str) -> Resource | None:
         for resource in self.resources:
@@ -179,8 +197,14 @@ class Settings:
 
 @attrs.frozen
 class Program:
+    """The checked project. ``dependencies`` maps each stack to the stacks it
+    imports from; ``waves`` orders the stacks for deployment, each wave after
+    the ones before it, the stacks of one wave independent of each other."""
+
     settings: Settings
     stacks: tuple[Stack, ...]
+    dependencies: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    waves: tuple[tuple[str, ...], ...] = ()
 
     def stack(self, name: str) -> Stack | None:
         for stack in self.stacks:

@@ -29,7 +29,10 @@ def did_you_mean(name: str, candidates: Iterable[str], shape: str = "{}") -> str
 def article(word: str) -> str:
     """``an `index```, ``a `table```: the article for a word as it is shown.
 
-    >>> article("index")
-    'an'
+    >>> article("index"), article("user_pool"), article("update_replace_policy")
+    ('an', 'a', 'an')
     """
-    return "an" if word[:1].lower() in "aeiou" else "a"
+    word = word.lower()
+    if word.startswith(("us", "uni", "use")):  # read with a "y" sound: a user pool
+        return "a"
+    return "an" if word[:1] in "aeiou" else "a"

@@ -140,3 +140,29 @@ def attribute_value(resource: Resource, attribute: str) -> dict[str, Any]:
     if spec.getatt is None:
         return {"Ref": logical_id}
     return {"Fn::GetAtt": [logical_id, spec.getatt]}
+
+
+def consumer_document(renderer: StackRenderer) -> dict[str, Any]:
+    """What a consumer stack's own service includes: environment variables, the IAM
+    statements its ``uses`` grant, and named values, all imported from other stacks."""
+    stack = renderer.stack
+    document: dict[str, Any] = {}
+    if stack.environment:
+        document["environment"] = renderer.value(dict(stack.environment))
+    statements: dict[tuple[str, ...], list[Any]] = {}
+    for use in stack.uses:
+        target = renderer.program.stack(use.stack).resource(use.resource)
+        access = KINDS[target.kind].access
+        actions = tuple(access.actions_for(use.access)) if access else ()
+        if not actions:
+            continue
+        entries = access.resources(target, lambda attribute, u=use: Reference(u.stack, u.resource, attribute))
+        statements.setdefault(actions, []).extend(renderer.value(entry) for entry in entries)
+    if statements:
+        document["statements"] = [
+            {"Effect": "Allow", "Action": list(actions), "Resource": resources}
+            for actions, resources in statements.items()
+        ]
+    if stack.values:
+        document["values"] = renderer.value(dict(stack.values))
+    return document

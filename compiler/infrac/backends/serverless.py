@@ -2,6 +2,15 @@
 
 Each service file holds the stack's CloudFormation under ``resources`` and
 takes its stage from ``--stage`` at deploy time (``${sls:stage}``).
+``serverless-compose.yml`` deploys the services in order: every service after
+the ones it imports from. A consumer stack (``uses``, ``environment``) gets
+``<stack>/imports.yml`` for its own ``serverless.yml`` to include::
+
+    provider:
+      environment: ${file(<output>/core/imports.yml):environment}
+      iam:
+        role:
+          statements: ${file(<output>/core/imports.yml):statements}
 """
 
 from __future__ import annotations
@@ -9,9 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from infrac.backends.base import Artifact, BuildOptions
-from infrac.backends.cloudformation import HEADER, describe_counts
+from infrac.backends.cloudformation import HEADER, describe_counts, describe_imports, describe_waves
 from infrac.backends.emit import to_yaml
-from infrac.backends.resources import ResolvedStage, ServerlessStage, StackRenderer
+from infrac.backends.resources import ResolvedStage, ServerlessStage, StackRenderer, consumer_document
 from infrac.model import Program, Stack
 
 
@@ -21,14 +30,19 @@ class Serverless:
     def render(self, program: Program, options: BuildOptions) -> tuple[Artifact, ...]:
         artifacts = []
         for stack in program.stacks:
-            if not stack.resources:
-                continue
-            service = self.service(program, stack, options)
-            resources = service["resources"]
-            summary = describe_counts(resources["Resources"], resources.get("Outputs", {}))
-            artifacts.append(
-                Artifact(f"{stack.name}/serverless.yml", HEADER + to_yaml(service), stack=stack.name, summary=summary)
-            )
+            stage = ResolvedStage(options.stage) if options.stage else ServerlessStage()
+            if stack.resources:
+                service = self.service(program, stack, options)
+                resources = service["resources"]
+                summary = describe_counts(resources["Resources"], resources.get("Outputs", {}))
+                text = HEADER + to_yaml(service)
+                artifacts.append(Artifact(f"{stack.name}/serverless.yml", text, stack=stack.name, summary=summary))
+            if stack.is_consumer:
+                document = consumer_document(StackRenderer(program, stack, stage))
+                summary = "imports: " + describe_imports(document)
+                text = HEADER + to_yaml(document)
+                artifacts.append(Artifact(f"{stack.name}/imports.yml", text, stack=stack.name, summary=summary))
+        artifacts.append(Artifact("serverless-compose.yml", HEADER + to_yaml(compose(program)), summary=f"deploy order: {describe_waves(program)}"))
         return tuple(artifacts)
 
     def service(self, program: Program, stack: Stack, options: BuildOptions) -> dict[str, Any]:
@@ -50,3 +64,25 @@ class Serverless:
             },
             "resources": resources,
         }
+
+
+def compose(program: Program) -> dict[str, Any]:
+    """The services in dependency order: the generated ones, and consumers that say
+    where their own service lives (``path``)."""
+    paths = {}
+    for stack in program.stacks:
+        if stack.resources:
+            paths[stack.name] = stack.name
+        elif stack.path is not None:
+            paths[stack.name] = stack.path
+    services: dict[str, Any] = {}
+    for wave in program.waves:
+        for name in wave:
+            if name not in paths:
+                continue
+            entry: dict[str, Any] = {"path": paths[name]}
+            depends = [d for d in program.dependencies.get(name, ()) if d in paths]
+            if depends:
+                entry["dependsOn"] = depends
+            services[name] = entry
+    return {"services": services}

@@ -224,6 +224,14 @@ _ENTRIES = [
         example="rule OrderPlaced {\n  bus = OrdersTable\n}",
         fix="Name a resource of the kind the message says.",
     ),
+    Code(
+        "E0407", E, "stacks import from each other in a cycle",
+        "Each stack deploys after the stacks it imports from. When stacks import from each other "
+        "in a cycle, none of them can deploy first: CloudFormation refuses an import of an export "
+        "that does not exist yet.",
+        example="stack a { ... b.Queue.arn ... }\nstack b { ... a.Table.arn ... }",
+        fix="Move what both sides need into a stack of its own that both import from.",
+    ),
     # ---- exports ---------------------------------------------------------------------------------
     Code(
         "E0501", E, "attribute cannot be exported",

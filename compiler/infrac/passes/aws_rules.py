@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.model import Resource
+from infrac.diagnostics import Diagnostic, Label, diagnostic
+from infrac.model import Program, Resource, Stack
 from infrac.passes.state import Compilation
-from infrac.vocabulary import KINDS
+from infrac.vocabulary import DERIVED, KINDS
 from infrac.vocabulary.kinds import RuleContext
 
 
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     found: list[Diagnostic] = []
     for stack in state.program.stacks:
+        found.extend(_logical_ids(state.program, stack))
         context = RuleContext(state.settings, stack, state.program)
         for resource in stack.resources:
             found.extend(KINDS[resource.kind].rules(resource, context))
@@ -56,3 +57,32 @@ def _protection(resource: Resource) -> list[Diagnostic]:
             hint=f"add `update_replace_policy = {policy}`",
         )
     ]
+
+
+def _logical_ids(program: Program, stack: Stack) -> list[Diagnostic]:
+    """The resources a block makes besides itself (a dead-letter queue, a bucket policy)
+    and those derived for the stack need logical IDs that no other resource has."""
+    owners: dict[str, Resource] = {resource.logical_id: resource for resource in stack.resources}
+    found = []
+    for resource in stack.resources:
+        for logical_id in KINDS[resource.kind].companions(resource):
+            other = owners.setdefault(logical_id, resource)
+            if other is not resource:
+                found.append(_taken(logical_id, resource, other, f"{resource.kind} `{resource.name}` makes"))
+    for derive in DERIVED:
+        for logical_id in derive(program, stack):
+            if logical_id in owners:
+                other = owners[logical_id]
+                found.append(_taken(logical_id, other, other, "the stack's derived resources include"))
+    return found
+
+
+def _taken(logical_id: str, maker: Resource, other: Resource, what: str) -> Diagnostic:
+    return diagnostic(
+        "E0202",
+        f"logical ID `{logical_id}` is used by two resources of the stack",
+        other.name_span if other is not maker else maker.name_span,
+        label=f"{what} a resource `{logical_id}`" if other is maker else f"`{other.name}` has this logical ID",
+        labels=[Label(maker.name_span, f"{what} a resource `{logical_id}`")] if other is not maker else [],
+        hint="rename one of them; CloudFormation logical IDs are unique in a template",
+    )

@@ -63,7 +63,15 @@ def resolve(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
             )
         for use in stack.uses:
             found.extend(_use(use, stack, scope))
-        stacks.append(attrs.evolve(stack, resources=tuple(resources)))
+
+        def fill_environment(ref: Reference | Link, _stack: Stack = stack) -> Reference | Link:
+            if isinstance(ref, Link):  # pragma: no cover - environment values are data, never links
+                return _link(ref, _stack, scope, found)
+            return _reference(ref, _stack, scope, found)
+
+        environment = map_references(dict(stack.environment), fill_environment)
+        values = map_references(dict(stack.values), fill_environment)
+        stacks.append(attrs.evolve(stack, resources=tuple(resources), environment=environment, values=values))
     program = attrs.evolve(state.program, stacks=tuple(stacks))
     return attrs.evolve(state, program=program), found
 
@@ -147,6 +155,12 @@ def _link(link: Link, stack: Stack, scope: _Scope, found: list[Diagnostic]) -> L
                 labels=[Label(target.name_span, "declared here")] if target.name_span else [],
             )
         )
+    elif target is not None and stack_name != stack.name:
+        found.extend(
+            not_exported(target, stack_name, attribute, stack.name, link.span)
+            for attribute in link.needs
+            if attribute not in target.exports
+        )
     return link
 
 
@@ -168,6 +182,15 @@ def _use(use, stack: Stack, scope: _Scope) -> list[Diagnostic]:
         return diagnostics
     access = KINDS[target.kind].access
     levels = access.levels if access else ()
+    if access is not None:
+        # The attributes the IAM statements name must travel as exports.
+        needed: list[str] = []
+        access.resources(target, lambda attribute: needed.append(attribute))
+        diagnostics.extend(
+            not_exported(target, use.stack, attribute, stack.name, resource_span)
+            for attribute in dict.fromkeys(needed)
+            if attribute not in target.exports
+        )
     for level, span in zip(use.access, use.access_spans or (use.span,) * len(use.access)):
         if level not in levels:
             diagnostics.append(

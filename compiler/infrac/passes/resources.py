@@ -17,8 +17,8 @@ from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation, StackDeclaration
 from infrac.suggest import article, did_you_mean
 from infrac.vocabulary import KINDS, Kind
-from infrac.vocabulary.kinds import NAME, NONE, TARGET, BlockKind
-from infrac.vocabulary.types import INVALID, Checker
+from infrac.vocabulary.kinds import NAME, NONE, TARGET, BlockKind, Field
+from infrac.vocabulary.types import INVALID, Checker, Data, MapOf, Name
 
 
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
@@ -36,14 +36,7 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
 
 def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[Diagnostic]]:
     checker = Checker()
-    for attribute in declaration.attributes:
-        checker.error(
-            "E0204",
-            f"stack `{declaration.name}` has no attribute `{attribute.name}`",
-            attribute.name_span,
-            label="unknown attribute",
-            hint="a stack holds resources and `uses` statements",
-        )
+    settings, _ = read_fields(declaration.attributes, STACK_FIELDS, checker, f"stack `{declaration.name}`", declaration.span)
     resources: list[Resource] = []
     first_by_name: dict[str, ir.Block] = {}
     first_by_id: dict[str, Resource] = {}
@@ -78,7 +71,7 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
             continue
         first_by_id[resource.logical_id] = resource
         resources.append(resource)
-    if not declaration.resources and not declaration.uses:
+    if not declaration.resources and not declaration.uses and not declaration.attributes:
         checker.error(
             "W0101",
             f"stack `{declaration.name}` declares nothing",
@@ -91,9 +84,32 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
         name=declaration.name,
         resources=tuple(resources),
         uses=tuple(u for u in uses if u is not None),
+        environment=settings["environment"] if settings["environment"] not in (None, INVALID) else {},
+        values=settings["values"] if settings["values"] not in (None, INVALID) else {},
+        path=settings["path"] if settings["path"] is not INVALID else None,
         span=declaration.span,
     )
     return stack, frozenset(first_by_name), checker.diagnostics
+
+
+#: What a stack may set besides its resources: what a consumer's own code needs.
+STACK_FIELDS = {
+    "environment": Field(
+        MapOf(Data(), key=Name(r"[A-Za-z_][A-Za-z0-9_]*", "letters, digits and `_`, not starting with a digit")),
+        "Environment variables for the stack's own functions, usually references to other stacks' "
+        "resources: `{ USERS_TABLE: data.Users.name }`.",
+    ),
+    "values": Field(
+        MapOf(Data(), key=Name(r"[A-Za-z0-9_-]+", "letters, digits, `_` and `-`")),
+        "Other values the stack's own service needs by name, such as a queue's ARN for an event "
+        "source: `{ OrdersQueueArn: queues.Orders.arn }`.",
+    ),
+    "path": Field(
+        Name(r"[^\x00]+", "a path"),
+        "Where the stack's own Serverless service lives, relative to the output folder; "
+        "it puts the service in serverless-compose.yml.",
+    ),
+}
 
 
 def _name_label(block: ir.Block) -> ir.Symbol | None:
@@ -199,6 +215,7 @@ def _nested_blocks(
 ) -> dict[str, tuple[Block, ...]] | None:
     blocks: dict[str, list[Block]] = {keyword: [] for keyword in kind.blocks}
     first: dict[tuple[str, str], ir.Symbol | ir.Block] = {}
+    seen: dict[str, ir.Block] = {}
     ok = True
     for block in nested:
         block_kind = kind.blocks.get(block.kind)
@@ -218,6 +235,19 @@ def _nested_blocks(
             )
             ok = False
             continue
+        if not block_kind.repeated and block.kind in seen:
+            checker.report(
+                duplicate(
+                    f"{owner} has more than one `{block.kind}` block",
+                    block.kind_span,
+                    seen[block.kind].kind_span,
+                    "declared",
+                    hint=f"{article(block.kind)} `{block.kind}` block may appear once",
+                )
+            )
+            ok = False
+            continue
+        seen[block.kind] = block
         checked = _nested_block(block, block_kind, checker, first)
         if checked is None:
             ok = False
@@ -301,6 +331,9 @@ def _nested_block(
     values, value_spans = read_fields(attributes, kind.fields, checker, owner, name_span)
     if INVALID in values.values():
         return None
+    if kind.label == TARGET and target is None and values.get("arn") is None:
+        # `target Name { ... }` without an ARN: a resource of the same stack.
+        target = Link("", name.name, kind.link_kinds, span=name.span)
     if target is not None:
         values["target"] = target
     return Block(

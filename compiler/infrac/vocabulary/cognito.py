@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Block, Resource
-from infrac.vocabulary.kinds import COMMON_FIELDS, NONE, Attribute, BlockKind, Field, Kind
+from infrac.vocabulary.kinds import COMMON_FIELDS, NONE, Attribute, BlockKind, Field, Kind, RuleContext
 from infrac.vocabulary.types import Boolean, Choice, Duration, Integer, LinkTo, ListOf, MapOf, Text
 
 _VERIFIABLE = Choice({"email": "email", "phone_number": "phone_number"})
@@ -115,6 +116,31 @@ def pool_properties(pool: Resource) -> dict[str, Any]:
     return props
 
 
+def _whole(resource: Resource, owner: Block | Resource, field: str, unit: int, words: str) -> list[Diagnostic]:
+    seconds = owner.values.get(field)
+    if seconds is None or seconds % unit == 0:
+        return []
+    return [
+        diagnostic(
+            "E0303",
+            f"`{field}` must be a whole number of {words}",
+            owner.value_spans.get(field, resource.name_span),
+            label=f"Cognito counts it in {words}",
+        )
+    ]
+
+
+def pool_rules(pool: Resource, context: RuleContext) -> list[Diagnostic]:
+    return [d for block in pool.blocks.get("password", ()) for d in _whole(pool, block, "temporary_validity", 86400, "days")]
+
+
+def client_rules(client: Resource, context: RuleContext) -> list[Diagnostic]:
+    found = _whole(client, client, "access_token_validity", 60, "minutes")
+    found += _whole(client, client, "id_token_validity", 60, "minutes")
+    found += _whole(client, client, "refresh_token_validity", 60, "minutes")
+    return found
+
+
 USER_POOL = Kind(
     keyword="user_pool",
     cfn_type="AWS::Cognito::UserPool",
@@ -128,6 +154,7 @@ USER_POOL = Kind(
         "provider_url": Attribute("provider_url", "The pool's provider URL.", getatt="ProviderURL"),
     },
     properties=pool_properties,
+    rules=pool_rules,
 )
 
 OAUTH = BlockKind(
@@ -160,7 +187,7 @@ _AUTH_FLOWS = Choice(
 CLIENT_FIELDS = {
     **COMMON_FIELDS,
     "name": Field(Text(), "The client's name.", required=True),
-    "pool": Field(LinkTo("user_pool"), "The user pool.", required=True),
+    "pool": Field(LinkTo("user_pool", needs=("id",)), "The user pool.", required=True),
     "generate_secret": Field(Boolean(), "Give the client a secret (for servers, not browsers).", default=False),
     "auth_flows": Field(ListOf(_AUTH_FLOWS), "Sign-in flows: `user_srp`, `refresh_token`, `user_password`, ..."),
     "prevent_user_existence_errors": Field(
@@ -222,6 +249,7 @@ USER_POOL_CLIENT = Kind(
     blocks={"oauth": OAUTH},
     attributes={"id": Attribute("id", "The app client's ID.")},
     properties=client_properties,
+    rules=client_rules,
 )
 
 USER_POOL_DOMAIN = Kind(
@@ -231,7 +259,7 @@ USER_POOL_DOMAIN = Kind(
     fields={
         **COMMON_FIELDS,
         "domain": Field(Text(), "The domain prefix, such as `shop-{stage}-auth`.", required=True),
-        "pool": Field(LinkTo("user_pool"), "The user pool.", required=True),
+        "pool": Field(LinkTo("user_pool", needs=("id",)), "The user pool.", required=True),
     },
     blocks={},
     attributes={

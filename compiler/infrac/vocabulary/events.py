@@ -12,7 +12,8 @@
     }
 
 A target is a resource of the project (``stack.Resource``, or ``Resource`` in
-the same stack) or any ARN (``target Audit { arn = "arn:aws:..." }``). When
+the same stack) or any ARN (``target Audit { arn = "arn:aws:..." }``: a name
+with an ``arn`` is not looked up). When
 rules of a stack send to SQS queues, the stack gets the one queue policy that
 lets EventBridge send, each statement scoped to its rule
 (``EventBridgeToQueuesPolicy``).
@@ -20,11 +21,13 @@ lets EventBridge send, each statement scoped to its rule
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.model import Block, Link, Program, Reference, Resource, Stack
+from infrac.model import Block, Link, Program, Reference, Resource, Stack, Template
 from infrac.vocabulary.kinds import (
     COMMON_FIELDS,
     TARGET,
@@ -78,7 +81,7 @@ RULE_FIELDS = {
     **COMMON_FIELDS,
     "name": Field(Text(), "The rule's name; generated if not set."),
     "description": Field(Text(), "What the rule is for."),
-    "bus": Field(LinkTo("bus"), "The bus the rule listens on; the default bus if not set."),
+    "bus": Field(LinkTo("bus", needs=("name",)), "The bus the rule listens on; the default bus if not set."),
     "pattern": Field(MapOf(Data(), minimum=1), "The event pattern, as a map."),
     "schedule": Field(Text(), 'A schedule instead of a pattern: `"rate(5 minutes)"`, `"cron(0 12 * * ? *)"`.'),
     "enabled": Field(Boolean(), "Whether the rule is on.", default=True),
@@ -110,11 +113,40 @@ def rule_properties(rule: Resource) -> dict[str, Any]:
         if block.values.get("message_group") is not None:
             target["SqsParameters"] = {"MessageGroupId": block.values["message_group"]}
         if block.values.get("input") is not None:
-            target["Input"] = block.values["input"]
+            target["Input"] = _input(block.values["input"])
         targets.append(target)
     if targets:
         props["Targets"] = targets
     return props
+
+
+def _input(value: Any) -> Any:
+    """A target's fixed input: a string as written, or a map or list as its JSON text."""
+    if isinstance(value, Template):
+        return value
+    return json.dumps(_plain(value), separators=(",", ":"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Template):
+        return "".join(value.parts)  # literal: checked by rule_rules
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _is_plain(value: Any) -> bool:
+    if isinstance(value, Template):
+        return value.is_literal
+    if isinstance(value, dict):
+        return all(_is_plain(v) for v in value.values())
+    if isinstance(value, tuple):
+        return all(_is_plain(v) for v in value)
+    return not isinstance(value, (Reference, Link))
 
 
 def queue_targets(rule: Resource, program: Program) -> list[tuple[Block, Resource]]:
@@ -208,16 +240,6 @@ def _target_rules(rule: Resource, block: Block, context: RuleContext) -> list[Di
     found: list[Diagnostic] = []
     link: Link | None = block.values.get("target")
     has_arn = block.values.get("arn") is not None
-    if link is None and not has_arn:
-        return [
-            diagnostic(
-                "E0605",
-                f"target `{block.name}` needs an `arn`",
-                block.name_span,
-                label="not a resource of the project",
-                hint="write `target stack.Resource { ... }` for a resource of the project, or set `arn = ...`",
-            )
-        ]
     if link is not None and has_arn:
         return [
             diagnostic(
@@ -228,6 +250,17 @@ def _target_rules(rule: Resource, block: Block, context: RuleContext) -> list[Di
                 hint="remove `arn`",
             )
         ]
+    given = block.values.get("input")
+    if given is not None and not isinstance(given, Template) and not _is_plain(given):
+        found.append(
+            diagnostic(
+                "E0605",
+                f"the input of target `{block.name}` is sent as JSON text, so it cannot hold placeholders or references",
+                block.value_spans["input"],
+                label="a map or list of plain values only",
+                hint="write the input as a string to use placeholders in it",
+            )
+        )
     target = context.resolve(link) if link is not None else None
     if target is None:
         return found
@@ -238,6 +271,24 @@ def _target_rules(rule: Resource, block: Block, context: RuleContext) -> list[Di
             for attribute in needed
             if attribute not in target.exports
         )
+    if target.kind == "queue":
+        others = sorted(
+            stack.name
+            for stack in context.program.stacks
+            if stack.name != context.stack.name
+            and any(queue is target for rule in stack.resources if rule.kind == "rule" for _, queue in queue_targets(rule, context.program))
+        )
+        if others:
+            found.append(
+                diagnostic(
+                    "E0605",
+                    f"queue `{link.resource}` is a target of rules in stacks `{context.stack.name}` and `{others[0]}`",
+                    link.span,
+                    label="each of these stacks writes the queue's policy",
+                    notes=["a queue has one policy: the stack deployed last would remove the other's permission"],
+                    hint="keep the rules that send to one queue in one stack",
+                )
+            )
     fifo = target.kind == "queue" and target.values["fifo"]
     group = block.values.get("message_group")
     if fifo and group is None:

@@ -148,13 +148,14 @@ def properties(resource: Resource) -> dict[str, Any]:
             {"ServerSideEncryptionByDefault": {"SSEAlgorithm": v["encryption"]}, "BucketKeyEnabled": v["bucket_key"]}
         ]
     }
-    if v["block_public_access"]:
-        props["PublicAccessBlockConfiguration"] = {
-            "BlockPublicAcls": True,
-            "BlockPublicPolicy": True,
-            "IgnorePublicAcls": True,
-            "RestrictPublicBuckets": True,
-        }
+    # Written out either way: S3 blocks public access on new buckets unless told otherwise.
+    blocked = v["block_public_access"]
+    props["PublicAccessBlockConfiguration"] = {
+        "BlockPublicAcls": blocked,
+        "BlockPublicPolicy": blocked,
+        "IgnorePublicAcls": blocked,
+        "RestrictPublicBuckets": blocked,
+    }
     props["OwnershipControls"] = {"Rules": [{"ObjectOwnership": v["ownership"]}]}
     if resource.blocks.get("cors"):
         props["CorsConfiguration"] = {"CorsRules": [_cors(b) for b in resource.blocks["cors"]]}
@@ -237,10 +238,24 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
                         "E0604",
                         f"bucket name `{text}` (stage `{stage}`) {problem}",
                         name.span,
-                        label="3-63 characters: lower-case letters, digits, `.` and `-`",
+                        label=problem,
+                        hint="bucket names: 3-63 characters of lower-case letters, digits, `.` and `-`",
                     )
                 )
                 break
+    defaults = [sid for sid, on in (("DenyInsecureTransport", resource.values["tls_only"]),
+                                     ("DenyUnencryptedUploads", resource.values["encrypted_uploads_only"])) if on]
+    for block in resource.blocks.get("statement", ()):
+        if block.name in defaults:
+            found.append(
+                diagnostic(
+                    "E0202",
+                    f"statement `{block.name}` has the ID of a statement the bucket already has",
+                    block.name_span,
+                    label="the secure defaults write a statement with this ID",
+                    hint="give the statement another ID; statement IDs are unique in a policy",
+                )
+            )
     for block in resource.blocks.get("lifecycle", ()):
         for field in ("expire_after", "noncurrent_expire_after", "abort_incomplete_after"):
             seconds = block.values.get(field)
@@ -268,8 +283,15 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
 
 
 def _name_problem(name: str) -> str | None:
+    if not 3 <= len(name) <= 63:
+        return f"is {len(name)} characters long; bucket names have 3 to 63"
+    if name != name.lower():
+        return "has upper-case letters"
+    bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in ".-"))})
+    if bad:
+        return "contains " + ", ".join(f"`{c}`" for c in bad)
     if not aws_limits.BUCKET_NAME.fullmatch(name):
-        return "is not a valid bucket name"
+        return "must start and end with a letter or a digit"
     if ".." in name:
         return "has two dots in a row"
     try:

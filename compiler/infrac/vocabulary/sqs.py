@@ -131,6 +131,8 @@ def companions(resource: Resource) -> dict[str, dict]:
         props["FifoQueue"] = True
     props["MessageRetentionPeriod"] = dlq.values["retention"]
     props["SqsManagedSseEnabled"] = resource.values["encryption"]
+    if resource.values.get("tags"):
+        props["Tags"] = [{"Key": k, "Value": value} for k, value in resource.values["tags"].items()]
     document: dict[str, Any] = {"Type": "AWS::SQS::Queue"}
     for field, key in (("deletion_policy", "DeletionPolicy"), ("update_replace_policy", "UpdateReplacePolicy")):
         if resource.values.get(field):
@@ -203,7 +205,10 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
                         "a message's age counts from when it was first sent, so it can expire in the "
                         "dead-letter queue before anyone looks at it"
                     ],
-                    hint="give the dead-letter queue a longer `retention` (up to 14d)",
+                    hint="give the dead-letter queue a longer `retention` (up to 14d)"
+                    if retention < aws_limits.SQS_MAX_RETENTION
+                    else "the dead-letter queue cannot keep messages longer than 14d: shorten the source "
+                    "queue's `retention`",
                 )
             )
     return found

@@ -413,19 +413,19 @@ class LinkTo(Type):
 
     accepts = (ir.Symbol, ir.Ref)
 
-    def __init__(self, *kinds: str) -> None:
-        self.kinds = kinds
+    def __init__(self, *kinds: str, needs: tuple[str, ...] = ()) -> None:
+        self.kinds, self.needs = kinds, needs
         self.description = "a " + " or a ".join(f"`{k}`" for k in kinds) if kinds else "a resource"
 
     def convert(self, value, checker):
-        return link(value, checker, self.kinds)
+        return link(value, checker, self.kinds, self.needs)
 
 
-def link(value: ir.Value, checker: Checker, kinds: tuple[str, ...] = ()) -> Link | Any:
+def link(value: ir.Value, checker: Checker, kinds: tuple[str, ...] = (), needs: tuple[str, ...] = ()) -> Link | Any:
     if isinstance(value, ir.Symbol):
-        return Link("", value.name, kinds, span=value.span)
+        return Link("", value.name, kinds, needs, span=value.span)
     if isinstance(value, ir.Ref) and len(value.parts) == 2:
-        return Link(value.parts[0], value.parts[1], kinds, span=value.span)
+        return Link(value.parts[0], value.parts[1], kinds, needs, span=value.span)
     if isinstance(value, (ir.Symbol, ir.Ref)):
         return checker.error(
             "E0405",

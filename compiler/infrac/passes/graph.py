@@ -1,0 +1,116 @@
+"""The stack graph: which stack imports from which, and the order to deploy them.
+
+An edge runs from an importer to each stack it takes a value from (a
+reference, a link, a `uses`). Stacks deploy in waves: every stack after all the
+stacks it imports from; the stacks of one wave may deploy in parallel. A cycle
+can never deploy, and is an error that shows the whole path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from infrac.diagnostics import Diagnostic, Label, diagnostic
+from infrac.model import Link, Program, Reference, Stack
+from infrac.passes.state import Compilation
+
+
+def _targets(value: Any) -> list[Reference | Link]:
+    if isinstance(value, (Reference, Link)):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _targets(v)]
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in _targets(v)]
+    return []
+
+
+def stack_dependencies(stack: Stack) -> dict[str, Any]:
+    """The stacks ``stack`` imports from, each with the span of its first use."""
+    found: dict[str, Any] = {}
+    values = [stack.environment, stack.values]
+    for resource in stack.resources:
+        values.append(resource.values)
+        values.extend(block.values for blocks in resource.blocks.values() for block in blocks)
+    for target in _targets(values):
+        if target.stack and target.stack != stack.name:
+            found.setdefault(target.stack, target.span)
+    for use in stack.uses:
+        if use.stack != stack.name:
+            found.setdefault(use.stack, use.span)
+    return found
+
+
+def deploy_waves(dependencies: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    """Waves of stacks, each after every stack it depends on; names sorted in a wave.
+
+    >>> deploy_waves({"api": ("data", "queues"), "queues": ("data",), "data": ()})
+    (('data',), ('queues',), ('api',))
+    """
+    remaining = {name: set(deps) & set(dependencies) for name, deps in dependencies.items()}
+    waves = []
+    while remaining:
+        ready = sorted(name for name, deps in remaining.items() if not deps)
+        if not ready:
+            break  # a cycle: reported by check()
+        waves.append(tuple(ready))
+        for name in ready:
+            del remaining[name]
+        for deps in remaining.values():
+            deps.difference_update(ready)
+    return tuple(waves)
+
+
+def find_cycle(dependencies: dict[str, tuple[str, ...]]) -> list[str] | None:
+    """A cycle as a path ``[a, b, ..., a]``, or None."""
+    state: dict[str, int] = {}  # 1 on the path, 2 done
+    path: list[str] = []
+
+    def visit(name: str) -> list[str] | None:
+        state[name] = 1
+        path.append(name)
+        for dep in sorted(dependencies.get(name, ())):
+            if state.get(dep) == 1:
+                return path[path.index(dep) :] + [dep]
+            if dep not in state and dep in dependencies:
+                cycle = visit(dep)
+                if cycle:
+                    return cycle
+        path.pop()
+        state[name] = 2
+        return None
+
+    for name in sorted(dependencies):
+        if name not in state:
+            cycle = visit(name)
+            if cycle:
+                return cycle
+    return None
+
+
+def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
+    program: Program = state.program
+    spans = {stack.name: stack_dependencies(stack) for stack in program.stacks}
+    dependencies = {name: tuple(sorted(deps)) for name, deps in spans.items()}
+    found: list[Diagnostic] = []
+    cycle = find_cycle(dependencies)
+    if cycle is not None:
+        edges = list(zip(cycle, cycle[1:]))
+        first, second = edges[0]
+        found.append(
+            diagnostic(
+                "E0407",
+                "stacks import from each other in a cycle: " + " -> ".join(cycle),
+                spans[first][second],
+                label=f"`{first}` imports from `{second}` here",
+                labels=[
+                    Label(spans[a][b], f"`{a}` imports from `{b}` here") for a, b in edges[1:] if spans[a][b]
+                ],
+                notes=["each stack must deploy after the stacks it imports from, so none of these can deploy first"],
+                hint="move the resources that both sides need into a stack of their own",
+            )
+        )
+    program = attrs.evolve(program, dependencies=dependencies, waves=deploy_waves(dependencies))
+    return attrs.evolve(state, program=program), found
