@@ -62,8 +62,8 @@ def test_cloudformation_template_has_a_stage_parameter_only_when_needed():
     }
     assert data["Resources"]["Users"]["Properties"]["TableName"] == {"Fn::Sub": "shop-${Stage}-users"}
     assert data["Outputs"]["UsersArn"]["Export"]["Name"] == {"Fn::Sub": "data-${Stage}-UsersArn"}
-    literal = build("cloudformation", "stack s {\n  table T {\n    name = \"fixed\"\n    key = { id: string }\n  }\n}\n")
-    assert "Parameters" not in literal["s.yml"]
+    literal = build("cloudformation", "stack st {\n  table T {\n    name = \"fixed\"\n    key = { id: string }\n  }\n}\n")
+    assert "Parameters" not in literal["st.yml"]
 
 
 def test_a_resolved_stage_leaves_no_parameter():

@@ -120,6 +120,6 @@ def test_the_command_line_never_shows_a_traceback(tmp_path: Path):
 
 
 def test_errors_are_errors_and_warnings_are_warnings():
-    result = compile_sources([SourceFile("a.infra", "stack s {}")])
+    result = compile_sources([SourceFile("a.infra", "stack st {}")])
     assert [d.severity for d in result.diagnostics] == [Severity.WARNING]
     assert result.ok

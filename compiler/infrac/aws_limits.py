@@ -14,8 +14,9 @@ LOGICAL_ID = re.compile(r"[A-Za-z0-9]{1,255}")
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html
 EXPORT_NAME = re.compile(r"[A-Za-z0-9:-]{1,255}")
 MAX_EXPORT_NAME = 255
-# https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html (StackName)
-STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html (StackName);
+# the Serverless Framework's service names (`^[a-zA-Z][0-9a-zA-Z-]+$`) need a second character.
+STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,127}")
 
 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
 TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
@@ -41,3 +42,7 @@ BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
 MAX_RULE_TARGETS = 5
+
+# What CloudFormation's pseudo parameters look like, to check names that hold them
+# (an account ID is 12 digits: https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html)
+PSEUDO_PARAMETER_SAMPLES = {"account": "123456789012", "partition": "aws", "url_suffix": "amazonaws.com"}

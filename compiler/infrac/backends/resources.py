@@ -11,15 +11,38 @@ from typing import Any
 
 import attrs
 
-from infrac.model import Program, Reference, Resource, Stack, Template
+from infrac.model import Placeholder, Program, Reference, Resource, Stack, Template
 from infrac.naming import export_name, output_id
 from infrac.vocabulary import DERIVED, KINDS
 
+#: Placeholders that only the deploy knows: CloudFormation's pseudo parameters.
+PSEUDO_PARAMETERS = {"account": "AWS::AccountId", "partition": "AWS::Partition", "url_suffix": "AWS::URLSuffix"}
+
 
 class StageStyle:
-    """How a target writes a string whose only placeholder left is ``{stage}``."""
+    """How a target writes ``{stage}`` (and, through ``Fn::Sub``, pseudo parameters)
+    in a string whose other placeholders are filled in already."""
 
     def render(self, template: Template) -> Any:
+        if not any(isinstance(p, Placeholder) and p.name in PSEUDO_PARAMETERS for p in template.parts):
+            return self.plain(template)
+        # In Fn::Sub, a literal "${" is written "${!".
+        text = []
+        for part in template.parts:
+            if isinstance(part, str):
+                text.append(part.replace("${", "${!"))
+            elif part.name in PSEUDO_PARAMETERS:
+                text.append("${" + PSEUDO_PARAMETERS[part.name] + "}")
+            else:
+                text.append(self.stage_in_sub())
+        return {"Fn::Sub": "".join(text)}
+
+    def plain(self, template: Template) -> Any:
+        """A string with no placeholder but ``{stage}``."""
+        raise NotImplementedError
+
+    def stage_in_sub(self) -> str:
+        """``{stage}`` inside an ``Fn::Sub`` string."""
         raise NotImplementedError
 
 
@@ -29,8 +52,11 @@ class ResolvedStage(StageStyle):
 
     stage: str
 
-    def render(self, template: Template) -> Any:
+    def plain(self, template: Template) -> Any:
         return template.text(stage=self.stage)
+
+    def stage_in_sub(self) -> str:
+        return self.stage.replace("${", "${!")
 
 
 @attrs.define
@@ -39,26 +65,33 @@ class StageParameter(StageStyle):
 
     used: bool = False
 
-    def render(self, template: Template) -> Any:
+    def plain(self, template: Template) -> Any:
         if template.is_literal:
             return "".join(template.parts)
-        self.used = True
         if len(template.parts) == 1:  # the stage alone
+            self.used = True
             return {"Ref": "Stage"}
-        # In Fn::Sub, a literal "${" is written "${!".
         return {
             "Fn::Sub": "".join(
-                part.replace("${", "${!") if isinstance(part, str) else "${Stage}" for part in template.parts
+                part.replace("${", "${!") if isinstance(part, str) else self.stage_in_sub() for part in template.parts
             )
         }
+
+    def stage_in_sub(self) -> str:
+        self.used = True
+        return "${Stage}"
 
 
 @attrs.define
 class ServerlessStage(StageStyle):
-    """The Serverless Framework's own variable, resolved when the service is packaged."""
+    """The Serverless Framework's own variable, resolved when the service is packaged
+    (before CloudFormation reads any ``Fn::Sub``)."""
 
-    def render(self, template: Template) -> Any:
+    def plain(self, template: Template) -> Any:
         return "".join(part if isinstance(part, str) else "${sls:stage}" for part in template.parts)
+
+    def stage_in_sub(self) -> str:
+        return "${sls:stage}"
 
 
 @attrs.frozen

@@ -151,7 +151,7 @@ _ENTRIES = [
     Code(
         "E0209", E, "invalid stack name",
         "A stack's name becomes a CloudFormation stack and Serverless service name: it must "
-        "start with a letter and hold only letters, digits and hyphens, at most 128 characters.",
+        "start with a letter and hold only letters, digits and hyphens, 2 to 128 characters.",
         example="stack core_api { ... }",
         fix="Use hyphens instead of underscores: `stack core-api`.",
     ),

@@ -30,7 +30,7 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                 span = resource.export_spans.get(attribute, resource.name_span)
                 template = export_name(settings, stack.name, resource, attribute)
                 for stage in settings.stages:
-                    name = template.text(stage=stage)
+                    name = template.text(stage=stage, **aws_limits.PSEUDO_PARAMETER_SAMPLES)
                     problem = _problem(name)
                     if problem:
                         shown = name if len(name) <= 80 else name[:40] + "…" + name[-20:]

@@ -53,7 +53,7 @@ def collect(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                     "E0209",
                     f"`{name}` is not a valid stack name",
                     first.name.span,
-                    label="letters, digits and hyphens, starting with a letter, at most 128",
+                    label="2-128 letters, digits and hyphens, starting with a letter",
                     hint=f"use hyphens between words: `{candidate}`"
                     if aws_limits.STACK_NAME.fullmatch(candidate)
                     else None,

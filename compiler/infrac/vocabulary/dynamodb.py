@@ -198,7 +198,7 @@ def _name_rule(resource: Resource, context: RuleContext) -> list[Diagnostic]:
         return []
     settings = context.settings
     for stage in settings.stages:
-        text = name.text(project=settings.name, stage=stage, stack=context.stack.name, region=settings.region)
+        text = context.text(name, stage)
         if not aws_limits.TABLE_NAME.fullmatch(text):
             return [
                 diagnostic(

@@ -8,8 +8,9 @@ from typing import Any
 
 import attrs
 
+from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
-from infrac.model import Link, Program, Resource, Settings, Stack
+from infrac.model import Link, Program, Resource, Settings, Stack, Template
 from infrac.suggest import did_you_mean
 from infrac.vocabulary.types import Choice, Name, Type
 
@@ -102,6 +103,17 @@ class RuleContext:
     settings: Settings
     stack: Stack
     program: Program
+
+    def text(self, template: Template, stage: str) -> str:
+        """A name as it will be deployed in ``stage`` (pseudo parameters by samples), to check it."""
+        settings = self.settings
+        return template.text(
+            project=settings.name,
+            stage=stage,
+            stack=self.stack.name,
+            region=settings.region,
+            **aws_limits.PSEUDO_PARAMETER_SAMPLES,
+        )
 
     def resolve(self, link: Link) -> Resource | None:
         """The resource a (resolved) link names, if it was declared without errors."""

@@ -230,7 +230,7 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     settings = context.settings
     if name is not None:
         for stage in settings.stages:
-            text = name.text(project=settings.name, stage=stage, stack=context.stack.name, region=settings.region)
+            text = context.text(name, stage)
             problem = _name_problem(text)
             if problem:
                 found.append(

@@ -164,7 +164,7 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
         if template is None:
             continue
         for stage in settings.stages:
-            name = template.text(project=settings.name, stage=stage, stack=context.stack.name, region=settings.region)
+            name = context.text(template, stage)
             problem = _name_problem(name, fifo)
             if problem:
                 found.append(

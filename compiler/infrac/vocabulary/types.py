@@ -30,8 +30,9 @@ class _Invalid:
 #: What a type returns for a value it rejected (after reporting why).
 INVALID: Any = _Invalid()
 
-#: Placeholders every string may use.
-STRING_PLACEHOLDERS = frozenset({"project", "stage", "stack", "region"})
+#: Placeholders every string may use: the project's, and CloudFormation's pseudo
+#: parameters that only the deploy knows (``{account}``, ``{partition}``, ``{url_suffix}``).
+STRING_PLACEHOLDERS = frozenset({"project", "stage", "stack", "region", "account", "partition", "url_suffix"})
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
