@@ -17,8 +17,11 @@ from pathlib import Path
 import pytest
 
 from conftest import CASES, UPDATE
+from infrac import lockfile
 from infrac.backends import BuildOptions, backend
+from infrac.diagnostics import has_errors
 from infrac.diagnostics.render import render_text
+from infrac.linker import link
 from infrac.pipeline import compile_sources
 from infrac.source import SourceFile
 
@@ -36,13 +39,21 @@ def load_case(folder: Path) -> list[SourceFile]:
 
 
 def actual_outputs(folder: Path) -> dict[str, str]:
+    """What infrac says of a case: its diagnostics (with those of its ``infra.lock``,
+    when the case has one) and, when it builds, its CloudFormation."""
     sources = load_case(folder)
     result = compile_sources(sources)
+    diagnostics = list(result.diagnostics)
+    lock = folder / lockfile.NAME
+    if result.ok and lock.is_file():
+        previous = lockfile.read(lock.read_text(encoding="utf-8"))
+        assert previous is not None, f"{lock} is not a lock"
+        diagnostics += lockfile.compare(previous, link(result.program), result.program, lockfile.NAME)
     outputs: dict[str, str] = {}
-    text = render_text(result.diagnostics, {s.path: s for s in sources})
+    text = render_text(diagnostics, {s.path: s for s in sources})
     if text:
         outputs["diagnostics.txt"] = text
-    if result.ok:
+    if result.ok and not has_errors(diagnostics):
         for artifact in backend("cloudformation").render(result.program, BuildOptions()):
             outputs[f"cloudformation/{artifact.path}"] = artifact.text
     return outputs

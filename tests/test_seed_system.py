@@ -131,6 +131,6 @@ def test_every_resource_is_exported():
     for stack, template in built_templates().items():
         exported = {o["Value"].get("Ref") or o["Value"]["Fn::GetAtt"][0] for o in template["Outputs"].values()}
         for logical_id, resource in template["Resources"].items():
-            if resource["Type"] in ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::Cognito::UserPoolDomain"):
+            if resource["Type"] in ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy"):
                 continue  # attachments with nothing for a consumer to use
             assert logical_id in exported, f"{stack}.{logical_id} is not exported"

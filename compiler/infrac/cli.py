@@ -11,7 +11,9 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+import attrs
 
 from infrac import __version__
 
@@ -37,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check a project and print its diagnostics")
     check.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
+    check.add_argument("--allow-breaking", action="store_true", help="accept removing or moving exports in use")
     with_reporting(check)
 
     build = commands.add_parser("build", help="check a project and write its deployable files")
@@ -45,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default: build/TARGET)")
     build.add_argument("--stage", help="write this stage into the output instead of leaving it to deploy time")
     build.add_argument("--format", choices=("yaml", "json"), default="yaml", help="template format (cloudformation)")
+    build.add_argument("--allow-breaking", action="store_true", help="accept removing or moving exports in use")
     with_reporting(build)
 
     fmt = commands.add_parser("fmt", help="rewrite .infra files in the canonical layout")
@@ -95,31 +99,54 @@ def _report(args: argparse.Namespace, diagnostics, sources) -> None:
         sys.stderr.write(render_text(diagnostics, sources, color=_use_color(args.color, sys.stderr)))
 
 
-def _compile(args: argparse.Namespace):
-    """Load and compile the project; report diagnostics. None when it has errors."""
-    from infrac.diagnostics import has_errors
-    from infrac.pipeline import compile_sources
-    from infrac.workspace import default_path, load
+@attrs.frozen
+class _Compiled:
+    program: Any
+    linkage: Any
+    lock_path: Path
+    lock_text: str | None
 
-    loaded = load([args.path or default_path()])
+
+def _compile(args: argparse.Namespace) -> _Compiled | None:
+    """Load and compile the project and compare its exports with ``infra.lock``;
+    report diagnostics. None when there are errors."""
+    from infrac import lockfile
+    from infrac.diagnostics import has_errors
+    from infrac.linker import link
+    from infrac.pipeline import compile_sources
+    from infrac.workspace import default_path, display, load
+
+    root = args.path or default_path()
+    loaded = load([root])
     sources = {s.path: s for s in loaded.sources}
     if has_errors(loaded.diagnostics):
         _report(args, loaded.diagnostics, sources)
         return None
     result = compile_sources(loaded.sources)
-    diagnostics = loaded.diagnostics + result.diagnostics
+    diagnostics = list(loaded.diagnostics + result.diagnostics)
+    compiled = None
+    if result.ok:
+        linkage = link(result.program)
+        lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
+        lock_text = lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None
+        previous = lockfile.read(lock_text) if lock_text is not None else {}
+        if previous is None:
+            print(f"infrac: warning: {display(lock_path)} is not a lock this infrac can read; ignoring it", file=sys.stderr)
+        elif not getattr(args, "allow_breaking", False):
+            diagnostics += lockfile.compare(previous, linkage, result.program, display(lock_path))
+        compiled = _Compiled(result.program, linkage, lock_path, lock_text)
     _report(args, diagnostics, sources)
-    return result if result.ok else None
+    return None if has_errors(diagnostics) else compiled
 
 
 # ---- commands ---------------------------------------------------------------------------
 
 
 def _check(args: argparse.Namespace) -> int:
-    result = _compile(args)
-    if result is None:
+    compiled = _compile(args)
+    if compiled is None:
         return FAILED
-    stacks = result.program.stacks
+    stacks = compiled.program.stacks
     resources = sum(len(s.resources) for s in stacks)
     print(f"ok: {len(stacks)} stack{'s' * (len(stacks) != 1)}, {resources} resource{'s' * (resources != 1)}")
     return OK
@@ -129,10 +156,10 @@ def _build(args: argparse.Namespace) -> int:
     if args.format == "json" and args.target != "cloudformation":
         print("infrac build: error: --format json is for --target cloudformation", file=sys.stderr)
         return USAGE
-    result = _compile(args)
-    if result is None:
+    compiled = _compile(args)
+    if compiled is None:
         return FAILED
-    settings = result.program.settings
+    settings = compiled.program.settings
     if args.stage is not None and args.stage not in settings.stages:
         print(
             f"infrac build: error: unknown stage `{args.stage}`; the project's stages are "
@@ -140,14 +167,18 @@ def _build(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return USAGE
+    from infrac import lockfile
     from infrac.backends import BuildOptions, backend
-    from infrac.workspace import display, write_outputs
+    from infrac.workspace import display, write_atomic, write_outputs
 
     target = backend(args.target)
-    artifacts = target.render(result.program, BuildOptions(stage=args.stage, format=args.format))
+    artifacts = target.render(compiled.program, BuildOptions(stage=args.stage, format=args.format))
     out = args.out or Path("build") / args.target
     removed = write_outputs(out, {a.path: a.text for a in artifacts})
-    stacks = len(result.program.stacks)
+    lock = lockfile.render(compiled.linkage)
+    if lock != compiled.lock_text:
+        write_atomic(compiled.lock_path, lock)
+    stacks = len(compiled.program.stacks)
     print(f"built {stacks} stack{'s' * (stacks != 1)} for {args.target} in {display(out)}")
     width = max((len(display(out / a.path)) for a in artifacts), default=0)
     for artifact in artifacts:
@@ -155,6 +186,8 @@ def _build(args: argparse.Namespace) -> int:
         print(f"  {display(out / artifact.path).ljust(width)}  {what}")
     for relative in removed:
         print(f"  removed {display(out / relative)} (no longer built)")
+    if lock != compiled.lock_text:
+        print(f"  {display(compiled.lock_path)}  the published exports: commit it with the sources")
     return OK
 
 

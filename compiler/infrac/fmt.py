@@ -224,6 +224,8 @@ class _Formatter:
             self.value(f"{statement.name.ljust(width)} = ", statement.value, depth, "", start, end)
         elif isinstance(statement, ir.Block):
             self.block(statement, depth)
+        elif isinstance(statement, ir.Export) and statement.body:
+            self.block(ir.Block("export", (ir.Symbol(statement.names[0].name),), statement.body, span=statement.span), depth)
         elif isinstance(statement, ir.Export):
             self.emit(depth, "export " + ", ".join(n.name for n in statement.names), start, end)
         else:

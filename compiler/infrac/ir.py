@@ -133,9 +133,11 @@ class Block:
 
 @attrs.frozen
 class Export:
-    """``export name, arn``: the attributes a resource publishes to other stacks."""
+    """``export name, arn``: the attributes a resource publishes to other stacks;
+    ``export arn { ... }`` with settings for one attribute (``body``)."""
 
     names: tuple[Ident, ...]
+    body: tuple[Statement, ...] = ()
     span: Span | None = _span()
 
 

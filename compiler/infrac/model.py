@@ -127,15 +127,34 @@ class Block:
 
 
 @attrs.frozen
+class ExportSpec:
+    """One export of a resource's attribute.
+
+    ``name`` overrides the project's pattern (with a ``reason``, shown in the
+    source); ``retired`` says why the export is on its way out: it is still
+    written, for the stacks that import it to move away first.
+    """
+
+    attribute: str
+    name: Template | None = None
+    reason: str | None = None
+    retired: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Resource:
     kind: str
     name: str
     logical_id: str
     values: Mapping[str, Any]
     blocks: Mapping[str, tuple[Block, ...]]
+    #: the attributes exported (under any name)
     exports: tuple[str, ...]
     span: Span | None = _span()
     name_span: Span | None = _span()
+    #: every export, in source order: ``export name, arn`` makes two
+    export_specs: tuple[ExportSpec, ...] = attrs.field(default=(), kw_only=True)
     export_spans: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
     #: where each attribute that was written stands, for diagnostics about it
     value_spans: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
@@ -192,6 +211,7 @@ class Settings:
     region: str
     stages: tuple[str, ...]
     exports: Template
+    exports_required: bool = False
     span: Span | None = _span()
 
 

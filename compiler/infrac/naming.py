@@ -1,13 +1,17 @@
 """The one place that names exports and outputs.
 
 An export's name comes from the project's pattern (``exports`` in the project
-block, by default ``{stack}-{stage}-{resource}{attribute}``); ``{stage}`` is
-left as a placeholder for the backend, which renders it for its target.
+block, by default ``{stack}-{stage}-{resource}{attribute}``), unless the
+export overrides it with a reason (``export arn { name = "...", reason = "..." }``).
+``{stage}`` (and pseudo parameters) are left as placeholders for the backend,
+which renders them for its target.
 """
 
 from __future__ import annotations
 
-from infrac.model import Resource, Settings, Template
+import attrs
+
+from infrac.model import ExportSpec, Resource, Settings, Template
 from infrac.vocabulary import KINDS
 
 
@@ -16,12 +20,50 @@ def attribute_suffix(resource: Resource, attribute: str) -> str:
     return KINDS[resource.kind].attribute(attribute).suffix
 
 
+@attrs.frozen
+class Published:
+    """One export as it will be written: the output's logical ID and the export's name."""
+
+    spec: ExportSpec
+    name: Template
+    output_id: str
+
+
 def export_name(settings: Settings, stack: str, resource: Resource, attribute: str) -> Template:
-    """The export's name with every placeholder but ``{stage}`` filled in.
+    """The name of ``attribute``'s export: its override if it has one, else the pattern's.
 
     With the default pattern, ``stream_arn`` of table ``Users`` in stack
     ``data`` is exported as ``data-{stage}-UsersStreamArn``.
     """
+    for published in exports_of(settings, stack, resource):
+        if published.spec.attribute == attribute and not published.spec.retired:
+            return published.name
+    return _pattern_name(settings, stack, resource, attribute)
+
+
+def exports_of(settings: Settings, stack: str, resource: Resource) -> list[Published]:
+    """Every export of a resource, in source order.
+
+    The first export of an attribute has the output ``<LogicalId><Attribute>``
+    (``UsersTableArn``); more exports of the same attribute (a retired name kept
+    alongside the new one) get ``<LogicalId><Attribute>2``, ``3``...
+    """
+    published = []
+    counts: dict[str, int] = {}
+    for spec in resource.export_specs:
+        suffix = attribute_suffix(resource, spec.attribute)
+        counts[spec.attribute] = counts.get(spec.attribute, 0) + 1
+        number = counts[spec.attribute]
+        output_id = resource.logical_id + suffix + (str(number) if number > 1 else "")
+        if spec.name is not None:
+            name = spec.name.fill(project=settings.name, region=settings.region, stack=stack)
+        else:
+            name = _pattern_name(settings, stack, resource, spec.attribute)
+        published.append(Published(spec, name, output_id))
+    return published
+
+
+def _pattern_name(settings: Settings, stack: str, resource: Resource, attribute: str) -> Template:
     return settings.exports.fill(
         project=settings.name,
         region=settings.region,
@@ -29,8 +71,3 @@ def export_name(settings: Settings, stack: str, resource: Resource, attribute: s
         resource=resource.name,
         attribute=attribute_suffix(resource, attribute),
     )
-
-
-def output_id(resource: Resource, attribute: str) -> str:
-    """The logical ID of the output that carries an export: ``UsersTableArn``."""
-    return resource.logical_id + attribute_suffix(resource, attribute)

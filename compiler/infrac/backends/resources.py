@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from infrac.model import Placeholder, Program, Reference, Resource, Stack, Template
-from infrac.naming import export_name, output_id
+from infrac.naming import export_name, exports_of
 from infrac.vocabulary import DERIVED, KINDS
 
 #: Placeholders that only the deploy knows: CloudFormation's pseudo parameters.
@@ -156,12 +156,15 @@ class StackRenderer:
         outputs: dict[str, Any] = {}
         for resource in self.stack.resources:
             kind = KINDS[resource.kind]
-            for attribute in resource.exports:
-                name = export_name(self.program.settings, self.stack.name, resource, attribute)
-                outputs[output_id(resource, attribute)] = {
-                    "Description": f"{kind.attribute(attribute).doc.rstrip('.')} ({resource.name})",
+            for published in exports_of(self.program.settings, self.stack.name, resource):
+                attribute = published.spec.attribute
+                description = f"{kind.attribute(attribute).doc.rstrip('.')} ({resource.name})"
+                if published.spec.retired:
+                    description += f"; retired: {published.spec.retired}"
+                outputs[published.output_id] = {
+                    "Description": description,
                     "Value": attribute_value(resource, attribute),
-                    "Export": {"Name": self.stage.render(name)},
+                    "Export": {"Name": self.stage.render(published.name)},
                 }
         return outputs
 

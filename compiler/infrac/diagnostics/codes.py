@@ -253,6 +253,25 @@ _ENTRIES = [
         fix="Make the `exports` pattern include `{stack}` and `{resource}`, or rename one "
         "of the resources.",
     ),
+    Code(
+        "E0504", E, "an imported export would be removed",
+        "`infra.lock` records that another stack imports this export, and this version of the "
+        "project no longer publishes it (the attribute left the `export` list, the resource or "
+        "stack was removed or renamed, or the export pattern changed). CloudFormation would refuse "
+        "to update the exporting stack: \"Export ... cannot be deleted as it is in use by ...\".",
+        example="table Users {\n  export arn        # `name` was exported, and core imports it\n}",
+        fix="Keep the export one more release, marked `export name { retired = \"...\" }`; move the "
+        "importers off it and deploy them; then remove it. `--allow-breaking` accepts the change when "
+        "the importers are really gone.",
+    ),
+    Code(
+        "E0505", E, "an export would move to another stack",
+        "`infra.lock` records this export name in another stack. CloudFormation refuses an export "
+        "name that another stack still exports, and the old stack cannot drop it while it is "
+        "imported, so the move cannot deploy in one step.",
+        fix="Export the value under a new name from the new stack, move the importers, then remove "
+        "the old export; or pass `--allow-breaking` for a deliberate move.",
+    ),
     # ---- AWS rules ---------------------------------------------------------------------------------
     Code(
         "E0601", E, "invalid DynamoDB table",
@@ -298,6 +317,21 @@ _ENTRIES = [
         "W0101", W, "empty stack",
         "The stack declares no resource and imports nothing, so it produces nothing.",
         fix="Add resources, or remove the stack.",
+    ),
+    Code(
+        "W0501", W, "a resource does not export what identifies it",
+        "The project asks every resource to export its identifying attributes (names, URLs, IDs "
+        "and ARNs; `exports_required = true` in the project block), so that any stack can use it "
+        "without a change to the stack that owns it. This one does not export all of them.",
+        example="project shop { exports_required = true }\nstack data {\n  table Users { ... export arn }\n}",
+        fix="Export the attributes the message lists, or opt the resource out with a reason: "
+        '`internal = "only this stack uses it"`.',
+    ),
+    Code(
+        "W0502", W, "a retired export is still imported",
+        "The export is marked `retired`: it is on its way out. A stack of the project still imports "
+        "it, so removing it now would fail to deploy.",
+        fix="Move the importers to the export that replaces it, deploy them, then remove the retired export.",
     ),
     Code(
         "W0601", W, "kept when deleted but not when replaced",

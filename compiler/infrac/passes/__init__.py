@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from infrac import ir
+from infrac import ir, linker
 from infrac.diagnostics import Diagnostic, has_errors
 from infrac.model import Program
 from infrac.passes import aws_rules, exports, graph, references, resources, settings, structure
@@ -25,6 +25,12 @@ PASSES = (
     graph.check,  # which stack imports from which: deploy waves, no cycles
     exports.check,  # export names from the project's pattern: legal and unique
     aws_rules.check,  # what AWS would refuse at deploy time
+)
+
+#: Passes that read the stacks as the backends render them; they run only on a
+#: program without errors, whose every reference resolves.
+RENDERED_PASSES = (
+    linker.check,  # exports as the templates publish them: retired ones still imported
 )
 
 
@@ -45,7 +51,11 @@ def run(modules: Sequence[ir.Module]) -> Result:
     for step in PASSES:
         state, diagnostics = step(state)
         found.extend(diagnostics)
+    if not has_errors(found):
+        for step in RENDERED_PASSES:
+            state, diagnostics = step(state)
+            found.extend(diagnostics)
     return Result(state.program, tuple(found))
 
 
-__all__ = ["PASSES", "Compilation", "Result", "run"]
+__all__ = ["PASSES", "RENDERED_PASSES", "Compilation", "Result", "run"]

@@ -7,8 +7,9 @@ import attrs
 from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Placeholder, Template
-from infrac.naming import export_name
+from infrac.naming import exports_of
 from infrac.passes.state import Compilation
+from infrac.vocabulary import KINDS
 
 
 @attrs.frozen
@@ -26,9 +27,10 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     seen: dict[str, _Published] = {}
     for stack in state.program.stacks:
         for resource in stack.resources:
-            for attribute in resource.exports:
-                span = resource.export_spans.get(attribute, resource.name_span)
-                template = export_name(settings, stack.name, resource, attribute)
+            for published in exports_of(settings, stack.name, resource):
+                attribute = published.spec.attribute
+                span = published.spec.span or resource.name_span
+                template = published.name
                 for stage in settings.stages:
                     name = template.text(stage=stage, **aws_limits.PSEUDO_PARAMETER_SAMPLES)
                     problem = _problem(name)
@@ -63,7 +65,30 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                             )
                         )
                         break
+            found.extend(_policy(settings, resource))
     return state, found
+
+
+def _policy(settings, resource) -> list[Diagnostic]:
+    """With ``exports_required``, every resource exports what identifies it, or says why not."""
+    if not settings.exports_required or resource.values.get("internal"):
+        return []
+    kind = KINDS[resource.kind]
+    missing = [a for a in kind.identifying if a not in resource.exports]
+    if not missing:
+        return []
+    listed = ", ".join(f"`{a}`" for a in missing)
+    return [
+        diagnostic(
+            "W0501",
+            f"{resource.kind} `{resource.name}` does not export {listed}",
+            resource.name_span,
+            label="not exported: " + ", ".join(missing),
+            notes=["the project asks every resource to export what identifies it (`exports_required`)"],
+            hint=f"add `export {', '.join((*resource.exports, *missing))}`, or say why not: "
+            '`internal = "only this stack uses it"`',
+        )
+    ]
 
 
 def _problem(name: str) -> str | None:

@@ -8,17 +8,20 @@ in ``declared`` so that references to it add no second error.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from infrac import aws_limits, ir
 from infrac.diagnostics import Diagnostic, Label, duplicate
-from infrac.model import Block, Link, Program, Resource, Stack, Use
+from infrac.model import Block, ExportSpec, Link, Program, Resource, Stack, Use
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation, StackDeclaration
+from infrac.source import Span
 from infrac.suggest import article, did_you_mean
 from infrac.vocabulary import KINDS, Kind
 from infrac.vocabulary.kinds import NAME, NONE, TARGET, BlockKind, Field
-from infrac.vocabulary.types import INVALID, Checker, Data, MapOf, Name
+from infrac.vocabulary.types import INVALID, Checker, Data, MapOf, Name, Prose, Text
 
 
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
@@ -159,14 +162,14 @@ def _resource(block: ir.Block, checker: Checker) -> Resource | None:
         # The type is the header's string; checked like any attribute.
         attributes.append(ir.Attribute("type", labels[0], span=labels[0].span, name_span=labels[0].span))
     nested: list[ir.Block] = []
-    export_names: list[ir.Ident] = []
+    export_statements: list[ir.Export] = []
     for statement in block.body:
         if isinstance(statement, ir.Attribute):
             attributes.append(statement)
         elif isinstance(statement, ir.Block):
             nested.append(statement)
         elif isinstance(statement, ir.Export):
-            export_names.extend(statement.names)
+            export_statements.append(statement)
         else:
             checker.error(
                 "E0207",
@@ -179,7 +182,7 @@ def _resource(block: ir.Block, checker: Checker) -> Resource | None:
     owner = f"{kind.keyword} `{name.name}`"
     values, value_spans = read_fields(attributes, kind.fields, checker, owner, name.span)
     blocks = _nested_blocks(nested, kind, owner, checker)
-    exports, export_spans = _exports(export_names, kind, owner, checker)
+    specs = _exports(export_statements, kind, owner, checker)
 
     logical_id = values.get("id") or name.name
     if logical_id is INVALID:
@@ -202,10 +205,11 @@ def _resource(block: ir.Block, checker: Checker) -> Resource | None:
         logical_id=logical_id,
         values=values,
         blocks=blocks,
-        exports=exports,
+        exports=tuple(dict.fromkeys(spec.attribute for spec in specs)),
         span=block.span,
         name_span=name.span,
-        export_spans=export_spans,
+        export_specs=specs,
+        export_spans={spec.attribute: spec.span for spec in reversed(specs)},
         value_spans=value_spans,
     )
 
@@ -346,25 +350,69 @@ def _nested_block(
     )
 
 
-def _exports(names: list[ir.Ident], kind: Kind, owner: str, checker: Checker):
-    exports: list[str] = []
-    spans = {}
-    for ident in names:
-        if ident.name in spans:
-            checker.report(duplicate(f"`{ident.name}` is exported twice", ident.span, spans[ident.name], "exported"))
-            continue
-        if kind.attribute(ident.name) is None:
-            checker.error(
-                "E0501",
-                f"{owner} has no attribute `{ident.name}` to export",
-                ident.span,
-                label="not an attribute of this resource",
-                hint=kind.attribute_hint(ident.name),
+#: What ``export attribute { ... }`` may set.
+EXPORT_FIELDS = {
+    "name": Field(
+        Text(),
+        "The export's name instead of the project's pattern; needs a `reason`. Placeholders: "
+        "{project}, {stage}, {stack}, {region}.",
+    ),
+    "reason": Field(Prose(), "Why this export does not follow the project's pattern."),
+    "retired": Field(
+        Prose(),
+        "Why the export is on its way out. It is still written, so that the stacks that import "
+        "it can move away first; remove it once none does.",
+    ),
+}
+
+
+def _exports(statements: list[ir.Export], kind: Kind, owner: str, checker: Checker) -> tuple[ExportSpec, ...]:
+    specs: list[ExportSpec] = []
+    first: dict[tuple[str, Any], Span | None] = {}
+    for statement in statements:
+        settings: dict[str, Any] = {}
+        if statement.body:
+            attributes = [s for s in statement.body if isinstance(s, ir.Attribute)]
+            for other in (s for s in statement.body if not isinstance(s, ir.Attribute)):
+                checker.error("E0207", "only attributes are allowed in an `export` block", other.span,
+                              label="not allowed here")
+            settings, _ = read_fields(attributes, EXPORT_FIELDS, checker, "`export`", statement.names[0].span)
+            if INVALID in settings.values():
+                continue
+            if settings["name"] is not None and settings["reason"] is None and settings["retired"] is None:
+                checker.error(
+                    "E0205",
+                    f"the export of `{statement.names[0].name}` overrides the project's pattern without a `reason`",
+                    statement.names[0].span,
+                    label="`name` set, `reason` missing",
+                    hint='say why, for whoever reads it next: `reason = "core imports it under this name"`',
+                )
+                continue
+        for ident in statement.names:
+            if kind.attribute(ident.name) is None:
+                checker.error(
+                    "E0501",
+                    f"{owner} has no attribute `{ident.name}` to export",
+                    ident.span,
+                    label="not an attribute of this resource",
+                    hint=kind.attribute_hint(ident.name),
+                )
+                continue
+            key = (ident.name, settings.get("name"))
+            if key in first:
+                checker.report(duplicate(f"`{ident.name}` is exported twice", ident.span, first[key], "exported"))
+                continue
+            first[key] = ident.span
+            specs.append(
+                ExportSpec(
+                    ident.name,
+                    name=settings.get("name"),
+                    reason=settings.get("reason"),
+                    retired=settings.get("retired"),
+                    span=ident.span,
+                )
             )
-            continue
-        exports.append(ident.name)
-        spans[ident.name] = ident.span
-    return tuple(exports), spans
+    return tuple(specs)
 
 
 def _use(statement: ir.Uses, checker: Checker) -> Use | None:

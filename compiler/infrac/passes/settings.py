@@ -19,7 +19,7 @@ from infrac.model import Settings
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation
 from infrac.vocabulary.kinds import Field
-from infrac.vocabulary.types import INVALID, STRING_PLACEHOLDERS, Checker, ListOf, Name, Text
+from infrac.vocabulary.types import INVALID, STRING_PLACEHOLDERS, Boolean, Checker, ListOf, Name, Text
 
 DEFAULT_NAME = "infra"
 DEFAULT_EXPORTS = "{stack}-{stage}-{resource}{attribute}"
@@ -35,6 +35,12 @@ FIELDS = {
         ListOf(Name(r"[A-Za-z0-9-]{1,32}", "letters, digits and hyphens"), minimum=1),
         "The stages (environments) the project deploys; the first is the default.",
         default=("dev",),
+    ),
+    "exports_required": Field(
+        Boolean(),
+        "Ask every resource to export what identifies it (its name, URL, ID, ARN): a warning lists "
+        "what is not exported; `internal = \"why\"` on a resource opts it out.",
+        default=False,
     ),
     "exports": Field(
         Text(),
@@ -75,6 +81,7 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
         region=values["region"] if values["region"] is not INVALID else FIELDS["region"].default,
         stages=stages if stages is not INVALID else FIELDS["stages"].default,
         exports=exports if exports not in (None, INVALID) else DEFAULT_EXPORTS_TEMPLATE,
+        exports_required=values["exports_required"] is True,
         span=project.span if project else None,
     )
     return attrs.evolve(state, settings=settings), checker.diagnostics

@@ -109,8 +109,11 @@ class Lowering(Transformer):
         return ir.Block(str(kind), labels, body, span=self._span(kind, close), kind_span=self._span(kind))
 
     def export(self, children) -> ir.Export:
-        keyword, *names = children
-        return ir.Export(tuple(self._ident(n) for n in names), span=self._span(keyword, names[-1]))
+        keyword, *rest = children
+        if any(isinstance(c, Token) and c.type == "LBRACE" for c in rest):
+            name, _open, *body, close = rest
+            return ir.Export((self._ident(name),), self._statements(body), span=self._span(keyword, close))
+        return ir.Export(tuple(self._ident(n) for n in rest), span=self._span(keyword, rest[-1]))
 
     def uses(self, children) -> ir.Uses:
         keyword, target, *rest = children

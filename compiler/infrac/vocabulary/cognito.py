@@ -155,6 +155,7 @@ USER_POOL = Kind(
     },
     properties=pool_properties,
     rules=pool_rules,
+    identifying=("id", "arn"),
 )
 
 OAUTH = BlockKind(
@@ -250,6 +251,7 @@ USER_POOL_CLIENT = Kind(
     attributes={"id": Attribute("id", "The app client's ID.")},
     properties=client_properties,
     rules=client_rules,
+    identifying=("id",),
 )
 
 USER_POOL_DOMAIN = Kind(
@@ -269,4 +271,5 @@ USER_POOL_DOMAIN = Kind(
         ),
     },
     properties=lambda domain: {"Domain": domain.values["domain"], "UserPoolId": domain.values["pool"].attribute("id")},
+    identifying=("domain",),
 )

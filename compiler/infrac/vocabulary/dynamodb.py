@@ -343,6 +343,7 @@ TABLE = Kind(
     attributes=ATTRIBUTES,
     properties=properties,
     rules=rules,
+    identifying=("name", "arn"),
     access=Access(
         actions=(
             ("dynamodb:GetItem", "read"),

@@ -63,6 +63,7 @@ BUS = Kind(
         **({"Tags": [{"Key": k, "Value": v} for k, v in bus.values["tags"].items()]} if bus.values.get("tags") else {}),
     },
     access=Access(actions=(("events:PutEvents", "publish"),), resources=lambda bus, attribute: [attribute("arn")]),
+    identifying=("name", "arn"),
 )
 
 TARGET_BLOCK = BlockKind(
@@ -325,4 +326,5 @@ RULE = Kind(
     },
     properties=rule_properties,
     rules=rule_rules,
+    identifying=("name", "arn"),
 )

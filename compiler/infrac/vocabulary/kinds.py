@@ -12,7 +12,7 @@ from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Link, Program, Resource, Settings, Stack, Template
 from infrac.suggest import did_you_mean
-from infrac.vocabulary.types import Choice, Name, Type
+from infrac.vocabulary.types import Choice, Name, Prose, Type
 
 
 @attrs.frozen
@@ -170,6 +170,9 @@ class Kind:
     companions: Callable[[Resource], dict[str, dict]] = attrs.field(default=lambda resource: {})
     #: What ``uses stack.Resource { level }`` may ask for; None when nothing.
     access: Access | None = None
+    #: The attributes that identify a resource of the kind (names, URLs, IDs, ARNs):
+    #: what the project's export policy wants every resource to export.
+    identifying: tuple[str, ...] = ()
 
     def attribute(self, name: str) -> Attribute | None:
         if self.attributes is None:
@@ -205,5 +208,10 @@ COMMON_FIELDS: dict[str, Field] = {
     "deletion_policy": Field(_POLICIES, "What CloudFormation does with the resource when it leaves the stack."),
     "update_replace_policy": Field(
         _POLICIES, "What CloudFormation does with the old resource when an update replaces it."
+    ),
+    "internal": Field(
+        Prose(),
+        "Why the resource exports nothing that identifies it, when the project asks every resource "
+        "to (`exports_required`): the reason is the opt-out.",
     ),
 }

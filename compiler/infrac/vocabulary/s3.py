@@ -316,6 +316,7 @@ BUCKET = Kind(
     properties=properties,
     companions=companions,
     rules=rules,
+    identifying=("name", "arn"),
     access=Access(
         actions=(("s3:GetObject", "read"), ("s3:PutObject", "write"), ("s3:DeleteObject", "write")),
         resources=_iam_resources,

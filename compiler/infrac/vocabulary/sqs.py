@@ -239,6 +239,7 @@ QUEUE = Kind(
     properties=properties,
     companions=companions,
     rules=rules,
+    identifying=("name", "url", "arn"),
     access=Access(
         actions=(
             ("sqs:SendMessage", "send"),

@@ -154,6 +154,18 @@ class Text(Type):
         return checker.template(value)
 
 
+class Prose(Type):
+    """Free text for people (a reason, a note): a string, braces and all, never rendered."""
+
+    description = "a string"
+    accepts = (ir.String,)
+
+    def convert(self, value, checker):
+        if not isinstance(value, ir.String):
+            return checker.wrong_type(value, self.description)
+        return value.value
+
+
 class Name(Type):
     """A plain name: a bare word or a string without placeholders (``ttl = expiresAt``)."""
 
@@ -509,6 +521,6 @@ def _plural(description: str) -> str:
 
 
 __all__ = [
-    "INVALID", "Boolean", "Checker", "Choice", "Data", "Duration", "Integer", "LinkTo", "ListOf",
+    "INVALID", "Boolean", "Checker", "Choice", "Data", "Duration", "Integer", "LinkTo", "ListOf", "Prose",
     "MapOf", "Name", "OneOf", "Record", "Text", "Type", "describe", "format_seconds", "reference",
 ]
