@@ -56,6 +56,24 @@ def _parser() -> argparse.ArgumentParser:
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
     with_reporting(fmt)
 
+    graph = commands.add_parser("graph", help="the stacks in deploy waves, with their exports and importers")
+    graph.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
+    graph.add_argument("--format", choices=("text", "mermaid", "dot"), default="text")
+    with_reporting(graph)
+
+    exports = commands.add_parser("exports", help="every export's name per stage, with its importers")
+    exports.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
+    exports.add_argument("--stage", help="one stage only (default: every stage of the project)")
+    exports.add_argument("--format", choices=("text", "json"), default="text")
+    with_reporting(exports)
+
+    rehearse = commands.add_parser(
+        "rehearse", help="deploy every stack into moto's CloudFormation mock, in order, and tear it down"
+    )
+    rehearse.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
+    rehearse.add_argument("--stage", help="the stage to rehearse (default: the project's first)")
+    with_reporting(rehearse)
+
     explain = commands.add_parser("explain", help="explain a diagnostic code, e.g. `infrac explain E0401`")
     explain.add_argument("code")
     return parser
@@ -219,6 +237,58 @@ def _fmt(args: argparse.Namespace) -> int:
     return OK
 
 
+def _graph(args: argparse.Namespace) -> int:
+    compiled = _compile(args)
+    if compiled is None:
+        return FAILED
+    from infrac import reports
+
+    render = {"text": reports.graph_text, "mermaid": reports.graph_mermaid, "dot": reports.graph_dot}[args.format]
+    sys.stdout.write(render(compiled.program, compiled.linkage))
+    return OK
+
+
+def _exports(args: argparse.Namespace) -> int:
+    compiled = _compile(args)
+    if compiled is None:
+        return FAILED
+    stages = compiled.program.settings.stages
+    if args.stage is not None:
+        if args.stage not in stages:
+            print(f"infrac exports: error: unknown stage `{args.stage}`; the project's stages are {', '.join(stages)}",
+                  file=sys.stderr)
+            return USAGE
+        stages = (args.stage,)
+    from infrac import reports
+
+    render = reports.exports_json if args.format == "json" else reports.exports_text
+    sys.stdout.write(render(compiled.program, compiled.linkage, stages))
+    return OK
+
+
+def _rehearse(args: argparse.Namespace) -> int:
+    try:
+        import moto  # noqa: F401
+    except ImportError:
+        print("infrac rehearse: error: moto is not installed; install it with `pip install 'infrac[rehearse]'`",
+              file=sys.stderr)
+        return USAGE
+    compiled = _compile(args)
+    if compiled is None:
+        return FAILED
+    stages = compiled.program.settings.stages
+    stage = args.stage or stages[0]
+    if stage not in stages:
+        print(f"infrac rehearse: error: unknown stage `{stage}`; the project's stages are {', '.join(stages)}",
+              file=sys.stderr)
+        return USAGE
+    from infrac.rehearse import rehearse, render
+
+    report = rehearse(compiled.program, stage)
+    sys.stdout.write(render(report))
+    return OK if report.ok else FAILED
+
+
 def _explain(args: argparse.Namespace) -> int:
     from infrac.diagnostics.codes import CODES, render_text
 
@@ -230,4 +300,12 @@ def _explain(args: argparse.Namespace) -> int:
     return OK
 
 
-_COMMANDS = {"check": _check, "build": _build, "fmt": _fmt, "explain": _explain}
+_COMMANDS = {
+    "check": _check,
+    "build": _build,
+    "fmt": _fmt,
+    "graph": _graph,
+    "exports": _exports,
+    "rehearse": _rehearse,
+    "explain": _explain,
+}
