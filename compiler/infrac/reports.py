@@ -21,6 +21,12 @@ def _flows(program: Program, linkage: Linkage) -> Counter:
     return flows
 
 
+def _in_wave_order(program: Program, flows: Counter) -> list:
+    """Edges from the earliest exporter on, each exporter's importers in wave order."""
+    position = {name: (i, name) for i, wave in enumerate(program.waves) for name in wave}
+    return sorted(flows.items(), key=lambda item: (position[item[0][0]], position[item[0][1]]))
+
+
 def _counts(program: Program, linkage: Linkage) -> dict[str, int]:
     counts = Counter(e.stack for e in linkage.exports)
     return {stack.name: counts[stack.name] for stack in program.stacks}
@@ -62,7 +68,7 @@ def graph_mermaid(program: Program, linkage: Linkage) -> str:
             label = name + (f"<br/>{_plural(counts[name], 'export')}" if counts[name] else "")
             lines.append(f'    {ids[name]}["{label}"]')
         lines.append("  end")
-    for (exporter, importer), n in sorted(flows.items()):
+    for (exporter, importer), n in _in_wave_order(program, flows):
         lines.append(f'  {ids[exporter]} -->|"{_plural(n, "import")}"| {ids[importer]}')
     return "\n".join(lines) + "\n"
 
@@ -79,7 +85,7 @@ def graph_dot(program: Program, linkage: Linkage) -> str:
             label = name + (f"\\n{_plural(counts[name], 'export')}" if counts[name] else "")
             lines.append(f'    "{name}" [label="{label}"];')
         lines.append("  }")
-    for (exporter, importer), n in sorted(flows.items()):
+    for (exporter, importer), n in _in_wave_order(program, flows):
         lines.append(f'  "{exporter}" -> "{importer}" [label="{_plural(n, "import")}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
