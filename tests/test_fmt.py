@@ -61,6 +61,11 @@ def statements(depth: int) -> st.SearchStrategy:
         st.builds(ir.Attribute, names, values),
         st.builds(ir.Export, st.lists(idents, min_size=1, max_size=3).map(tuple)),
         st.builds(
+            ir.Export,
+            st.lists(idents, min_size=1, max_size=1).map(tuple),
+            st.lists(st.builds(ir.Attribute, names, values), min_size=1, max_size=3).map(tuple),
+        ),
+        st.builds(
             ir.Uses,
             st.builds(ir.Ref, st.lists(names, min_size=2, max_size=2).map(tuple)),
             st.lists(idents, max_size=3).map(tuple),
