@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
+    def with_path(command: argparse.ArgumentParser) -> None:
+        command.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
+
     def with_reporting(command: argparse.ArgumentParser) -> None:
         command.add_argument(
             "--diagnostic-format", choices=("text", "json"), default="text", help="how diagnostics are printed"
@@ -38,12 +41,12 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     check = commands.add_parser("check", help="check a project and print its diagnostics")
-    check.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
+    with_path(check)
     check.add_argument("--allow-breaking", action="store_true", help="accept removing or moving exports in use")
     with_reporting(check)
 
     build = commands.add_parser("build", help="check a project and write its deployable files")
-    build.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
+    with_path(build)
     build.add_argument("--target", choices=("cloudformation", "serverless"), default="cloudformation")
     build.add_argument("--out", type=Path, help="output folder (default: build/TARGET)")
     build.add_argument("--stage", help="write this stage into the output instead of leaving it to deploy time")
@@ -57,12 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     with_reporting(fmt)
 
     graph = commands.add_parser("graph", help="the stacks in deploy waves, with their exports and importers")
-    graph.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
+    with_path(graph)
     graph.add_argument("--format", choices=("text", "mermaid", "dot"), default="text")
     with_reporting(graph)
 
     exports = commands.add_parser("exports", help="every export's name per stage, with its importers")
-    exports.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
+    with_path(exports)
     exports.add_argument("--stage", help="one stage only (default: every stage of the project)")
     exports.add_argument("--format", choices=("text", "json"), default="text")
     with_reporting(exports)
@@ -70,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     rehearse = commands.add_parser(
         "rehearse", help="deploy every stack into moto's CloudFormation mock, in order, and tear it down"
     )
-    rehearse.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
+    with_path(rehearse)
     rehearse.add_argument("--stage", help="the stage to rehearse (default: the project's first)")
     with_reporting(rehearse)
 
@@ -157,6 +160,11 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     return None if has_errors(diagnostics) else compiled
 
 
+def _unknown_stage(command: str, stage: str, stages: tuple[str, ...]) -> int:
+    print(f"infrac {command}: error: unknown stage `{stage}`; the project's stages are {', '.join(stages)}", file=sys.stderr)
+    return USAGE
+
+
 # ---- commands ---------------------------------------------------------------------------
 
 
@@ -179,12 +187,7 @@ def _build(args: argparse.Namespace) -> int:
         return FAILED
     settings = compiled.program.settings
     if args.stage is not None and args.stage not in settings.stages:
-        print(
-            f"infrac build: error: unknown stage `{args.stage}`; the project's stages are "
-            + ", ".join(settings.stages),
-            file=sys.stderr,
-        )
-        return USAGE
+        return _unknown_stage("build", args.stage, settings.stages)
     from infrac import lockfile
     from infrac.backends import BuildOptions, backend
     from infrac.workspace import display, write_atomic, write_outputs
@@ -255,9 +258,7 @@ def _exports(args: argparse.Namespace) -> int:
     stages = compiled.program.settings.stages
     if args.stage is not None:
         if args.stage not in stages:
-            print(f"infrac exports: error: unknown stage `{args.stage}`; the project's stages are {', '.join(stages)}",
-                  file=sys.stderr)
-            return USAGE
+            return _unknown_stage("exports", args.stage, stages)
         stages = (args.stage,)
     from infrac import reports
 
@@ -279,9 +280,7 @@ def _rehearse(args: argparse.Namespace) -> int:
     stages = compiled.program.settings.stages
     stage = args.stage or stages[0]
     if stage not in stages:
-        print(f"infrac rehearse: error: unknown stage `{stage}`; the project's stages are {', '.join(stages)}",
-              file=sys.stderr)
-        return USAGE
+        return _unknown_stage("rehearse", stage, stages)
     from infrac.rehearse import rehearse, render
 
     report = rehearse(compiled.program, stage)

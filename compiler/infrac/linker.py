@@ -9,14 +9,18 @@ gives the name in one stage.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from infrac.backends.resources import StackRenderer, StageStyle, consumer_document
+from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Program, Template
 from infrac.naming import exports_of
 from infrac.source import Span
+
+if TYPE_CHECKING:  # the passes import this module
+    from infrac.passes.state import Compilation
 
 
 class _SymbolicStage(StageStyle):
@@ -100,10 +104,8 @@ def link(program: Program) -> Linkage:
 
 
 
-def check(state) -> tuple:
+def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     """The pass: a retired export that a stack of the project still imports (W0502)."""
-    from infrac.diagnostics import diagnostic
-
     found = []
     for export in link(state.program).exports:
         if export.retired and export.importers:

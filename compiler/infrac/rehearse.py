@@ -24,7 +24,6 @@ from infrac.backends import BuildOptions, backend
 from infrac.linker import link
 from infrac.model import Program
 
-REGION_FALLBACK = "us-east-1"
 #: A Ref of these types gives the resource's name in AWS; moto gives nothing usable.
 REF_BY_NAME = {"AWS::Events::EventBus": "Name"}
 
@@ -110,7 +109,7 @@ def rehearse(program: Program, stage: str) -> Report:
     reports: list[StackReport] = []
     with mock_aws(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cloudformation = boto3.client("cloudformation", region_name=program.settings.region or REGION_FALLBACK)
+        cloudformation = boto3.client("cloudformation", region_name=program.settings.region)
         for name in order:
             template, notes = stub(stacks[name], supported)
             try:

@@ -12,7 +12,7 @@ from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Block, Resource
 from infrac.source import Span
-from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext
+from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext, tag_list
 from infrac.vocabulary.types import Boolean, Choice, Integer, ListOf, MapOf, Name, OneOf, Record, Text
 
 _ATTRIBUTE_NAME = Name(r"[A-Za-z0-9_.-]{1,255}", "letters, digits, `_`, `.` and `-`")
@@ -166,7 +166,7 @@ def properties(resource: Resource) -> dict[str, Any]:
     if v.get("deletion_protection") is not None:
         props["DeletionProtectionEnabled"] = v["deletion_protection"]
     if v.get("tags"):
-        props["Tags"] = [{"Key": k, "Value": value} for k, value in v["tags"].items()]
+        props["Tags"] = tag_list(v["tags"])
     return props
 
 

@@ -38,6 +38,7 @@ from infrac.vocabulary.kinds import (
     Kind,
     RuleContext,
     not_exported,
+    tag_list,
 )
 from infrac.vocabulary.types import Boolean, Data, LinkTo, MapOf, Text
 
@@ -60,7 +61,7 @@ BUS = Kind(
     },
     properties=lambda bus: {
         "Name": bus.values["name"],
-        **({"Tags": [{"Key": k, "Value": v} for k, v in bus.values["tags"].items()]} if bus.values.get("tags") else {}),
+        **({"Tags": tag_list(bus.values["tags"])} if bus.values.get("tags") else {}),
     },
     access=Access(actions=(("events:PutEvents", "publish"),), resources=lambda bus, attribute: [attribute("arn")]),
     identifying=("name", "arn"),

@@ -74,6 +74,11 @@ class Attribute:
         return pascal(self.name)
 
 
+def tag_list(tags: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Tags as most CloudFormation types take them: ``[{Key, Value}, ...]``."""
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
 def pascal(name: str) -> str:
     """``stream_arn`` -> ``StreamArn``.
 

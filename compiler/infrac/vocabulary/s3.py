@@ -23,7 +23,7 @@ from typing import Any
 from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Block, Resource
-from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext
+from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext, tag_list
 from infrac.vocabulary.types import Boolean, Choice, Data, Duration, ListOf, MapOf, OneOf, Text
 
 _METHODS = Choice({m: m for m in ("GET", "PUT", "POST", "DELETE", "HEAD")})
@@ -162,7 +162,7 @@ def properties(resource: Resource) -> dict[str, Any]:
     if resource.blocks.get("lifecycle"):
         props["LifecycleConfiguration"] = {"Rules": [_lifecycle(b) for b in resource.blocks["lifecycle"]]}
     if v.get("tags"):
-        props["Tags"] = [{"Key": k, "Value": value} for k, value in v["tags"].items()]
+        props["Tags"] = tag_list(v["tags"])
     return props
 
 

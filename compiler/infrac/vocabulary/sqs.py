@@ -25,7 +25,7 @@ from typing import Any
 from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Block, Resource
-from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext
+from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext, tag_list
 from infrac.vocabulary.types import Boolean, Choice, Duration, Integer, MapOf, Text, format_seconds
 
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
@@ -115,7 +115,7 @@ def properties(resource: Resource) -> dict[str, Any]:
             "maxReceiveCount": dlq.values["max_receives"],
         }
     if v.get("tags"):
-        props["Tags"] = [{"Key": k, "Value": value} for k, value in v["tags"].items()]
+        props["Tags"] = tag_list(v["tags"])
     return props
 
 
@@ -132,7 +132,7 @@ def companions(resource: Resource) -> dict[str, dict]:
     props["MessageRetentionPeriod"] = dlq.values["retention"]
     props["SqsManagedSseEnabled"] = resource.values["encryption"]
     if resource.values.get("tags"):
-        props["Tags"] = [{"Key": k, "Value": value} for k, value in resource.values["tags"].items()]
+        props["Tags"] = tag_list(resource.values["tags"])
     document: dict[str, Any] = {"Type": "AWS::SQS::Queue"}
     for field, key in (("deletion_policy", "DeletionPolicy"), ("update_replace_policy", "UpdateReplacePolicy")):
         if resource.values.get(field):
