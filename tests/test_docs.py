@@ -27,3 +27,18 @@ def test_every_code_has_a_golden_case_that_produces_it():
 def test_every_code_is_documented():
     for entry in CODES.values():
         assert entry.title and entry.explanation and entry.fix, entry.code
+
+
+def test_the_readme_example_error_is_what_infrac_prints(write_project):
+    """The README shows a first project and the error one typo in it gives: both are real."""
+    from conftest import run_infrac
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    project_text = readme.split("## A first project\n\n```\n", 1)[1].split("```", 1)[0]
+    shown = readme.split("`infrac check shop/` says:\n\n```\n", 1)[1].split("```", 1)[0]
+    folder = write_project({"shop/main.infra": project_text})
+    assert run_infrac("check", "shop", cwd=folder).returncode == 0
+    (folder / "shop" / "main.infra").write_text(project_text.replace("data.Users.name", "data.User.name"))
+    process = run_infrac("check", "shop", cwd=folder)
+    assert process.returncode == 1
+    assert process.stderr.startswith(shown)
