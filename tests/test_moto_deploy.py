@@ -52,16 +52,6 @@ def built(tmp_path_factory) -> tuple[dict, dict[str, dict]]:
     return order, templates
 
 
-def imports_in(value) -> list[str]:
-    if isinstance(value, dict):
-        if set(value) == {"Fn::ImportValue"}:
-            return [value["Fn::ImportValue"]]
-        return [name for v in value.values() for name in imports_in(v)]
-    if isinstance(value, list):
-        return [name for v in value for name in imports_in(v)]
-    return []
-
-
 def test_the_stubbed_types_are_exactly_those_moto_lacks(built):
     _, templates = built
     used = {r["Type"] for t in templates.values() for r in t["Resources"].values()}
@@ -79,8 +69,8 @@ def test_every_stack_deploys_in_order_with_every_import_resolved(built):
                 if name not in templates:
                     continue
                 template, notes = stub(templates[name])
-                for imported in imports_in(template):
-                    exporters = [n for n in deployed if imported in _exports(templates[n])]
+                for imported in rehearse.imports_in(template):
+                    exporters = [n for n in deployed if imported in set(rehearse.exports_in(templates[n]))]
                     assert exporters, f"{name} imports {imported}, which no stack deployed before it exports"
                     assert set(exporters) <= set(order["stacks"][name]["depends_on"])
                 cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(template))
@@ -93,7 +83,7 @@ def test_every_stack_deploys_in_order_with_every_import_resolved(built):
         pages = cloudformation.get_paginator("list_exports").paginate()
         exports = {e["Name"]: e["Value"] for page in pages for e in page["Exports"]}
         # Every export of every stack exists, with a real value (stubs for what moto lacks).
-        expected = {name for t in templates.values() for name in _exports(t)}
+        expected = {name for t in templates.values() for name in rehearse.exports_in(t)}
         assert set(exports) == expected
         assert all(value for value in exports.values())
         # A table's imported name is the table's real name in the mock.
@@ -105,10 +95,6 @@ def test_every_stack_deploys_in_order_with_every_import_resolved(built):
         url = exports["infrastructure-sqs-dev-BookingCommandsQueueUrl"]
         assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["FifoQueue"])["Attributes"]["FifoQueue"] == "true"
     assert deployed == [n for wave in order["waves"] for n in wave if n in templates]
-
-
-def _exports(template: dict) -> set[str]:
-    return {o["Export"]["Name"] for o in template.get("Outputs", {}).values()}
 
 
 def test_rehearse_reports_every_stack_the_stubs_and_what_aws_would_refuse():

@@ -83,17 +83,19 @@ def stub(template: dict, supported: set[str]) -> tuple[dict, list[str]]:
     return stubbed, notes
 
 
-def _imports(value: Any) -> list[str]:
+def imports_in(value: Any) -> list[str]:
+    """Every export name a template (or any part of one) imports."""
     if isinstance(value, dict):
         if set(value) == {"Fn::ImportValue"}:
             return [value["Fn::ImportValue"]]
-        return [name for v in value.values() for name in _imports(v)]
+        return [name for v in value.values() for name in imports_in(v)]
     if isinstance(value, list):
-        return [name for v in value for name in _imports(v)]
+        return [name for v in value for name in imports_in(v)]
     return []
 
 
-def _exports(template: dict) -> list[str]:
+def exports_in(template: dict) -> list[str]:
+    """Every export name a template publishes."""
     return [o["Export"]["Name"] for o in template.get("Outputs", {}).values()]
 
 
@@ -127,7 +129,7 @@ def rehearse(program: Program, stage: str) -> Report:
                 for page in cloudformation.get_paginator("list_exports").paginate()
                 for e in page["Exports"]
             }
-            imports = tuple((n, exports.get(n, "<missing>")) for n in dict.fromkeys(_imports(template)))
+            imports = tuple((n, exports.get(n, "<missing>")) for n in dict.fromkeys(imports_in(template)))
             reports.append(StackReport(name, created, imports, tuple(notes), error))
             if error is not None:
                 break
@@ -154,7 +156,7 @@ def rehearse(program: Program, stage: str) -> Report:
         refusals = []
         for name in deployed:
             used: dict[str, list[str]] = {}
-            for export in _exports(stacks[name]):
+            for export in exports_in(stacks[name]):
                 for user in sorted(importers.get(export, ())):
                     used.setdefault(user, []).append(export)
             for user, names in sorted(used.items()):
@@ -170,7 +172,7 @@ def rehearse(program: Program, stage: str) -> Report:
         remaining = list(deployed)
         for name in reversed(deployed):
             still = sorted(
-                u for e in _exports(stacks[name]) for u in importers.get(e, ()) if u in remaining and u != name
+                u for e in exports_in(stacks[name]) for u in importers.get(e, ()) if u in remaining and u != name
             )
             if still:
                 teardown.append(f"{name}: AWS would refuse, {', '.join(still)} still import its exports")
