@@ -134,3 +134,13 @@ def test_every_resource_is_exported():
             if resource["Type"] in ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy"):
                 continue  # attachments with nothing for a consumer to use
             assert logical_id in exported, f"{stack}.{logical_id} is not exported"
+
+
+def test_the_committed_lock_is_current():
+    """infra.dsl/infra.lock is what a build of infra.dsl/ writes (`make demo` refreshes it)."""
+    from infrac import lockfile
+    from infrac.linker import link
+
+    sources = [SourceFile(p.as_posix(), p.read_text(encoding="utf-8")) for p in sorted(SEED.rglob("*.infra"))]
+    program = compile_sources(sources).program
+    assert (SEED / lockfile.NAME).read_text(encoding="utf-8") == lockfile.render(link(program))
