@@ -88,6 +88,14 @@ class ServerlessStage(StageStyle):
     (before CloudFormation reads any ``Fn::Sub``)."""
 
     def plain(self, template: Template) -> Any:
+        if any(isinstance(part, str) and "${" in part for part in template.parts):
+            # The framework would read a literal "${" as one of its variables; CloudFormation's
+            # escaped form "${!" inside Fn::Sub passes through it untouched.
+            return {
+                "Fn::Sub": "".join(
+                    part.replace("${", "${!") if isinstance(part, str) else "${sls:stage}" for part in template.parts
+                )
+            }
         return "".join(part if isinstance(part, str) else "${sls:stage}" for part in template.parts)
 
     def stage_in_sub(self) -> str:
