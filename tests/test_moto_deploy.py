@@ -21,7 +21,7 @@ boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
 from moto.cloudformation.parsing import get_model_map  # noqa: E402
 
-from infrac import rehearse  # noqa: E402
+from infrac import linker, rehearse  # noqa: E402
 
 REGION = "eu-west-1"
 #: The types moto 5.2 has no CloudFormation model for, which the rehearsal leaves out.
@@ -69,7 +69,7 @@ def test_every_stack_deploys_in_order_with_every_import_resolved(built):
                 if name not in templates:
                     continue
                 template, notes = stub(templates[name])
-                for imported in rehearse.imports_in(template):
+                for imported in linker.imports_in(template):
                     exporters = [n for n in deployed if imported in set(rehearse.exports_in(templates[n]))]
                     assert exporters, f"{name} imports {imported}, which no stack deployed before it exports"
                     assert set(exporters) <= set(order["stacks"][name]["depends_on"])

@@ -62,13 +62,14 @@ class Linkage:
         return next((e for e in self.exports if e.name == name), None)
 
 
-def _imported(value: Any) -> list[str]:
+def imports_in(value: Any) -> list[str]:
+    """Every export name that a template (or any part of one) imports."""
     if isinstance(value, dict):
         if set(value) == {"Fn::ImportValue"}:
             return [_name(value["Fn::ImportValue"])]
-        return [name for v in value.values() for name in _imported(v)]
+        return [name for v in value.values() for name in imports_in(v)]
     if isinstance(value, list):
-        return [name for v in value for name in _imported(v)]
+        return [name for v in value for name in imports_in(v)]
     return []
 
 
@@ -77,7 +78,7 @@ def link(program: Program) -> Linkage:
     imports: dict[str, tuple[str, ...]] = {}
     for stack in program.stacks:
         renderer = StackRenderer(program, stack, _SymbolicStage())
-        found = _imported(renderer.resources()) + _imported(consumer_document(renderer))
+        found = imports_in(renderer.resources()) + imports_in(consumer_document(renderer))
         imports[stack.name] = tuple(dict.fromkeys(found))
     importers: dict[str, list[str]] = {}
     for importer, names in imports.items():

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from infrac.backends import BuildOptions, backend
-from infrac.linker import link
+from infrac.linker import imports_in, link
 from infrac.model import Program
 
 #: A Ref of these types gives the resource's name in AWS; moto gives nothing usable.
@@ -81,17 +81,6 @@ def stub(template: dict, supported: set[str]) -> tuple[dict, list[str]]:
     notes = [f"{logical_id} ({kind}): not deployed, moto has no model for it" for logical_id, kind in removed.items()]
     notes += [f"Ref of {logical_id}: replaced by the bus's name, which moto's Ref lacks" for logical_id in by_name]
     return stubbed, notes
-
-
-def imports_in(value: Any) -> list[str]:
-    """Every export name a template (or any part of one) imports."""
-    if isinstance(value, dict):
-        if set(value) == {"Fn::ImportValue"}:
-            return [value["Fn::ImportValue"]]
-        return [name for v in value.values() for name in imports_in(v)]
-    if isinstance(value, list):
-        return [name for v in value for name in imports_in(v)]
-    return []
 
 
 def exports_in(template: dict) -> list[str]:

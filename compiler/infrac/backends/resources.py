@@ -26,7 +26,10 @@ class StageStyle:
     def render(self, template: Template) -> Any:
         if not any(isinstance(p, Placeholder) and p.name in PSEUDO_PARAMETERS for p in template.parts):
             return self.plain(template)
-        # In Fn::Sub, a literal "${" is written "${!".
+        return self.sub(template)
+
+    def sub(self, template: Template) -> dict[str, str]:
+        """The template as ``Fn::Sub``, where a literal ``${`` is written ``${!``."""
         text = []
         for part in template.parts:
             if isinstance(part, str):
@@ -71,11 +74,7 @@ class StageParameter(StageStyle):
         if len(template.parts) == 1:  # the stage alone
             self.used = True
             return {"Ref": "Stage"}
-        return {
-            "Fn::Sub": "".join(
-                part.replace("${", "${!") if isinstance(part, str) else self.stage_in_sub() for part in template.parts
-            )
-        }
+        return self.sub(template)
 
     def stage_in_sub(self) -> str:
         self.used = True
@@ -91,11 +90,7 @@ class ServerlessStage(StageStyle):
         if any(isinstance(part, str) and "${" in part for part in template.parts):
             # The framework would read a literal "${" as one of its variables; CloudFormation's
             # escaped form "${!" inside Fn::Sub passes through it untouched.
-            return {
-                "Fn::Sub": "".join(
-                    part.replace("${", "${!") if isinstance(part, str) else "${sls:stage}" for part in template.parts
-                )
-            }
+            return self.sub(template)
         return "".join(part if isinstance(part, str) else "${sls:stage}" for part in template.parts)
 
     def stage_in_sub(self) -> str:

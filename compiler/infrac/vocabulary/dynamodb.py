@@ -192,23 +192,24 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     ]
 
 
+def _table_name_problem(text: str) -> str | None:
+    return None if aws_limits.TABLE_NAME.fullmatch(text) else "not a valid DynamoDB table name"
+
+
 def _name_rule(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     name = resource.values.get("name")
-    if name is None:
+    bad = context.first_bad_name(name, _table_name_problem) if name is not None else None
+    if bad is None:
         return []
-    settings = context.settings
-    for stage in settings.stages:
-        text = context.text(name, stage)
-        if not aws_limits.TABLE_NAME.fullmatch(text):
-            return [
-                diagnostic(
-                    "E0601",
-                    f"table name `{text}` (stage `{stage}`) is not a valid DynamoDB table name",
-                    name.span,
-                    label="3-255 characters of letters, digits, `_`, `.` and `-`",
-                )
-            ]
-    return []
+    stage, text, _ = bad
+    return [
+        diagnostic(
+            "E0601",
+            f"table name `{text}` (stage `{stage}`) is not a valid DynamoDB table name",
+            name.span,
+            label="3-255 characters of letters, digits, `_`, `.` and `-`",
+        )
+    ]
 
 
 def _index_count_rule(resource: Resource) -> list[Diagnostic]:

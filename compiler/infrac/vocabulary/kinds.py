@@ -120,6 +120,17 @@ class RuleContext:
             **aws_limits.PSEUDO_PARAMETER_SAMPLES,
         )
 
+    def first_bad_name(
+        self, template: Template, problem: Callable[[str], str | None]
+    ) -> tuple[str, str, str] | None:
+        """The first stage whose name breaks a rule: (stage, the name, what is wrong)."""
+        for stage in self.settings.stages:
+            text = self.text(template, stage)
+            found = problem(text)
+            if found:
+                return stage, text, found
+        return None
+
     def resolve(self, link: Link) -> Resource | None:
         """The resource a (resolved) link names, if it was declared without errors."""
         stack = self.program.stack(link.stack)

@@ -227,22 +227,18 @@ def companions(resource: Resource) -> dict[str, dict]:
 def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     name = resource.values.get("name")
-    settings = context.settings
-    if name is not None:
-        for stage in settings.stages:
-            text = context.text(name, stage)
-            problem = _name_problem(text)
-            if problem:
-                found.append(
-                    diagnostic(
-                        "E0604",
-                        f"bucket name `{text}` (stage `{stage}`) {problem}",
-                        name.span,
-                        label=problem,
-                        hint="bucket names: 3-63 characters of lower-case letters, digits, `.` and `-`",
-                    )
-                )
-                break
+    bad = context.first_bad_name(name, _name_problem) if name is not None else None
+    if bad is not None:
+        stage, text, problem = bad
+        found.append(
+            diagnostic(
+                "E0604",
+                f"bucket name `{text}` (stage `{stage}`) {problem}",
+                name.span,
+                label=problem,
+                hint="bucket names: 3-63 characters of lower-case letters, digits, `.` and `-`",
+            )
+        )
     defaults = [sid for sid, on in (("DenyInsecureTransport", resource.values["tls_only"]),
                                      ("DenyUnencryptedUploads", resource.values["encrypted_uploads_only"])) if on]
     for block in resource.blocks.get("statement", ()):

@@ -159,26 +159,19 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
                 diagnostic("E0208", f"`{dlq.name}` cannot be a CloudFormation logical ID", dlq.name_span,
                            label="letters and digits only, at most 255")
             )
-    settings = context.settings
     for template, span, what in names:
-        if template is None:
-            continue
-        for stage in settings.stages:
-            name = context.text(template, stage)
-            problem = _name_problem(name, fifo)
-            if problem:
-                found.append(
-                    diagnostic(
-                        "E0603",
-                        f"{what} name `{name}` (stage `{stage}`) {problem}",
-                        template.span or span,
-                        label=problem,
-                        hint="a FIFO queue's name ends in `.fifo`, a standard queue's does not"
-                        if "fifo" in problem
-                        else None,
-                    )
+        bad = context.first_bad_name(template, lambda text: _name_problem(text, fifo)) if template else None
+        if bad is not None:
+            stage, name, problem = bad
+            found.append(
+                diagnostic(
+                    "E0603",
+                    f"{what} name `{name}` (stage `{stage}`) {problem}",
+                    template.span or span,
+                    label=problem,
+                    hint="a FIFO queue's name ends in `.fifo`, a standard queue's does not" if "fifo" in problem else None,
                 )
-                break
+            )
     if v["content_dedup"] and not fifo:
         found.append(
             diagnostic(
