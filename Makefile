@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # The Serverless Framework v3 CLI, which the tests run on the generated services.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test fmt docs fuzz lock clean
+.PHONY: demo test fmt docs fuzz lock schemas clean
 
 # The environment: created once, refreshed when the dependencies change.
 $(STAMP): pyproject.toml constraints.txt
@@ -42,6 +42,10 @@ docs: $(STAMP)
 ## fuzz: a long fuzzing run of the front end (minutes; not part of `make test`)
 fuzz: $(STAMP)
 	INFRAC_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider
+
+## schemas: regenerate compiler/infrac/cfn/schemas/ from the pinned cfn-lint's resource schemas
+schemas: $(STAMP)
+	$(BIN)/python tools/gen_schemas.py compiler/infrac/cfn/schemas
 
 ## lock: re-pin every dependency to the newest allowed version
 lock:
