@@ -8,13 +8,19 @@ STAMP  := $(VENV)/.installed
 # The Serverless Framework v3 CLI, which the tests run on the generated services.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test fmt docs fuzz lock schemas clean
+.PHONY: demo test fmt docs fuzz bench lock schemas clean
 
 # The environment: created once, refreshed when the dependencies change.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
+
+# The benchmark's extra: troposphere, the peer it compares infrac with.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench]'
+	touch $(BENCH_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -42,6 +48,11 @@ docs: $(STAMP)
 ## fuzz: a long fuzzing run of the front end (minutes; not part of `make test`)
 fuzz: $(STAMP)
 	INFRAC_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider
+
+## bench: infrac against the floor and troposphere at 1x, 10x and 100x the seed system
+## (under 15 minutes; QUICK=1 for 1x and 10x in about a minute; LABEL=name names the results)
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py $(if $(QUICK),--quick) $(if $(LABEL),--label $(LABEL))
 
 ## schemas: regenerate compiler/infrac/cfn/schemas/ from the pinned cfn-lint's resource schemas
 schemas: $(STAMP)

@@ -1,0 +1,367 @@
+"""``make bench``: infrac against the floor and against troposphere, whole processes.
+
+Every measurement is a pair run in one sitting: the command, then its baseline,
+alternating, so that the machine's state changes both alike; the ratio is taken
+pair by pair, and the table shows its median with the min and max. Peak memory
+is the child's ``ru_maxrss``.
+
+    python bench/run.py                 # 1x, 10x, 100x (under 15 minutes)
+    python bench/run.py --quick         # 1x and 10x, fewer runs (about a minute)
+    python bench/run.py --label before  # names the result files
+
+Results: a table on stdout, ``bench/results/<label>.md`` and ``.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+
+PYTHON = sys.executable
+INFRAC = str(Path(sys.executable).parent / "infrac")
+TARGETS = ("cloudformation", "serverless")
+SEED_RESOURCES = 40  # the seed system's resources (as `infrac check infra.dsl` counts them)
+
+
+# ---- running processes ----------------------------------------------------------------
+
+
+def run(argv: list[str], *, cwd: Path | None = None, env: dict | None = None) -> tuple[float, float]:
+    """Run a process to its end: (wall seconds, peak memory in MiB). Fails loudly."""
+    start = time.perf_counter()
+    child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    error = child.stderr.read().decode(errors="replace")
+    child.stderr.close()
+    if child.returncode != 0:
+        raise SystemExit(f"bench: `{' '.join(argv)}` exited {child.returncode}:\n{error}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def paired(name: str, command, baseline, repeat: int, *, prepare=None, prepare_baseline=None) -> dict:
+    """``command`` and ``baseline`` alternately, ``repeat`` times each, after one
+    unmeasured warm-up of each (the file system cache). ``prepare`` runs before
+    every measured run of the command, untimed."""
+    for step, argv in ((prepare, command), (prepare_baseline, baseline)):
+        if step:
+            step()
+        run(argv)
+    times, base_times, ratios, memory = [], [], [], []
+    for _ in range(repeat):
+        if prepare:
+            prepare()
+        elapsed, peak = run(command)
+        if prepare_baseline:
+            prepare_baseline()
+        base, _ = run(baseline)
+        times.append(elapsed)
+        base_times.append(base)
+        ratios.append(elapsed / base)
+        memory.append(peak)
+    return {
+        "name": name,
+        "seconds": summary(times),
+        "baseline_seconds": summary(base_times),
+        "ratio": summary(ratios),
+        "peak_mib": max(memory),
+        "runs": repeat,
+    }
+
+
+# ---- the floor's and the peer's input ----------------------------------------------------
+
+
+def floor_data(built: Path, destination: Path) -> None:
+    """infrac's output as precomputed data: each YAML file loaded back into plain
+    dicts (with its header), every other file as text."""
+    files = []
+    for path in sorted(p for p in built.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        relative = path.relative_to(built).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".yml":
+            header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+            files.append({"path": relative, "header": header, "yaml": yaml.load(text, Loader=yaml.CSafeLoader)})
+        else:
+            files.append({"path": relative, "text": text})
+    destination.write_text(json.dumps(files), encoding="utf-8")
+
+
+def same_files(a: Path, b: Path) -> bool:
+    def listing(root: Path) -> dict[str, bytes]:
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes()
+            for p in root.rglob("*")
+            if p.is_file() and not p.name.startswith(".")
+        }
+
+    return listing(a) == listing(b)
+
+
+# ---- in-process measurements --------------------------------------------------------------
+
+
+def phases(project: Path, target: str, out: Path) -> dict[str, float]:
+    result = subprocess.run(
+        [PYTHON, str(HERE / "phases.py"), str(project), target, str(out)], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def lsp_latency(project: Path) -> dict | None:
+    """The language server's change-to-diagnostics latency, when ``infrac lsp`` exists."""
+    probe = subprocess.run([INFRAC, "lsp", "--help"], capture_output=True)
+    if probe.returncode != 0:
+        return None
+    import lsp_probe
+
+    return lsp_probe.measure([INFRAC, "lsp"], project)
+
+
+# ---- the suite ---------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1x and 10x, 3 runs each")
+    parser.add_argument("--scales", help="comma-separated copies of the seed system (default 1,10,100)")
+    parser.add_argument("--repeat", type=int, help="measured pairs per workload")
+    parser.add_argument("--label", default="latest", help="name of the result files")
+    parser.add_argument("--results", type=Path, default=HERE / "results")
+    args = parser.parse_args(argv)
+    scales = [int(s) for s in (args.scales or ("1,10" if args.quick else "1,10,100")).split(",")]
+
+    work = Path(tempfile.mkdtemp(prefix="infrac-bench-"))  # private: 0700, ours alone
+    try:
+        report = suite(scales, args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / f"{args.label}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    table = markdown(report)
+    (args.results / f"{args.label}.md").write_text(table, encoding="utf-8")
+    print(table)
+    print(f"written: {args.results / (args.label + '.md')}, {args.results / (args.label + '.json')}")
+    return 0
+
+
+def repeats(args, scale: int) -> int:
+    if args.repeat:
+        return args.repeat
+    if args.quick:
+        return 3
+    return {1: 11, 10: 7}.get(scale, 5)
+
+
+def suite(scales: list[int], args, work: Path) -> dict:
+    started = time.perf_counter()
+    report: dict = {
+        "label": args.label,
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "infrac": subprocess.run([INFRAC, "--version"], capture_output=True, text=True).stdout.strip(),
+        "scales": [],
+    }
+    print(f"bench: {report['infrac']}, Python {report['python']}, {report['machine']}", file=sys.stderr)
+    version = paired("--version", [INFRAC, "--version"], [PYTHON, "-c", "pass"], repeats(args, 1))
+    report["version"] = version
+    for scale in scales:
+        report["scales"].append(measure_scale(scale, args, work))
+        print(f"bench: {scale}x done at {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    report["total_seconds"] = time.perf_counter() - started
+    report["targets"] = targets(report)
+    return report
+
+
+def measure_scale(scale: int, args, work: Path) -> dict:
+    repeat = repeats(args, scale)
+    project = generate.generate(scale, work / f"p{scale}")
+    entry: dict = {"scale": scale, "source_bytes": generate.source_bytes(project), "workloads": []}
+    # infrac's reference output (this also writes the project's infra.lock)
+    outputs = {}
+    for target in TARGETS:
+        reference = work / f"ref-{target}-{scale}"
+        run([INFRAC, "build", str(project), "--target", target, "--out", str(reference)])
+        outputs[target] = reference
+        floor_data(reference, work / f"floor-{target}-{scale}.json")
+    entry["template_bytes"] = sum(p.stat().st_size for p in outputs["cloudformation"].rglob("*.yml"))
+    check = subprocess.run([INFRAC, "check", str(project)], capture_output=True, text=True, check=True).stdout
+    entry["resources"] = int(check.split()[3])
+
+    out = work / f"out-{scale}"
+    floor_out = work / f"floor-out-{scale}"
+    cache = project / ".infrac-cache"
+
+    def cold() -> None:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+
+    def floor_clean() -> None:
+        shutil.rmtree(floor_out, ignore_errors=True)
+
+    def floor(target: str) -> list[str]:
+        return [PYTHON, str(HERE / "floor.py"), str(work / f"floor-{target}-{scale}.json"), str(floor_out)]
+
+    # the floor writes exactly infrac's bytes
+    for target in TARGETS:
+        floor_clean()
+        run(floor(target))
+        entry[f"floor_identical_{target}"] = same_files(outputs[target], floor_out)
+
+    workloads = entry["workloads"]
+    workloads.append(paired("check", [INFRAC, "check", str(project)], floor("cloudformation"), repeat,
+                            prepare=cold, prepare_baseline=floor_clean))
+    for target in TARGETS:
+        build = [INFRAC, "build", str(project), "--target", target, "--out", str(out)]
+        workloads.append(paired(f"build {target}", build, floor(target), repeat,
+                                prepare=cold, prepare_baseline=floor_clean))
+
+    # a rebuild after a one-file change, with what the previous build left (output, cache)
+    build = [INFRAC, "build", str(project), "--target", "cloudformation", "--out", str(out)]
+    cold()
+    run(build)
+    generation = [0]
+
+    def touch_one_file() -> None:
+        generation[0] += 1
+        generate.edit(project, generation[0])
+
+    workloads.append(paired("rebuild after one-file change", build, floor("cloudformation"), repeat,
+                            prepare=touch_one_file, prepare_baseline=floor_clean))
+
+    peer_out = work / f"peer-{scale}"
+    peer = [PYTHON, str(HERE / "peer_troposphere.py"), str(work / f"floor-cloudformation-{scale}.json"), str(peer_out)]
+    if _has_troposphere():
+        workloads.append(paired("troposphere (peer)", peer, floor("cloudformation"), repeat,
+                                prepare=lambda: shutil.rmtree(peer_out, ignore_errors=True),
+                                prepare_baseline=floor_clean))
+    else:
+        print("bench: troposphere is not installed (make bench installs it); peer skipped", file=sys.stderr)
+
+    entry["phases"] = {target: phases(project, target, work / f"phases-{scale}") for target in TARGETS}
+    entry["lsp"] = lsp_latency(project) if scale == 1 else None
+    return entry
+
+
+def _has_troposphere() -> bool:
+    return subprocess.run([PYTHON, "-c", "import troposphere"], capture_output=True).returncode == 0
+
+
+# ---- targets and the table -----------------------------------------------------------------
+
+
+def _workload(entry: dict, name: str) -> dict | None:
+    return next((w for w in entry["workloads"] if w["name"] == name), None)
+
+
+def targets(report: dict) -> list[dict]:
+    """The issue's targets, each with its measured value and whether it is met."""
+    found = []
+
+    def add(what: str, value: float | None, limit: float, unit: str = "") -> None:
+        if value is not None:
+            found.append({"target": what, "value": round(value, 3), "limit": limit, "unit": unit, "met": value <= limit})
+
+    by_scale = {e["scale"]: e for e in report["scales"]}
+    for scale in (1, 100):
+        if scale in by_scale:
+            w = _workload(by_scale[scale], "build cloudformation")
+            add(f"cold build cloudformation at {scale}x ÷ floor", w["ratio"]["median"], 2.0)
+    if 1 in by_scale:
+        add("check at 1x, seconds", _workload(by_scale[1], "check")["seconds"]["median"], 0.12, "s")
+    add("--version ÷ `python -c pass`", report["version"]["ratio"]["median"], 2.0)
+    if 10 in by_scale and 100 in by_scale:
+        per = {}
+        for s in (10, 100):
+            w = _workload(by_scale[s], "build cloudformation")
+            per[s] = w["seconds"]["median"] / by_scale[s]["resources"]
+        add("time per resource at 100x ÷ at 10x", per[100] / per[10], 1.10)
+    if 100 in by_scale:
+        w = _workload(by_scale[100], "build cloudformation")
+        add("peak memory of a cold build at 100x, MiB", w["peak_mib"], 100, "MiB")
+        w = _workload(by_scale[100], "rebuild after one-file change")
+        add("rebuild at 100x ÷ cold floor", w["ratio"]["median"], 0.5)
+    for entry in report["scales"]:
+        build, peer = _workload(entry, "build cloudformation"), _workload(entry, "troposphere (peer)")
+        if peer:
+            add(f"build ÷ troposphere at {entry['scale']}x", build["seconds"]["median"] / peer["seconds"]["median"], 1.0)
+    return found
+
+
+def _ratio(w: dict) -> str:
+    r = w["ratio"]
+    return f"{r['median']:.2f} ({r['min']:.2f}–{r['max']:.2f})"
+
+
+def markdown(report: dict) -> str:
+    lines = [
+        f"# infrac benchmark: {report['label']}",
+        "",
+        f"{report['infrac']}, Python {report['python']}, {report['machine']}; "
+        f"suite ran in {report['total_seconds']:.0f} s.",
+        "Each row: the command and its baseline run alternately; ratio = command ÷ baseline, pair by pair "
+        "(median, min–max). Baseline: the floor (the same files written from precomputed data by PyYAML's C "
+        "emitter), or `python -c pass` for `--version`.",
+        "",
+        "| scale | workload | infrac s (median) | baseline s | ratio | peak MiB |",
+        "|---|---|---|---|---|---|",
+    ]
+    v = report["version"]
+    lines.append(
+        f"| – | `--version` | {v['seconds']['median']:.3f} | {v['baseline_seconds']['median']:.3f} | {_ratio(v)} | {v['peak_mib']:.0f} |"
+    )
+    for entry in report["scales"]:
+        for w in entry["workloads"]:
+            lines.append(
+                f"| {entry['scale']}x | {w['name']} | {w['seconds']['median']:.3f} | "
+                f"{w['baseline_seconds']['median']:.3f} | {_ratio(w)} | {w['peak_mib']:.0f} |"
+            )
+    lines += ["", "| scale | resources | source KB | templates KB | floor writes infrac's bytes | per resource, cold build (ms) |",
+              "|---|---|---|---|---|---|"]
+    for entry in report["scales"]:
+        w = _workload(entry, "build cloudformation")
+        identical = all(entry[f"floor_identical_{t}"] for t in TARGETS)
+        lines.append(
+            f"| {entry['scale']}x | {entry['resources']} | {entry['source_bytes'] / 1000:.0f} | "
+            f"{entry['template_bytes'] / 1000:.0f} | {'yes' if identical else 'NO'} | "
+            f"{1000 * w['seconds']['median'] / entry['resources']:.2f} |"
+        )
+    lines += ["", "Phases in process (seconds, one run):", ""]
+    names = list(report["scales"][0]["phases"]["cloudformation"])
+    lines += ["| scale | target | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    for entry in report["scales"]:
+        for target, times in entry["phases"].items():
+            lines.append(f"| {entry['scale']}x | {target} | " + " | ".join(f"{times.get(n, 0):.3f}" for n in names) + " |")
+    lsp = next((e["lsp"] for e in report["scales"] if e.get("lsp")), None)
+    lines += ["", "Language server, change to diagnostics at 1x: "
+              + (f"median {lsp['median'] * 1000:.0f} ms ({lsp['min'] * 1000:.0f}–{lsp['max'] * 1000:.0f}) over {lsp['runs']} edits"
+                 if lsp else "`infrac lsp` is not available; not measured.")]
+    lines += ["", "| target | measured | limit | met |", "|---|---|---|---|"]
+    for t in report["targets"]:
+        lines.append(f"| {t['target']} | {t['value']} {t['unit']} | ≤ {t['limit']} {t['unit']} | {'yes' if t['met'] else 'NO'} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
