@@ -7,20 +7,25 @@ itself failed (a bug: please report it).
 
 from __future__ import annotations
 
-import argparse
+# Imports are deferred to the commands that need them, so that `--version` is
+# the interpreter's start-up and little else, and `check` never loads the YAML
+# emitter or the backends it does not use (docs/performance.md).
 import os
 import sys
-from pathlib import Path
-from typing import Any, TextIO
-
-import attrs
 
 from infrac import __version__
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    import argparse
 
 OK, FAILED, USAGE, INTERNAL = 0, 1, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+    from pathlib import Path
+
     parser = argparse.ArgumentParser(
         prog="infrac",
         description="A compiler for infrastructure: .infra files to CloudFormation and Serverless services.",
@@ -83,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv) == ["--version"]:
+        print(f"infrac {__version__}")
+        return OK
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
@@ -105,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 # ---- reporting ------------------------------------------------------------------------
 
 
-def _use_color(choice: str, stream: TextIO) -> bool:
+def _use_color(choice: str, stream) -> bool:
     if choice != "auto":
         return choice == "always"
     return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
@@ -120,12 +128,11 @@ def _report(args: argparse.Namespace, diagnostics, sources) -> None:
         sys.stderr.write(render_text(diagnostics, sources, color=_use_color(args.color, sys.stderr)))
 
 
-@attrs.frozen
 class _Compiled:
-    program: Any
-    linkage: Any
-    lock_path: Path
-    lock_text: str | None
+    """A project compiled without errors, with its linkage and lock."""
+
+    def __init__(self, program, linkage, lock_path, lock_text: str | None) -> None:
+        self.program, self.linkage, self.lock_path, self.lock_text = program, linkage, lock_path, lock_text
 
 
 def _compile(args: argparse.Namespace) -> _Compiled | None:
@@ -194,6 +201,8 @@ def _build(args: argparse.Namespace) -> int:
 
     target = backend(args.target)
     artifacts = target.render(compiled.program, BuildOptions(stage=args.stage, format=args.format))
+    from pathlib import Path
+
     out = args.out or Path("build") / args.target
     removed = write_outputs(out, {a.path: a.text for a in artifacts})
     lock = lockfile.render(compiled.linkage)
@@ -213,6 +222,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _fmt(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from infrac.diagnostics import has_errors
     from infrac.fmt import format_module
     from infrac.syntax.parser import parse

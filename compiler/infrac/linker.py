@@ -16,7 +16,7 @@ import attrs
 from infrac.backends.resources import StackRenderer, StageStyle, consumer_document
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Program, Template
-from infrac.naming import exports_of
+from infrac.naming import program_exports
 from infrac.source import Span
 
 if TYPE_CHECKING:  # the passes import this module
@@ -58,8 +58,16 @@ class Linkage:
     #: importer stack -> export names it imports
     imports: dict[str, tuple[str, ...]]
 
+    _by_name: dict[str, Export] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        index: dict[str, Export] = {}
+        for export in self.exports:
+            index.setdefault(export.name, export)
+        object.__setattr__(self, "_by_name", index)
+
     def export(self, name: str) -> Export | None:
-        return next((e for e in self.exports if e.name == name), None)
+        return self._by_name.get(name)
 
 
 def imports_in(value: Any) -> list[str]:
@@ -74,7 +82,17 @@ def imports_in(value: Any) -> list[str]:
 
 
 def link(program: Program) -> Linkage:
-    """Every export of the project with its importers, in stack and source order."""
+    """Every export of the project with its importers, in stack and source order.
+
+    Worked out once per program: the pass that checks it and the build that
+    writes ``infra.lock`` share one linkage."""
+    linkage = program.memo.get("linkage")
+    if linkage is None:
+        linkage = program.memo["linkage"] = _link(program)
+    return linkage
+
+
+def _link(program: Program) -> Linkage:
     imports: dict[str, tuple[str, ...]] = {}
     for stack in program.stacks:
         renderer = StackRenderer(program, stack, _SymbolicStage())
@@ -88,7 +106,7 @@ def link(program: Program) -> Linkage:
     style = _SymbolicStage()
     for stack in program.stacks:
         for resource in stack.resources:
-            for published in exports_of(program.settings, stack.name, resource):
+            for published in program_exports(program, stack.name, resource):
                 name = _name(style.render(published.name))
                 exports.append(
                     Export(

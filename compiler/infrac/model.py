@@ -190,6 +190,11 @@ class Stack:
     values: Mapping[str, Any] = attrs.field(factory=dict)
     path: str | None = None
     span: Span | None = _span()
+    #: resources by name (the first of a name), so that a lookup is not a scan
+    _by_name: dict[str, Resource] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", _first_by_name(self.resources))
 
     @property
     def is_consumer(self) -> bool:
@@ -197,10 +202,7 @@ class Stack:
         return bool(self.uses or self.environment or self.values)
 
     def resource(self, name: str) -> Resource | None:
-        for resource in self.resources:
-            if resource.name == name:
-                return resource
-        return None
+        return self._by_name.get(name)
 
 
 @attrs.frozen
@@ -225,9 +227,20 @@ class Program:
     stacks: tuple[Stack, ...]
     dependencies: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     waves: tuple[tuple[str, ...], ...] = ()
+    _by_name: dict[str, Stack] = attrs.field(init=False, eq=False, repr=False)
+    #: Indexes derived from the program, built on first use by the code that needs
+    #: them (exports by resource, rule targets by queue); never part of its value.
+    memo: dict[Any, Any] = attrs.field(init=False, eq=False, repr=False, factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", _first_by_name(self.stacks))
 
     def stack(self, name: str) -> Stack | None:
-        for stack in self.stacks:
-            if stack.name == name:
-                return stack
-        return None
+        return self._by_name.get(name)
+
+
+def _first_by_name(items) -> dict:
+    index: dict = {}
+    for item in items:
+        index.setdefault(item.name, item)
+    return index

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import attrs
 
-from infrac.model import ExportSpec, Resource, Settings, Template
+from infrac.model import ExportSpec, Program, Resource, Settings, Template
 from infrac.vocabulary import KINDS
 
 
@@ -39,6 +39,24 @@ def export_name(settings: Settings, stack: str, resource: Resource, attribute: s
         if published.spec.attribute == attribute and not published.spec.retired:
             return published.name
     return _pattern_name(settings, stack, resource, attribute)
+
+
+def program_exports(program: Program, stack: str, resource: Resource) -> list[Published]:
+    """:func:`exports_of` for a resource of a checked program, worked out once per
+    resource however many references name it."""
+    key = ("exports", stack, id(resource))
+    found = program.memo.get(key)
+    if found is None or found[0] is not resource:  # the id of a resource no longer alive
+        found = program.memo[key] = (resource, exports_of(program.settings, stack, resource))
+    return found[1]
+
+
+def program_export_name(program: Program, stack: str, resource: Resource, attribute: str) -> Template:
+    """:func:`export_name` for a resource of a checked program."""
+    for published in program_exports(program, stack, resource):
+        if published.spec.attribute == attribute and not published.spec.retired:
+            return published.name
+    return _pattern_name(program.settings, stack, resource, attribute)
 
 
 def exports_of(settings: Settings, stack: str, resource: Resource) -> list[Published]:

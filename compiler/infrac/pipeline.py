@@ -11,19 +11,23 @@ to do with the result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from infrac import passes
 from infrac.diagnostics import Diagnostic, has_errors
 from infrac.passes import Result
 from infrac.source import SourceFile
-from infrac.syntax.parser import parse
 
 
-def compile_sources(sources: Iterable[SourceFile]) -> Result:
+def compile_sources(sources: Iterable[SourceFile], parse: Callable | None = None) -> Result:
     """Parse and check a project. Files are taken in path order, so the result
     does not depend on the order they were found in. A syntax error in any file
-    stops before the passes, whose findings would only echo it."""
+    stops before the passes, whose findings would only echo it.
+
+    ``parse`` stands in for :func:`infrac.syntax.parser.parse` (the build cache's
+    gives the same results, from the cache when it can)."""
+    if parse is None:
+        from infrac.syntax.parser import parse
     modules = []
     found: list[Diagnostic] = []
     for source in sorted(sources, key=lambda s: s.path):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import attrs
 
@@ -15,6 +16,17 @@ class BuildOptions:
 
     stage: str | None = None
     format: str = "yaml"
+    #: Stands in front of the emitter: ``emitter(document, form, emit) -> text``
+    #: must return ``emit(document)``'s text (the build cache keeps it by document).
+    emitter: Callable[[Any, str, Callable[[Any], str]], str] | None = attrs.field(default=None, eq=False)
+
+
+def emit(document: Any, form: str, options: BuildOptions) -> str:
+    """A document as ``form`` (``yaml`` or ``json``) text, through ``options.emitter``."""
+    from infrac.backends.emit import to_json, to_yaml
+
+    plain = to_json if form == "json" else to_yaml
+    return options.emitter(document, form, plain) if options.emitter else plain(document)
 
 
 @attrs.frozen

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infrac.backends.base import Artifact, BuildOptions
-from infrac.backends.emit import to_json, to_yaml
+from infrac.backends.base import Artifact, BuildOptions, emit
 from infrac.backends.resources import ResolvedStage, StackRenderer, StageParameter, consumer_document
 from infrac.model import Program, Stack
 
@@ -49,12 +48,12 @@ class CloudFormation:
         for stack in program.stacks:
             if stack.resources:
                 template = self.template(program, stack, options)
-                text = to_json(template) if options.format == "json" else HEADER + to_yaml(template)
+                text = emit(template, "json", options) if options.format == "json" else HEADER + emit(template, "yaml", options)
                 summary = describe_counts(template["Resources"], template.get("Outputs", {}))
                 artifacts.append(Artifact(f"{stack.name}.{suffix}", text, stack=stack.name, summary=summary))
             if stack.is_consumer:
                 document = consumer_document(StackRenderer(program, stack, _stage(options)))
-                text = to_json(document) if options.format == "json" else HEADER + to_yaml(document)
+                text = emit(document, "json", options) if options.format == "json" else HEADER + emit(document, "yaml", options)
                 summary = "imports: " + describe_imports(document)
                 artifacts.append(Artifact(f"{stack.name}.imports.{suffix}", text, stack=stack.name, summary=summary))
         artifacts.append(Artifact("deploy-order.json", deploy_order(program, suffix), summary=f"deploy order: {describe_waves(program)}"))

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from infrac.model import Placeholder, Program, Reference, Resource, Stack, Template
-from infrac.naming import export_name, exports_of
+from infrac.naming import program_export_name, program_exports
 from infrac.vocabulary import DERIVED, KINDS
 
 #: Placeholders that only the deploy knows: CloudFormation's pseudo parameters.
@@ -125,7 +125,7 @@ class StackRenderer:
     def reference(self, ref: Reference) -> Any:
         target = self.program.stack(ref.stack).resource(ref.resource)
         if ref.stack != self.stack.name:
-            name = export_name(self.program.settings, ref.stack, target, ref.attribute)
+            name = program_export_name(self.program, ref.stack, target, ref.attribute)
             return {"Fn::ImportValue": self.stage.render(name)}
         return attribute_value(target, ref.attribute)
 
@@ -159,7 +159,7 @@ class StackRenderer:
         outputs: dict[str, Any] = {}
         for resource in self.stack.resources:
             kind = KINDS[resource.kind]
-            for published in exports_of(self.program.settings, self.stack.name, resource):
+            for published in program_exports(self.program, self.stack.name, resource):
                 attribute = published.spec.attribute
                 description = f"{kind.attribute(attribute).doc.rstrip('.')} ({resource.name})"
                 if published.spec.retired:

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from infrac.backends.base import Artifact, BuildOptions
+from infrac.backends.base import Artifact, BuildOptions, emit
 from infrac.backends.cloudformation import HEADER, describe_counts, describe_imports, describe_waves
-from infrac.backends.emit import to_yaml
 from infrac.backends.resources import ResolvedStage, ServerlessStage, StackRenderer, consumer_document
 from infrac.model import Program, Stack
 
@@ -35,14 +34,14 @@ class Serverless:
                 service = self.service(program, stack, options)
                 resources = service["resources"]
                 summary = describe_counts(resources["Resources"], resources.get("Outputs", {}))
-                text = HEADER + to_yaml(service)
+                text = HEADER + emit(service, "yaml", options)
                 artifacts.append(Artifact(f"{stack.name}/serverless.yml", text, stack=stack.name, summary=summary))
             if stack.is_consumer:
                 document = consumer_document(StackRenderer(program, stack, stage))
                 summary = "imports: " + describe_imports(document)
-                text = HEADER + to_yaml(document)
+                text = HEADER + emit(document, "yaml", options)
                 artifacts.append(Artifact(f"{stack.name}/imports.yml", text, stack=stack.name, summary=summary))
-        artifacts.append(Artifact("serverless-compose.yml", HEADER + to_yaml(compose(program)), summary=f"deploy order: {describe_waves(program)}"))
+        artifacts.append(Artifact("serverless-compose.yml", HEADER + emit(compose(program), "yaml", options), summary=f"deploy order: {describe_waves(program)}"))
         return tuple(artifacts)
 
     def service(self, program: Program, stack: Stack, options: BuildOptions) -> dict[str, Any]:

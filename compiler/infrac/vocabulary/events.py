@@ -165,6 +165,21 @@ def queue_targets(rule: Resource, program: Program) -> list[tuple[Block, Resourc
     return found
 
 
+def rule_stacks_by_queue(program: Program) -> dict[int, set[str]]:
+    """For each queue that rules target (by identity), the stacks whose rules do:
+    one pass over the program's rules, kept with the program."""
+    index = program.memo.get("rule stacks by queue")
+    if index is None:
+        index = {}
+        for stack in program.stacks:
+            for rule in stack.resources:
+                if rule.kind == "rule":
+                    for _, queue in queue_targets(rule, program):
+                        index.setdefault(id(queue), set()).add(stack.name)
+        program.memo["rule stacks by queue"] = index
+    return index
+
+
 def derived(program: Program, stack: Stack) -> dict[str, dict]:
     """The queue policy that lets the stack's rules send to their queue targets."""
     queues: list[Reference] = []
@@ -274,12 +289,7 @@ def _target_rules(rule: Resource, block: Block, context: RuleContext) -> list[Di
             if attribute not in target.exports
         )
     if target.kind == "queue":
-        others = sorted(
-            stack.name
-            for stack in context.program.stacks
-            if stack.name != context.stack.name
-            and any(queue is target for rule in stack.resources if rule.kind == "rule" for _, queue in queue_targets(rule, context.program))
-        )
+        others = sorted(name for name in rule_stacks_by_queue(context.program).get(id(target), ()) if name != context.stack.name)
         if others:
             found.append(
                 diagnostic(
