@@ -58,6 +58,17 @@ class ResourceSchema:
         return _names(self.raw.get("readOnlyProperties"))
 
     @property
+    def attributes(self) -> tuple[str, ...]:
+        """What ``Fn::GetAtt`` accepts, as paths, write-only properties left out: the
+        ``readOnlyProperties``, or the list cfn-lint keeps for the types whose schema
+        leaves some out (``x-getatt``, written by ``make schemas``)."""
+        listed = self.raw["x-getatt"] if "x-getatt" in self.raw else [
+            p for p in self.read_only if "*" not in p
+        ]
+        hidden = set(self.write_only)
+        return tuple(p for p in listed if p not in hidden)
+
+    @property
     def create_only(self) -> tuple[str, ...]:
         """Properties whose change replaces the resource."""
         return _names(self.raw.get("createOnlyProperties"))
