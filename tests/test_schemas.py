@@ -124,3 +124,12 @@ def test_only_the_services_used_are_read(tmp_path):
     import json
 
     assert json.loads(process.stdout) == []  # the seed system has no generic resource
+
+
+def test_every_type_is_in_the_file_its_name_gives():
+    """`schema()` finds a type's file from its name alone, without reading the index."""
+    for type_name, stem in schemas.index()["types"].items():
+        vendor, service = type_name.split("::")[:2]
+        assert stem == f"{vendor}-{service}", type_name
+    assert schemas.schema("AWS::SQS::../../index") is None
+    assert schemas.schema("AWS::Nope::Queue") is None

@@ -94,6 +94,8 @@ def check_properties(type_name: str, properties: ir.Map | None, header: Span | N
             walker.missing(missing, header, f"`{type_name}`")
         return walker.found
     walker.object(properties, root, type_name, top=True)
+    if not walker.found:
+        walker.combinations(properties, resource, type_name)
     return walker.found
 
 
@@ -236,6 +238,22 @@ class _Walker:
         missing = [name for name in node.get("required", ()) if name not in seen]
         if missing:
             self.missing(missing, value.span, f"`{where}`")
+
+    def combinations(self, value: ir.Map, resource: ResourceSchema, where: str) -> None:
+        """The type's rules on which properties go together: one of several sets
+        (``oneOf``/``anyOf`` of ``required`` lists), and ``dependentRequired``."""
+        given = {entry.key for entry in value.entries}
+        for key in ("oneOf", "anyOf"):
+            options = [o.get("required") for o in resource.raw.get(key, ()) if isinstance(o, dict)]
+            if options and all(isinstance(o, list) and o for o in options):
+                if not any(set(o) <= given for o in options):
+                    shown = " or ".join("`" + "`, `".join(o) + "`" for o in options)
+                    self.error("E0703", f"`{where}` needs {shown}", value.span,
+                               label="required properties missing", hint=f"add {shown}")
+        for name, needs in sorted((resource.raw.get("dependentRequired") or {}).items()):
+            missing = [n for n in needs if n not in given]
+            if name in given and missing:
+                self.missing(missing, value.span, f"`{where}` with `{name}`")
 
     def array(self, value: ir.List, node: dict[str, Any], where: str) -> None:
         self.length(len(value.items), node.get("minItems"), node.get("maxItems"), ("item", "items"), value.span, where)
