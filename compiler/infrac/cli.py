@@ -18,6 +18,7 @@ from infrac import __version__
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
 OK, FAILED, USAGE, INTERNAL = 0, 1, 2, 3
 
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check a project and print its diagnostics")
     with_path(check)
     check.add_argument("--allow-breaking", action="store_true", help="accept removing or moving exports in use")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the build cache (~/.cache/infrac)")
     with_reporting(check)
 
     build = commands.add_parser("build", help="check a project and write its deployable files")
@@ -57,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--stage", help="write this stage into the output instead of leaving it to deploy time")
     build.add_argument("--format", choices=("yaml", "json"), default="yaml", help="template format (cloudformation)")
     build.add_argument("--allow-breaking", action="store_true", help="accept removing or moving exports in use")
+    build.add_argument("--no-cache", action="store_true", help="neither read nor write the build cache (~/.cache/infrac)")
     with_reporting(build)
 
     fmt = commands.add_parser("fmt", help="rewrite .infra files in the canonical layout")
@@ -131,8 +134,25 @@ def _report(args: argparse.Namespace, diagnostics, sources) -> None:
 class _Compiled:
     """A project compiled without errors, with its linkage and lock."""
 
-    def __init__(self, program, linkage, lock_path, lock_text: str | None) -> None:
+    def __init__(self, program, linkage, lock_path, lock_text: str | None, cache) -> None:
         self.program, self.linkage, self.lock_path, self.lock_text = program, linkage, lock_path, lock_text
+        self.cache = cache
+
+
+def _cache(args: argparse.Namespace):
+    """The user's build cache (:mod:`infrac.buildcache`), or None: with --no-cache
+    or INFRAC_NO_CACHE=1, or when its folder cannot be created or is not safe to use."""
+    if getattr(args, "no_cache", False) or os.environ.get("INFRAC_NO_CACHE"):
+        return None
+    from infrac.buildcache import BuildCache, Unusable
+
+    try:
+        return BuildCache()
+    except Unusable as error:
+        print(f"infrac: warning: not using the build cache: {error}; delete it to start a new one", file=sys.stderr)
+    except OSError:  # a read-only checkout: build without it
+        pass
+    return None
 
 
 def _compile(args: argparse.Namespace) -> _Compiled | None:
@@ -150,7 +170,8 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     if has_errors(loaded.diagnostics):
         _report(args, loaded.diagnostics, sources)
         return None
-    result = compile_sources(loaded.sources)
+    cache = _cache(args)
+    result = compile_sources(loaded.sources, parse=cache.parse if cache else None)
     diagnostics = list(loaded.diagnostics + result.diagnostics)
     compiled = None
     if result.ok:
@@ -162,7 +183,7 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
         elif not getattr(args, "allow_breaking", False):
             previous = lockfile.read(lock_text) if lock_text is not None else {}
             diagnostics += lockfile.compare(previous, linkage, result.program, display(lock_path))
-        compiled = _Compiled(result.program, linkage, lock_path, lock_text)
+        compiled = _Compiled(result.program, linkage, lock_path, lock_text, cache)
     _report(args, diagnostics, sources)
     return None if has_errors(diagnostics) else compiled
 
@@ -235,7 +256,8 @@ def _build(args: argparse.Namespace) -> int:
     from infrac.workspace import OutputError, display, write_outputs
 
     target = backend(args.target)
-    artifacts = target.render(compiled.program, BuildOptions(stage=args.stage, format=args.format))
+    emitter = compiled.cache.emit if compiled.cache else None
+    artifacts = target.render(compiled.program, BuildOptions(stage=args.stage, format=args.format, emitter=emitter))
     from pathlib import Path
 
     out = args.out or Path("build") / args.target

@@ -103,11 +103,24 @@ class StackRenderer:
     program: Program
     stack: Stack
     stage: StageStyle
+    #: each template's rendering, by its parts (names repeat the same few patterns)
+    _rendered: dict = attrs.field(init=False, eq=False, repr=False, factory=dict)
 
     # ---- values ------------------------------------------------------------------
 
     def value(self, value: Any) -> Any:
         """A vocabulary value as CloudFormation data (dicts, lists, scalars)."""
+        kind = type(value)
+        if kind is str:
+            return value
+        if kind is Template:
+            return self.template(value)
+        if kind is dict:
+            return {k: self.value(v) for k, v in value.items()}
+        if kind is list or kind is tuple:
+            return [self.value(v) for v in value]
+        if kind is Reference:
+            return self.reference(value)
         if isinstance(value, Template):
             return self.template(value)
         if isinstance(value, Reference):
@@ -119,9 +132,13 @@ class StackRenderer:
         return value
 
     def template(self, template: Template) -> Any:
-        settings = self.program.settings
-        filled = template.fill(project=settings.name, stack=self.stack.name, region=settings.region)
-        return self.stage.render(filled)
+        rendered = self._rendered.get(template.parts, self)
+        if rendered is self:
+            settings = self.program.settings
+            filled = template.fill(project=settings.name, stack=self.stack.name, region=settings.region)
+            rendered = self._rendered[template.parts] = self.stage.render(filled)
+        # a fresh copy of an Fn::Sub each time: the caller may nest it in a document
+        return dict(rendered) if type(rendered) is dict else rendered
 
     def reference(self, ref: Reference) -> Any:
         target = self.program.stack(ref.stack).resource(ref.resource)

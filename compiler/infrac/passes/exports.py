@@ -7,7 +7,7 @@ import attrs
 from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Placeholder, Template
-from infrac.naming import exports_of
+from infrac.naming import program_exports
 from infrac.passes.state import Compilation
 from infrac.vocabulary import KINDS
 
@@ -27,7 +27,7 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     seen: dict[str, _Published] = {}
     for stack in state.program.stacks:
         for resource in stack.resources:
-            for published in exports_of(settings, stack.name, resource):
+            for published in program_exports(state.program, stack.name, resource):
                 attribute = published.spec.attribute
                 span = published.spec.span or resource.name_span
                 template = published.name

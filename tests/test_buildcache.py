@@ -1,0 +1,188 @@
+"""The build cache (infrac.buildcache) never changes a result.
+
+A warm build (with the cache that the previous builds filled) writes the same
+bytes, the same diagnostics and the same exit code as a cold one (no cache),
+after any sequence of edits; corrupt entries are ignored; a cache folder that
+others can write is not used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SEED
+from infrac import buildcache, cli
+from infrac.source import SourceFile
+from infrac.syntax.parser import parse
+
+PROJECT = 'project shop {\n  region = "eu-west-1"\n  stages = [dev, prod]\n}\n'
+DATA = """stack data {
+  table Users {
+    name   = "{project}-{stage}-users"
+    key    = { userId: string }
+    stream = new_and_old_images
+    export name, arn
+  }
+  queue Jobs {
+    name               = "{project}-{stage}-jobs"
+    visibility_timeout = 30s
+    export url, arn
+  }
+}
+"""
+APP = """stack app {
+  environment = { USERS_TABLE: data.Users.name, JOBS_QUEUE: data.Jobs.url }
+  uses data.Users { read }
+}
+"""
+FILES = {"project.infra": PROJECT, "data.infra": DATA, "app.infra": APP}
+
+
+def _edit(files: dict[str, str], kind: int, n: int) -> dict[str, str]:
+    files = dict(files)
+    if kind == 0:  # a value changes
+        files["data.infra"] = files["data.infra"].replace("visibility_timeout = 30s", f"visibility_timeout = {n + 1}s")
+    elif kind == 1:  # a resource is added
+        files["data.infra"] = files["data.infra"].rstrip()[:-1] + f"  table T{n} {{ key = {{ id: string }} }}\n}}\n"
+    elif kind == 2:  # a reference breaks (an error), or is repaired by a later edit
+        files["app.infra"] = files["app.infra"].replace("data.Users.name", f"data.User{n}.name")
+    elif kind == 3:  # a syntax error
+        files["data.infra"] = files["data.infra"] + "stack {\n"
+    elif kind == 4:  # back to the original file
+        name = sorted(FILES)[n % len(FILES)]
+        files[name] = FILES[name]
+    elif kind == 5:  # a setting every stack reads
+        files["project.infra"] = files["project.infra"].replace('"eu-west-1"', f'"eu-west-{n % 3 + 1}"')
+    else:  # a file is added
+        files[f"extra{n % 2}.infra"] = f"stack extra{n % 2} {{\n  queue Q{n} {{ visibility_timeout = {n + 1}s }}\n}}\n"
+    return files
+
+
+def _build(project: Path, out: Path, capsys, *, cache: bool, target: str) -> tuple[int, str, dict[str, bytes]]:
+    argv = ["build", str(project), "--target", target, "--out", str(out), "--color", "never"]
+    code = cli.main(argv if cache else [*argv, "--no-cache"])
+    diagnostics = capsys.readouterr().err
+    written = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()} if out.is_dir() else {}
+    return code, diagnostics, written
+
+
+def _write(project: Path, files: dict[str, str]) -> None:
+    for old in project.glob("*.infra"):
+        if old.name not in files:
+            old.unlink()
+    for name, text in files.items():
+        (project / name).write_text(text, encoding="utf-8")
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    edits=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 40)), min_size=1, max_size=4),
+    target=st.sampled_from(["cloudformation", "serverless"]),
+)
+def test_a_warm_build_writes_what_a_cold_one_writes(tmp_path_factory, capsys, edits, target):
+    root = tmp_path_factory.mktemp("edits")
+    os.environ["XDG_CACHE_HOME"] = str(root / "cache")
+    try:
+        project, warm_out = root / "project", root / "warm"
+        project.mkdir()
+        files = dict(FILES)
+        _write(project, files)
+        _build(project, warm_out, capsys, cache=True, target=target)  # fills the cache
+        for step, (kind, n) in enumerate(edits):
+            files = _edit(files, kind, n)
+            _write(project, files)
+            warm = _build(project, warm_out, capsys, cache=True, target=target)
+            cold = _build(project, root / f"cold{step}", capsys, cache=False, target=target)
+            assert warm[0] == cold[0]
+            assert warm[1] == cold[1]
+            if warm[0] == 0:
+                assert warm[2] == cold[2]
+    finally:
+        os.environ["XDG_CACHE_HOME"] = str(root.parent)
+
+
+def test_the_seed_system_rebuilt_after_an_edit_parses_one_file_and_is_identical(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = tmp_path / "seed"
+    project.mkdir()
+    for source in [*SEED.glob("*.infra"), SEED / "infra.lock"]:
+        (project / source.name).write_bytes(source.read_bytes())
+    assert _build(project, tmp_path / "first", capsys, cache=True, target="cloudformation")[0] == 0
+    sqs = project / "sqs.infra"
+    sqs.write_text(sqs.read_text(encoding="utf-8").replace("visibility_timeout = 1m", "visibility_timeout = 2m", 1))
+    cache = buildcache.BuildCache()
+    from infrac.pipeline import compile_sources
+    from infrac.workspace import load
+
+    result = compile_sources(load([project]).sources, parse=cache.parse)
+    assert result.ok and cache.parsed == 1
+    warm = _build(project, tmp_path / "warm", capsys, cache=True, target="cloudformation")
+    cold = _build(project, tmp_path / "cold", capsys, cache=False, target="cloudformation")
+    assert warm[0] == cold[0] == 0 and warm[2] == cold[2]
+
+
+def test_corrupt_entries_are_ignored_and_replaced(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = tmp_path / "project"
+    project.mkdir()
+    _write(project, FILES)
+    first = _build(project, tmp_path / "a", capsys, cache=True, target="cloudformation")
+    entries = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".json" for p in entries) and any(p.suffix == ".txt" for p in entries)
+    for number, entry in enumerate(entries):
+        entry.write_bytes([b"", b"{", b'{"format": 1, "module": {"c": "Module", "f": [1]}}', b"\xff\xfe"][number % 4])
+    again = _build(project, tmp_path / "b", capsys, cache=True, target="cloudformation")
+    assert again[:2] == first[:2] and again[2] == first[2]
+    # an entry whose text was changed after it was written (its checksum no longer matches)
+    entry = next(p for p in (tmp_path / "cache").rglob("*.txt"))
+    digest, _, text = entry.read_text(encoding="utf-8").partition("\n")
+    entry.write_text(digest + "\n" + text.replace("Users", "Userz"), encoding="utf-8")
+    assert _build(project, tmp_path / "c", capsys, cache=True, target="cloudformation")[2] == first[2]
+
+
+def test_a_cache_folder_others_can_write_is_not_used(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "cache" / "infrac").mkdir(parents=True)
+    os.chmod(tmp_path / "cache" / "infrac", 0o777)
+    project = tmp_path / "project"
+    project.mkdir()
+    _write(project, FILES)
+    code = cli.main(["build", str(project), "--out", str(tmp_path / "out")])
+    assert code == 0
+    assert "not using the build cache" in capsys.readouterr().err
+    assert list((tmp_path / "cache" / "infrac").iterdir()) == []
+
+
+def test_a_link_in_place_of_the_cache_folder_is_not_followed(tmp_path, monkeypatch):
+    (tmp_path / "elsewhere").mkdir(mode=0o700)
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "infrac").symlink_to(tmp_path / "elsewhere")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(buildcache.Unusable):
+        buildcache.BuildCache()
+
+
+def test_new_folders_are_private(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cache = buildcache.BuildCache()
+    for folder in (cache.top, cache.folder, cache.folder / "parse", cache.folder / "emit"):
+        assert folder.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in SEED.glob("*.infra")))
+def test_the_syntax_ir_reads_back_equal_with_its_spans(path):
+    source = SourceFile(f"infra.dsl/{path}", (SEED / path).read_text(encoding="utf-8"))
+    module = parse(source).module
+    encoded = json.loads(json.dumps(buildcache.encode_module(module)))
+    decoded = buildcache.decode_module(encoded, source.path)
+    assert decoded == module
+    assert repr(decoded) == repr(module)
+    assert decoded.comments == module.comments
+    assert [c.span for c in decoded.comments] == [c.span for c in module.comments]
+    assert [i.span for i in decoded.items] == [i.span for i in module.items]
