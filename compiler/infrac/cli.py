@@ -131,7 +131,7 @@ class _Compiled:
 def _compile(args: argparse.Namespace) -> _Compiled | None:
     """Load and compile the project and compare its exports with ``infra.lock``;
     report diagnostics. None when there are errors."""
-    from infrac import lockfile
+    from infrac import lockfile, replacement
     from infrac.diagnostics import has_errors
     from infrac.linker import link
     from infrac.pipeline import compile_sources
@@ -155,6 +155,8 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
             print(f"infrac: warning: {display(lock_path)} is not a lock this infrac can read; ignoring it", file=sys.stderr)
         elif not getattr(args, "allow_breaking", False):
             diagnostics += lockfile.compare(previous, linkage, result.program, display(lock_path))
+        if lock_text is not None:
+            diagnostics += replacement.compare(replacement.read(lock_text), result.program, display(lock_path))
         compiled = _Compiled(result.program, linkage, lock_path, lock_text)
     _report(args, diagnostics, sources)
     return None if has_errors(diagnostics) else compiled
@@ -196,7 +198,9 @@ def _build(args: argparse.Namespace) -> int:
     artifacts = target.render(compiled.program, BuildOptions(stage=args.stage, format=args.format))
     out = args.out or Path("build") / args.target
     removed = write_outputs(out, {a.path: a.text for a in artifacts})
-    lock = lockfile.render(compiled.linkage)
+    from infrac import replacement
+
+    lock = lockfile.render(compiled.linkage, replacement.record(compiled.program))
     if lock != compiled.lock_text:
         write_atomic(compiled.lock_path, lock)
     stacks = len(compiled.program.stacks)
