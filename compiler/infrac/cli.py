@@ -131,7 +131,7 @@ class _Compiled:
 def _compile(args: argparse.Namespace) -> _Compiled | None:
     """Load and compile the project and compare its exports with ``infra.lock``;
     report diagnostics. None when there are errors."""
-    from infrac import lockfile
+    from infrac import lockfile, replacement
     from infrac.diagnostics import has_errors
     from infrac.linker import link
     from infrac.pipeline import compile_sources
@@ -155,6 +155,8 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
         elif not getattr(args, "allow_breaking", False):
             previous = lockfile.read(lock_text) if lock_text is not None else {}
             diagnostics += lockfile.compare(previous, linkage, result.program, display(lock_path))
+        if lock_text is not None:
+            diagnostics += replacement.compare(replacement.read(lock_text), result.program, display(lock_path))
         compiled = _Compiled(result.program, linkage, lock_path, lock_text)
     _report(args, diagnostics, sources)
     return None if has_errors(diagnostics) else compiled
@@ -230,7 +232,9 @@ def _build(args: argparse.Namespace) -> int:
     target = backend(args.target)
     artifacts = target.render(compiled.program, BuildOptions(stage=args.stage, format=args.format))
     out = args.out or Path("build") / args.target
-    lock = lockfile.render(compiled.linkage)
+    from infrac import replacement
+
+    lock = lockfile.render(compiled.linkage, replacement.record(compiled.program))
     try:
         removed = write_outputs(
             out, {a.path: a.text for a in artifacts}, (compiled.lock_path, lock) if lock != compiled.lock_text else None

@@ -438,6 +438,27 @@ _ENTRIES = [
         fix="Use the function's name as CloudFormation spells it (`Fn::Sub`).",
     ),
     Code(
+        "E0720", E, "a change replaces a resource that holds data",
+        "`infra.lock` records, per resource, the values of the properties that CloudFormation cannot "
+        "change in place (the schema's `createOnlyProperties`, and a table's key schema). A change to "
+        "one of them, a new type or a new logical ID makes CloudFormation create a new resource and "
+        "delete the old one. For a table, a bucket, a queue or a user pool, and for any resource the "
+        "source retains, the old one's data is not carried over: this is an error unless the source "
+        "says it is intended.",
+        example='table Users {\n  key = { email: string }   # was { userId: string }\n}',
+        fix='Undo the change (`id = "OldId"` keeps a logical ID), or acknowledge it once the data is safe: '
+        '`replace = "users move to the new table by the backfill job"`.',
+    ),
+    Code(
+        "W0720", W, "a change replaces a resource",
+        "The change makes CloudFormation create a new resource and delete the old one (a new name, "
+        "a create-only property, a new logical ID): its ARN and name may change, and whatever "
+        "refers to it by them must follow. A replacement of a resource that holds data is "
+        "E0720 instead, or this warning once the source acknowledges it with `replace`.",
+        example='resource "AWS::SNS::Topic" Alerts {\n  properties = { TopicName: "alerts-v2" }\n}',
+        fix="Undo the change if the resource must stay the same one; otherwise build, and commit `infra.lock`.",
+    ),
+    Code(
         "W0101", W, "empty stack",
         "The stack declares no resource and imports nothing, so it produces nothing.",
         fix="Add resources, or remove the stack.",
