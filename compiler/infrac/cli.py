@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     rehearse.add_argument("--stage", help="the stage to rehearse (default: the project's first)")
     with_reporting(rehearse)
 
+    commands.add_parser("lsp", help="the language server, over stdin and stdout, for editors")
+
     explain = commands.add_parser("explain", help="explain a diagnostic code, e.g. `infrac explain E0401`")
     explain.add_argument("code")
     return parser
@@ -133,8 +135,7 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     report diagnostics. None when there are errors."""
     from infrac import lockfile
     from infrac.diagnostics import has_errors
-    from infrac.linker import link
-    from infrac.pipeline import compile_sources
+    from infrac.pipeline import check_project
     from infrac.workspace import default_path, display, load
 
     root = args.path or default_path()
@@ -143,19 +144,17 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     if has_errors(loaded.diagnostics):
         _report(args, loaded.diagnostics, sources)
         return None
-    result = compile_sources(loaded.sources)
-    diagnostics = list(loaded.diagnostics + result.diagnostics)
+    lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
+    lock_text = lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None
+    checked = check_project(
+        loaded.sources, lock_text, display(lock_path), allow_breaking=getattr(args, "allow_breaking", False)
+    )
+    if checked.lock_unreadable:
+        print(f"infrac: warning: {display(lock_path)} is not a lock this infrac can read; ignoring it", file=sys.stderr)
+    diagnostics = list(loaded.diagnostics + checked.diagnostics)
     compiled = None
-    if result.ok:
-        linkage = link(result.program)
-        lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
-        lock_text = lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None
-        previous = lockfile.read(lock_text) if lock_text is not None else {}
-        if previous is None:
-            print(f"infrac: warning: {display(lock_path)} is not a lock this infrac can read; ignoring it", file=sys.stderr)
-        elif not getattr(args, "allow_breaking", False):
-            diagnostics += lockfile.compare(previous, linkage, result.program, display(lock_path))
-        compiled = _Compiled(result.program, linkage, lock_path, lock_text)
+    if checked.linkage is not None:
+        compiled = _Compiled(checked.program, checked.linkage, lock_path, lock_text)
     _report(args, diagnostics, sources)
     return None if has_errors(diagnostics) else compiled
 
@@ -288,6 +287,18 @@ def _rehearse(args: argparse.Namespace) -> int:
     return OK if report.ok else FAILED
 
 
+def _lsp(args: argparse.Namespace) -> int:
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
+        print("infrac lsp: error: pygls is not installed; install it with `pip install 'infrac[lsp]'`", file=sys.stderr)
+        return USAGE
+    from infrac.lsp.server import serve
+
+    serve()
+    return OK
+
+
 def _explain(args: argparse.Namespace) -> int:
     from infrac.diagnostics.codes import CODES, render_text
 
@@ -306,5 +317,6 @@ _COMMANDS = {
     "graph": _graph,
     "exports": _exports,
     "rehearse": _rehearse,
+    "lsp": _lsp,
     "explain": _explain,
 }
