@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # The Serverless Framework v3 CLI, which the tests run on the generated services.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test fmt docs fuzz lock schemas vsix clean
+.PHONY: demo test fmt docs fuzz lock schemas parser vsix clean
 
 # The environment: created once, refreshed when the dependencies change.
 $(STAMP): pyproject.toml constraints.txt
@@ -58,6 +58,10 @@ fuzz: $(STAMP)
 ## schemas: regenerate compiler/infrac/cfn/schemas/ from the pinned cfn-lint's resource schemas
 schemas: $(STAMP)
 	$(BIN)/python tools/gen_schemas.py compiler/infrac/cfn/schemas
+
+## parser: regenerate the parser's tables (compiler/infrac/syntax/infra.lark.json) from grammar/infra.lark
+parser: $(STAMP)
+	PYTHONHASHSEED=0 $(BIN)/python -m infrac.syntax.tables
 
 ## lock: re-pin every dependency to the newest allowed version
 lock:
