@@ -247,6 +247,15 @@ async def _scenario(s: Session, root: Path) -> None:
     assert "infrastructure-sqs-prod-PaymentEventsQueueUrl" in text and "`core`" in text
     assert "wave 1" in text
 
+    # Symbols: the file's outline, and the project's resources by name.
+    outline = await s.client.text_document_document_symbol_async(
+        lsp.DocumentSymbolParams(lsp.TextDocumentIdentifier(s.uri(sqs)))
+    )
+    [stack] = outline
+    assert stack.name == "infrastructure-sqs" and "PaymentEventsQueue" in [c.name for c in stack.children]
+    found_symbols = await s.client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="paymentevents"))
+    assert {(x.name, x.container_name) for x in found_symbols} == {("PaymentEventsQueue", "infrastructure-sqs")}
+
     # Completion in a reference.
     await s.replace(core, "  uses infrastructure-s3.UploadsBucket { read, write }\n", "  uses infrastructure-s3.Up\n")
     items = await s.client.text_document_completion_async(
@@ -324,6 +333,32 @@ def test_completion_of_kinds_fields_values_and_schema_properties():
     text = "stack s {\n  uses infrastructure-sqs.PayoutJobsQueue { \n}\n"
     items, _ = features.complete(analysis, text, text.index("{ \n") + 2)
     assert {"send", "consume"} == {i.label for i in items}
+
+
+def test_completion_in_references():
+    analysis = analyse(_seed())
+    text = "stack s {\n  environment = { Q: infrastructure-sqs.PaymentEventsQueue. }\n}\n"
+    offset = text.index(". }") + 1
+    items, start = features.complete(analysis, text, offset)
+    assert start == offset
+    url = next(i for i in items if i.label == "url")
+    assert url.doc == "The queue's URL." and "exported" in url.detail
+    text = "stack s {\n  environment = { Q: infrastructure-s }\n}\n"
+    items, _ = features.complete(analysis, text, text.index(" }"))
+    assert items == []  # a stack name is not completed in the middle of a word that is no reference yet
+    text = "stack s {\n  uses infra\n}\n"
+    items, _ = features.complete(analysis, text, text.index("infra\n") + 5)
+    assert "infrastructure-sqs" in {i.label for i in items}
+
+
+def test_hover_on_fields_and_kinds():
+    sources = _seed()
+    analysis = analyse(sources)
+    sqs = next(s for s in sources if s.path.endswith("sqs.infra"))
+    field = analysis.at(sqs.path, sqs.text.index("visibility_timeout") + 3)
+    assert "How long a received message stays hidden" in features.hover(analysis, field)
+    kind = analysis.at(sqs.path, sqs.text.index("queue BookingCommandsQueue") + 1)
+    assert features.hover(analysis, kind).startswith("**queue** (`AWS::SQS::Queue`)")
 
 
 def test_half_typed_input_never_raises():
