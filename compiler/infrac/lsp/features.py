@@ -435,8 +435,11 @@ def fixes(analysis: Analysis, diagnostic: Diagnostic) -> list[Fix]:
     found = []
     hint = diagnostic.hint or ""
     match = _DID_YOU_MEAN.search(hint)
-    if match and diagnostic.span is not None:
-        found.append(Fix(f"Change to `{match.group(1)}`", ((diagnostic.span, match.group(1)),), diagnostic))
+    source = analysis.sources.get(diagnostic.span.file) if diagnostic.span is not None else None
+    if match and source is not None:
+        edit = _replacement(source, diagnostic.span, match.group(1))
+        if edit is not None:
+            found.append(Fix(f"Change to `{match.group(1)}`", (edit,), diagnostic))
     match = _ADD_EXPORT.search(hint)
     if match:
         wanted = [name.strip() for name in match.group(1).split(",")]
@@ -446,6 +449,21 @@ def fixes(analysis: Analysis, diagnostic: Diagnostic) -> list[Fix]:
             if edit is not None:
                 found.append(Fix(f"Export {', '.join(f'`{w}`' for w in edit[1])} of `{target[1]}`", (edit[0],), diagnostic))
     return found
+
+
+def _replacement(source: SourceFile, span: Span, suggestion: str) -> Edit | None:
+    """The edit that puts the suggestion in place of the misspelled word the span marks:
+    the whole span when it is one word (or one quoted string, kept quoted), else the
+    first name in it (an attribute's name in `name = value`)."""
+    text = source.text[span.start : span.end]
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return span, '"' + suggestion.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if re.fullmatch(r"[^\s=:,\[\]]+", text):
+        return span, suggestion
+    first = re.match(r"\s*([A-Za-z_][A-Za-z0-9_-]*)", text)
+    if first is None:
+        return None
+    return Span(span.file, span.start + first.start(1), span.start + first.end(1)), suggestion
 
 
 def _fix_target(analysis: Analysis, diagnostic: Diagnostic) -> tuple[str, str] | None:
