@@ -58,6 +58,8 @@ async def measure(project: Path, changes: int, warmup: int) -> tuple[list[float]
             )
         await _wait_for(arrivals, arrived, len(files) * len(files))
 
+        pid = client._server.pid if client._server is not None else None
+        cpu_before = 0.0
         text = target.read_text(encoding="utf-8")
         good = ".BookingCommandsQueue.url"
         bad = ".BookingComandsQueue.url"
@@ -83,13 +85,25 @@ async def measure(project: Path, changes: int, warmup: int) -> tuple[list[float]
             await _wait_for(arrivals, arrived, len(files))
             mine = next(t for uri, t, _ in arrivals if uri == target.as_uri())
             errors_seen += next(n for uri, _, n in arrivals if uri == target.as_uri()) > 0
+            if round_ == warmup - 1:
+                cpu_before = _cpu_seconds(pid)
             if round_ >= warmup:
                 first.append(mine - sent)
                 every.append(max(t for _, t, _ in arrivals) - sent)
+        cpu = (_cpu_seconds(pid) - cpu_before) / changes
         await client.shutdown_async(None)
         client.exit(None)
         await client.stop()
-        return first, every, errors_seen
+        return first, every, errors_seen, cpu
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """The server process's CPU time (user + system), where /proc tells it; NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, TypeError):
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _wait_for(arrivals: list, arrived: asyncio.Event, count: int) -> None:
@@ -110,7 +124,7 @@ def main() -> int:
     parser.add_argument("--changes", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=6)
     args = parser.parse_args()
-    first, every, errors = asyncio.run(measure(args.project.resolve(), args.changes, args.warmup))
+    first, every, errors, cpu = asyncio.run(measure(args.project.resolve(), args.changes, args.warmup))
     sources = sorted(args.project.glob("*.infra"))
     size = sum(len(p.read_text(encoding="utf-8")) for p in sources)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -118,6 +132,7 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} cores, load average {load} (other work slows every number below)")
     print(_summary("didChange -> diagnostics of the changed file", first))
     print(_summary("didChange -> diagnostics of every file     ", every))
+    print(f"server CPU time per change: {cpu * 1000:.1f} ms (the floor of the latency on an idle machine)")
     print(f"(rounds whose diagnostics showed the error: {errors} of {args.changes + args.warmup}, as expected: half)")
     return 0
 
