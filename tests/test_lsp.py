@@ -398,3 +398,56 @@ def test_every_quick_fix_of_the_golden_cases_fixes_its_diagnostic():
                 assert not same, (folder.name, fix.title, same[0].message)
                 applied += 1
     assert applied >= 20
+
+
+def _occurrence(analysis, path_end: str, needle: str, shift: int = 0):
+    source = next(s for s in analysis.sources.values() if s.path.endswith(path_end))
+    return analysis.at(source.path, source.text.index(needle) + shift)
+
+
+def test_rename_is_refused_for_what_is_deployed_and_done_without_a_lock():
+    lock = (SEED / "infra.lock").read_text(encoding="utf-8")
+    deployed = analyse(_seed(), lock)
+    stack = _occurrence(deployed, "sqs.infra", "stack infrastructure-sqs", 7)
+    with pytest.raises(features.RenameRefused, match="stack `infrastructure-sqs` is deployed"):
+        features.rename(deployed, stack, "infrastructure-queues")
+    queue = _occurrence(deployed, "sqs.infra", "queue PayoutJobsQueue", 7)
+    with pytest.raises(features.RenameRefused, match='Set `id = "PayoutJobsQueue"`'):
+        features.rename(deployed, queue, "PayoutQueue")
+
+    fresh = analyse(_seed())  # never built: no infra.lock
+    stack = _occurrence(fresh, "sqs.infra", "stack infrastructure-sqs", 7)
+    edits = features.rename(fresh, stack, "infrastructure-queues")
+    files = {span.file.rsplit("/", 1)[-1] for span, _ in edits}
+    assert files == {"sqs.infra", "core.infra", "eventbridge.infra"}
+    assert all(text == "infrastructure-queues" for _, text in edits)
+    with pytest.raises(features.RenameRefused, match="not a valid"):
+        features.rename(fresh, stack, "9 queues")
+
+
+def test_features_never_raise_on_mangled_files():
+    """Random cuts out of the seed's files: every query answers something or nothing, never raises."""
+    import random
+
+    rng = random.Random(11)
+    sources = _seed()
+    for _ in range(12):
+        index = rng.randrange(len(sources))
+        text = sources[index].text
+        start = rng.randrange(len(text))
+        mangled = text[:start] + text[start + rng.randrange(1, 40) :]
+        changed = [*sources[:index], SourceFile(sources[index].path, mangled), *sources[index + 1 :]]
+        analysis = analyse(changed)
+        for offset in range(0, len(mangled), 211):
+            features.complete(analysis, mangled, offset)
+            occurrence = analysis.at(sources[index].path, offset)
+            if occurrence is not None:
+                features.hover(analysis, occurrence)
+                analysis.definition(occurrence)
+                analysis.references(occurrence.symbol)
+        for diagnostic in analysis.diagnostics:
+            features.fixes(analysis, diagnostic)
+        module = analysis.modules.get(sources[index].path)
+        if module is not None:
+            features.outline(module)
+            analysis.format(sources[index].path)
