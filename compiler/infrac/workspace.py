@@ -116,5 +116,52 @@ def write_outputs(out: Path, files: dict[str, str]) -> list[str]:
         if stale.is_file() and stale.resolve().is_relative_to(out.resolve()):
             stale.unlink()
             removed.append(relative)
-    write_atomic(manifest, json.dumps({"generator": "infrac", "files": sorted(files)}, indent=2) + "\n")
+    write_atomic(manifest, manifest_text(files))
     return removed
+
+
+def manifest_text(files: Iterable[str]) -> str:
+    """The manifest a build writes beside its files: what it wrote, for the next build."""
+    return json.dumps({"generator": "infrac", "files": sorted(files)}, indent=2) + "\n"
+
+
+@attrs.frozen
+class Difference:
+    """A file of ``--out`` that is not what the sources produce: ``missing``,
+    ``extra`` (written by an earlier build, no longer built) or ``different``."""
+
+    path: str
+    kind: str
+    expected: str | None = None
+    actual: str | None = None
+
+
+def compare_outputs(out: Path, files: dict[str, str]) -> list[Difference]:
+    """How ``out`` differs from a build that would write ``files`` (and its manifest).
+    Files the manifest does not list (a README kept beside the templates) are not
+    the build's and are left out, as the build itself leaves them."""
+    expected = dict(files)
+    expected[MANIFEST] = manifest_text(files)
+    previous: list[str] = []
+    manifest = out / MANIFEST
+    if manifest.is_file():
+        try:
+            previous = [str(p) for p in json.loads(manifest.read_text(encoding="utf-8")).get("files", [])]
+        except (ValueError, AttributeError):
+            previous = []
+    found = []
+    for relative in sorted(expected):
+        path = out / relative
+        if not path.is_file():
+            found.append(Difference(relative, "missing", expected=expected[relative]))
+            continue
+        try:
+            actual = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            actual = "(not UTF-8 text)\n"
+        if actual != expected[relative]:
+            found.append(Difference(relative, "different", expected=expected[relative], actual=actual))
+    for relative in sorted(set(previous) - set(expected)):
+        if (out / relative).is_file():
+            found.append(Difference(relative, "extra"))
+    return found
