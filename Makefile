@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # The Serverless Framework v3 CLI, which the tests run on the generated services.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test fmt docs fuzz lock schemas parser clean
+.PHONY: demo test fmt docs fuzz lock schemas parser vsix clean
 
 # The environment: created once, refreshed when the dependencies change.
 $(STAMP): pyproject.toml constraints.txt
@@ -39,6 +39,22 @@ fmt: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m infrac.diagnostics.codes > docs/diagnostics.md
 
+## vsix: package the VS Code extension (editors/vscode/) into $(VSIX)
+VSIX ?= build/infra.vsix
+EXTENSION_STAMP := editors/vscode/node_modules/.installed
+
+$(EXTENSION_STAMP): editors/vscode/package.json editors/vscode/package-lock.json
+	cd editors/vscode && npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	touch $(EXTENSION_STAMP)
+
+vsix: $(NODE_STAMP) $(EXTENSION_STAMP)
+	mkdir -p $(dir $(abspath $(VSIX)))
+	cd editors/vscode && ../../node_modules/.bin/vsce package --allow-missing-repository --out $(abspath $(VSIX))
+
+## lsp-latency: time from a change in the editor to the language server's diagnostics (seed project)
+lsp-latency: $(STAMP)
+	$(BIN)/python editors/lsp_latency.py
+
 ## fuzz: a long fuzzing run of the front end (minutes; not part of `make test`)
 fuzz: $(STAMP)
 	INFRAC_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider
@@ -59,4 +75,4 @@ lock:
 	mv constraints.new constraints.txt && rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) node_modules build .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules editors/vscode/node_modules build .pytest_cache .hypothesis

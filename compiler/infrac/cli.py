@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     rehearse.add_argument("--stage", help="the stage to rehearse (default: the project's first)")
     with_reporting(rehearse)
 
+    commands.add_parser("lsp", help="the language server, over stdin and stdout, for editors")
+
     explain = commands.add_parser("explain", help="explain a diagnostic code, e.g. `infrac explain E0401`")
     explain.add_argument("code")
     return parser
@@ -133,8 +135,7 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     report diagnostics. None when there are errors."""
     from infrac import lockfile
     from infrac.diagnostics import has_errors
-    from infrac.linker import link
-    from infrac.pipeline import compile_sources
+    from infrac.pipeline import check_project
     from infrac.workspace import default_path, display, load
 
     root = args.path or default_path()
@@ -143,19 +144,20 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     if has_errors(loaded.diagnostics):
         _report(args, loaded.diagnostics, sources)
         return None
-    result = compile_sources(loaded.sources)
-    diagnostics = list(loaded.diagnostics + result.diagnostics)
+    lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
+    lock_text, problem = _read_lock(lock_path, sources)
+    checked = check_project(
+        loaded.sources,
+        None if problem else lock_text,
+        display(lock_path),
+        allow_breaking=getattr(args, "allow_breaking", False),
+    )
+    diagnostics = list(loaded.diagnostics + checked.diagnostics)
+    if problem is not None:
+        diagnostics.append(problem)
     compiled = None
-    if result.ok:
-        linkage = link(result.program)
-        lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
-        lock_text, problem = _read_lock(lock_path, sources)
-        if problem is not None:
-            diagnostics.append(problem)
-        elif not getattr(args, "allow_breaking", False):
-            previous = lockfile.read(lock_text) if lock_text is not None else {}
-            diagnostics += lockfile.compare(previous, linkage, result.program, display(lock_path))
-        compiled = _Compiled(result.program, linkage, lock_path, lock_text)
+    if checked.linkage is not None:
+        compiled = _Compiled(checked.program, checked.linkage, lock_path, lock_text)
     _report(args, diagnostics, sources)
     return None if has_errors(diagnostics) else compiled
 
@@ -230,7 +232,9 @@ def _build(args: argparse.Namespace) -> int:
     target = backend(args.target)
     artifacts = target.render(compiled.program, BuildOptions(stage=args.stage, format=args.format))
     out = args.out or Path("build") / args.target
-    lock = lockfile.render(compiled.linkage)
+    from infrac import replacement
+
+    lock = lockfile.render(compiled.linkage, replacement.record(compiled.program))
     try:
         removed = write_outputs(
             out, {a.path: a.text for a in artifacts}, (compiled.lock_path, lock) if lock != compiled.lock_text else None
@@ -327,6 +331,18 @@ def _rehearse(args: argparse.Namespace) -> int:
     return OK if report.ok else FAILED
 
 
+def _lsp(args: argparse.Namespace) -> int:
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
+        print("infrac lsp: error: pygls is not installed; install it with `pip install 'infrac[lsp]'`", file=sys.stderr)
+        return USAGE
+    from infrac.lsp.server import serve
+
+    serve()
+    return OK
+
+
 def _explain(args: argparse.Namespace) -> int:
     from infrac.diagnostics.codes import CODES, render_text
 
@@ -345,5 +361,6 @@ _COMMANDS = {
     "graph": _graph,
     "exports": _exports,
     "rehearse": _rehearse,
+    "lsp": _lsp,
     "explain": _explain,
 }
