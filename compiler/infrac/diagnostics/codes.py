@@ -209,6 +209,14 @@ _ENTRIES = [
         fix="Write the number AWS expects; an identifier made of digits is written as a string.",
     ),
     Code(
+        "E0311", E, "a retired reason that cannot be written literally",
+        "An export's `retired` reason goes into its output's description, which CloudFormation "
+        "takes only as literal text. The Serverless Framework reads `${...}` in it as a variable; "
+        "infrac escapes that, except after `$$` or `$\\`, which the framework cannot read back.",
+        example='export arn { retired = "costs $$${env:X}" }',
+        fix="Reword the reason: a space after the `$` will do.",
+    ),
+    Code(
         "E0304", E, "unknown placeholder in a string",
         "Strings may contain placeholders in braces, replaced at build time: `{project}`, "
         "`{stage}`, `{stack}`, `{region}`. This one is not among them. A literal brace is "
