@@ -79,6 +79,8 @@ class Checker:
             if token in ("{{", "}}"):
                 parts.append(token[0])
                 continue
+            if not ok:  # one diagnostic per string: the first mistake in it
+                continue
             name = match.group(1)
             if name is None:  # a lone brace
                 ok = False
