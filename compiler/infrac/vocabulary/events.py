@@ -40,7 +40,7 @@ from infrac.vocabulary.kinds import (
     not_exported,
     tag_list,
 )
-from infrac.vocabulary.types import Boolean, Data, Duration, Integer, LinkTo, MapOf, Name, Prose, Record, Text
+from infrac.vocabulary.types import Boolean, Data, Duration, Integer, LinkTo, MapOf, Name, Record, Text
 
 #: The logical ID of the queue policy derived for a stack's rules.
 QUEUE_POLICY_ID = "EventBridgeToQueuesPolicy"
@@ -81,12 +81,12 @@ TARGET_BLOCK = BlockKind(
         "input_path": Field(Text(), 'The part of the event to send, as a JSON path: `"$.detail"`.'),
         "input_transformer": Field(
             Record(
-                {"paths": MapOf(Text()), "template": Prose()},
+                {"paths": MapOf(Text()), "template": Text()},
                 required=("template",),
             ),
             "Parts of the event picked by JSON paths and sent through a template: "
-            '`{ paths: { id: "$.detail.id" }, template: "{\\"order\\": <id>}" }`; the template is '
-            "sent as written.",
+            '`{ paths: { id: "$.detail.id" }, template: "{{\\"order\\": <id>}}" }` (braces doubled, as in '
+            "every string).",
         ),
         "retry": Field(
             Record(
