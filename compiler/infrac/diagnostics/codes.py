@@ -455,6 +455,15 @@ _ENTRIES = [
         fix="Add `max_receives` with `dead_letter_queue`, or keep only one of the two forms.",
     ),
     Code(
+        "E0632", E, "two policies for one queue",
+        "A queue has a single policy. A queue with `statement` blocks gets its own `AWS::SQS::QueuePolicy`; "
+        "a queue that is the target of an EventBridge rule gets the policy infrac derives for the rules. "
+        "Both would be written, and whichever is deployed last replaces the other.",
+        example='queue Orders {\n  statement AllowAlerts { effect = allow, actions = "sqs:SendMessage" }\n}\nrule R { target Orders {} }',
+        fix="Keep the queue's own statements, add the rule's permission to them, and name the queue in the "
+        "rule by its `arn`.",
+    ),
+    Code(
         "E0720", E, "a change replaces a resource that holds data",
         "`infra.lock` records, per resource, the values of the properties that CloudFormation cannot "
         "change in place (the schema's `createOnlyProperties`, and a table's key schema). A change to "

@@ -26,7 +26,9 @@ from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Block, Resource
 from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext, tag_list
-from infrac.vocabulary.types import Boolean, Choice, Duration, Integer, LinkTo, MapOf, Text, format_seconds
+from infrac.vocabulary.types import (
+    Boolean, Choice, Data, Duration, Integer, LinkTo, ListOf, MapOf, OneOf, Text, format_seconds,
+)
 
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
 _RETENTION = Duration(aws_limits.SQS_MIN_RETENTION, aws_limits.SQS_MAX_RETENTION)
@@ -48,6 +50,17 @@ DEAD_LETTER = BlockKind(
         "retention": Field(_RETENTION, "How long a dead message is kept (default 14d).", default=14 * 86400),
     },
     repeated=False,
+)
+
+STATEMENT = BlockKind(
+    "statement",
+    "A statement of the queue's policy; its label is the statement's Sid.",
+    {
+        "effect": Field(Choice({"allow": "Allow", "deny": "Deny"}), "`allow` or `deny`.", required=True),
+        "principal": Field(Data(), 'Who: `"*"`, or a map such as `{ Service: "sns.amazonaws.com" }`.', default="*"),
+        "actions": Field(OneOf(Text(), ListOf(Text(), minimum=1)), 'SQS actions: `"sqs:SendMessage"`.', required=True),
+        "condition": Field(MapOf(Data()), "IAM conditions: `{ ArnEquals: { \"aws:SourceArn\": alerts.Topic.ref } }`."),
+    },
 )
 
 FIELDS = {
@@ -140,8 +153,36 @@ def properties(resource: Resource) -> dict[str, Any]:
     return props
 
 
+def policy_id(resource: Resource) -> str:
+    return f"{resource.logical_id}Policy"
+
+
 def companions(resource: Resource) -> dict[str, dict]:
-    """The dead-letter queue, FIFO if its source is."""
+    """The dead-letter queue, FIFO if its source is; the queue's policy, from its statements."""
+    documents = _dead_letter_queue(resource)
+    statements = [
+        {
+            "Sid": block.name,
+            "Effect": block.values["effect"],
+            "Principal": block.values["principal"],
+            "Action": list(block.values["actions"]) if isinstance(block.values["actions"], tuple) else block.values["actions"],
+            "Resource": {"Fn::GetAtt": [resource.logical_id, "Arn"]},
+            **({"Condition": block.values["condition"]} if block.values.get("condition") else {}),
+        }
+        for block in resource.blocks.get("statement", ())
+    ]
+    if statements:
+        documents[policy_id(resource)] = {
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {
+                "Queues": [{"Ref": resource.logical_id}],
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+            },
+        }
+    return documents
+
+
+def _dead_letter_queue(resource: Resource) -> dict[str, dict]:
     dlq = dead_letter(resource)
     if dlq is None:
         return {}
@@ -205,6 +246,7 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
             )
         )
     found += _shared_dead_letter(resource, context)
+    found += _one_policy(resource, context)
     if dlq is not None:
         retention = v.get("retention") or aws_limits.SQS_DEFAULT_RETENTION
         if dlq.values["retention"] <= retention:
@@ -250,6 +292,33 @@ def _shared_dead_letter(resource: Resource, context: RuleContext) -> list[Diagno
         return []
     target = context.resolve(link)
     return fifo_mismatch(resource, bool(v["fifo"]), target, where)
+
+
+def _one_policy(resource: Resource, context: RuleContext) -> list[Diagnostic]:
+    """A queue has one policy: its own statements, or the one infrac derives for the rules
+    that send to it, not both (the stack deployed last would replace the other's)."""
+    statements = resource.blocks.get("statement", ())
+    if not statements:
+        return []
+    from infrac.vocabulary.events import queue_targets
+
+    for stack in context.program.stacks:
+        for rule in (r for r in stack.resources if r.kind == "rule"):
+            if any(queue is resource for _, queue in queue_targets(rule, context.program)):
+                return [
+                    diagnostic(
+                        "E0632",
+                        f"queue `{resource.name}` has a policy of its own and is a target of rule `{rule.name}`",
+                        statements[0].name_span,
+                        label="this queue's policy",
+                        labels=[Label(rule.name_span, "its policy lets this rule send to the queue")]
+                        if rule.name_span else [],
+                        notes=["a queue has one policy: the one written last would remove the other's statements"],
+                        hint="add the rule's permission as a statement here (principal events.amazonaws.com, "
+                        "`sqs:SendMessage`, condition on the rule's ARN) and send to the queue by `arn` instead",
+                    )
+                ]
+    return []
 
 
 def is_fifo(resource: Resource) -> bool | None:
@@ -306,7 +375,7 @@ QUEUE = Kind(
     cfn_type="AWS::SQS::Queue",
     doc="An SQS queue, standard or FIFO, with an optional dead-letter queue.",
     fields=FIELDS,
-    blocks={"dead_letter": DEAD_LETTER},
+    blocks={"dead_letter": DEAD_LETTER, "statement": STATEMENT},
     attributes=ATTRIBUTES,
     properties=properties,
     companions=companions,
