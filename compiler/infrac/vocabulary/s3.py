@@ -76,19 +76,27 @@ FIELDS = {
     "name": Field(Text(), "The bucket's name; generated if not set."),
     "versioning": Field(Boolean(), "Keep every version of every object.", default=False),
     "encryption": Field(
-        Choice({"aes256": "AES256", "kms": "aws:kms"}), "Default encryption: `aes256` or `kms`.", default="AES256"
+        Choice({"aes256": "AES256", "kms": "aws:kms", "unset": None}),
+        "Default encryption: `aes256` or `kms`; `unset` writes none, for a moved bucket that must stay "
+        "exactly as deployed.",
+        default="AES256",
     ),
     "bucket_key": Field(Boolean(), "Use an S3 bucket key for encryption.", default=True),
-    "block_public_access": Field(Boolean(), "Block every form of public access.", default=True),
+    "block_public_access": Field(
+        OneOf(Boolean(), Choice({"unset": None})),
+        "Block every form of public access; `unset` writes no `PublicAccessBlockConfiguration`.",
+        default=True,
+    ),
     "ownership": Field(
         Choice(
             {
                 "bucket_owner_enforced": "BucketOwnerEnforced",
                 "bucket_owner_preferred": "BucketOwnerPreferred",
                 "object_writer": "ObjectWriter",
+                "unset": None,
             }
         ),
-        "Object ownership.",
+        "Object ownership; `unset` writes no `OwnershipControls`.",
         default="BucketOwnerEnforced",
     ),
     "tls_only": Field(Boolean(), "Refuse requests made without TLS (bucket policy).", default=True),
@@ -162,20 +170,23 @@ def properties(resource: Resource) -> dict[str, Any]:
     if v.get("object_lock") is not None:
         props["ObjectLockEnabled"] = True
         props["ObjectLockConfiguration"] = _object_lock(v["object_lock"])
-    props["BucketEncryption"] = {
-        "ServerSideEncryptionConfiguration": [
-            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": v["encryption"]}, "BucketKeyEnabled": v["bucket_key"]}
-        ]
-    }
-    # Written out either way: S3 blocks public access on new buckets unless told otherwise.
+    if v["encryption"] is not None:
+        props["BucketEncryption"] = {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": v["encryption"]}, "BucketKeyEnabled": v["bucket_key"]}
+            ]
+        }
+    # Written out either way (unless `unset`): S3 blocks public access on new buckets unless told otherwise.
     blocked = v["block_public_access"]
-    props["PublicAccessBlockConfiguration"] = {
-        "BlockPublicAcls": blocked,
-        "BlockPublicPolicy": blocked,
-        "IgnorePublicAcls": blocked,
-        "RestrictPublicBuckets": blocked,
-    }
-    props["OwnershipControls"] = {"Rules": [{"ObjectOwnership": v["ownership"]}]}
+    if blocked is not None:
+        props["PublicAccessBlockConfiguration"] = {
+            "BlockPublicAcls": blocked,
+            "BlockPublicPolicy": blocked,
+            "IgnorePublicAcls": blocked,
+            "RestrictPublicBuckets": blocked,
+        }
+    if v["ownership"] is not None:
+        props["OwnershipControls"] = {"Rules": [{"ObjectOwnership": v["ownership"]}]}
     if resource.blocks.get("cors"):
         props["CorsConfiguration"] = {"CorsRules": [_cors(b) for b in resource.blocks["cors"]]}
     if resource.blocks.get("lifecycle"):
@@ -247,6 +258,16 @@ def companions(resource: Resource) -> dict[str, dict]:
 
 def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     found: list[Diagnostic] = _object_lock_rules(resource)
+    if resource.values["encrypted_uploads_only"] and resource.values["encryption"] is None:
+        found.append(
+            diagnostic(
+                "E0604",
+                "`encrypted_uploads_only` needs the bucket's encryption",
+                resource.value_spans.get("encrypted_uploads_only", resource.name_span),
+                label="`encryption = unset` names no kind of encryption to require",
+                hint="set `encryption = aes256` or `kms`, or remove `encrypted_uploads_only`",
+            )
+        )
     for block in resource.blocks.get("statement", ()):
         if block.values.get("prefix") is not None and not block.values["objects"]:
             found.append(
