@@ -15,7 +15,7 @@ import attrs
 
 from infrac.backends.resources import StackRenderer, StageStyle, consumer_document
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.model import Program, Template
+from infrac.model import Program, Stack, Template
 from infrac.naming import exports_of
 from infrac.source import Span
 
@@ -73,6 +73,22 @@ def imports_in(value: Any) -> list[str]:
     return []
 
 
+#: The last program whose stacks were rendered here, and their resources by stack name: the
+#: linker, the lock and the replacement record read the same rendering of the same program.
+_RENDERED: list[Any] = [None, {}]
+
+
+def rendered_resources(program: Program, stack: Stack) -> dict[str, Any]:
+    """The stack's resources as the backend renders them, ``{stage}`` kept symbolic.
+    Callers must not change what they get: it is shared."""
+    if _RENDERED[0] is not program:
+        _RENDERED[0], _RENDERED[1] = program, {}
+    cache = _RENDERED[1]
+    if stack.name not in cache:
+        cache[stack.name] = StackRenderer(program, stack, _SymbolicStage()).resources()
+    return cache[stack.name]
+
+
 #: The program linked last and its linkage: the linker's pass and then the caller
 #: that compiled the program (``pipeline.check_project``) ask for the same one.
 _last: list[tuple[Program, Linkage]] = []
@@ -91,7 +107,7 @@ def _link(program: Program) -> Linkage:
     imports: dict[str, tuple[str, ...]] = {}
     for stack in program.stacks:
         renderer = StackRenderer(program, stack, _SymbolicStage())
-        found = imports_in(renderer.resources()) + imports_in(consumer_document(renderer))
+        found = imports_in(rendered_resources(program, stack)) + imports_in(consumer_document(renderer))
         imports[stack.name] = tuple(dict.fromkeys(found))
     importers: dict[str, list[str]] = {}
     for importer, names in imports.items():

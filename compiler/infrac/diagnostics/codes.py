@@ -446,6 +446,32 @@ _ENTRIES = [
         fix="Use the function's name as CloudFormation spells it (`Fn::Sub`).",
     ),
     Code(
+        "E0630", E, "a queue and its dead-letter queue differ in type",
+        "SQS requires a queue and its dead-letter queue to be both FIFO or both standard, and refuses "
+        "the redrive policy at deploy time otherwise. infrac checks it whatever blocks declare the two "
+        "queues: a `queue` with `dead_letter_queue`, or a generic `AWS::SQS::Queue` whose "
+        "`RedrivePolicy` names another queue's ARN.",
+        example='queue Orders {\n  fifo = true\n  name = "orders.fifo"\n  dead_letter_queue = Failures   # a standard queue\n  max_receives = 5\n}',
+        fix="Make both queues FIFO or both standard, or send the failures to a queue of the same type.",
+    ),
+    Code(
+        "E0631", E, "dead-letter settings that do not go together",
+        "A queue sends its failed messages to one dead-letter queue: its own (`dead_letter` block) or a "
+        "shared one (`dead_letter_queue = Queue`, which needs `max_receives`). `max_receives` alone "
+        "has nowhere to send them.",
+        example="queue Orders {\n  dead_letter_queue = SharedFailures\n}",
+        fix="Add `max_receives` with `dead_letter_queue`, or keep only one of the two forms.",
+    ),
+    Code(
+        "E0632", E, "two policies for one queue",
+        "A queue has a single policy. A queue with `statement` blocks gets its own `AWS::SQS::QueuePolicy`; "
+        "a queue that is the target of an EventBridge rule gets the policy infrac derives for the rules. "
+        "Both would be written, and whichever is deployed last replaces the other.",
+        example='queue Orders {\n  statement AllowAlerts { effect = allow, actions = "sqs:SendMessage" }\n}\nrule R { target Orders {} }',
+        fix="Keep the queue's own statements, add the rule's permission to them, and name the queue in the "
+        "rule by its `arn`.",
+    ),
+    Code(
         "E0720", E, "a change replaces a resource that holds data",
         "`infra.lock` records, per resource, the values of the properties that CloudFormation cannot "
         "change in place (the schema's `createOnlyProperties`, and a table's key schema). A change to "
