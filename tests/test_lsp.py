@@ -461,6 +461,6 @@ def test_a_lock_it_cannot_read_is_the_cli_diagnostic(project, monkeypatch):
     monkeypatch.chdir(project)
     analysis = Project(project / "infra.dsl").analyse()
     [found] = [d for d in analysis.diagnostics if d.code == "E0006"]
-    [cli] = [d for d in json.loads(run_infrac("check", "--diagnostic-format", "json", cwd=project).stderr)
-             if d["code"] == "E0006"]
+    document = json.loads(run_infrac("check", "--diagnostic-format", "json", cwd=project).stdout)
+    [cli] = [d for d in document["diagnostics"] if d["code"] == "E0006"]
     assert found.message == cli["message"] and found.span.file == cli["location"]["file"] == "infra.dsl/infra.lock"
