@@ -15,7 +15,7 @@ import attrs
 
 from infrac.backends.resources import StackRenderer, StageStyle, consumer_document
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.model import Program, Template
+from infrac.model import Program, Stack, Template
 from infrac.naming import program_exports
 from infrac.source import Span
 
@@ -81,14 +81,33 @@ def imports_in(value: Any) -> list[str]:
     return []
 
 
-def link(program: Program) -> Linkage:
-    """Every export of the project with its importers, in stack and source order.
+#: The last program whose stacks were rendered here, and their resources by stack name: the
+#: linker, the lock and the replacement record read the same rendering of the same program.
+_RENDERED: list[Any] = [None, {}]
 
-    Worked out once per program: the pass that checks it and the build that
-    writes ``infra.lock`` share one linkage."""
-    linkage = program.memo.get("linkage")
-    if linkage is None:
-        linkage = program.memo["linkage"] = _link(program)
+
+def rendered_resources(program: Program, stack: Stack) -> dict[str, Any]:
+    """The stack's resources as the backend renders them, ``{stage}`` kept symbolic.
+    Callers must not change what they get: it is shared."""
+    if _RENDERED[0] is not program:
+        _RENDERED[0], _RENDERED[1] = program, {}
+    cache = _RENDERED[1]
+    if stack.name not in cache:
+        cache[stack.name] = StackRenderer(program, stack, _SymbolicStage()).resources()
+    return cache[stack.name]
+
+
+#: The program linked last and its linkage: the linker's pass and then the caller
+#: that compiled the program (``pipeline.check_project``) ask for the same one.
+_last: list[tuple[Program, Linkage]] = []
+
+
+def link(program: Program) -> Linkage:
+    """Every export of the project with its importers, in stack and source order."""
+    if _last and _last[0][0] is program:
+        return _last[0][1]
+    linkage = _link(program)
+    _last[:] = [(program, linkage)]
     return linkage
 
 
@@ -96,7 +115,7 @@ def _link(program: Program) -> Linkage:
     imports: dict[str, tuple[str, ...]] = {}
     for stack in program.stacks:
         renderer = StackRenderer(program, stack, _SymbolicStage())
-        found = imports_in(renderer.resources()) + imports_in(consumer_document(renderer))
+        found = imports_in(rendered_resources(program, stack)) + imports_in(consumer_document(renderer))
         imports[stack.name] = tuple(dict.fromkeys(found))
     importers: dict[str, list[str]] = {}
     for importer, names in imports.items():

@@ -21,8 +21,10 @@ NAME = "infra.lock"
 VERSION = 1
 
 
-def render(linkage: Linkage) -> str:
-    """The lock for a linkage: sorted, so that it changes only when the exports do."""
+def render(linkage: Linkage, resources: dict[str, Any] | None = None) -> str:
+    """The lock for a linkage: sorted, so that it changes only when the exports do.
+    ``resources`` is the replacement record (:func:`infrac.replacement.record`), kept
+    under its own key so that a lock without it still reads."""
     exports = {
         export.name: {
             "stack": export.stack,
@@ -34,6 +36,10 @@ def render(linkage: Linkage) -> str:
         for export in sorted(linkage.exports, key=lambda e: e.name)
     }
     document = {"generator": "infrac", "version": VERSION, "exports": exports}
+    if resources:
+        document["resources"] = {
+            stack: {lid: resources[stack][lid] for lid in sorted(resources[stack])} for stack in sorted(resources)
+        }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -11,13 +11,20 @@ from typing import Any
 
 import attrs
 
+from infrac.backends.escape import Escaped, has_hazard, pieces, serverless_literal
 from infrac.cfn import typecheck
 from infrac.model import Placeholder, Program, Reference, Resource, Stack, Template
 from infrac.naming import program_export_name, program_exports
 from infrac.vocabulary import DERIVED, KINDS
 
 #: Placeholders that only the deploy knows: CloudFormation's pseudo parameters.
-PSEUDO_PARAMETERS = {"account": "AWS::AccountId", "partition": "AWS::Partition", "url_suffix": "AWS::URLSuffix"}
+PSEUDO_PARAMETERS = {
+    "account": "AWS::AccountId",
+    "partition": "AWS::Partition",
+    "url_suffix": "AWS::URLSuffix",
+    "aws_region": "AWS::Region",
+    "stack_name": "AWS::StackName",
+}
 
 
 class StageStyle:
@@ -40,6 +47,19 @@ class StageStyle:
             else:
                 text.append(self.stage_in_sub())
         return {"Fn::Sub": "".join(text)}
+
+    def inside_sub(self, template: Template) -> str:
+        """The text of an explicit ``Fn::Sub`` the user wrote: its own ``${...}`` kept as
+        they are, ``{stage}`` and pseudo parameters written in ``Fn::Sub``'s syntax."""
+        text = []
+        for part in template.parts:
+            if isinstance(part, str):
+                text.append(part)
+            elif part.name in PSEUDO_PARAMETERS:
+                text.append("${" + PSEUDO_PARAMETERS[part.name] + "}")
+            else:
+                text.append(self.stage_in_sub())
+        return "".join(text)
 
     def plain(self, template: Template) -> Any:
         """A string with no placeholder but ``{stage}``."""
@@ -87,12 +107,48 @@ class ServerlessStage(StageStyle):
     """The Serverless Framework's own variable, resolved when the service is packaged
     (before CloudFormation reads any ``Fn::Sub``)."""
 
+    def render(self, template: Template) -> Any:
+        # Literal text is escaped for the framework's variable syntax here, where it meets
+        # infrac's own variable; every other string is escaped by escape.for_serverless.
+        literal = [part for part in template.parts if isinstance(part, str)]
+        joined = "".join(part if isinstance(part, str) else "${" for part in template.parts)
+        if any(has_hazard(part) for part in literal) or has_hazard(joined):
+            return self.join(template)
+        return super().render(template)
+
     def plain(self, template: Template) -> Any:
-        if any(isinstance(part, str) and "${" in part for part in template.parts):
-            # The framework would read a literal "${" as one of its variables; CloudFormation's
-            # escaped form "${!" inside Fn::Sub passes through it untouched.
-            return self.sub(template)
-        return "".join(part if isinstance(part, str) else "${sls:stage}" for part in template.parts)
+        parts = template.parts
+        return Escaped(
+            "".join(
+                serverless_literal(part, before_variable=i + 1 < len(parts)) if isinstance(part, str) else "${sls:stage}"
+                for i, part in enumerate(parts)
+            )
+        )
+
+    def sub(self, template: Template) -> dict[str, str]:
+        """``Fn::Sub`` as the base writes it, its literal text also escaped for the framework."""
+        text = []
+        for i, part in enumerate(template.parts):
+            if isinstance(part, str):
+                text.append(serverless_literal(part.replace("${", "${!"), before_variable=i + 1 < len(template.parts)))
+            elif part.name in PSEUDO_PARAMETERS:
+                text.append("${" + PSEUDO_PARAMETERS[part.name] + "}")
+            else:
+                text.append(self.stage_in_sub())
+        return {"Fn::Sub": Escaped("".join(text))}
+
+    def join(self, template: Template) -> dict[str, Any]:
+        """A text the framework cannot read back from one string (``$`` before ``$`` or a
+        backslash): an ``Fn::Join`` of pieces it can, pseudo parameters as ``Ref``."""
+        joined: list[Any] = []
+        for part in template.parts:
+            if isinstance(part, str):
+                joined.extend(Escaped(serverless_literal(piece)) for piece in pieces(part))
+            elif part.name in PSEUDO_PARAMETERS:
+                joined.append({"Ref": PSEUDO_PARAMETERS[part.name]})
+            else:
+                joined.append(Escaped("${sls:stage}"))
+        return {"Fn::Join": ["", joined]}
 
     def stage_in_sub(self) -> str:
         return "${sls:stage}"
@@ -110,21 +166,17 @@ class StackRenderer:
 
     def value(self, value: Any) -> Any:
         """A vocabulary value as CloudFormation data (dicts, lists, scalars)."""
-        kind = type(value)
+        kind = type(value)  # the common cases first, by exact type
         if kind is str:
             return value
         if kind is Template:
             return self.template(value)
-        if kind is dict:
-            return {k: self.value(v) for k, v in value.items()}
-        if kind is list or kind is tuple:
-            return [self.value(v) for v in value]
-        if kind is Reference:
-            return self.reference(value)
         if isinstance(value, Template):
             return self.template(value)
         if isinstance(value, Reference):
             return self.reference(value)
+        if isinstance(value, dict) and len(value) == 1 and "Fn::Sub" in value:
+            return {"Fn::Sub": self.sub_argument(value["Fn::Sub"])}
         if isinstance(value, dict):
             return {k: self.value(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
@@ -134,11 +186,22 @@ class StackRenderer:
     def template(self, template: Template) -> Any:
         rendered = self._rendered.get(template.parts, self)
         if rendered is self:
-            settings = self.program.settings
-            filled = template.fill(project=settings.name, stack=self.stack.name, region=settings.region)
-            rendered = self._rendered[template.parts] = self.stage.render(filled)
+            rendered = self._rendered[template.parts] = self.stage.render(self.filled(template))
         # a fresh copy of an Fn::Sub each time: the caller may nest it in a document
         return dict(rendered) if type(rendered) is dict else rendered
+
+    def filled(self, template: Template) -> Template:
+        """The template with what the build knows filled in: all but ``{stage}`` and pseudo parameters."""
+        settings = self.program.settings
+        return template.fill(project=settings.name, stack=self.stack.name, region=settings.region)
+
+    def sub_argument(self, argument: Any) -> Any:
+        """An explicit ``Fn::Sub``'s argument, as written: never wrapped in a second ``Fn::Sub``."""
+        if isinstance(argument, Template):
+            return self.stage.inside_sub(self.filled(argument))
+        if isinstance(argument, (tuple, list)) and len(argument) == 2 and isinstance(argument[0], Template):
+            return [self.stage.inside_sub(self.filled(argument[0])), self.value(argument[1])]
+        return self.value(argument)
 
     def reference(self, ref: Reference) -> Any:
         target = self.program.stack(ref.stack).resource(ref.resource)

@@ -19,6 +19,7 @@ from typing import Any
 
 from infrac.backends.base import Artifact, BuildOptions, emit
 from infrac.backends.cloudformation import HEADER, describe_counts, describe_imports, describe_waves
+from infrac.backends.escape import Escaped, for_serverless
 from infrac.backends.resources import ResolvedStage, ServerlessStage, StackRenderer, consumer_document
 from infrac.model import Program, Stack
 
@@ -34,12 +35,12 @@ class Serverless:
                 service = self.service(program, stack, options)
                 resources = service["resources"]
                 summary = describe_counts(resources["Resources"], resources.get("Outputs", {}))
-                text = HEADER + emit(service, "yaml", options)
+                text = HEADER + emit(for_serverless(service), "yaml", options)
                 artifacts.append(Artifact(f"{stack.name}/serverless.yml", text, stack=stack.name, summary=summary))
             if stack.is_consumer:
                 document = consumer_document(StackRenderer(program, stack, stage))
                 summary = "imports: " + describe_imports(document)
-                text = HEADER + emit(document, "yaml", options)
+                text = HEADER + emit(for_serverless(document), "yaml", options)
                 artifacts.append(Artifact(f"{stack.name}/imports.yml", text, stack=stack.name, summary=summary))
         artifacts.append(Artifact("serverless-compose.yml", HEADER + emit(compose(program), "yaml", options), summary=f"deploy order: {describe_waves(program)}"))
         return tuple(artifacts)
@@ -59,7 +60,7 @@ class Serverless:
             "provider": {
                 "name": "aws",
                 "region": settings.region,
-                "stage": options.stage or f"${{opt:stage, '{settings.stages[0]}'}}",
+                "stage": options.stage or Escaped(f"${{opt:stage, '{settings.stages[0]}'}}"),
             },
             "resources": resources,
         }
