@@ -120,7 +120,7 @@ def test_the_seed_system_rebuilt_after_an_edit_parses_one_file_and_is_identical(
     from infrac.pipeline import compile_sources
     from infrac.workspace import load
 
-    result = compile_sources(load([project]).sources, parse=cache.parse)
+    result = compile_sources(load([project]).sources, parse_file=cache.parse)
     assert result.ok and cache.parsed == 1
     warm = _build(project, tmp_path / "warm", capsys, cache=True, target="cloudformation")
     cold = _build(project, tmp_path / "cold", capsys, cache=False, target="cloudformation")

@@ -10,6 +10,8 @@ aliases are ever written, and keys keep the order the backend gave them.
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import re
 from decimal import Decimal
@@ -31,17 +33,7 @@ def _dumper(base: type) -> type:
         return dumper.represent_scalar("tag:yaml.org,2002:float", format(value, "f"))
 
     def represent_str(dumper: Any, value: str) -> Any:
-        # The two emitters disagree on how to write line breaks, control
-        # characters and characters beyond the Basic Multilingual Plane (libyaml
-        # takes those for unprintable). Double quotes, with escapes, are written
-        # the same way by both.
-        if not value.isprintable() or any(ord(c) > 0xFFFF for c in value):
-            style = '"'
-        elif looks_like_another_type(value):
-            style = "'"
-        else:
-            style = None
-        return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style=style)
+        return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style=string_style(value))
 
     Dumper.add_representer(Decimal, represent_decimal)
     Dumper.add_representer(str, represent_str)
@@ -71,21 +63,76 @@ def looks_like_another_type(value: str) -> bool:
     )
 
 
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a project's strings repeat: keys, types, names
+def string_style(value: str) -> str | None:
+    """How a string is written. The two emitters disagree on how to write line
+    breaks, control characters and characters beyond the Basic Multilingual Plane
+    (libyaml takes those for unprintable); double quotes, with escapes, are written
+    the same way by both. A string that could read back as another type is
+    single-quoted; any other is plain."""
+    if not value.isprintable() or _BEYOND_BMP.search(value) is not None:
+        return '"'
+    if looks_like_another_type(value):
+        return "'"
+    return None
+
+
 DUMPERS = {base.__name__: _dumper(base) for base in _BASES}
 DEFAULT_DUMPER = DUMPERS[_BASES[0].__name__]
 
 
 def to_yaml(data: Any, *, dumper: type | None = None) -> str:
-    """``data`` (dicts, lists, strings, numbers, booleans) as block-style YAML."""
-    return yaml.dump(
-        data,
-        Dumper=dumper or DEFAULT_DUMPER,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=4096,
-        indent=2,
+    """``data`` (dicts, lists, strings, numbers, booleans) as block-style YAML.
+
+    The same bytes as ``yaml.dump(data, Dumper=dumper, sort_keys=False,
+    default_flow_style=False, allow_unicode=True, width=4096, indent=2)`` (a
+    property test holds them equal), faster: the node tree is built here, by
+    exact type, instead of through PyYAML's generic representer; anything else
+    (floats, any other type) still goes through the dumper's own representer."""
+    stream = io.StringIO()
+    emitter = (dumper or DEFAULT_DUMPER)(
+        stream, default_flow_style=False, indent=2, width=4096, allow_unicode=True, sort_keys=False
     )
+    try:
+        emitter.open()
+        emitter.serialize(_node(emitter, data))
+        emitter.close()
+    finally:
+        emitter.dispose()
+    return stream.getvalue()
+
+
+_STR, _INT, _BOOL, _NULL, _FLOAT = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null", "float"))
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
+def _node(dumper: Any, data: Any) -> Any:
+    """What ``dumper.represent_data`` makes of ``data``, with this module's
+    representers, block style and no aliases."""
+    ScalarNode, MappingNode, SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+
+    def node(value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            return ScalarNode(_STR, value, style=string_style(value))
+        if kind is dict:
+            return MappingNode(_MAP, [(node(k), node(v)) for k, v in value.items()], flow_style=False)
+        if kind is list:
+            return SequenceNode(_SEQ, [node(v) for v in value], flow_style=False)
+        if kind is bool:
+            return ScalarNode(_BOOL, "true" if value else "false")
+        if kind is int:
+            return ScalarNode(_INT, str(value))
+        if value is None:
+            return ScalarNode(_NULL, "null")
+        if kind is Decimal:
+            return ScalarNode(_FLOAT, format(value, "f"))
+        return dumper.represent_data(value)
+
+    return node(data)
 
 
 def to_json(data: Any) -> str:

@@ -1,0 +1,68 @@
+"""The emitter builds PyYAML's node tree itself (infrac.backends.emit.to_yaml), by
+exact type, for speed: its bytes must be PyYAML's own, through the same dumper
+and representers, for every document and with both emitters."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from infrac.backends.emit import DUMPERS, string_style, to_yaml
+
+TEXT = st.one_of(
+    st.text(),
+    st.sampled_from(["", " ", "yes", "No", "null", "~", "0x1F", "1e3", ".inf", "<<", "2024-01-01", "a: b", "- x", "#"]),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF)),
+)
+SCALARS = st.one_of(
+    TEXT,
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=False, allow_infinity=False),
+)
+DOCUMENTS = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(TEXT, inner, max_size=4)),
+    max_leaves=25,
+)
+
+
+def pyyaml(data, dumper) -> str:
+    return yaml.dump(
+        data, Dumper=dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096, indent=2
+    )
+
+
+@pytest.mark.parametrize("name", sorted(DUMPERS))
+@settings(max_examples=120, deadline=None)
+@given(document=DOCUMENTS)
+def test_the_emitter_writes_what_pyyaml_writes(name, document):
+    dumper = DUMPERS[name]
+    assert to_yaml(document, dumper=dumper) == pyyaml(document, dumper)
+
+
+@given(text=st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF)))
+def test_the_string_style_is_the_per_character_rule(text):
+    unprintable = not text.isprintable() or any(ord(c) > 0xFFFF for c in text)
+    assert (string_style(text) == '"') == unprintable
+
+
+def test_other_types_still_fail_as_pyyaml_fails():
+    class Other:
+        pass
+
+    with pytest.raises(yaml.representer.RepresenterError):
+        to_yaml({"a": Other()})
+    assert to_yaml({"a": (1, 2)}) == pyyaml({"a": (1, 2)}, DUMPERS[sorted(DUMPERS)[0]])
+
+
+def test_a_seed_template_is_unchanged(tmp_path):
+    document = {"Resources": {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {"X": [Decimal("1.50"), 3, True]}}}}
+    for dumper in DUMPERS.values():
+        assert to_yaml(document, dumper=dumper) == pyyaml(document, dumper)
