@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     scales = [int(s) for s in (args.scales or ("1,10" if args.quick else "1,10,100")).split(",")]
 
     work = Path(tempfile.mkdtemp(prefix="infrac-bench-"))  # private: 0700, ours alone
+    # infrac's build cache goes in here too, so that a cold run can start without one
+    os.environ["XDG_CACHE_HOME"] = str(work / "xdg-cache")
     try:
         report = suite(scales, args, work)
     finally:
@@ -211,7 +213,7 @@ def measure_scale(scale: int, args, work: Path) -> dict:
 
     out = work / f"out-{scale}"
     floor_out = work / f"floor-out-{scale}"
-    cache = project / ".infrac-cache"
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "infrac"
 
     def cold() -> None:
         shutil.rmtree(out, ignore_errors=True)

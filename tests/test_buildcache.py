@@ -186,3 +186,19 @@ def test_the_syntax_ir_reads_back_equal_with_its_spans(path):
     assert decoded.comments == module.comments
     assert [c.span for c in decoded.comments] == [c.span for c in module.comments]
     assert [i.span for i in decoded.items] == [i.span for i in module.items]
+
+
+def test_a_rebuild_writes_only_the_files_whose_bytes_changed(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project, out = tmp_path / "project", tmp_path / "out"
+    project.mkdir()
+    files = {**FILES, "other.infra": "stack other {\n  queue Q { visibility_timeout = 5s }\n}\n"}
+    _write(project, files)
+    assert _build(project, out, capsys, cache=True, target="cloudformation")[0] == 0
+    before = {p.name: p.stat() for p in out.iterdir()}
+    _write(project, {**files, "other.infra": files["other.infra"].replace("5s", "6s")})
+    assert _build(project, out, capsys, cache=True, target="cloudformation")[0] == 0
+    after = {p.name: p.stat() for p in out.iterdir()}
+    assert after["other.yml"].st_ino != before["other.yml"].st_ino
+    for name in ("data.yml", "app.imports.yml"):
+        assert (after[name].st_ino, after[name].st_mtime_ns) == (before[name].st_ino, before[name].st_mtime_ns)

@@ -272,11 +272,15 @@ def write_outputs(out: Path, files: dict[str, str], lock: tuple[Path, str] | Non
         for relative in folders:
             if not any(relative == t or t.startswith(relative + "/") for t in ours) or _holds(relative, theirs):
                 (staging / relative).mkdir(parents=True, exist_ok=True)
+        unchanged = {r for r in ours if r in encoded and previous.get(r) == _digest(encoded[r])}
         for relative, data in sorted(encoded.items()):
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "xb") as stream:
-                stream.write(data)
+            if relative in unchanged:  # the same bytes as the file in place: linked, not written again
+                _carry(out / relative, target)
+            else:
+                with open(target, "xb") as stream:
+                    stream.write(data)
             _step(f"write {relative}")
         for relative in theirs:
             _carry(out / relative, staging / relative)
