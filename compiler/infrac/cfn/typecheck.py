@@ -103,10 +103,17 @@ def _read_only_top(resource: ResourceSchema) -> set[str]:
     return {p for p in resource.read_only if "/" not in p}
 
 
+#: How many (value, schema) pairs one resource's check may visit. Alternatives (``oneOf``)
+#: nested in recursive definitions could otherwise make the work grow exponentially with the
+#: depth of the value; past the budget the rest is accepted unchecked.
+BUDGET = 20_000
+
+
 class _Walker:
-    def __init__(self, resource: ResourceSchema) -> None:
+    def __init__(self, resource: ResourceSchema, budget: list[int] | None = None) -> None:
         self.resource = resource
         self.found: list[Diagnostic] = []
+        self.budget = budget if budget is not None else [BUDGET]
 
     # ---- findings ---------------------------------------------------------------
 
@@ -129,6 +136,9 @@ class _Walker:
     # ---- the walk ---------------------------------------------------------------
 
     def value(self, value: ir.Value, node: dict[str, Any], where: str) -> None:
+        self.budget[0] -= 1
+        if self.budget[0] < 0:
+            return
         node = self.resource.resolve(node)
         if not isinstance(node, dict):
             return
@@ -178,7 +188,7 @@ class _Walker:
         trials = []
         for option in options:
             merged = {**{k: v for k, v in node.items() if k not in ("oneOf", "anyOf")}, **self.resource.resolve(option)}
-            trial = _Walker(self.resource)
+            trial = _Walker(self.resource, self.budget)
             trial.value(value, merged, where)
             if not trial.found:
                 return
