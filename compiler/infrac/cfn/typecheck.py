@@ -475,20 +475,12 @@ def attributes(type_name: str) -> dict[str, str] | None:
     """The attributes ``Fn::GetAtt`` can read on ``type_name``, by their snake_case name, each
     with its ``Fn::GetAtt`` name (``endpoint_address`` -> ``Endpoint.Address``); None when the
     type has no schema (a custom resource), whose attributes are not known."""
-    resource = schema(type_name)
-    if resource is None:
-        return None
-    return _attributes(resource)
+    return _attributes(type_name) if schema(type_name) is not None else None
 
 
 @functools.cache
-def _attributes_of(type_name: str) -> dict[str, str]:
-    resource = schema(type_name)
-    return {snake(path): path.replace("/", ".") for path in resource.attributes} if resource else {}
-
-
-def _attributes(resource: ResourceSchema) -> dict[str, str]:
-    return _attributes_of(resource.type_name)
+def _attributes(type_name: str) -> dict[str, str]:
+    return {snake(path): path.replace("/", ".") for path in schema(type_name).attributes}
 
 
 def attribute_problem(type_name: str, name: str, span: Span | None, exported: bool = False) -> Diagnostic | None:
@@ -521,9 +513,6 @@ def getatt(type_name: str, name: str) -> str | None:
     known = attributes(type_name)
     return known.get(name) if known else None
 
-
-def closest_type(type_name: str) -> str | None:
-    return closest(type_name, known_types())
 
 
 __all__ = [
