@@ -367,3 +367,51 @@ def test_the_yaml_size_bound_is_never_below_the_emitted_size():
         assert yaml_size_bound(document) >= len(to_yaml(document).encode("utf-8"))
 
     holds()
+
+
+# ---- integration files ---------------------------------------------------------------------------
+
+
+def test_pre_commit_hooks_run_as_pre_commit_runs_them():
+    """Each hook's entry, with the file names pre-commit would pass, works on the seed system."""
+    import shlex
+
+    import yaml
+
+    from conftest import ROOT, SEED
+
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert sorted(hooks) == ["infrac-check", "infrac-fmt"]
+    files = sorted(p.relative_to(ROOT).as_posix() for p in SEED.rglob("*.infra"))
+    for hook in hooks.values():
+        assert hook["language"] == "python" and re.search(hook["files"], files[0])
+        command = shlex.split(hook["entry"])
+        assert command[0] == "infrac"
+        arguments = command[1:] + (files if hook.get("pass_filenames", True) else [])
+        process = run_infrac(*arguments, cwd=ROOT)
+        assert process.returncode == 0, (hook["id"], process.stdout, process.stderr)
+    assert shlex.split(hooks["infrac-fmt"]["entry"]) == ["infrac", "fmt", "--check"]
+    assert shlex.split(hooks["infrac-check"]["entry"]) == ["infrac", "check"]
+
+
+def test_the_workflow_example_runs_what_it_says(write_project):
+    """docs/ci.md's workflow: every `infrac` step is a valid command that does what the step says."""
+    import shlex
+
+    import yaml
+
+    from conftest import ROOT
+
+    docs = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(docs.split("## A GitHub Actions workflow\n\n```yaml\n", 1)[1].split("```", 1)[0])
+    steps = workflow["jobs"]["infrac"]["steps"]
+    commands = [shlex.split(s["run"]) for s in steps if s.get("run", "").startswith("infrac ")]
+    assert [c[1] for c in commands] == ["fmt", "check", "check", "build"]
+    assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)
+    project = write_project({"infra.dsl/main.infra": PROJECT["main.infra"]})
+    assert run_infrac("fmt", "infra.dsl", cwd=project).returncode == 0
+    assert run_infrac("build", "infra.dsl", "--out", "build/cfn", cwd=project).returncode == 0
+    for command in commands:
+        process = run_infrac(*command[1:], cwd=project)
+        assert process.returncode == 0, (command, process.stdout, process.stderr)
+    validate_sarif(json.loads((project / "infrac.sarif").read_text()))
