@@ -528,6 +528,28 @@ _ENTRIES = [
         example="queue Orders {\n  retention = 14d\n  dead_letter OrdersDlq { max_receives = 5, retention = 4d }\n}",
         fix="Give the dead-letter queue the longer retention (14d is the maximum).",
     ),
+    # ---- reference strength --------------------------------------------------------------------------
+    Code(
+        "E0420", E, "malformed reference block",
+        "A stack's `reference stack.Resource { strength = weak }` block says how the stack references "
+        "another stack's resource (or one attribute: `stack.Resource.attribute`). It names one resource "
+        "of another stack, and holds only `strength`.",
+        example="stack app {\n  reference Users { strength = weak }\n}",
+        fix="Name the stack and the resource: `reference data.Users { strength = weak }`.",
+    ),
+    Code(
+        "W0420", W, "a weak reference gives up protection",
+        "A weak reference (`Fn::GetStackOutput`) reads another stack's output without an export. "
+        "CloudFormation then lets the other stack change or remove that output at any time, and this "
+        "stack learns of it only at its next deploy, which fails or reads the new value; `infra.lock` "
+        "does not record it as an import. In exchange the exporting stack is never blocked, and the "
+        "reference may cross accounts and regions. infrac still orders the deploys and checks the "
+        "reference at build time.",
+        example="stack app {\n  reference data.Users { strength = weak }\n}",
+        fix="Keep `strong` (the default) unless the exporting stack must stay free to change; use "
+        "`both` while consumers move to the weak form, then `weak`; or turn the warning off for the "
+        "project (`warnings = { W0420: off }`) once the trade is understood.",
+    ),
     # ---- rule configuration and budgets ------------------------------------------------------------------
     Code(
         "E0901", E, "malformed suppression comment",
