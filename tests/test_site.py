@@ -14,8 +14,10 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -150,3 +152,49 @@ def test_infra_blocks_are_highlighted_by_infracs_lexer(site):
         assert len(blocks) == expected, page
         for block in blocks:
             assert re.search(r'<span class="(k|kd|kn|nb|nt|s|s2)">', block), block[:200]
+
+
+def _shell_block(page: str, heading: str) -> str:
+    """The first ```sh block after a heading of a page."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    section = text.split(f"\n## {heading}\n", 1)[1]
+    return section.split("```sh\n", 1)[1].split("\n```", 1)[0]
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="the documented procedure uses jq, not installed here")
+def test_the_documented_aws_cli_procedure_deploys_every_stack_in_wave_order(tmp_path):
+    """Run deployment.md's AWS CLI loop as written, with `aws` and `npx` replaced by stubs that
+    record their calls: every stack is deployed once, from its template, after its exporters."""
+    shutil.copytree(ROOT / "infra.dsl", tmp_path / "infra.dsl")
+    shutil.copytree(ROOT / "examples" / "split", tmp_path / "examples" / "split")
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    log = tmp_path / "calls.log"
+    for tool in ("aws", "npx"):
+        stub = stubs / tool
+        stub.write_text(f'#!/bin/sh\necho "{tool} $PWD $*" >> "{log}"\n', encoding="utf-8")
+        stub.chmod(0o755)
+    path = os.pathsep.join([str(stubs), str(Path(sys.executable).parent), os.environ["PATH"]])
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", _shell_block("deployment.md", "With the AWS CLI (deploy-order.json)")],
+        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PATH": path}, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    calls = log.read_text(encoding="utf-8").splitlines()
+    order = json.loads((tmp_path / "build" / "cfn" / "deploy-order.json").read_text(encoding="utf-8"))
+    deployed = []
+    for call in calls:
+        words = call.split()
+        if words[0] == "aws":
+            assert words[2:4] == ["cloudformation", "deploy"], call
+            stack = words[words.index("--stack-name") + 1].removesuffix("-dev")
+            template = words[words.index("--template-file") + 1]
+            assert (tmp_path / template).is_file() and template == f"build/cfn/{stack}.yml"
+            assert "Stage=dev" in words
+            deployed.append(stack)
+        else:
+            assert words[1] == str(tmp_path / "examples" / "split" / "core") and words[2:] == [
+                "serverless", "deploy", "--stage", "dev"], call
+            deployed.append("core")
+    assert deployed == [stack for wave in order["waves"] for stack in wave]
+    assert (tmp_path / "build" / "sls" / "core" / "imports.yml").is_file()
