@@ -312,6 +312,27 @@ _ENTRIES = [
         example='rule OrderPlaced {\n  pattern = { source: ["shop"] }\n  target queues.Orders {}   # a FIFO queue\n}',
         fix='Follow the message: `target queues.Orders { message_group = "orders" }`.',
     ),
+    Code(
+        "E0610", E, "a secret would be published",
+        "A secret attribute (an app client's `client_secret`, an access key's `secret_access_key`, "
+        "...) is exported or written to a consumer's `environment` or `values`. An export is "
+        "readable by every stack in the account and region, and an environment by anyone who can "
+        "read the function's configuration. The list of secret attributes is in "
+        "`infrac/cfn/secrets.py`; it applies whatever block declared the resource.",
+        example='resource "AWS::Cognito::UserPoolClient" Web {\n  properties = { UserPoolId: Pool.id, GenerateSecret: true }\n  export client_secret\n}',
+        fix="Keep the secret in its stack (store it in Secrets Manager there) and share the "
+        "secret's ARN; the code reads the value at run time.",
+    ),
+    Code(
+        "E0611", E, "a secret written in clear",
+        "A property that holds a password or a key (`MasterUserPassword`, `Password`, `AuthToken`, "
+        "`SecretString`, ...) is given as literal text, which would be stored in the template, the "
+        "repository and CloudFormation's console.",
+        example='resource "AWS::RDS::DBInstance" Db {\n  properties = { MasterUserPassword: "hunter2" }\n}',
+        fix='Use a dynamic reference that CloudFormation resolves at deploy time: '
+        '`"{{{{resolve:secretsmanager:db-credentials:SecretString:password}}}}"` (braces are doubled '
+        "in .infra strings), or let the service manage the password (`ManageMasterUserPassword`).",
+    ),
     # ---- warnings ------------------------------------------------------------------------------------
     Code(
         "W0101", W, "empty stack",
