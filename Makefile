@@ -39,7 +39,7 @@ fmt: $(STAMP)
 ## build excerpts) and build the documentation site into site/
 docs: $(STAMP)
 	$(BIN)/python tools/docs.py
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 	if command -v dot >/dev/null; then \
 	  mkdir -p site/diagrams && $(BIN)/infrac graph infra.dsl --format dot | dot -Tsvg > site/diagrams/stacks.svg; fi
 

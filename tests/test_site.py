@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import ROOT
 from infrac.backends import TARGETS, BuildOptions, backend
@@ -152,30 +153,50 @@ def _shell_block(page: str, heading: str) -> str:
     return section.split("```sh\n", 1)[1].split("\n```", 1)[0]
 
 
-@pytest.mark.skipif(shutil.which("jq") is None, reason="the documented procedure uses jq, not installed here")
-def test_the_documented_aws_cli_procedure_deploys_every_stack_in_wave_order(tmp_path):
-    """Run deployment.md's AWS CLI loop as written, with `aws` and `npx` replaced by stubs that
-    record their calls: every stack is deployed once, from its template, after its exporters."""
+def _run_documented(tmp_path: Path, script: str, tools: tuple[str, ...]) -> list[list[str]]:
+    """Run a documented shell procedure in a copy of the seed system, with ``tools`` replaced by
+    stubs that record their calls; return the calls as ``[tool, folder, *arguments]``."""
     shutil.copytree(ROOT / "infra.dsl", tmp_path / "infra.dsl")
     shutil.copytree(ROOT / "examples" / "split", tmp_path / "examples" / "split")
     stubs = tmp_path / "stubs"
     stubs.mkdir()
     log = tmp_path / "calls.log"
-    for tool in ("aws", "npx"):
+    for tool in tools:
         stub = stubs / tool
         stub.write_text(f'#!/bin/sh\necho "{tool} $PWD $*" >> "{log}"\n', encoding="utf-8")
         stub.chmod(0o755)
     path = os.pathsep.join([str(stubs), str(Path(sys.executable).parent), os.environ["PATH"]])
     done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", _shell_block("deployment.md", "With the AWS CLI (deploy-order.json)")],
+        ["bash", "-euo", "pipefail", "-c", script],
         cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PATH": path}, timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    calls = log.read_text(encoding="utf-8").splitlines()
+    return [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_documented_serverless_procedure_deploys_the_compose_file(tmp_path):
+    calls = _run_documented(tmp_path, _shell_block("deployment.md", "With the Serverless Framework (serverless-compose.yml)"),
+                            ("npm", "npx"))
+    sls = tmp_path / "build" / "sls"
+    assert [c[0] for c in calls] == ["npm", "npx"]
+    assert calls[1][1:] == [str(sls), "serverless", "deploy", "--stage", "dev"]
+    compose = yaml.safe_load((sls / "serverless-compose.yml").read_text(encoding="utf-8"))
+    # every path in the compose file leads to a service, core's own included
+    for name, service in compose["services"].items():
+        assert (sls / service["path"] / "serverless.yml").is_file(), name
+    assert compose["services"]["core"]["dependsOn"]
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="the documented procedure uses jq, not installed here")
+def test_the_documented_aws_cli_procedure_deploys_every_stack_in_wave_order(tmp_path):
+    """Run deployment.md's AWS CLI loop as written, with `aws` and `npx` replaced by stubs that
+    record their calls: every stack is deployed once, from its template, after its exporters."""
+    calls = _run_documented(tmp_path, _shell_block("deployment.md", "With the AWS CLI (deploy-order.json)"),
+                            ("aws", "npx"))
     order = json.loads((tmp_path / "build" / "cfn" / "deploy-order.json").read_text(encoding="utf-8"))
     deployed = []
-    for call in calls:
-        words = call.split()
+    for words in calls:
+        call = " ".join(words)
         if words[0] == "aws":
             assert words[2:4] == ["cloudformation", "deploy"], call
             stack = words[words.index("--stack-name") + 1].removesuffix("-dev")
