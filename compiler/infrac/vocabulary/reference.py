@@ -348,6 +348,18 @@ def _places_cell(places: list[str]) -> str:
     return ", ".join(own + [p for p in places if p not in own]) or "nothing by itself"
 
 
+def _plain_table(fields: Mapping[str, Field], defaults: Mapping[str, str] | None = None) -> list[str]:
+    """A table of fields that do not become CloudFormation properties (settings)."""
+    lines = ["| attribute | type | default | allowed | meaning |", "|---|---|---|---|---|"]
+    for name, field in fields.items():
+        kind, allowed = describe(field.type)
+        default = (defaults or {}).get(name) or show_default(field)
+        if isinstance(field.default, tuple):
+            default = "`[" + ", ".join(str(v) for v in field.default) + "]`"
+        lines.append(f"| `{name}` | {_cell(kind)} | {_cell(default)} | {_cell(allowed)} | {_cell(field.doc)} |")
+    return lines
+
+
 def _field_table(rows: list[tuple[str, Field, list[str]]]) -> list[str]:
     lines = [
         "| attribute | type | default | allowed | CloudFormation | meaning |",
@@ -440,9 +452,21 @@ def render() -> str:
         "when the attribute does (`Properties` of the resource itself unless another type is named). "
         "The [language page](language.md) explains the constructs, with examples.",
         "",
-        "## Attributes of every resource",
+    ]
+    # The project block and the stacks' own attributes are read by passes, not kinds.
+    from infrac.passes import resources, settings
+
+    lines += ["## The project block", "", "`project Name { ... }`: at most one in a project.", ""]
+    lines += _plain_table(settings.FIELDS, {"exports": f'`"{settings.DEFAULT_EXPORTS}"`'}) + [""]
+    lines += [
+        "## Attributes of a stack",
+        "",
+        "`stack name { ... }` holds resource blocks, `uses` statements, and these attributes, which "
+        "make it a consumer of other stacks' values (see [Cross-stack references](patterns.md)).",
         "",
     ]
+    lines += _plain_table(resources.STACK_FIELDS) + [""]
+    lines += ["## Attributes of every resource", ""]
     common_rows = [(name, field, field_places(_sample(KINDS["table"]), name, field)) for name, field in COMMON_FIELDS.items()]
     lines += _field_table(common_rows) + [""]
     lines += ["Kinds: " + ", ".join(f"[`{k}`](#{_anchor(k)})" for k in KINDS) + ".", ""]
