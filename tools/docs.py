@@ -22,6 +22,7 @@ Commands run as ``python -m infrac`` in a subprocess, exactly as a user runs the
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import tempfile
@@ -306,6 +307,32 @@ def _check(work: Path, text: str, expected: int) -> str:
     return "$ infrac check shop/\n" + done.stderr + done.stdout
 
 
+# ---- the passes, for the contributing page -------------------------------------------------------
+
+
+def _first_paragraph(doc: str | None) -> str:
+    """A docstring's first paragraph as Markdown: Sphinx roles and double backticks made plain."""
+    paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
+    paragraph = re.sub(r":[a-z]+:`~?(?:[\w.]+\.)?(\w+)`", r"`\1`", paragraph)
+    return paragraph.replace("``", "`")
+
+
+def passes() -> str:
+    """The passes in the order ``infrac check`` runs them, each with its module's summary."""
+    sys.path.insert(0, str(ROOT / "compiler"))
+    from infrac import passes as compiler_passes
+
+    rows = ["| # | pass | file | what it does |", "|---|---|---|---|"]
+    steps = [(step, "") for step in compiler_passes.PASSES]
+    steps += [(step, " (after the others, on a program without errors)") for step in compiler_passes.RENDERED_PASSES]
+    for number, (step, note) in enumerate(steps, 1):
+        module = sys.modules[step.__module__]
+        path = "compiler/" + step.__module__.replace(".", "/") + ".py"
+        summary = _first_paragraph(module.__doc__).replace("|", "\\|")
+        rows.append(f"| {number} | `{step.__module__.removeprefix('infrac.')}.{step.__name__}` | `{path}` | {summary}{note} |")
+    return BANNER + "\n" + "\n".join(rows) + "\n"
+
+
 # ---- all of it --------------------------------------------------------------------------------
 
 
@@ -321,6 +348,7 @@ def generated() -> dict[str, str]:
         "docs/generated/monolith.md": monolith(),
         "docs/generated/services.md": services(),
         "docs/generated/waves.md": waves(),
+        "docs/generated/passes.md": passes(),
     }
     for name, text in {**builds(), **first_project()}.items():
         files[f"docs/generated/{name}"] = text

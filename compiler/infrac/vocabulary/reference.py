@@ -387,6 +387,13 @@ def _kind_section(kind: Kind) -> list[str]:
     type_text = f"`{kind.cfn_type}`" if kind.cfn_type else "the type written in the header"
     header = f'`{kind.keyword} Name {{ ... }}`' if kind.cfn_type else f'`{kind.keyword} "AWS::Service::Type" Name {{ ... }}`'
     lines += [f"{kind.doc} Written {header}; CloudFormation type {type_text}.", ""]
+    if kind.cfn_type is None:
+        lines += [
+            "The type must exist, and `properties` and the exported attributes are checked against the "
+            "type's resource provider schema from AWS (`compiler/infrac/cfn/schemas/`): property names, "
+            "required properties, types and allowed values.",
+            "",
+        ]
     rows = [
         (name, field, field_places(sample, name, field))
         for name, field in kind.fields.items()
