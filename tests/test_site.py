@@ -210,3 +210,14 @@ def test_the_documented_aws_cli_procedure_deploys_every_stack_in_wave_order(tmp_
             deployed.append("core")
     assert deployed == [stack for wave in order["waves"] for stack in wave]
     assert (tmp_path / "build" / "sls" / "core" / "imports.yml").is_file()
+
+
+def test_every_kind_has_an_example_on_the_language_page():
+    from infrac.vocabulary import KINDS
+
+    page = (DOCS / "language.md").read_text(encoding="utf-8")
+    headings = [line for line in page.splitlines() if line.startswith("## ")]
+    examples = "\n".join(text for where, text in BLOCKS if where.startswith("docs/language.md"))
+    for keyword in KINDS:
+        assert any(f"`{keyword}`" in heading for heading in headings), f"no section for `{keyword}`"
+        assert re.search(rf"^\s*{keyword} ", examples, re.M), f"no example of `{keyword}`"
