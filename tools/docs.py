@@ -22,6 +22,7 @@ Commands run as ``python -m infrac`` in a subprocess, exactly as a user runs the
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -307,6 +308,40 @@ def _check(work: Path, text: str, expected: int) -> str:
     return "$ infrac check shop/\n" + done.stderr + done.stdout
 
 
+# ---- the command line -----------------------------------------------------------------------------
+
+
+def command_line() -> str:
+    """The reference of the ``infrac`` command: its help and every command's, from the parser."""
+    sys.path.insert(0, str(ROOT / "compiler"))
+    from infrac import cli
+
+    parser = cli._parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    columns = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal's width: fix it
+    try:
+        helps = [parser.format_help()] + [command.format_help() for command in commands.choices.values()]
+    finally:
+        if columns is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = columns
+    lines = [
+        BANNER,
+        "# The infrac command",
+        "",
+        "Generated from the command's own parser: what `infrac --help` and `infrac COMMAND --help` "
+        "print. Exit codes: 0 success (warnings allowed), 1 errors in the input (or `fmt --check` "
+        "found files to reformat), 2 a wrong command line, 3 a bug in infrac.",
+        "",
+        fenced("text", helps[0]),
+    ]
+    for name, text in zip(commands.choices, helps[1:]):
+        lines += [f"## `infrac {name}`", "", fenced("text", text)]
+    return "\n".join(lines)
+
+
 # ---- the passes, for the contributing page -------------------------------------------------------
 
 
@@ -345,6 +380,7 @@ def generated() -> dict[str, str]:
     files = {
         "docs/diagnostics.md": codes.render_markdown(),
         "docs/kinds.md": reference.render(),
+        "docs/cli.md": command_line(),
         "docs/generated/monolith.md": monolith(),
         "docs/generated/services.md": services(),
         "docs/generated/waves.md": waves(),
