@@ -1,23 +1,28 @@
 """Golden cases: each folder under tests/cases/ is one behaviour.
 
-A case holds ``.infra`` sources and ``expected/``:
+A case holds ``.infra`` sources (or ``generate.json``, below) and ``expected/``:
 
 - ``expected/diagnostics.txt``: what ``infrac check`` prints (no colour), or
   absent when the case has no diagnostics;
 - ``expected/cloudformation/<stack>.yml``: the templates, when the case builds.
 
 ``INFRAC_UPDATE=1 make test`` rewrites ``expected/``; review the diff.
+
+A case about size (hundreds of resources) holds ``generate.json`` instead of
+writing them all out: for each file, a ``head``, a ``repeat`` written ``count``
+times with ``{n}`` replaced by the zero-padded number, and a ``tail``.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from conftest import CASES, UPDATE
-from infrac import lockfile
+from infrac import lockfile, replacement
 from infrac.backends import BuildOptions, backend
 from infrac.diagnostics import has_errors
 from infrac.diagnostics.render import render_text
@@ -31,11 +36,18 @@ def case_names() -> list[str]:
 
 
 def load_case(folder: Path) -> list[SourceFile]:
-    return [
+    sources = [
         SourceFile(p.relative_to(folder).as_posix(), p.read_text(encoding="utf-8"))
         for p in sorted(folder.rglob("*.infra"))
         if "expected" not in p.relative_to(folder).parts
     ]
+    generate = folder / "generate.json"
+    if generate.is_file():
+        for path, spec in json.loads(generate.read_text(encoding="utf-8"))["files"].items():
+            width = len(str(spec["count"]))
+            body = "".join(spec["repeat"].replace("{n}", str(n).zfill(width)) for n in range(1, spec["count"] + 1))
+            sources.append(SourceFile(path, spec["head"] + body + spec["tail"]))
+    return sorted(sources, key=lambda s: s.path)
 
 
 def actual_outputs(folder: Path) -> dict[str, str]:
@@ -49,6 +61,8 @@ def actual_outputs(folder: Path) -> dict[str, str]:
         previous = lockfile.read(lock.read_text(encoding="utf-8"))
         assert previous is not None, f"{lock} is not a lock"
         diagnostics += lockfile.compare(previous, link(result.program), result.program, lockfile.NAME)
+        diagnostics += replacement.compare(replacement.read(lock.read_text(encoding="utf-8")), result.program,
+                                           lockfile.NAME)
     outputs: dict[str, str] = {}
     text = render_text(diagnostics, {s.path: s for s in sources})
     if text:

@@ -112,7 +112,7 @@ def site(tmp_path_factory) -> Path:
 
 
 def test_the_site_builds_strictly_with_every_page(site):
-    for page in ("index", "getting-started", "language", "kinds", "cli", "diagnostics", "architecture", "patterns",
+    for page in ("index", "getting-started", "language", "kinds", "cli", "diagnostics", "editors", "architecture", "patterns",
                  "deployment", "contributing", "decisions"):
         path = site / "index.html" if page == "index" else site / page / "index.html"
         assert path.is_file(), page

@@ -9,6 +9,15 @@ import re
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
 MAX_RESOURCES_PER_TEMPLATE = 500
 MAX_OUTPUTS_PER_TEMPLATE = 200
+MAX_PARAMETERS_PER_TEMPLATE = 200
+# Template body passed in the request (TemplateBody): 51,200 bytes.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+MAX_TEMPLATE_BODY_INLINE = 51_200
+# Template body uploaded to S3 (TemplateURL): "1 MB"; counted as 1,000,000 bytes, as cfn-lint does.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+MAX_TEMPLATE_BODY_S3 = 1_000_000
+# A stack at this share of a quota gets a warning (W0910): a choice of infrac, not an AWS number.
+NEAR_QUOTA = 0.9
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html
 LOGICAL_ID = re.compile(r"[A-Za-z0-9]{1,255}")
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html
@@ -45,4 +54,12 @@ MAX_RULE_TARGETS = 5
 
 # What CloudFormation's pseudo parameters look like, to check names that hold them
 # (an account ID is 12 digits: https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html)
-PSEUDO_PARAMETER_SAMPLES = {"account": "123456789012", "partition": "aws", "url_suffix": "amazonaws.com"}
+PSEUDO_PARAMETER_SAMPLES = {
+    "account": "123456789012",
+    "partition": "aws",
+    "url_suffix": "amazonaws.com",
+    # Long ones, so that a name that fits with them fits in most deploys: the longest region
+    # names are 14 characters, and a stack name is the project's stack and stage.
+    "aws_region": "ap-southeast-2",
+    "stack_name": "infrastructure-stack-prod",
+}

@@ -45,6 +45,32 @@ _ENTRIES = [
         "The path given to the command holds no `.infra` file, so there is nothing to compile.",
         fix="Point the command at the folder that holds the project, e.g. `infrac check infra.dsl`.",
     ),
+    Code(
+        "E0004", E, "the output folder cannot be written",
+        "`--out` names a file, a folder that cannot be created or written, or a place where the "
+        "build cannot put its files. Nothing was written.",
+        example="infrac build --out main.infra",
+        fix="Choose a folder you can write to for `--out`.",
+    ),
+    Code(
+        "E0005", E, "the output folder holds files infrac did not write",
+        "A build replaces its output folder whole, keeping the files that it did not write. It "
+        "stops, changing nothing, when the folder is not one of its own (it holds files but no "
+        "manifest), when the manifest `.infrac-manifest.json` is not one it wrote (infrac deletes "
+        "nothing on the word of a manifest it cannot trust), or when a file it would write is "
+        "there already but was not written by infrac, or was changed since.",
+        fix="Choose an empty or new folder for `--out`, or remove the folder if it holds only an "
+        "old build; move edits of generated files into the sources.",
+    ),
+    Code(
+        "E0006", E, "infra.lock cannot be read",
+        "`infra.lock` records the exports other stacks import, and protects them from being "
+        "removed. A lock that is not a file, not JSON, or not of the shape infrac writes stops the "
+        "build instead of being ignored, which would drop that protection silently.",
+        example='{"exports": 5}',
+        fix="Restore `infra.lock` from version control. Delete it only if no deployed stack "
+        "imports this project's exports; the next build writes a new one.",
+    ),
     # ---- syntax ---------------------------------------------------------------------
     Code(
         "E0101", E, "unexpected token",
@@ -174,6 +200,13 @@ _ENTRIES = [
         "The value has the right type but lies outside what the attribute accepts.",
         example="capacity = { read: 0, write: 5 }",
         fix="Use a value in the range the message gives.",
+    ),
+    Code(
+        "E0310", E, "number too long",
+        "A number has more than 100 digits. No AWS setting takes one (the largest have 20 "
+        "digits), and very long numbers would cost time to convert.",
+        example="capacity = 1000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
+        fix="Write the number AWS expects; an identifier made of digits is written as a string.",
     ),
     Code(
         "E0304", E, "unknown placeholder in a string",
@@ -405,6 +438,27 @@ _ENTRIES = [
         fix="Use the function's name as CloudFormation spells it (`Fn::Sub`).",
     ),
     Code(
+        "E0720", E, "a change replaces a resource that holds data",
+        "`infra.lock` records, per resource, the values of the properties that CloudFormation cannot "
+        "change in place (the schema's `createOnlyProperties`, and a table's key schema). A change to "
+        "one of them, a new type or a new logical ID makes CloudFormation create a new resource and "
+        "delete the old one. For a table, a bucket, a queue or a user pool, and for any resource the "
+        "source retains, the old one's data is not carried over: this is an error unless the source "
+        "says it is intended.",
+        example='table Users {\n  key = { email: string }   # was { userId: string }\n}',
+        fix='Undo the change (`id = "OldId"` keeps a logical ID), or acknowledge it once the data is safe: '
+        '`replace = "users move to the new table by the backfill job"`.',
+    ),
+    Code(
+        "W0720", W, "a change replaces a resource",
+        "The change makes CloudFormation create a new resource and delete the old one (a new name, "
+        "a create-only property, a new logical ID): its ARN and name may change, and whatever "
+        "refers to it by them must follow. A replacement of a resource that holds data is "
+        "E0720 instead, or this warning once the source acknowledges it with `replace`.",
+        example='resource "AWS::SNS::Topic" Alerts {\n  properties = { TopicName: "alerts-v2" }\n}',
+        fix="Undo the change if the resource must stay the same one; otherwise build, and commit `infra.lock`.",
+    ),
+    Code(
         "W0101", W, "empty stack",
         "The stack declares no resource and imports nothing, so it produces nothing.",
         fix="Add resources, or remove the stack.",
@@ -440,9 +494,78 @@ _ENTRIES = [
         example="queue Orders {\n  retention = 14d\n  dead_letter OrdersDlq { max_receives = 5, retention = 4d }\n}",
         fix="Give the dead-letter queue the longer retention (14d is the maximum).",
     ),
+    # ---- rule configuration and budgets ------------------------------------------------------------------
+    Code(
+        "E0901", E, "malformed suppression comment",
+        "A comment that starts with `# infrac:` is a directive to infrac. The only one is "
+        "`# infrac: allow CODE[, CODE...] -- reason`, which silences those warnings on the next "
+        "line. The reason is required: reviewers judge it, and later readers learn why.",
+        example="# infrac: allow W0601\ntable Users { deletion_policy = retain ... }",
+        fix="Write `# infrac: allow W0601 -- the table is rebuilt from the event log`.",
+    ),
+    Code(
+        "E0902", E, "an error cannot be silenced",
+        "Errors are what CloudFormation or the service would refuse at deploy time, or input infrac "
+        "cannot read. Neither a suppression comment nor the project's `warnings` setting can "
+        "silence one or lower its level; only warnings can be allowed, turned off or made errors.",
+        example="# infrac: allow E0601 -- we know",
+        fix="Fix what the error reports; `infrac explain CODE` says how.",
+    ),
+    Code(
+        "E0903", E, "unknown diagnostic code",
+        "A suppression comment or the project's `warnings` setting names a code that infrac does "
+        "not report, so it would silence or change nothing.",
+        example="project shop {\n  warnings = { W6001: off }\n}",
+        fix="Use a code from the diagnostics reference (the hint suggests the closest one).",
+    ),
+    Code(
+        "E0910", E, "stack over a CloudFormation quota",
+        "CloudFormation refuses a template with more than 500 resources, 200 outputs or 200 "
+        "parameters, or a body over 1 MB (uploaded through S3). infrac counts them on the stack as "
+        "rendered (a queue's dead-letter queue, a bucket's policy and the queue policies of rules "
+        "count as resources; each export is an output) and measures the emitted bytes.",
+        example="stack data {\n  # 501 tables\n}",
+        fix="Split the stack: move a group of resources that belong together to a stack of its own "
+        "and reference them across stacks (`stack.Resource.attribute`).",
+    ),
+    Code(
+        "W0901", W, "unused suppression",
+        "A `# infrac: allow CODE -- reason` comment silences nothing: no finding of that code "
+        "starts on the next line. The finding is gone, or the comment is in the wrong place; a stale "
+        "suppression would silently hide the next real finding there.",
+        example="# infrac: allow W0601 -- kept on purpose\ntable Users { ... }   # no W0601 any more",
+        fix="Remove the comment, or move it to the line just above the finding.",
+    ),
+    Code(
+        "W0910", W, "stack near a CloudFormation quota",
+        "The stack uses 90% or more of a CloudFormation quota (500 resources, 200 outputs, 200 "
+        "parameters, a 1 MB template body). The next few resources will stop its deploys.",
+        fix="Plan the split now: move a group of resources that belong together to a stack of its own.",
+    ),
+    Code(
+        "W0911", W, "template too large to pass inline",
+        "CloudFormation takes at most 51,200 bytes of template body in the request itself; a larger "
+        "template must be uploaded to S3 first and passed by URL (`aws cloudformation deploy "
+        "--s3-bucket`, or the Serverless Framework, which always uploads). A pipeline that passes "
+        "`--template-body` fails.",
+        fix="Deploy through an S3 bucket, or split the stack.",
+    ),
 ]
 
 CODES: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}
+
+#: Where ``docs/diagnostics.md`` is published; each code has an anchor there
+#: (``#e0402``), which SARIF output gives as the rule's ``helpUri``.
+REFERENCE_URL = "https://github.com/infrac/infrac/blob/main/docs/diagnostics.md"
+
+
+def help_uri(code: str) -> str:
+    """The link to a code's entry in the diagnostics reference.
+
+    >>> help_uri("E0402")
+    'https://github.com/infrac/infrac/blob/main/docs/diagnostics.md#e0402'
+    """
+    return f"{REFERENCE_URL}#{code.lower()}"
 
 
 def render_markdown() -> str:
