@@ -1,6 +1,7 @@
 """Golden cases: each folder under tests/cases/ is one behaviour.
 
-A case holds ``.infra`` sources and ``expected/``:
+A case holds ``.infra`` sources, or templates to import under ``templates/`` (Serverless
+services or CloudFormation templates, see ``import_outputs``), and ``expected/``:
 
 - ``expected/diagnostics.txt``: what ``infrac check`` prints (no colour), or
   absent when the case has no diagnostics;
@@ -38,9 +39,34 @@ def load_case(folder: Path) -> list[SourceFile]:
     ]
 
 
+def load_templates(folder: Path) -> list:
+    """The case's templates, each a SourceFile or the diagnostic that it cannot be read."""
+    from infrac.migrate.source import decode
+
+    return [
+        decode(p.relative_to(folder).as_posix(), p.read_bytes())
+        for p in sorted((folder / "templates").glob("*"))
+        if p.is_file()
+    ]
+
+
+def import_outputs(folder: Path) -> dict[str, str]:
+    """What reading a case's templates says: the diagnostics, located in the templates."""
+    from infrac.migrate.source import read
+
+    loaded = load_templates(folder)
+    templates = [t for t in loaded if isinstance(t, SourceFile)]
+    diagnostics = [t for t in loaded if not isinstance(t, SourceFile)]
+    diagnostics += [d for t in templates for d in read(t).diagnostics]
+    text = render_text(diagnostics, {t.path: t for t in templates})
+    return {"diagnostics.txt": text} if text else {}
+
+
 def actual_outputs(folder: Path) -> dict[str, str]:
     """What infrac says of a case: its diagnostics (with those of its ``infra.lock``,
     when the case has one) and, when it builds, its CloudFormation."""
+    if (folder / "templates").is_dir():
+        return import_outputs(folder)
     sources = load_case(folder)
     result = compile_sources(sources)
     diagnostics = list(result.diagnostics)
@@ -89,4 +115,5 @@ def test_case(name: str) -> None:
 
 def test_every_case_has_sources() -> None:
     for name in case_names():
-        assert load_case(CASES / name), f"tests/cases/{name} has no .infra file"
+        folder = CASES / name
+        assert load_case(folder) or load_templates(folder), f"tests/cases/{name} has no .infra file or template"

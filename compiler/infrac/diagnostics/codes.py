@@ -312,6 +312,58 @@ _ENTRIES = [
         example='rule OrderPlaced {\n  pattern = { source: ["shop"] }\n  target queues.Orders {}   # a FIFO queue\n}',
         fix='Follow the message: `target queues.Orders { message_group = "orders" }`.',
     ),
+    # ---- migration: reading Serverless services and CloudFormation templates (E08xx) ------------
+    Code(
+        "E0800", E, "cannot read a template",
+        "A file given to `infrac import` could not be read: it is missing, unreadable, or not UTF-8 text.",
+        fix="Check the path and the file's encoding (UTF-8).",
+    ),
+    Code(
+        "E0801", E, "invalid YAML or JSON",
+        "The file is not well-formed YAML (or JSON, when it starts with `{`). The position is where "
+        "the reader gave up, which may be after the actual mistake (an indentation or a quote).",
+        example="Resources:\n  Users:\n    Type: AWS::DynamoDB::Table\n   Properties: {}",
+        fix="Fix the syntax at or before the position shown.",
+    ),
+    Code(
+        "E0802", E, "not a valid template",
+        "The file is YAML, but not shaped like a CloudFormation template or a Serverless service: "
+        "a section that is not a mapping, a resource without `Type`, an unknown resource attribute, "
+        "an output without `Value`, a logical ID that is not alphanumeric.",
+        example="Resources:\n  Users:\n    Properties: {}",
+        fix="Follow the message; CloudFormation itself would refuse the template.",
+    ),
+    Code(
+        "E0803", E, "unknown YAML tag or value",
+        "A YAML tag that is not one of CloudFormation's short forms (`!Ref`, `!GetAtt`, `!Sub`, ...), "
+        "or a value a template cannot hold (binary data). Templates are read with a safe loader: "
+        "no tag can make the reader build other objects.",
+        example="Value: !Reference UsersTable",
+        fix="Use a short form CloudFormation knows, or its long form (`Ref: UsersTable`).",
+    ),
+    Code(
+        "E0804", E, "cannot resolve a Serverless variable",
+        "The importer resolves `${self:...}`, `${sls:stage}`, `${opt:stage, ...}`, `${aws:region}` "
+        "and `${aws:accountId}` offline. Others (`${env:...}`, `${ssm:...}`, `${cf:...}`, `${file(...)}`) "
+        "are only known when the service is deployed, a `${self:...}` may name nothing, or "
+        "variables may refer to each other in a cycle.",
+        example="TableName: ${env:TABLE_NAME}",
+        fix="Write the value itself, or give a fallback the importer can use: `${env:TABLE_NAME, 'users'}`.",
+    ),
+    Code(
+        "E0805", E, "key given twice",
+        "A mapping gives the same key twice. YAML and JSON readers disagree on which one wins "
+        "(CloudFormation refuses the template), so the importer refuses to guess.",
+        example="Properties:\n  TableName: a\n  TableName: b",
+        fix="Keep one of the two.",
+    ),
+    Code(
+        "E0806", E, "template too large or too deeply nested",
+        "The file holds more values, or nests them deeper, than the importer reads (500000 values, "
+        "100 levels). Anchors and aliases can make a small file expand to a huge one.",
+        example="a: &a [x, x, x]\nb: &b [*a, *a, *a]\n...",
+        fix="Write the values out without aliases; real templates are far below these limits.",
+    ),
     # ---- warnings ------------------------------------------------------------------------------------
     Code(
         "W0101", W, "empty stack",
