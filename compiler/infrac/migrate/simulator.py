@@ -211,9 +211,10 @@ class Account:
                 state.resources[logical_id] = self._create(name, logical_id, kind, properties)
                 self._remove(old, logical_id, previous, replaced=True, detail=", ".join(changed))
             else:
-                if current.properties != properties:
+                policies = [k for k in ("DeletionPolicy", "UpdateReplacePolicy") if previous.get(k) != resource.get(k)]
+                if current.properties != properties or policies:
                     current.properties = properties
-                    self.events.append(Event("update", name, logical_id, kind, current.identifier))
+                    self.events.append(Event("update", name, logical_id, kind, current.identifier, ", ".join(policies)))
                 state.resources[logical_id] = current.identifier
             resolver.known[logical_id] = state.resources[logical_id]
         if old:
@@ -308,10 +309,12 @@ class Account:
         state = StackState(name, copy.deepcopy(template), dict(old.resources) if old else {}, {}, {}, set())
         resolver = _Resolver(self, state, template)
         resolver.known.update(state.resources)
-        for logical_id, entry in wanted.items():
-            resource = template["Resources"].get(logical_id)
-            if resource is None:
-                raise Refused(f"Resource {logical_id} to import is not in the template")
+        missing = sorted(set(wanted) - set(template["Resources"]))
+        if missing:
+            raise Refused(f"Resource {missing[0]} to import is not in the template")
+        for logical_id in (k for k in _order(template) if k in wanted):
+            entry = wanted[logical_id]
+            resource = template["Resources"][logical_id]
             kind = entry["ResourceType"]
             if resource["Type"] != kind:
                 raise Refused(f"{logical_id}: ResourceType {kind} does not match the template's {resource['Type']}")
