@@ -72,6 +72,14 @@ STATEFUL = frozenset(
     }
 )
 
+#: Attributes whose value is the resource's ``Ref``.
+SAME_VALUE = {
+    ("AWS::Events::EventBus", "Name"): "Ref",
+    ("AWS::SQS::Queue", "QueueUrl"): "Ref",
+    ("AWS::Cognito::UserPool", "UserPoolId"): "Ref",
+    ("AWS::Cognito::UserPoolClient", "ClientId"): "Ref",
+}
+
 #: Most templates a command can pass inline (``--template-body``); larger ones go through S3.
 INLINE_TEMPLATE_BYTES = 51_200
 
@@ -445,7 +453,7 @@ class _Planner:
                 hint="use the refactor path (`--strategy refactor`), which keeps references as imports",
             ))
             return {"Fn::ImportValue": "unresolved"}
-        export = self.exports.get(target)
+        export = self.exports.get(target) or self.exports.get(self._same_as(target))
         if export is None:
             self.diagnostics.append(diagnostic(
                 "E0854", f"`{here}` refers to {_describe(target)}, which the new project does not export",
@@ -455,6 +463,20 @@ class _Planner:
             ))
             return {"Fn::ImportValue": f"unexported-{target[0]}-{target[1]}"}
         return {"Fn::ImportValue": export}
+
+    def _same_as(self, target: tuple[str, str]) -> tuple[str, str] | None:
+        """The other spelling of the same value: a bus's ``Name`` is its ``Ref``, and so on."""
+        kind = None
+        for template in [*self.new.values(), *(d.template for d in self.deployed.values())]:
+            if target[0] in template["Resources"]:
+                kind = template["Resources"][target[0]]["Type"]
+                break
+        for (type_, attribute), other in SAME_VALUE.items():
+            if kind == type_ and target[1] == attribute:
+                return (target[0], other)
+            if kind == type_ and target[1] == other:
+                return (target[0], attribute)
+        return None
 
     def _literal(self, target: tuple[str, str], located: dict[str, str]) -> Any:
         """The value a reference stands for, from the deployed properties and pseudo parameters."""
@@ -649,9 +671,10 @@ def make_plan(
         steps.append(_consumer_step(planner, pins, len(steps) + 1))
     planner.diagnostics.extend(_pin_diagnostics(planner, pins))
     _check_exports_in_use(planner)
+    unique = list({(d.code, d.message): d for d in planner.diagnostics}.values())
     return Plan(
         stage, region, how, tuple(moves), tuple(steps), tuple(pins), tuple(stays), tuple(creates),
-        tuple(planner.diagnostics), tuple(planner.notes),
+        tuple(unique), tuple(dict.fromkeys(planner.notes)),
     )
 
 
@@ -752,11 +775,13 @@ def _import_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
     for stack in source_stacks:
         template = copy.deepcopy(planner.deployed[stack].template)
         retained = [m.source_id for m in moves if m.source_stack == stack
-                    and template["Resources"][m.source_id].get("DeletionPolicy") != "Retain"]
+                    and (template["Resources"][m.source_id].get("DeletionPolicy") != "Retain"
+                         or "UpdateReplacePolicy" not in template["Resources"][m.source_id])]
         if not retained:
             continue
         for logical_id in retained:
             template["Resources"][logical_id]["DeletionPolicy"] = "Retain"
+            template["Resources"][logical_id].setdefault("UpdateReplacePolicy", "Retain")
         steps.append(Step(len(steps) + 1, f"{stack}: set DeletionPolicy Retain on {len(retained)} resources",
                           "deploy", (stack,), {stack: template},
                           effect=f"a policy change only; {', '.join(retained)} will outlive their removal from {stack}",
@@ -780,6 +805,7 @@ def _import_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
         template = _destination_template(planner, stack, origin, moved, located, renames, with_outputs=False)
         for logical_id, resource in template["Resources"].items():
             resource.setdefault("DeletionPolicy", "Retain")
+            resource.setdefault("UpdateReplacePolicy", "Retain")
         to_import = tuple(
             {"ResourceType": m.type, "LogicalResourceId": m.destination_id, "ResourceIdentifier": planner.identifier(m)}
             for m in these
@@ -795,6 +821,7 @@ def _import_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
         if with_outputs.get("Outputs"):
             for logical_id, resource in with_outputs["Resources"].items():
                 resource.setdefault("DeletionPolicy", "Retain")
+                resource.setdefault("UpdateReplacePolicy", "Retain")
             steps.append(Step(len(steps) + 1, f"{stack}: publish its exports", "deploy", (stack,), {stack: with_outputs},
                               effect="adds outputs and exports only",
                               rollback="redeploy the template of the step before"))
@@ -852,14 +879,15 @@ def _pins(planner: _Planner, moves: list[Move], origin) -> list[Pin]:
     moved = {m.source_id: m for m in moves}
     pins: list[Pin] = []
     for d in planner.deployed.values():
-        candidates: list[tuple[str, str, str, str, dict]] = []  # function, kind, target, attribute, properties
+        # (function's logical prefix, kind, target, attribute, resource, function as written)
+        candidates: list[tuple[str, str, str, str, dict, str]] = []
         for logical_id, resource in d.template["Resources"].items():
             match = _MAPPING_ID.match(logical_id)
             if resource["Type"] != "AWS::Lambda::EventSourceMapping" or not match:
                 continue
             target = _target(resource.get("Properties", {}).get("EventSourceArn"))
             if target and target[0] in moved and _alphanumeric(target[0]) == match["name"]:
-                candidates.append((match["function"], match["kind"], target[0], target[1], resource))
+                candidates.append((match["function"], match["kind"], target[0], target[1], resource, match["function"]))
         for function, events in ((d.raw or {}).get("functions") or {}).items() if d.is_service else ():
             for event in (events or {}).get("events") or []:
                 if not isinstance(event, dict):
@@ -883,8 +911,8 @@ def _pins(planner: _Planner, moves: list[Move], origin) -> list[Pin]:
                     properties["MaximumBatchingWindowInSeconds"] = config["maximumBatchingWindow"]
                 resource = {"Type": "AWS::Lambda::EventSourceMapping", "DependsOn": ["IamRoleLambdaExecution"],
                             "Properties": properties}
-                candidates.append((_function_id(function), label, target[0], target[1], resource))
-        for function, label, target, attribute, resource in candidates:
+                candidates.append((_function_id(function), label, target[0], target[1], resource, function))
+        for function, label, target, attribute, resource, written in candidates:
             move = moved[target]
             export = planner.exports.get((move.destination_id, attribute))
             if export is None:
@@ -899,8 +927,16 @@ def _pins(planner: _Planner, moves: list[Move], origin) -> list[Pin]:
                        ["kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
                         "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:ListStreams"])
             statement = {"Effect": "Allow", "Action": actions, "Resource": [{"Fn::ImportValue": export}]}
-            pins.append(Pin(d.stack, function, old_id, new_id, pinned, statement))
+            if d.is_service:  # the service file is for every stage
+                pinned["Properties"]["EventSourceArn"] = {"Fn::ImportValue": _any_stage(export, planner.stage)}
+                statement["Resource"] = [pinned["Properties"]["EventSourceArn"]]
+            pins.append(Pin(d.stack, written, old_id, new_id, pinned, statement))
     return sorted(pins, key=lambda p: (p.stack, p.old_id))
+
+
+def _any_stage(name: str, stage: str) -> str:
+    """An export name for a service file: the stage as the framework's variable."""
+    return name.replace(f"-{stage}-", "-${sls:stage}-", 1)
 
 
 def _consumer_step(planner: _Planner, pins: list[Pin], number: int) -> Step:
