@@ -288,6 +288,8 @@ class _Planner:
         self.consumers = {stack_name(s, stage) for s in consumers}
         self.diagnostics: list[Diagnostic] = []
         self.notes: list[str] = []
+        #: the resource whose references are being rewritten, for diagnostics
+        self.current: str | None = None
         #: (logical ID, attribute or "Ref") -> export name, from the project's outputs
         self.exports: dict[tuple[str, str], str] = {}
         #: export name -> (stack, value)
@@ -392,7 +394,8 @@ class _Planner:
                     label="changed by the new project",
                     notes=[f"as deployed: {json.dumps(before.get('Properties', {}).get(replacing[0]), sort_keys=True)}",
                            f"in the project: {json.dumps(after.get('Properties', {}).get(replacing[0]), sort_keys=True)}"],
-                    hint="keep the deployed value in the project; a replacement makes a new, empty resource",
+                    hint="keep the deployed value in the project; a replacement makes a new, empty resource"
+                    if code == "E0851" else "keep the deployed value in the project if the moment matters",
                 ))
             for index, move in enumerate(moves):
                 if (move.source_stack, move.source_id) == (old.stack, old.logical_id):
@@ -447,8 +450,8 @@ class _Planner:
             if found is not None:
                 return found
             self.diagnostics.append(diagnostic(
-                "E0854", f"`{here}` refers to {_describe(target)}, whose value the fallback cannot write out",
-                self._span_anywhere(here, target[0]), label="kept by reference",
+                "E0854", f"{self._referrer(here)} refers to {_describe(target)}, whose value the fallback cannot write out",
+                self._span_anywhere(here, self.current or target[0]), label="kept by reference",
                 notes=["while the resource is between stacks, its references must be literal values"],
                 hint="use the refactor path (`--strategy refactor`), which keeps references as imports",
             ))
@@ -456,8 +459,8 @@ class _Planner:
         export = self.exports.get(target) or self.exports.get(self._same_as(target))
         if export is None:
             self.diagnostics.append(diagnostic(
-                "E0854", f"`{here}` refers to {_describe(target)}, which the new project does not export",
-                self._span_anywhere(here, target[0]), label="needs an export",
+                "E0854", f"{self._referrer(here)} refers to {_describe(target)}, which the new project does not export",
+                self._span_anywhere(here, self.current or target[0]), label="refers to a resource that moves",
                 notes=[f"{target[0]} moves to {located[target[0]]}; the reference can only follow as an import"],
                 hint=f"export `{target[1] if target[1] != 'Ref' else 'the identifying attribute'}` of `{target[0]}` in the project",
             ))
@@ -477,6 +480,9 @@ class _Planner:
             if kind == type_ and target[1] == other:
                 return (target[0], attribute)
         return None
+
+    def _referrer(self, stack: str) -> str:
+        return f"`{self.current}` in `{stack}`" if self.current else f"`{stack}`"
 
     def _literal(self, target: tuple[str, str], located: dict[str, str]) -> Any:
         """The value a reference stands for, from the deployed properties and pseudo parameters."""
@@ -539,10 +545,13 @@ class _Planner:
     # -- spans
 
     def _span(self, d: Deployed, logical_id: str, prop: str | None = None) -> Span | None:
+        """Where a resource (its logical ID) or one of its properties is written."""
         resource = d.read.resource(logical_id)
         path = resource.path if resource else ""
         if prop:
             path = sources.join(sources.join(path, "Properties"), prop)
+        elif path and d.read.locations.get(path + "#key") is not None:
+            return d.read.locations[path + "#key"]
         return d.read.span(path)
 
     def _span_anywhere(self, stack: str, logical_id: str) -> Span | None:
@@ -645,8 +654,19 @@ def make_plan(
     reasons = {(m.source_stack, m.source_id): planner.refactorable(m) for m in moves}
     blocked = {k: v for k, v in reasons.items() if v}
     if strategy == "refactor" and blocked:
-        for (stack, logical_id), why in sorted(blocked.items()):
-            planner.notes.append(f"{stack}.{logical_id} cannot be refactored: {why}")
+        for move in moves:
+            why = blocked.get((move.source_stack, move.source_id))
+            if why is None:
+                continue
+            if move.stateful:
+                planner.diagnostics.append(diagnostic(
+                    "E0853", f"`{move.source_id}` ({move.type}) cannot move by stack refactoring: {why}",
+                    planner._span(planner.deployed[move.source_stack], move.source_id),
+                    label="refactoring would refuse it",
+                    hint="plan with `--strategy auto` or `--strategy import`, which retain and import it instead",
+                ))
+            else:
+                planner.notes.append(f"{move.source_stack}.{move.source_id} cannot be refactored: {why}")
     use_import = strategy == "import" or (strategy == "auto" and bool(blocked))
     if use_import and strategy == "auto":
         planner.notes.append("stack refactoring cannot take every move ("
@@ -695,7 +715,13 @@ def _located(planner: _Planner, origin: dict[_Where, _Where], moved: set[tuple[s
 
 def _source_template(planner: _Planner, stack: str, moved: set[tuple[str, str]], located, literal=False) -> dict:
     template = copy.deepcopy(planner.deployed[stack].template)
-    template["Resources"] = {k: v for k, v in template["Resources"].items() if (stack, k) not in moved}
+    resources = {}
+    for logical_id, resource in template["Resources"].items():
+        if (stack, logical_id) not in moved:
+            planner.current = logical_id
+            resources[logical_id] = planner.rewrite(resource, stack, located, literal)
+    planner.current = None
+    template["Resources"] = resources
     return planner.rewrite(template, stack, located, literal)
 
 

@@ -34,6 +34,8 @@ class Rehearsal:
     #: the step that was refused, and why
     refused: tuple[int, str] | None
     account: Any = attrs.field(eq=False, repr=False, default=None)
+    #: what the plan's steps did, in order (the deployed stacks' creation left out)
+    events: tuple[Any, ...] = attrs.field(eq=False, repr=False, default=())
 
 
 def with_stand_ins(template: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -107,6 +109,7 @@ def rehearse(plan: Plan, deployed: list[Deployed]) -> Rehearsal:
             physical.data.append(f"marker:{identifier}")
             markers[(kind, identifier)] = (f"marker:{identifier}", physical.generation)
     identifiers = _identifiers(plan, account)
+    start = len(account.events)
     for step in plan.steps:
         try:
             if step.operation == "refactor":
@@ -126,7 +129,7 @@ def rehearse(plan: Plan, deployed: list[Deployed]) -> Rehearsal:
                     events += account.deploy(stack, consumer_template(plan, account, stack, list(plan.pins), True))
         except Refused as refusal:
             lines.append(f"step {step.number} ({step.title}): REFUSED: {refusal}")
-            return Rehearsal(False, tuple(lines), (step.number, str(refusal)), account)
+            return Rehearsal(False, tuple(lines), (step.number, str(refusal)), account, tuple(account.events[start:]))
         counts: dict[str, int] = {}
         for event in events:
             counts[event.action] = counts.get(event.action, 0) + 1
@@ -137,7 +140,7 @@ def rehearse(plan: Plan, deployed: list[Deployed]) -> Rehearsal:
         if lost:
             what = ", ".join(f"{e.logical_id} ({e.action})" for e in lost)
             lines.append(f"step {step.number}: a stateful resource was lost: {what}")
-            return Rehearsal(False, tuple(lines), (step.number, what), account)
+            return Rehearsal(False, tuple(lines), (step.number, what), account, tuple(account.events[start:]))
     problems = []
     for move in plan.moves:
         physical = account.resource(move.destination_stack, move.destination_id)
@@ -147,9 +150,11 @@ def rehearse(plan: Plan, deployed: list[Deployed]) -> Rehearsal:
     kept = sum(1 for (kind, identifier), (text, generation) in markers.items()
                if (kind, identifier) in account.physical and text in account.physical[(kind, identifier)].data
                and account.physical[(kind, identifier)].generation == generation)
+    replaced = sum(1 for e in account.events[start:] if e.action == "replace")
     lines.append(
-        f"moved {len(plan.moves)} resources ({sum(m.stateful for m in plan.moves)} stateful), replaced none; "
+        f"moved {len(plan.moves)} resources ({sum(m.stateful for m in plan.moves)} stateful), "
+        f"replaced {replaced or 'none'}{' (none stateful)' if replaced else ''}; "
         f"{kept} of {len(markers)} stateful resources kept their data"
     )
     lines += problems
-    return Rehearsal(not problems and kept == len(markers), tuple(lines), None, account)
+    return Rehearsal(not problems and kept == len(markers), tuple(lines), None, account, tuple(account.events[start:]))
