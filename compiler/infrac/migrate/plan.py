@@ -736,6 +736,11 @@ def _destination_template(planner: _Planner, stack: str, origin, moved, located,
         old = origin.get(_Where(stack, logical_id))
         if old is not None and ((old.stack, old.logical_id) in moved or old.stack == stack):
             resources[logical_id] = planner.pure(_Where(stack, logical_id), old, located, renames)
+    if stack in planner.deployed:  # what the project drops stays until the final deploy removes it
+        kept = {o.logical_id for o in origin.values() if o.stack == stack}
+        for logical_id, resource in planner.deployed[stack].template["Resources"].items():
+            if logical_id not in kept and logical_id not in resources:
+                resources[logical_id] = planner.rewrite(copy.deepcopy(resource), stack, located)
     template["Resources"] = resources
     if with_outputs:
         outputs = _outputs_for(project, set(resources))
