@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from infrac.cfn import typecheck
 from infrac.model import Placeholder, Program, Reference, Resource, Stack, Template
 from infrac.naming import export_name, exports_of
 from infrac.vocabulary import DERIVED, KINDS
@@ -178,6 +179,8 @@ def attribute_value(resource: Resource, attribute: str) -> dict[str, Any]:
     logical_id = spec.owner(resource) if spec.owner else resource.logical_id
     if spec.getatt is None:
         return {"Ref": logical_id}
+    if KINDS[resource.kind].cfn_type is None:  # a generic resource: the schema's name (`Endpoint.Address`)
+        return {"Fn::GetAtt": [logical_id, typecheck.getatt(resource.values["type"], attribute) or spec.getatt]}
     return {"Fn::GetAtt": [logical_id, spec.getatt]}
 
 

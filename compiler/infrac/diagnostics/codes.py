@@ -312,6 +312,27 @@ _ENTRIES = [
         example='rule OrderPlaced {\n  pattern = { source: ["shop"] }\n  target queues.Orders {}   # a FIFO queue\n}',
         fix='Follow the message: `target queues.Orders { message_group = "orders" }`.',
     ),
+    Code(
+        "E0610", E, "a secret would be published",
+        "A secret attribute (an app client's `client_secret`, an access key's `secret_access_key`, "
+        "...) is exported or written to a consumer's `environment` or `values`. An export is "
+        "readable by every stack in the account and region, and an environment by anyone who can "
+        "read the function's configuration. The list of secret attributes is in "
+        "`infrac/cfn/secrets.py`; it applies whatever block declared the resource.",
+        example='resource "AWS::Cognito::UserPoolClient" Web {\n  properties = { UserPoolId: Pool.id, GenerateSecret: true }\n  export client_secret\n}',
+        fix="Keep the secret in its stack (store it in Secrets Manager there) and share the "
+        "secret's ARN; the code reads the value at run time.",
+    ),
+    Code(
+        "E0611", E, "a secret written in clear",
+        "A property that holds a password or a key (`MasterUserPassword`, `Password`, `AuthToken`, "
+        "`SecretString`, ...) is given as literal text, which would be stored in the template, the "
+        "repository and CloudFormation's console.",
+        example='resource "AWS::RDS::DBInstance" Db {\n  properties = { MasterUserPassword: "hunter2" }\n}',
+        fix='Use a dynamic reference that CloudFormation resolves at deploy time: '
+        '`"{{{{resolve:secretsmanager:db-credentials:SecretString:password}}}}"` (braces are doubled '
+        "in .infra strings), or let the service manage the password (`ManageMasterUserPassword`).",
+    ),
     # ---- migration: reading Serverless services and CloudFormation templates (E08xx) ------------
     Code(
         "E0800", E, "cannot read a template",
@@ -365,6 +386,76 @@ _ENTRIES = [
         fix="Write the values out without aliases; real templates are far below these limits.",
     ),
     # ---- warnings ------------------------------------------------------------------------------------
+    # ---- resource types from AWS's schemas, and replacement (E07xx) -----------------
+    Code(
+        "E0700", E, "unknown resource type",
+        "A generic resource names a type that CloudFormation does not have: no resource provider "
+        "schema of that name is published. Custom resources (`Custom::...`) are the exception.",
+        example='resource "AWS::SNS::Topics" Alerts {}',
+        fix="Write the type as the CloudFormation resource reference spells it (`AWS::SNS::Topic`).",
+    ),
+    Code(
+        "E0701", E, "unknown property",
+        "A key of a generic resource's `properties`, or of a map inside them, is not one the type's "
+        "schema declares (or is a read-only attribute, which CloudFormation sets itself). "
+        "CloudFormation would refuse the template.",
+        example='resource "AWS::SNS::Topic" Alerts {\n  properties = { TopicNmae: "alerts" }\n}',
+        fix="Use the property's name as the schema spells it; the hint suggests the closest one.",
+    ),
+    Code(
+        "E0702", E, "wrong value type for a property",
+        "The property expects a string, a number, a boolean, a list or a map, and the value is "
+        "another. CloudFormation converts between strings, numbers and booleans, so `\"5\"` is a "
+        "number; a list where a string belongs, or a map where a list belongs, is not.",
+        example='resource "AWS::SQS::Queue" Jobs {\n  properties = { DelaySeconds: [5] }\n}',
+        fix="Write the value in the shape the property takes.",
+    ),
+    Code(
+        "E0703", E, "missing required property",
+        "The type's schema requires a property (or a key of a nested map) that is not given.",
+        example='resource "AWS::SSM::Parameter" Setting {\n  properties = { Type: "String" }\n}',
+        fix="Add the property the message names.",
+    ),
+    Code(
+        "E0704", E, "value not allowed for a property",
+        "The property takes one of a fixed set of values (the schema's `enum`), and this is not one.",
+        example='resource "AWS::SSM::Parameter" Setting {\n  properties = { Type: "Text", Value: "x" }\n}',
+        fix="Use one of the values the hint lists.",
+    ),
+    Code(
+        "E0705", E, "value does not match the property's pattern",
+        "The schema gives the property's text a pattern (a regular expression), and the value does "
+        "not match it. Values with placeholders are checked at deploy time instead.",
+        example='resource "AWS::Logs::LogGroup" Logs {\n  properties = { LogGroupName: "bad name!" }\n}',
+        fix="Change the value to fit the pattern the note shows.",
+    ),
+    Code(
+        "E0706", E, "too short or too long",
+        "A string has fewer or more characters, or a list fewer or more items, than the property allows.",
+        example='resource "AWS::SNS::Topic" Alerts {\n  properties = { TopicName: "" }\n}',
+        fix="Shorten or lengthen the value to the bounds the message gives.",
+    ),
+    Code(
+        "E0707", E, "number out of range for a property",
+        "The number is below the property's minimum or above its maximum.",
+        example='resource "AWS::SQS::Queue" Jobs {\n  properties = { DelaySeconds: 9000 }\n}',
+        fix="Use a number in the range the message gives.",
+    ),
+    Code(
+        "E0708", E, "not an attribute of the resource type",
+        "A generic resource's attribute is referenced or exported, but the type's schema does not "
+        "list it among the attributes `Fn::GetAtt` can read (its `readOnlyProperties`); `ref` is "
+        "always there. Write-only properties (a password, a secret string) are never readable.",
+        example='resource "AWS::SNS::Topic" Alerts {\n  export topic_nmae\n}',
+        fix="Use an attribute the hint lists, in snake_case (`topic_name` for `TopicName`).",
+    ),
+    Code(
+        "E0709", E, "unknown intrinsic function",
+        "A one-key map whose key starts with `Fn::` stands for an intrinsic function, and CloudFormation "
+        "has none of this name.",
+        example='resource "AWS::SNS::Topic" Alerts {\n  properties = { TopicName: { "Fn::Subb": "x" } }\n}',
+        fix="Use the function's name as CloudFormation spells it (`Fn::Sub`).",
+    ),
     Code(
         "W0101", W, "empty stack",
         "The stack declares no resource and imports nothing, so it produces nothing.",
