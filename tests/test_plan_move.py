@@ -321,3 +321,17 @@ def test_in_moto_the_refactors_new_stacks_deploy_with_their_exports_and_imports(
         exports = {e["Name"] for e in cloudformation.list_exports()["Exports"]}
         assert "infrastructure-sqs-dev-BookingCommandsQueueArn" in exports
         assert "infrastructure-dynamodb-dev-UsersTableName" in exports
+
+
+def test_bad_command_lines_get_a_clear_error(tmp_path):
+    missing = run_infrac("plan-move", str(SEED), "--from", str(tmp_path / "nope.json"), "--out", str(tmp_path / "o"))
+    assert missing.returncode == 1 and "error[E0800]: cannot read" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    stage = run_infrac("plan-move", str(SEED), "--from", str(MONOLITH / "core" / "serverless.yml"),
+                       "--out", str(tmp_path / "o"), "--stage", "qa")
+    assert stage.returncode == 2 and "unknown stage `qa`" in stage.stderr
+    broken = tmp_path / "broken.yml"
+    broken.write_text("Resources:\n  T:\n    Properties: {}\n")
+    invalid = run_infrac("plan-move", str(SEED), "--from", str(broken), "--out", str(tmp_path / "o"))
+    assert invalid.returncode == 1 and "error[E0802]" in invalid.stderr
+    assert not (tmp_path / "o").exists()
