@@ -335,3 +335,23 @@ def test_bad_command_lines_get_a_clear_error(tmp_path):
     invalid = run_infrac("plan-move", str(SEED), "--from", str(broken), "--out", str(tmp_path / "o"))
     assert invalid.returncode == 1 and "error[E0802]" in invalid.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_a_stack_name_must_be_a_stack_name(tmp_path):
+    process = run_infrac("plan-move", str(SEED), "--from", f"../evil={MONOLITH / 'core' / 'serverless.yml'}",
+                         "--out", str(tmp_path / "o"))
+    assert process.returncode == 2 and "is not a CloudFormation stack name" in process.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_plan_is_the_same_byte_for_byte_whatever_the_hash_seed(tmp_path):
+    given = ["--from", str(MONOLITH / "core" / "serverless.yml"),
+             "--from", str(MONOLITH / "infrastructure-cognito" / "serverless.yml")]
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        process = run_infrac("plan-move", str(SEED), *given, "--out", str(out), env={"PYTHONHASHSEED": seed})
+        assert process.returncode == 0, process.stderr
+        outputs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) > 10

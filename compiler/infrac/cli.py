@@ -347,6 +347,18 @@ def _plan_move(args: argparse.Namespace) -> int:
     if has_errors(diagnostics):
         _report(args, diagnostics, texts)
         return FAILED
+    from infrac.migrate.plan import STACK_NAME
+
+    for stack in deployed:
+        if not STACK_NAME.fullmatch(stack.stack):
+            print(f"infrac plan-move: error: `{stack.stack}` ({stack.text.path}) is not a CloudFormation stack name: "
+                  "a letter, then letters, digits and hyphens, at most 128 characters", file=sys.stderr)
+            return USAGE
+    names = [d.stack for d in deployed]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        print(f"infrac plan-move: error: stack `{twice[0]}` is given twice with --from", file=sys.stderr)
+        return USAGE
     consumers = {s.name for s in program.stacks if s.is_consumer}
     waves = [list(wave) for wave in program.waves]
     plan = make_plan(deployed, templates(program, stage), waves, consumers, stage, program.settings.region, args.strategy)

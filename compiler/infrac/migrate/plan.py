@@ -85,6 +85,9 @@ INLINE_TEMPLATE_BYTES = 51_200
 
 MAX_STACKS_PER_REFACTOR = 5
 
+#: A CloudFormation stack name (API reference, CreateStack: StackName).
+STACK_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9]{0,127}")
+
 #: What the offline proof covers, and what it does not (printed and written with every plan).
 SIMULATED = (
     "The plan is executed offline by infrac's CloudFormation simulator (infrac.migrate.simulator): "
