@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from infrac.editor import words
 
 EXTENSION = ROOT / "editors" / "vscode"
