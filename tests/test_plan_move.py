@@ -355,3 +355,23 @@ def test_the_plan_is_the_same_byte_for_byte_whatever_the_hash_seed(tmp_path):
         outputs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) > 10
+
+
+def test_secure_defaults_wait_for_the_deploy_after_the_move():
+    """The project adds point-in-time recovery and encryption to a table deployed without them:
+    the refactor moves the table as it is, the next deploy changes it in place."""
+    from conftest import CASES
+
+    folder = CASES / "ok-plan-secure-defaults-after-the-move"
+    sources = [SourceFile(p.name, p.read_text()) for p in sorted(folder.glob("*.infra"))]
+    program = compile_sources(sources).program
+    stacks = deployed(("app-dev", folder / "deployed" / "app-dev.yml"))
+    plan = plan_for(program, stacks)
+    (move,) = plan.moves
+    assert set(move.changes) >= {"PointInTimeRecoverySpecification", "SSESpecification"}
+    refactor, final = plan.steps[0], plan.steps[1]
+    assert "PointInTimeRecoverySpecification" not in refactor.templates["data-dev"]["Resources"]["Users"]["Properties"]
+    assert "PointInTimeRecoverySpecification" in final.templates["data-dev"]["Resources"]["Users"]["Properties"]
+    rehearsal = rehearse(plan, stacks)
+    assert rehearsal.ok
+    assert [(e.action, e.logical_id) for e in rehearsal.events] == [("move", "Users"), ("update", "Users")]

@@ -688,7 +688,7 @@ def make_plan(
                     hint="keep it in its stack and reference it from the new one",
                 ))
     steps = (_import_steps if use_import else _refactor_steps)(planner, moves, origin)
-    steps += _final_steps(planner, moves, creates, len(steps))
+    steps += _final_steps(planner, moves, creates, steps)
     pins = _pins(planner, moves, origin)
     if pins:
         steps.append(_consumer_step(planner, pins, len(steps) + 1))
@@ -794,9 +794,11 @@ def _refactor_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
                     + (f"creates the stacks {', '.join(new_stacks)}; " if new_stacks else "")
                     + "references to them from the stacks they leave become Fn::ImportValue of the same values; "
                       "nothing is created, deleted, replaced or changed"),
-            rollback=("before execute-stack-refactor: nothing to undo. After it: a refactor back (the same "
-                      "command with the previous templates, in templates/previous/) returns the resources; "
-                      "a refactor that fails rolls itself back"),
+            rollback=("before execute-stack-refactor, nothing to undo (a refactor that fails to execute rolls "
+                      "itself back). After it, a refactor the other way returns the resources: the source stacks' "
+                      "templates in templates/previous/, and each new stack left with a placeholder resource "
+                      "(an AWS::CloudFormation::WaitConditionHandle), since a stack cannot be empty; then delete "
+                      "the new stacks"),
             mappings=mappings, enable_stack_creation=bool(new_stacks),
         ))
     return steps
@@ -868,10 +870,11 @@ def _import_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
     return steps
 
 
-def _final_steps(planner: _Planner, moves: list[Move], creates, count: int) -> list[Step]:
+def _final_steps(planner: _Planner, moves: list[Move], creates, before: list[Step]) -> list[Step]:
     """Ordinary deploys of the project's templates, in deploy order: the property changes,
     new resources and exports that a pure move leaves out."""
-    steps = []
+    steps: list[Step] = []
+    count = len(before)
     moved_to = {m.destination_stack for m in moves}
     for stack in planner.order:
         template = planner.new[stack]
@@ -884,10 +887,14 @@ def _final_steps(planner: _Planner, moves: list[Move], creates, count: int) -> l
             what.append(f"{len(created)} created ({', '.join(created)})")
         if stack not in moved_to and stack in planner.deployed:
             what.append("an update in place")
+        last = [b.number for b in before if stack in b.templates]
+        rollback = (f"redeploy {stack}'s template of step {last[-1]}" if last else
+                    f"redeploy {stack}'s template as it was (templates/previous/{stack}.json)" if stack in planner.deployed
+                    else f"delete {stack}, whose resources are all new")
         steps.append(Step(count + len(steps) + 1, f"{stack}: deploy the project's template", "deploy", (stack,),
                           {stack: template},
                           effect="; ".join(what) if what else "no change to resources (outputs and exports only, if any)",
-                          rollback="redeploy the template of the step before; a plan never replaces a stateful resource"))
+                          rollback=rollback))
     return steps
 
 

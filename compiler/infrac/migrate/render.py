@@ -93,12 +93,19 @@ def _document(plan: Plan, rehearsal: Rehearsal, deployed: list[Deployed]) -> dic
 
 def _markdown(plan: Plan, rehearsal: Rehearsal, deployed: list[Deployed], diagnostics_text: str) -> str:
     stateful = sum(m.stateful for m in plan.moves)
+    lost = [e for e in rehearsal.events if e.action in ("replace", "delete")]
+    outcome = ("In the simulation nothing is replaced or deleted." if not lost else
+               "In the simulation no stateful resource is replaced or deleted; these others are: "
+               + ", ".join(f"`{e.stack}.{e.logical_id}` ({e.type}, {'replaced' if e.action == 'replace' else 'deleted'})"
+                           for e in lost) + ".")
+    simulated = {int(line.split(":")[0].split()[1]): line.split(":", 1)[1].strip()
+                 for line in rehearsal.lines if line.startswith("step ")}
     lines = [
         f"# Move plan, stage `{plan.stage}`, region `{plan.region}`",
         "",
         f"{len(plan.moves)} resources move ({stateful} of them hold data) by "
         + ("stack refactoring" if plan.strategy == "refactor" else "retain and import")
-        + f", in {len(plan.steps)} steps. Nothing is replaced or deleted.",
+        + f", in {len(plan.steps)} steps. {outcome}",
         "",
         "Run `./plan.sh` (it stops before each step for a yes; `YES=1` skips the questions, "
         "`FROM_STEP=N` starts at step N). Templates larger than 51,200 bytes go through the S3 "
@@ -136,7 +143,8 @@ def _markdown(plan: Plan, rehearsal: Rehearsal, deployed: list[Deployed], diagno
         lines += ["", "## Findings", "", "```", diagnostics_text.rstrip("\n"), "```"]
     lines += ["", "## Steps"]
     for step in plan.steps:
-        lines += ["", f"### {step.number}. {step.title}", "", f"- Effect: {step.effect}", f"- Roll back: {step.rollback}"]
+        lines += ["", f"### {step.number}. {step.title}", "", f"- Effect: {step.effect}",
+                  f"- Simulated: {simulated.get(step.number, 'not run')}", f"- Roll back: {step.rollback}"]
         if step.templates:
             lines.append("- Templates: " + ", ".join(f"`{step_folder(step)}/{s}.json`" for s in step.templates))
         if step.mappings:
