@@ -373,3 +373,17 @@ def test_refactor_keeps_an_export_in_use_by_a_stack_outside_it(account):
     stacks = {"core": template({"Jobs": queue("jobs")}), "data": template({"Users": table("users")})}
     with pytest.raises(Refused, match="Export core-UsersArn cannot be deleted as it is in use by app"):
         account.refactor(stacks, enable_stack_creation=True)
+
+
+def test_a_resource_whose_condition_is_false_is_not_created_and_goes_when_it_turns_false(account):
+    def stack(prod: str) -> dict:
+        return template({"Users": table("users"), "Audit": {**table("audit"), "Condition": "IsProd"}},
+                        Parameters={"Stage": {"Type": "String", "Default": prod}},
+                        Conditions={"IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}})
+
+    account.deploy("data", stack("dev"))
+    assert account.find("AWS::DynamoDB::Table", "audit") is None
+    account.deploy("data", stack("prod"))
+    assert account.find("AWS::DynamoDB::Table", "audit").stack == "data"
+    events = account.deploy("data", stack("dev"))
+    assert [(e.action, e.logical_id) for e in events] == [("delete", "Audit")]

@@ -516,6 +516,15 @@ class _Planner:
         }
         if kind == "AWS::S3::Bucket":
             forms[kind]["Arn"] = {"Fn::Sub": f"{prefix}:s3:::{name}"}
+        if kind == "AWS::Events::Rule":
+            bus = self._literal_name(properties.get("EventBusName", "default"))
+            if bus is None:
+                return None
+            path = name if bus == "default" else f"{bus}/{name}"
+            # Ref of a rule on a custom bus is not written out: what it returns there is for AWS to say.
+            forms[kind] = {"Arn": {"Fn::Sub": f"{prefix}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{path}"}}
+            if bus == "default":
+                forms[kind]["Ref"] = name
         return forms.get(kind, {}).get(attribute)
 
     def identifier(self, move: Move) -> dict[str, Any]:
@@ -534,7 +543,13 @@ class _Planner:
         # What the template does not say literally, AWS generated: the script reads it
         # (describe-stack-resource) before anything moves, where this placeholder is.
         lookup = f"${{Physical:{move.source_stack}:{move.source_id}}}"
-        return {k: properties[k] if isinstance(properties.get(k), str) else lookup for k in keys}
+        found = {}
+        for key in keys:
+            value = properties.get(key)
+            if not isinstance(value, str) and _target(value) is not None:
+                value = self._literal(_target(value), {})  # e.g. a bucket policy's Bucket: Ref of the bucket
+            found[key] = value if isinstance(value, str) else lookup
+        return found
 
     def _literal_name(self, value: Any) -> str | None:
         if isinstance(value, str):

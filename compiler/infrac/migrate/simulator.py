@@ -29,6 +29,9 @@ What it models, and nothing more (each rule has a positive and a negative test i
 Every operation is all or nothing: a refused one raises :class:`Refused` and
 leaves the account as it was, like CloudFormation's rollback.
 
+Conditions are evaluated (``Fn::Equals``, ``Fn::Not``, ``Fn::And``, ``Fn::Or``, ``Condition``)
+and parameters take their defaults.
+
 What it does not model: resource-specific validation (it accepts any property
 value), eventual consistency, service quotas, drift, IAM, and the exact set of
 types AWS accepts for refactoring and import (see ``REFACTOR_UNSUPPORTED``).
@@ -190,9 +193,11 @@ class Account:
         resolver = _Resolver(self, state, template)
         for logical_id in _order(template):
             resource = template["Resources"][logical_id]
+            if "Condition" in resource and not resolver.condition(resource["Condition"]):
+                continue
             kind = resource["Type"]
             properties = resolver.resolve(resource.get("Properties", {}))
-            previous = old_resources.get(logical_id)
+            previous = old_resources.get(logical_id) if old and logical_id in old.resources else None
             if previous is None or previous["Type"] != kind:
                 if previous is not None:  # a new type under an old logical ID: replaced
                     self._remove(old, logical_id, previous, replaced=True)
@@ -219,7 +224,7 @@ class Account:
             resolver.known[logical_id] = state.resources[logical_id]
         if old:
             for logical_id, previous in old_resources.items():
-                if logical_id not in template["Resources"]:
+                if logical_id in old.resources and logical_id not in state.resources:
                     self._remove(old, logical_id, previous, replaced=False)
         self._finish(state, resolver, old)
 
@@ -231,6 +236,8 @@ class Account:
 
     def _outputs(self, state: StackState, resolver: _Resolver) -> None:
         for output_id, output in state.template.get("Outputs", {}).items():
+            if "Condition" in output and not resolver.condition(output["Condition"]):
+                continue
             value = resolver.resolve(output["Value"])
             state.outputs[output_id] = value
             if "Export" in output:
@@ -286,7 +293,8 @@ class Account:
             if users:
                 raise Refused(f"Export {export} cannot be deleted as it is in use by {', '.join(users)}")
         for logical_id, resource in state.template["Resources"].items():
-            self._remove(state, logical_id, resource, replaced=False)
+            if logical_id in state.resources:
+                self._remove(state, logical_id, resource, replaced=False)
         del self.stacks[name]
 
     # ---- import -----------------------------------------------------------------------
