@@ -1,8 +1,8 @@
 """The move plan from examples/monolith/ to infra.dsl/, proven offline.
 
-The deployed state is as real as it gets without AWS: core's stack is the template the
-Serverless Framework v3 CLI packages from examples/monolith/core (functions, roles, event
-source mappings and all), infrastructure-cognito's is its service file. The plan is executed
+The deployed state is as real as it gets without AWS: each stack is the template the
+Serverless Framework v3 CLI packages from examples/monolith/ (core's functions, roles and
+event source mappings, each service's deployment bucket, and all). The plan is executed
 in infrac's CloudFormation simulator (every table, queue and bucket given data first), every
 template it writes passes cfn-lint (one process), the consumer's renamed mappings are
 checked against what the framework really generates for examples/split/core, and the
@@ -39,16 +39,17 @@ def packaged(tmp_path_factory) -> dict[str, Path]:
     assert SERVERLESS.exists(), "the Serverless Framework CLI is missing: run `make test`, which runs `npm ci`"
     root = tmp_path_factory.mktemp("packaged")
     shutil.copytree(MONOLITH / "core", root / "monolith" / "core")
+    shutil.copytree(MONOLITH / "infrastructure-cognito", root / "monolith" / "infrastructure-cognito")
     process = run_infrac("build", str(SEED), "--target", "serverless", "--out", str(root / "build" / "sls"))
     assert process.returncode == 0, process.stderr
     shutil.copytree(ROOT / "examples" / "split" / "core", root / "examples" / "split" / "core")
-    services = [root / "monolith" / "core", root / "examples" / "split" / "core"]
+    services = [root / "monolith" / "core", root / "examples" / "split" / "core", root / "monolith" / "infrastructure-cognito"]
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(package, services))
     for service, result in zip(services, results):
         assert result.returncode == 0, f"{service}:\n{result.stdout}\n{result.stderr}"
     name = ".serverless/cloudformation-template-update-stack.json"
-    return {"monolith": services[0] / name, "split": services[1] / name}
+    return {"monolith": services[0] / name, "split": services[1] / name, "cognito": services[2] / name}
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +77,7 @@ def plan_for(program, stacks, strategy="auto"):
 
 @pytest.fixture(scope="module")
 def real(packaged, program):
-    stacks = deployed(("core-dev", packaged["monolith"]), (None, MONOLITH / "infrastructure-cognito" / "serverless.yml"))
+    stacks = deployed(("core-dev", packaged["monolith"]), ("infrastructure-cognito-dev", packaged["cognito"]))
     return stacks, plan_for(program, stacks)
 
 
@@ -198,10 +199,10 @@ def test_every_template_of_both_paths_passes_cfn_lint(real, program, tmp_path):
 def test_the_command_writes_a_plan_to_review_and_a_script(tmp_path, packaged):
     out = tmp_path / "plan"
     process = run_infrac("plan-move", str(SEED), "--from", f"core-dev={packaged['monolith']}",
-                         "--from", str(MONOLITH / "infrastructure-cognito" / "serverless.yml"), "--out", str(out))
+                         "--from", f"infrastructure-cognito-dev={packaged['cognito']}", "--out", str(out))
     assert process.returncode == 0, process.stderr
     assert "planned 45 moves (36 stateful) by stack refactoring in 7 steps" in process.stdout
-    assert "replaced none; 49 of 49 stateful resources kept their data" in process.stdout
+    assert "replaced none; 50 of 50 stateful resources kept their data" in process.stdout
     assert "Only AWS can confirm" in process.stdout
     document = json.loads((out / "plan.json").read_text())
     assert document["simulation"]["ok"] and len(document["moves"]) == 45

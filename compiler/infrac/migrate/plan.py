@@ -80,6 +80,10 @@ SAME_VALUE = {
     ("AWS::Cognito::UserPoolClient", "ClientId"): "Ref",
 }
 
+#: What the Serverless Framework adds to every stack it deploys: kept where it is.
+FRAMEWORK_RESOURCES = ("ServerlessDeploymentBucket", "ServerlessDeploymentBucketPolicy")
+FRAMEWORK_OUTPUTS = ("ServerlessDeploymentBucketName",)
+
 #: Most templates a command can pass inline (``--template-body``); larger ones go through S3.
 INLINE_TEMPLATE_BYTES = 51_200
 
@@ -293,8 +297,8 @@ class _Planner:
         self.notes: list[str] = []
         #: the resource whose references are being rewritten, for diagnostics
         self.current: str | None = None
-        #: (logical ID, attribute or "Ref") -> export name, from the project's outputs
-        self.exports: dict[tuple[str, str], str] = {}
+        #: (stack, logical ID, attribute or "Ref") -> export name, from the project's outputs
+        self.exports: dict[tuple[str, str, str], str] = {}
         #: export name -> (stack, value)
         self.export_values: dict[str, tuple[str, Any]] = {}
         for name, template in self.new.items():
@@ -304,7 +308,7 @@ class _Planner:
                 value = output["Value"]
                 key = _target(value)
                 if key is not None:
-                    self.exports.setdefault(key, output["Export"]["Name"])
+                    self.exports.setdefault((name, *key), output["Export"]["Name"])
                 self.export_values[output["Export"]["Name"]] = (name, value)
 
     # -- where each resource goes
@@ -350,7 +354,7 @@ class _Planner:
             if d.stack not in self.new:
                 continue  # a consumer's stack, or one the project does not manage: it keeps what it has
             for logical_id, resource in d.template["Resources"].items():
-                if _Where(d.stack, logical_id) in matched:
+                if _Where(d.stack, logical_id) in matched or logical_id in FRAMEWORK_RESOURCES:
                     continue
                 kind = resource["Type"]
                 if kind not in STATEFUL:
@@ -376,8 +380,11 @@ class _Planner:
         for new_where, old in origin.items():
             new_resource = self.new[new_where.stack]["Resources"][new_where.logical_id]
             old_resource = self.deployed[old.stack].template["Resources"][old.logical_id]
-            renames = {o.logical_id: n.logical_id for n, o in origin.items()}
-            before = _normal(_renamed(old_resource, renames))
+            everything = _placement(self, origin, {(o.stack, o.logical_id) for o in origin.values()})
+            quiet = self.quiet()
+            before = _normal(_without_imports(self.rewrite(old_resource, old.stack, new_where.stack, everything),
+                                              self.export_values))
+            self.loud(quiet)
             after = _normal(_without_imports(new_resource, self.export_values))
             changed = sorted(
                 k for k in set(before.get("Properties", {})) | set(after.get("Properties", {}))
@@ -418,43 +425,60 @@ class _Planner:
 
     # -- templates
 
-    def pure(self, new_where: _Where, old: _Where, located: dict[str, str], renames: dict[str, str]) -> dict[str, Any]:
+    def pure(self, new_where: _Where, old: _Where, placement: dict) -> dict[str, Any]:
         """The resource as deployed, its references rewritten for the stack it is in now."""
         resource = copy.deepcopy(self.deployed[old.stack].template["Resources"][old.logical_id])
-        resource = _renamed(resource, renames)
-        return self.rewrite(resource, new_where.stack, located)
+        return self.rewrite(resource, old.stack, new_where.stack, placement)
 
-    def rewrite(self, value: Any, here: str, located: dict[str, str], literal: bool = False) -> Any:
-        """References to resources of other stacks become imports of the project's exports
-        (or, with ``literal``, the values they stand for)."""
+    def quiet(self) -> int:
+        """Start rewriting without reporting (a comparison, not a template); see :meth:`loud`."""
+        return len(self.diagnostics)
+
+    def loud(self, mark: int) -> None:
+        del self.diagnostics[mark:]
+
+    def rewrite(self, value: Any, namespace: str, here: str, placement: dict, literal: bool = False) -> Any:
+        """A value written in stack ``namespace``'s template, for stack ``here``: a reference to
+        a resource now in another stack becomes an import of the project's export (or, with
+        ``literal``, the value it stands for); one to a resource renamed here is renamed."""
         if isinstance(value, list):
-            return [self.rewrite(v, here, located, literal) for v in value]
+            return [self.rewrite(v, namespace, here, placement, literal) for v in value]
         if not isinstance(value, dict):
             return value
         target = _target(value)
-        if target is not None and target[0] in located and located[target[0]] != here:
-            return self._import(target, here, located, literal)
+        if target is not None and (namespace, target[0]) in placement:
+            stack, logical_id = placement[(namespace, target[0])]
+            if stack == here:
+                return {"Ref": logical_id} if target[1] == "Ref" else {"Fn::GetAtt": [logical_id, target[1]]}
+            return self._import((namespace, target[0]), (stack, logical_id, target[1]), here, literal)
         if set(value) == {"Fn::Sub"}:
             text, names = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
-            names = {k: self.rewrite(v, here, located, literal) for k, v in names.items()}
+            names = {k: self.rewrite(v, namespace, here, placement, literal) for k, v in names.items()}
             for match in re.findall(r"\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?\}", text):
                 logical_id, attribute = match[0], match[1] or "Ref"
-                if logical_id in located and located[logical_id] != here and logical_id not in names:
-                    variable = f"{logical_id}{attribute.replace('.', '')}"
-                    names[variable] = self._import((logical_id, attribute), here, located, literal)
-                    text = text.replace("${" + logical_id + ("." + match[1] if match[1] else "") + "}",
-                                        "${" + variable + "}")
+                if (namespace, logical_id) not in placement or logical_id in names:
+                    continue
+                stack, new_id = placement[(namespace, logical_id)]
+                written = "${" + logical_id + ("." + match[1] if match[1] else "") + "}"
+                if stack == here:
+                    text = text.replace(written, "${" + new_id + ("." + match[1] if match[1] else "") + "}")
+                    continue
+                variable = f"{logical_id}{attribute.replace('.', '')}"
+                names[variable] = self._import((namespace, logical_id), (stack, new_id, attribute), here, literal)
+                text = text.replace(written, "${" + variable + "}")
             return {"Fn::Sub": [text, names] if names else text}
-        return {k: self.rewrite(v, here, located, literal) for k, v in value.items()}
+        return {k: self.rewrite(v, namespace, here, placement, literal) for k, v in value.items()}
 
-    def _import(self, target: tuple[str, str], here: str, located: dict[str, str], literal: bool) -> Any:
+    def _import(self, old: tuple[str, str], target: tuple[str, str, str], here: str, literal: bool) -> Any:
+        """``target`` (stack, logical ID, attribute), once at ``old`` (stack, logical ID), read from ``here``."""
+        shown = (old[1], target[2])
         if literal:
-            found = self._literal(target, located)
+            found = self._literal(old, target[2])
             if found is not None:
                 return found
             self.diagnostics.append(diagnostic(
-                "E0854", f"{self._referrer(here)} refers to {_describe(target)}, whose value the fallback cannot write out",
-                self._span_anywhere(here, self.current or target[0]), label="kept by reference",
+                "E0854", f"{self._referrer(here)} refers to {_describe(shown)}, whose value the fallback cannot write out",
+                self._span_anywhere(here, self.current or old[1]), label="kept by reference",
                 notes=["while the resource is between stacks, its references must be literal values"],
                 hint="use the refactor path (`--strategy refactor`), which keeps references as imports",
             ))
@@ -462,39 +486,35 @@ class _Planner:
         export = self.exports.get(target) or self.exports.get(self._same_as(target))
         if export is None:
             self.diagnostics.append(diagnostic(
-                "E0854", f"{self._referrer(here)} refers to {_describe(target)}, which the new project does not export",
-                self._span_anywhere(here, self.current or target[0]), label="refers to a resource that moves",
-                notes=[f"{target[0]} moves to {located[target[0]]}; the reference can only follow as an import"],
-                hint=f"export `{target[1] if target[1] != 'Ref' else 'the identifying attribute'}` of `{target[0]}` in the project",
+                "E0854", f"{self._referrer(here)} refers to {_describe(shown)}, which the new project does not export",
+                self._span_anywhere(here, self.current or old[1]), label="refers to a resource that moves",
+                notes=[f"{old[1]} moves to {target[0]}; the reference can only follow as an import"],
+                hint=f"export `{_attribute_word(target[2])}` of `{target[1]}` in the project",
             ))
-            return {"Fn::ImportValue": f"unexported-{target[0]}-{target[1]}"}
+            return {"Fn::ImportValue": f"unexported-{target[1]}-{target[2]}"}
         return {"Fn::ImportValue": export}
 
-    def _same_as(self, target: tuple[str, str]) -> tuple[str, str] | None:
+    def _same_as(self, target: tuple[str, str, str]) -> tuple[str, str, str] | None:
         """The other spelling of the same value: a bus's ``Name`` is its ``Ref``, and so on."""
-        kind = None
-        for template in [*self.new.values(), *(d.template for d in self.deployed.values())]:
-            if target[0] in template["Resources"]:
-                kind = template["Resources"][target[0]]["Type"]
-                break
-        for (type_, attribute), other in SAME_VALUE.items():
-            if kind == type_ and target[1] == attribute:
-                return (target[0], other)
-            if kind == type_ and target[1] == other:
-                return (target[0], attribute)
+        stack, logical_id, attribute = target
+        resource = self.new.get(stack, {}).get("Resources", {}).get(logical_id)
+        kind = resource["Type"] if resource else None
+        for (type_, one), other in SAME_VALUE.items():
+            if kind == type_ and attribute == one:
+                return (stack, logical_id, other)
+            if kind == type_ and attribute == other:
+                return (stack, logical_id, one)
         return None
 
     def _referrer(self, stack: str) -> str:
         return f"`{self.current}` in `{stack}`" if self.current else f"`{stack}`"
 
-    def _literal(self, target: tuple[str, str], located: dict[str, str]) -> Any:
-        """The value a reference stands for, from the deployed properties and pseudo parameters."""
-        logical_id, attribute = target
-        for d in self.deployed.values():
-            resource = d.template["Resources"].get(logical_id)
-            if resource is not None:
-                break
-        else:
+    def _literal(self, old: tuple[str, str], attribute: str) -> Any:
+        """The value a reference to deployed resource ``old`` (stack, logical ID) stands for,
+        from its deployed properties and pseudo parameters."""
+        d = self.deployed.get(old[0])
+        resource = d.template["Resources"].get(old[1]) if d else None
+        if resource is None:
             return None
         properties = resource.get("Properties", {})
         kind = resource["Type"]
@@ -546,17 +566,23 @@ class _Planner:
         found = {}
         for key in keys:
             value = properties.get(key)
-            if not isinstance(value, str) and _target(value) is not None:
-                value = self._literal(_target(value), {})  # e.g. a bucket policy's Bucket: Ref of the bucket
+            if not isinstance(value, str) and _target(value) is not None:  # e.g. a bucket policy's Bucket
+                value = self._literal((move.source_stack, _target(value)[0]), _target(value)[1])
             found[key] = value if isinstance(value, str) else lookup
         return found
+
+    def _literal_anywhere(self, target: tuple[str, str]) -> Any:
+        for d in self.deployed.values():
+            if target[0] in d.template["Resources"]:
+                return self._literal((d.stack, target[0]), target[1])
+        return None
 
     def _literal_name(self, value: Any) -> str | None:
         if isinstance(value, str):
             return value.rsplit("/", 1)[-1]
         target = _target(value) if isinstance(value, dict) else None
         if target and target[1] in ("Ref", "Name"):
-            found = self._literal(target, {})
+            found = self._literal_anywhere(target)
             return found if isinstance(found, str) else None
         return None
 
@@ -594,6 +620,13 @@ def _target(value: Any) -> tuple[str, str] | None:
     return None
 
 
+def _attribute_word(attribute: str) -> str:
+    """``Arn`` -> ``arn``, ``StreamArn`` -> ``stream_arn``: the name infrac's `export` uses."""
+    if attribute == "Ref":
+        return "the identifying attribute"
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", attribute).lower()
+
+
 def _describe(target: tuple[str, str]) -> str:
     return f"`{target[0]}`" if target[1] == "Ref" else f"`{target[0]}.{target[1]}`"
 
@@ -601,19 +634,6 @@ def _describe(target: tuple[str, str]) -> str:
 def _stack_dependent(value: Any) -> bool:
     text = json.dumps(value)
     return any(f'"Ref": "{p}"' in text or "${" + p + "}" in text for p in STACK_DEPENDENT)
-
-
-def _renamed(value: Any, renames: dict[str, str]) -> Any:
-    """References to logical IDs that the project renames, renamed."""
-    if isinstance(value, list):
-        return [_renamed(v, renames) for v in value]
-    if not isinstance(value, dict):
-        return value
-    target = _target(value)
-    if target is not None and target[0] in renames and renames[target[0]] != target[0]:
-        new = renames[target[0]]
-        return {"Ref": new} if target[1] == "Ref" else {"Fn::GetAtt": [new, target[1]]}
-    return {k: _renamed(v, renames) for k, v in value.items()}
 
 
 def _without_imports(value: Any, exports: dict[str, tuple[str, Any]]) -> Any:
@@ -716,34 +736,34 @@ def make_plan(
     )
 
 
-def _located(planner: _Planner, origin: dict[_Where, _Where], moved: set[tuple[str, str]]) -> dict[str, dict[str, str]]:
-    """For each deployed stack, where each logical ID it refers to is, once ``moved`` (old
-    positions) have moved."""
-    located: dict[str, str] = {}
-    for d in planner.deployed.values():
-        for logical_id in d.template["Resources"]:
-            located[logical_id] = d.stack
+#: Where a resource is while it is between stacks (retain and import).
+IN_TRANSIT = "(in transit)"
+
+
+def _placement(planner: _Planner, origin: dict[_Where, _Where], moved: set[tuple[str, str]],
+               to: str | None = None) -> dict[tuple[str, str], tuple[str, str]]:
+    """(deployed stack, logical ID) -> (stack, logical ID) where that resource is once ``moved``
+    (positions in the deployed stacks) have moved (or, with ``to``, are all there)."""
+    placement = {(d.stack, lid): (d.stack, lid) for d in planner.deployed.values() for lid in d.template["Resources"]}
     for new_where, old in origin.items():
         if (old.stack, old.logical_id) in moved:
-            located[new_where.logical_id] = new_where.stack
-            if old.logical_id != new_where.logical_id:
-                located.pop(old.logical_id, None)
-    return located
+            placement[(old.stack, old.logical_id)] = (to, old.logical_id) if to else (new_where.stack, new_where.logical_id)
+    return placement
 
 
-def _source_template(planner: _Planner, stack: str, moved: set[tuple[str, str]], located, literal=False) -> dict:
+def _source_template(planner: _Planner, stack: str, moved: set[tuple[str, str]], placement, literal=False) -> dict:
     template = copy.deepcopy(planner.deployed[stack].template)
     resources = {}
     for logical_id, resource in template["Resources"].items():
         if (stack, logical_id) not in moved:
             planner.current = logical_id
-            resources[logical_id] = planner.rewrite(resource, stack, located, literal)
+            resources[logical_id] = planner.rewrite(resource, stack, stack, placement, literal)
     planner.current = None
     template["Resources"] = resources
-    return planner.rewrite(template, stack, located, literal)
+    return planner.rewrite(template, stack, stack, placement, literal)
 
 
-def _destination_template(planner: _Planner, stack: str, origin, moved, located, renames, with_outputs=True) -> dict:
+def _destination_template(planner: _Planner, stack: str, origin, moved, placement, with_outputs=True) -> dict:
     project = planner.new[stack]
     template: dict[str, Any] = {}
     for key in ("AWSTemplateFormatVersion", "Description"):
@@ -753,12 +773,12 @@ def _destination_template(planner: _Planner, stack: str, origin, moved, located,
     for logical_id in project["Resources"]:
         old = origin.get(_Where(stack, logical_id))
         if old is not None and ((old.stack, old.logical_id) in moved or old.stack == stack):
-            resources[logical_id] = planner.pure(_Where(stack, logical_id), old, located, renames)
+            resources[logical_id] = planner.pure(_Where(stack, logical_id), old, placement)
     if stack in planner.deployed:  # what the project drops stays until the final deploy removes it
         kept = {o.logical_id for o in origin.values() if o.stack == stack}
         for logical_id, resource in planner.deployed[stack].template["Resources"].items():
             if logical_id not in kept and logical_id not in resources:
-                resources[logical_id] = planner.rewrite(copy.deepcopy(resource), stack, located)
+                resources[logical_id] = planner.rewrite(copy.deepcopy(resource), stack, stack, placement)
     template["Resources"] = resources
     if with_outputs:
         outputs = _outputs_for(project, set(resources))
@@ -768,7 +788,6 @@ def _destination_template(planner: _Planner, stack: str, origin, moved, located,
 
 
 def _refactor_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
-    renames = {o.logical_id: n.logical_id for n, o in origin.items()}
     destinations = [s for s in planner.order if any(m.destination_stack == s for m in moves)]
     operations: list[list[str]] = []
     for destination in destinations:
@@ -785,13 +804,13 @@ def _refactor_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
     for index, group in enumerate(operations, 1):
         these = [m for m in moves if m.destination_stack in group]
         moved |= {(m.source_stack, m.source_id) for m in these}
-        located = _located(planner, origin, moved)
+        placement = _placement(planner, origin, moved)
         source_stacks = sorted({m.source_stack for m in these})
         templates = {}
         for stack in source_stacks:
-            templates[stack] = _source_template(planner, stack, moved, located)
+            templates[stack] = _source_template(planner, stack, moved, placement)
         for stack in group:
-            templates[stack] = _destination_template(planner, stack, origin, moved, located, renames)
+            templates[stack] = _destination_template(planner, stack, origin, moved, placement)
         if len(templates) > MAX_STACKS_PER_REFACTOR:
             planner.notes.append(f"refactor {index} takes {len(templates)} stacks; AWS takes at most 5")
         mappings = tuple(
@@ -820,7 +839,6 @@ def _refactor_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
 
 
 def _import_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
-    renames = {o.logical_id: n.logical_id for n, o in origin.items()}
     steps: list[Step] = []
     source_stacks = sorted({m.source_stack for m in moves})
     for stack in source_stacks:
@@ -838,22 +856,20 @@ def _import_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
                           effect=f"a policy change only; {', '.join(retained)} will outlive their removal from {stack}",
                           rollback=f"redeploy the template that was deployed before (templates/previous/{stack}.json)"))
     moved = {(m.source_stack, m.source_id) for m in moves}
-    located_before = _located(planner, origin, set())
+    in_transit = _placement(planner, origin, moved, to=IN_TRANSIT)
     for stack in source_stacks:
-        template = _source_template(planner, stack, moved, {**located_before, **{
-            old.logical_id: f"(moving){n.stack}" for n, old in origin.items() if (old.stack, old.logical_id) in moved}},
-            literal=True)
+        template = _source_template(planner, stack, moved, in_transit, literal=True)
         steps.append(Step(len(steps) + 1, f"{stack}: remove the resources that move, keeping them",
                           "deploy", (stack,), {stack: template},
                           effect="the moving resources leave the stack and stay in the account, unmanaged; "
                                  "references to them are their literal values meanwhile",
                           rollback="import them back into this stack (an IMPORT change set with the previous template)"))
-    located = _located(planner, origin, moved)
+    placement = _placement(planner, origin, moved)
     for stack in planner.order:
         these = [m for m in moves if m.destination_stack == stack]
         if not these:
             continue
-        template = _destination_template(planner, stack, origin, moved, located, renames, with_outputs=False)
+        template = _destination_template(planner, stack, origin, moved, placement, with_outputs=False)
         for logical_id, resource in template["Resources"].items():
             resource.setdefault("DeletionPolicy", "Retain")
             resource.setdefault("UpdateReplacePolicy", "Retain")
@@ -868,7 +884,7 @@ def _import_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
                           rollback="deploy the stack without them while they have DeletionPolicy Retain "
                                    "(they stay in the account), then import them back where they were",
                           resources_to_import=to_import))
-        with_outputs = _destination_template(planner, stack, origin, moved, located, renames)
+        with_outputs = _destination_template(planner, stack, origin, moved, placement)
         if with_outputs.get("Outputs"):
             for logical_id, resource in with_outputs["Resources"].items():
                 resource.setdefault("DeletionPolicy", "Retain")
@@ -877,12 +893,29 @@ def _import_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
                               effect="adds outputs and exports only",
                               rollback="redeploy the template of the step before"))
     for stack in source_stacks:
-        template = _source_template(planner, stack, moved, located)
+        template = _source_template(planner, stack, moved, placement)
         steps.append(Step(len(steps) + 1, f"{stack}: refer to the moved resources through their exports",
                           "deploy", (stack,), {stack: template},
                           effect="literal values become Fn::ImportValue of the same values; nothing is replaced",
                           rollback="redeploy the template of the removal step"))
     return steps
+
+
+def _with_framework(planner: _Planner, stack: str, template: dict[str, Any]) -> dict[str, Any]:
+    """The project's template, with the deployment bucket the Serverless Framework keeps in a
+    stack it deployed (deleting it would fail, or lose the framework's artifacts)."""
+    deployed = planner.deployed.get(stack)
+    if deployed is None:
+        return template
+    extra = {k: v for k, v in deployed.template["Resources"].items() if k in FRAMEWORK_RESOURCES}
+    outputs = {k: v for k, v in deployed.template.get("Outputs", {}).items() if k in FRAMEWORK_OUTPUTS}
+    if not extra and not outputs:
+        return template
+    result = copy.deepcopy(template)
+    result["Resources"] = {**extra, **result["Resources"]}
+    if outputs:
+        result["Outputs"] = {**outputs, **result.get("Outputs", {})}
+    return result
 
 
 def _final_steps(planner: _Planner, moves: list[Move], creates, before: list[Step]) -> list[Step]:
@@ -892,7 +925,7 @@ def _final_steps(planner: _Planner, moves: list[Move], creates, before: list[Ste
     count = len(before)
     moved_to = {m.destination_stack for m in moves}
     for stack in planner.order:
-        template = planner.new[stack]
+        template = _with_framework(planner, stack, planner.new[stack])
         changed = [m for m in moves if m.destination_stack == stack and m.changes]
         created = [lid for s, lid in creates if s == stack]
         what = []
@@ -932,7 +965,7 @@ def _function_id(name: str) -> str:
 
 def _pins(planner: _Planner, moves: list[Move], origin) -> list[Pin]:
     """Event source mappings that the framework would rename when their source becomes an import."""
-    moved = {m.source_id: m for m in moves}
+    moved = {(m.source_stack, m.source_id): m for m in moves}
     pins: list[Pin] = []
     for d in planner.deployed.values():
         # (function's logical prefix, kind, target, attribute, resource, function as written)
@@ -942,7 +975,7 @@ def _pins(planner: _Planner, moves: list[Move], origin) -> list[Pin]:
             if resource["Type"] != "AWS::Lambda::EventSourceMapping" or not match:
                 continue
             target = _target(resource.get("Properties", {}).get("EventSourceArn"))
-            if target and target[0] in moved and _alphanumeric(target[0]) == match["name"]:
+            if target and (d.stack, target[0]) in moved and _alphanumeric(target[0]) == match["name"]:
                 candidates.append((match["function"], match["kind"], target[0], target[1], resource, match["function"]))
         for function, events in ((d.raw or {}).get("functions") or {}).items() if d.is_service else ():
             for event in (events or {}).get("events") or []:
@@ -952,7 +985,7 @@ def _pins(planner: _Planner, moves: list[Move], origin) -> list[Pin]:
                 if kind not in ("sqs", "stream") or not isinstance(config, dict):
                     continue
                 target = _target(config.get("arn"))
-                if not target or target[0] not in moved:
+                if not target or (d.stack, target[0]) not in moved:
                     continue
                 label = "SQS" if kind == "sqs" else _alphanumeric(str(config.get("type", "dynamodb")))
                 properties = {"BatchSize": config.get("batchSize", 10 if kind == "sqs" else 100),
@@ -969,8 +1002,8 @@ def _pins(planner: _Planner, moves: list[Move], origin) -> list[Pin]:
                             "Properties": properties}
                 candidates.append((_function_id(function), label, target[0], target[1], resource, function))
         for function, label, target, attribute, resource, written in candidates:
-            move = moved[target]
-            export = planner.exports.get((move.destination_id, attribute))
+            move = moved[(d.stack, target)]
+            export = planner.exports.get((move.destination_stack, move.destination_id, attribute))
             if export is None:
                 continue
             old_id = f"{function}EventSourceMapping{label}{_alphanumeric(target)}"
