@@ -134,7 +134,7 @@ def _cli_diagnostics(root: Path, files: dict[str, str]) -> list[dict]:
         (copy / relative).write_text(text, encoding="utf-8")
     process = run_infrac("check", "infra.dsl", "--diagnostic-format", "json", cwd=copy)
     shutil.rmtree(copy)
-    return json.loads(process.stderr)
+    return json.loads(process.stdout)["diagnostics"]
 
 
 @pytest.fixture
