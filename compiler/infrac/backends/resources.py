@@ -125,6 +125,19 @@ class ServerlessStage(StageStyle):
             )
         )
 
+    def inside_sub(self, template: Template) -> str:
+        """An explicit ``Fn::Sub``'s text, its literal text (the user's own ``${...}`` too)
+        escaped for the framework, which reads it back as written for CloudFormation."""
+        text = []
+        for i, part in enumerate(template.parts):
+            if isinstance(part, str):
+                text.append(serverless_literal(part, before_variable=i + 1 < len(template.parts)))
+            elif part.name in PSEUDO_PARAMETERS:
+                text.append("${" + PSEUDO_PARAMETERS[part.name] + "}")
+            else:
+                text.append(self.stage_in_sub())
+        return Escaped("".join(text))
+
     def sub(self, template: Template) -> dict[str, str]:
         """``Fn::Sub`` as the base writes it, its literal text also escaped for the framework."""
         text = []
