@@ -383,3 +383,30 @@ def test_secure_defaults_wait_for_the_deploy_after_the_move():
     rehearsal = rehearse(plan, stacks)
     assert rehearsal.ok
     assert [(e.action, e.logical_id) for e in rehearsal.events] == [("move", "Users"), ("update", "Users")]
+
+
+def test_more_than_five_stacks_take_several_refactors_in_deploy_order():
+    """Six new stacks and the one they leave: two operations (5 stacks, then 3), each run in turn."""
+    stacks_text = "".join(
+        f'stack s{i} {{\n  table T{i} {{\n    name = "t{i}-{{stage}}"\n    key  = {{ id: string }}\n  }}\n}}\n'
+        for i in range(1, 7)
+    )
+    project = 'project shop {\n  region = "eu-west-1"\n  stages = [dev]\n}\n' + stacks_text
+    program = compile_sources([SourceFile("shop.infra", project)]).program
+    table = ("    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: t{i}-dev\n"
+             "      BillingMode: PAY_PER_REQUEST\n      KeySchema: [{{AttributeName: id, KeyType: HASH}}]\n"
+             "      AttributeDefinitions: [{{AttributeName: id, AttributeType: S}}]\n")
+    text = "Resources:\n" + "".join(f"  T{i}:\n" + table.format(i=i) for i in range(1, 7)) + \
+        "  Jobs:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: jobs-dev\n"
+    source_file = SourceFile("mono-dev.yml", text)
+    read = source.read(source_file)
+    stacks = [deployed_stack(read.template, source_file, STAGE, "eu-west-1", None)]
+    plan = plan_for(program, stacks)
+    refactors = [s for s in plan.steps if s.operation == "refactor"]
+    assert [len(s.stacks) for s in refactors] == [5, 3]
+    assert all("mono-dev" in s.stacks for s in refactors)
+    rehearsal = rehearse(plan, stacks)
+    assert rehearsal.ok, rehearsal.lines
+    assert list(rehearsal.lines[:2]) == ["step 1: 4 moved", "step 2: 2 moved"]
+    assert sorted(account_stack for account_stack in rehearsal.account.stacks) == [
+        "mono-dev", "s1-dev", "s2-dev", "s3-dev", "s4-dev", "s5-dev", "s6-dev"]

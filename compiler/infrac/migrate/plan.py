@@ -870,7 +870,7 @@ def _import_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
         if not these:
             continue
         template = _destination_template(planner, stack, origin, moved, placement, with_outputs=False)
-        for logical_id, resource in template["Resources"].items():
+        for resource in template["Resources"].values():
             resource.setdefault("DeletionPolicy", "Retain")
             resource.setdefault("UpdateReplacePolicy", "Retain")
         to_import = tuple(
@@ -886,7 +886,7 @@ def _import_steps(planner: _Planner, moves: list[Move], origin) -> list[Step]:
                           resources_to_import=to_import))
         with_outputs = _destination_template(planner, stack, origin, moved, placement)
         if with_outputs.get("Outputs"):
-            for logical_id, resource in with_outputs["Resources"].items():
+            for resource in with_outputs["Resources"].values():
                 resource.setdefault("DeletionPolicy", "Retain")
                 resource.setdefault("UpdateReplacePolicy", "Retain")
             steps.append(Step(len(steps) + 1, f"{stack}: publish its exports", "deploy", (stack,), {stack: with_outputs},

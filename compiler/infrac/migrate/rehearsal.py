@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from infrac.migrate.plan import STATEFUL, Deployed, Plan, Pin
+from infrac.migrate.plan import STATEFUL, Deployed, Pin, Plan
 from infrac.migrate.simulator import Account, Refused, references_of
 
 STAND_IN = "AWS::CloudFormation::WaitConditionHandle"
