@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -160,6 +161,12 @@ def test_the_fallback_path_also_keeps_everything(program):
     rehearsal = rehearse(plan, stacks)
     assert rehearsal.ok, rehearsal.lines
     assert rehearsal.lines[-1].endswith("37 of 37 stateful resources kept their data")
+    from infrac.migrate.render import files
+
+    script = files(plan, stacks, rehearsal, "")["plan.sh"]
+    assert "--change-set-type IMPORT" in script and "stack-import-complete" in script
+    checked = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_the_fallback_refuses_a_reference_it_cannot_write_out(real, program):
@@ -219,6 +226,7 @@ def test_the_command_writes_a_plan_to_review_and_a_script(command):
     script = (out / "plan.sh").read_text()
     assert "create-stack-refactor --enable-stack-creation" in script and "execute-stack-refactor" in script
     assert (out / "plan.sh").stat().st_mode & 0o100
+    assert subprocess.run(["bash", "-n", str(out / "plan.sh")], capture_output=True).returncode == 0
     mappings = json.loads((out / "templates" / "01-refactor" / "resource-mappings.json").read_text())
     assert len(mappings) == 45
     pinned = (out / "consumers" / "core-dev.pinned.yml").read_text()

@@ -190,6 +190,11 @@ def _script(plan: Plan, out: dict[str, str]) -> str:
         '    aws s3 cp --quiet "$1" "s3://$TEMPLATE_BUCKET/infrac-plan/$1"',
         '    echo "TemplateURL=https://$TEMPLATE_BUCKET.s3.amazonaws.com/infrac-plan/$1"; fi',
         "}",
+        "template() {  # the same for a change set: --template-body, or --template-url",
+        '  local found; found="$(body "$1")"',
+        '  case "$found" in TemplateBody@=*) echo "--template-body ${found#TemplateBody@=}";;',
+        '    *) echo "--template-url ${found#TemplateURL=}";; esac',
+        "}",
         "account() {  # the file with the account ID filled in",
         '  sed "s/\\${AWS::AccountId}/$ACCOUNT/g" "$1" > "$1.$ACCOUNT"; echo "$1.$ACCOUNT"',
         "}",
@@ -242,7 +247,7 @@ def _script(plan: Plan, out: dict[str, str]) -> str:
             lines += [
                 f"  aws cloudformation create-change-set --stack-name {q(stack)} --change-set-name {name} "
                 f"--change-set-type {kind} \\",
-                f"    --resources-to-import \"file://$resources\" --template-body file://{folder}/{stack}.json "
+                f"    --resources-to-import \"file://$resources\" $(template {q(folder + '/' + stack + '.json')}) "
                 "--capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM",
                 f"  aws cloudformation wait change-set-create-complete --stack-name {q(stack)} --change-set-name {name}",
                 f"  aws cloudformation describe-change-set --stack-name {q(stack)} --change-set-name {name} --output table",
