@@ -418,3 +418,42 @@ def test_more_than_five_stacks_take_several_refactors_in_deploy_order():
     assert list(rehearsal.lines[:2]) == ["step 1: 4 moved", "step 2: 2 moved"]
     assert sorted(account_stack for account_stack in rehearsal.account.stacks) == [
         "mono-dev", "s1-dev", "s2-dev", "s3-dev", "s4-dev", "s5-dev", "s6-dev"]
+
+
+def test_the_pinned_service_keeps_its_mappings_in_the_framework_and_in_the_simulation(real, packaged):
+    """examples/split/core with the pins applied, packaged by the real CLI, keeps every mapping
+    under its logical ID (an import as its source), passes cfn-lint, and deployed onto the
+    simulated account after the move, replaces nothing and deletes only what every deploy of
+    a service renews (its API deployment)."""
+    import yaml
+
+    from infrac.migrate.render import pinned_resources
+
+    stacks, plan = real
+    split = packaged["split"].parent.parent
+    pinned = split.parent / "core-pinned"
+    shutil.copytree(split, pinned, ignore=shutil.ignore_patterns(".serverless"))
+    service = yaml.safe_load((pinned / "serverless.yml").read_text())
+    for name in {p.function for p in plan.pins}:
+        events = service["functions"][name]["events"]
+        service["functions"][name]["events"] = [e for e in events if "sqs" not in e and "stream" not in e]
+    service["resources"]["Resources"].update(pinned_resources(list(plan.pins))["Resources"])
+    (pinned / "serverless.yml").write_text(yaml.safe_dump(service, sort_keys=False))
+    result = package(pinned)
+    assert result.returncode == 0, result.stdout + result.stderr
+    path = pinned / ".serverless" / "cloudformation-template-update-stack.json"
+    template = json.loads(path.read_text())
+    mappings = {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Lambda::EventSourceMapping"}
+    assert set(mappings) == {p.old_id for p in plan.pins}
+    arns = {m["Properties"]["EventSourceArn"]["Fn::ImportValue"] for m in mappings.values()}
+    assert "infrastructure-sqs-dev-BookingCommandsQueueArn" in arns
+    linted = cfn_lint(path)
+    assert linted.returncode == 0, linted.stdout
+
+    account = rehearse(plan, stacks).account
+    events = account.deploy("core-dev", template)
+    assert not [e for e in events if e.action == "replace"]
+    # Every deploy of a service makes a new API deployment and function versions; nothing else goes.
+    assert {e.type for e in events if e.action == "delete"} <= {"AWS::ApiGateway::Deployment"}
+    assert {e.action for e in events if e.type == "AWS::Lambda::EventSourceMapping"} <= {"update"}
+    assert "InfracPinnedEventSourcesPolicy" in [e.logical_id for e in events if e.action == "create"]
