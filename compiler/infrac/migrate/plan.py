@@ -375,12 +375,13 @@ class _Planner:
 
     # -- what changes
 
-    def changes(self, moves: list[Move], stays: list[tuple[str, str]], origin: dict[_Where, _Where]) -> list[Move]:
-        checked = []
+    def changes(self, moves: list[Move], origin: dict[_Where, _Where]) -> list[Move]:
+        """Each move with what the project changes on it (applied after the move); a change
+        that replaces a resource is E0851 (stateful) or W0853 (the others)."""
+        everything = _placement(self, origin, {(o.stack, o.logical_id) for o in origin.values()})
         for new_where, old in origin.items():
             new_resource = self.new[new_where.stack]["Resources"][new_where.logical_id]
             old_resource = self.deployed[old.stack].template["Resources"][old.logical_id]
-            everything = _placement(self, origin, {(o.stack, o.logical_id) for o in origin.values()})
             quiet = self.quiet()
             before = _normal(_without_imports(self.rewrite(old_resource, old.stack, new_where.stack, everything),
                                               self.export_values))
@@ -410,7 +411,6 @@ class _Planner:
             for index, move in enumerate(moves):
                 if (move.source_stack, move.source_id) == (old.stack, old.logical_id):
                     moves[index] = attrs.evolve(move, changes=tuple(changed + policies))
-            checked.append((new_where, changed + policies))
         return moves
 
     def refactorable(self, move: Move) -> str | None:
@@ -688,7 +688,7 @@ def make_plan(
                      f"{d.stack} --query TemplateBody > {d.stack}.json`, then `--from {d.stack}={d.stack}.json`",
             ))
     moves, stays, creates, origin = planner.match()
-    moves = planner.changes(moves, stays, origin)
+    moves = planner.changes(moves, origin)
     reasons = {(m.source_stack, m.source_id): planner.refactorable(m) for m in moves}
     blocked = {k: v for k, v in reasons.items() if v}
     if strategy == "refactor" and blocked:
