@@ -176,9 +176,10 @@ def test_the_fallback_refuses_a_reference_it_cannot_write_out(real, program):
     assert any(d.code == "E0854" and "ListingsTable.StreamArn" in d.message for d in plan.diagnostics)
 
 
-def test_every_template_of_both_paths_passes_cfn_lint(real, program, tmp_path):
+def test_every_template_of_both_paths_passes_cfn_lint(real, program, pinned, tmp_path):
     """One cfn-lint process for the templates the plans make (the final deploys are the
-    project's own templates, which tests/test_cfn_lint.py lints). The fallback plan is made
+    project's own templates, which tests/test_cfn_lint.py lints), and the consumer's service
+    packaged with the pins. The fallback plan is made
     from the service files, whose stacks' templates hold only `resources` (W0850): those
     are left out."""
     _, plan = real
@@ -199,7 +200,7 @@ def test_every_template_of_both_paths_passes_cfn_lint(real, program, tmp_path):
                 path.write_text(text)
                 written.setdefault(text, path)
     assert len(written) == 13
-    process = cfn_lint(*written.values())
+    process = cfn_lint(*written.values(), pinned)
     assert process.returncode == 0, process.stdout + process.stderr
 
 
@@ -420,35 +421,39 @@ def test_more_than_five_stacks_take_several_refactors_in_deploy_order():
         "mono-dev", "s1-dev", "s2-dev", "s3-dev", "s4-dev", "s5-dev", "s6-dev"]
 
 
-def test_the_pinned_service_keeps_its_mappings_in_the_framework_and_in_the_simulation(real, packaged):
-    """examples/split/core with the pins applied, packaged by the real CLI, keeps every mapping
-    under its logical ID (an import as its source), passes cfn-lint, and deployed onto the
-    simulated account after the move, replaces nothing and deletes only what every deploy of
-    a service renews (its API deployment)."""
+@pytest.fixture(scope="module")
+def pinned(real, packaged) -> Path:
+    """examples/split/core with the plan's pins applied, packaged by the real CLI."""
     import yaml
 
     from infrac.migrate.render import pinned_resources
 
-    stacks, plan = real
+    _, plan = real
     split = packaged["split"].parent.parent
-    pinned = split.parent / "core-pinned"
-    shutil.copytree(split, pinned, ignore=shutil.ignore_patterns(".serverless"))
-    service = yaml.safe_load((pinned / "serverless.yml").read_text())
+    folder = split.parent / "core-pinned"
+    shutil.copytree(split, folder, ignore=shutil.ignore_patterns(".serverless"))
+    service = yaml.safe_load((folder / "serverless.yml").read_text())
     for name in {p.function for p in plan.pins}:
         events = service["functions"][name]["events"]
         service["functions"][name]["events"] = [e for e in events if "sqs" not in e and "stream" not in e]
     service["resources"]["Resources"].update(pinned_resources(list(plan.pins))["Resources"])
-    (pinned / "serverless.yml").write_text(yaml.safe_dump(service, sort_keys=False))
-    result = package(pinned)
+    (folder / "serverless.yml").write_text(yaml.safe_dump(service, sort_keys=False))
+    result = package(folder)
     assert result.returncode == 0, result.stdout + result.stderr
-    path = pinned / ".serverless" / "cloudformation-template-update-stack.json"
-    template = json.loads(path.read_text())
+    return folder / ".serverless" / "cloudformation-template-update-stack.json"
+
+
+def test_the_pinned_service_keeps_its_mappings_in_the_framework_and_in_the_simulation(real, pinned):
+    """The pinned service keeps every mapping under its logical ID (an import as its source;
+    cfn-lint passes it with the plan's templates), and deployed onto the simulated account after
+    the move, replaces nothing and deletes only what every deploy of a service renews (its API
+    deployment)."""
+    stacks, plan = real
+    template = json.loads(pinned.read_text())
     mappings = {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Lambda::EventSourceMapping"}
     assert set(mappings) == {p.old_id for p in plan.pins}
     arns = {m["Properties"]["EventSourceArn"]["Fn::ImportValue"] for m in mappings.values()}
     assert "infrastructure-sqs-dev-BookingCommandsQueueArn" in arns
-    linted = cfn_lint(path)
-    assert linted.returncode == 0, linted.stdout
 
     account = rehearse(plan, stacks).account
     events = account.deploy("core-dev", template)
