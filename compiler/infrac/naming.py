@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import attrs
 
-from infrac.model import ExportSpec, Program, Resource, Settings, Template
+from infrac.model import ExportSpec, Placeholder, Program, Resource, Settings, Template
 from infrac.vocabulary import KINDS
 from infrac.vocabulary.generic import export_suffix
 
@@ -92,3 +92,23 @@ def _pattern_name(settings: Settings, stack: str, resource: Resource, attribute:
         resource=resource.name,
         attribute=attribute_suffix(resource, attribute),
     )
+
+
+def stack_name(stack: str) -> Template:
+    """The CloudFormation stack that a stack of the project deploys as, in each stage:
+    ``{stack}-{stage}``, the Serverless Framework's own ``<service>-<stage>``. A weak
+    reference (``Fn::GetStackOutput``) names it.
+
+    >>> stack_name("data").parts
+    ('data-', Placeholder(name='stage'))
+    """
+    return Template.of((f"{stack}-", Placeholder("stage")))
+
+
+def output_of(settings: Settings, stack: str, resource: Resource, attribute: str) -> str:
+    """The logical ID of the output that carries ``attribute``'s (live) export, which a
+    weak reference reads."""
+    for published in exports_of(settings, stack, resource):
+        if published.spec.attribute == attribute and not published.spec.retired:
+            return published.output_id
+    raise KeyError(f"{stack}.{resource.name}.{attribute} is not exported")

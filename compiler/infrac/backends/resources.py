@@ -14,7 +14,7 @@ import attrs
 from infrac.backends.escape import Escaped, has_hazard, pieces, serverless_literal
 from infrac.cfn import typecheck
 from infrac.model import Placeholder, Program, Reference, Resource, Stack, Template
-from infrac.naming import program_export_name, program_exports
+from infrac.naming import output_of, program_export_name, program_exports, stack_name
 from infrac.vocabulary import DERIVED, KINDS
 
 #: Placeholders that only the deploy knows: CloudFormation's pseudo parameters.
@@ -137,6 +137,20 @@ class ServerlessStage(StageStyle):
                 text.append(self.stage_in_sub())
         return {"Fn::Sub": Escaped("".join(text))}
 
+    def inside_sub(self, template: Template) -> str:
+        """An explicit ``Fn::Sub``'s text: the user's own ``${...}`` (CloudFormation's) escaped
+        so that the framework hands them on as written, infrac's ``${sls:stage}`` not."""
+        parts = template.parts
+        text = []
+        for i, part in enumerate(parts):
+            if isinstance(part, str):
+                text.append(serverless_literal(part, before_variable=i + 1 < len(parts)))
+            elif part.name in PSEUDO_PARAMETERS:  # as `sub` writes them: the framework leaves `${AWS::...}`
+                text.append("${" + PSEUDO_PARAMETERS[part.name] + "}")
+            else:
+                text.append(self.stage_in_sub())
+        return Escaped("".join(text))
+
     def join(self, template: Template) -> dict[str, Any]:
         """A text the framework cannot read back from one string (``$`` before ``$`` or a
         backslash): an ``Fn::Join`` of pieces it can, pseudo parameters as ``Ref``."""
@@ -206,8 +220,17 @@ class StackRenderer:
     def reference(self, ref: Reference) -> Any:
         target = self.program.stack(ref.stack).resource(ref.resource)
         if ref.stack != self.stack.name:
-            name = program_export_name(self.program, ref.stack, target, ref.attribute)
-            return {"Fn::ImportValue": self.stage.render(name)}
+            settings = self.program.settings
+            if self.stack.strength(ref.stack, ref.resource, ref.attribute, settings.references) == "strong":
+                name = program_export_name(self.program, ref.stack, target, ref.attribute)
+                return {"Fn::ImportValue": self.stage.render(name)}
+            # weak or both: read the output itself; the stack is not an importer for CloudFormation
+            return {
+                "Fn::GetStackOutput": {
+                    "StackName": self.stage.render(stack_name(ref.stack)),
+                    "OutputName": output_of(settings, ref.stack, target, ref.attribute),
+                }
+            }
         return attribute_value(target, ref.attribute)
 
     # ---- sections ------------------------------------------------------------------

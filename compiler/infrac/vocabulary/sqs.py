@@ -27,7 +27,17 @@ from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Block, Resource
 from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext, tag_list
 from infrac.vocabulary.types import (
-    Boolean, Choice, Data, Duration, Integer, LinkTo, ListOf, MapOf, OneOf, Text, format_seconds,
+    Boolean,
+    Choice,
+    Data,
+    Duration,
+    Integer,
+    LinkTo,
+    ListOf,
+    MapOf,
+    OneOf,
+    Text,
+    format_seconds,
 )
 
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
