@@ -159,13 +159,20 @@ def main(argv: list[str] | None = None) -> int:
         report = suite(scales, args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    print(save(report, args))
+    print(f"written: {args.results / (args.label + '.md')}, {args.results / (args.label + '.json')}")
+    return 0
+
+
+def save(report: dict, args) -> str:
+    """Write the results as they stand (after each scale, so that a run cut short
+    keeps what it measured); returns the Markdown table."""
+    report["targets"] = targets(report)
     args.results.mkdir(parents=True, exist_ok=True)
     (args.results / f"{args.label}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     table = markdown(report)
     (args.results / f"{args.label}.md").write_text(table, encoding="utf-8")
-    print(table)
-    print(f"written: {args.results / (args.label + '.md')}, {args.results / (args.label + '.json')}")
-    return 0
+    return table
 
 
 def repeats(args, scale: int) -> int:
@@ -190,9 +197,9 @@ def suite(scales: list[int], args, work: Path) -> dict:
     report["version"] = version
     for scale in scales:
         report["scales"].append(measure_scale(scale, args, work))
+        report["total_seconds"] = time.perf_counter() - started
+        save(report, args)
         print(f"bench: {scale}x done at {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    report["total_seconds"] = time.perf_counter() - started
-    report["targets"] = targets(report)
     return report
 
 
