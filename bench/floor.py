@@ -17,7 +17,15 @@ import yaml
 
 def main(data_path: str, out: str) -> None:
     with open(data_path, encoding="utf-8") as stream:
-        files = json.load(stream)
+        data = json.load(stream)
+    files, styles = data["files"], data["styles"]
+
+    # How infrac quotes each string that it does not write plain, precomputed: a lookup
+    # in place of PyYAML's own representer, so that the bytes are infrac's.
+    def represent_str(dumper, value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=styles.get(value))
+
+    yaml.CSafeDumper.add_representer(str, represent_str)
     for entry in files:
         path = os.path.join(out, entry["path"])
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -131,7 +131,7 @@ def template(document: dict) -> Template:
 
 def main(data_path: str, out: str) -> None:
     with open(data_path, encoding="utf-8") as stream:
-        files = json.load(stream)
+        files = json.load(stream)["files"]
     for entry in files:
         path = os.path.join(out, entry["path"])
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -105,7 +105,32 @@ def floor_data(built: Path, destination: Path) -> None:
             files.append({"path": relative, "header": header, "yaml": yaml.load(text, Loader=yaml.CSafeLoader)})
         else:
             files.append({"path": relative, "text": text})
-    destination.write_text(json.dumps(files), encoding="utf-8")
+    destination.write_text(json.dumps({"files": files, "styles": _styles(files)}), encoding="utf-8")
+
+
+def _styles(files: list[dict]) -> dict[str, str]:
+    """The quoting of every string that infrac does not write plain (run here, in the
+    benchmark, with infrac's own rule: precomputed for the floor)."""
+    from infrac.backends.emit import string_style
+
+    found: dict[str, str] = {}
+
+    def visit(value) -> None:
+        if isinstance(value, str):
+            style = string_style(value)
+            if style:
+                found[value] = style
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                visit(key)
+                visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+
+    for entry in files:
+        visit(entry.get("yaml"))
+    return found
 
 
 def same_files(a: Path, b: Path) -> bool:
