@@ -196,11 +196,16 @@ class Stack:
         """Whether the stack takes values from others for code of its own (an API service)."""
         return bool(self.uses or self.environment or self.values)
 
-    def resource(self, name: str) -> Resource | None:
+    _by_name: Mapping[str, Resource] = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        by_name: dict[str, Resource] = {}
         for resource in self.resources:
-            if resource.name == name:
-                return resource
-        return None
+            by_name.setdefault(resource.name, resource)
+        object.__setattr__(self, "_by_name", by_name)
+
+    def resource(self, name: str) -> Resource | None:
+        return self._by_name.get(name)
 
 
 @attrs.frozen
@@ -226,8 +231,15 @@ class Program:
     dependencies: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     waves: tuple[tuple[str, ...], ...] = ()
 
-    def stack(self, name: str) -> Stack | None:
+    #: stacks by name, built once: looking a stack up must not cost a scan (a project may
+    #: have hundreds of thousands, and every reference looks one up)
+    _by_name: Mapping[str, Stack] = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        by_name: dict[str, Stack] = {}
         for stack in self.stacks:
-            if stack.name == name:
-                return stack
-        return None
+            by_name.setdefault(stack.name, stack)
+        object.__setattr__(self, "_by_name", by_name)
+
+    def stack(self, name: str) -> Stack | None:
+        return self._by_name.get(name)

@@ -49,18 +49,28 @@ def deploy_waves(dependencies: dict[str, tuple[str, ...]]) -> tuple[tuple[str, .
     >>> deploy_waves({"api": ("data", "queues"), "queues": ("data",), "data": ()})
     (('data',), ('queues',), ('api',))
     """
-    remaining = {name: set(deps) & set(dependencies) for name, deps in dependencies.items()}
-    waves = []
-    while remaining:
-        ready = sorted(name for name, deps in remaining.items() if not deps)
-        if not ready:
-            break  # a cycle: reported by check()
-        waves.append(tuple(ready))
-        for name in ready:
-            del remaining[name]
-        for deps in remaining.values():
-            deps.difference_update(ready)
-    return tuple(waves)
+    # Kahn's algorithm, each stack's wave one after the latest of its dependencies': linear
+    # in stacks and edges. Stacks on a cycle, and those after one, get no wave (check()
+    # reports the cycle).
+    missing = {name: len(set(deps) & dependencies.keys()) for name, deps in dependencies.items()}
+    dependents: dict[str, list[str]] = {}
+    for name, deps in dependencies.items():
+        for dep in set(deps) & dependencies.keys():
+            dependents.setdefault(dep, []).append(name)
+    wave = {name: 0 for name, count in missing.items() if count == 0}
+    ready = list(wave)
+    while ready:
+        name = ready.pop()
+        for dependent in dependents.get(name, ()):
+            wave[dependent] = max(wave.get(dependent, 0), wave[name] + 1)
+            missing[dependent] -= 1
+            if missing[dependent] == 0:
+                ready.append(dependent)
+    waves: list[list[str]] = [[] for _ in range(max(wave.values(), default=-1) + 1)]
+    for name, number in wave.items():
+        if missing[name] == 0:
+            waves[number].append(name)
+    return tuple(tuple(sorted(names)) for names in waves)
 
 
 def find_cycle(dependencies: dict[str, tuple[str, ...]]) -> list[str] | None:

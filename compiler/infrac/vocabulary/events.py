@@ -165,6 +165,24 @@ def queue_targets(rule: Resource, program: Program) -> list[tuple[Block, Resourc
     return found
 
 
+_RULE_STACKS: list[tuple[Program, dict[int, set[str]]]] = []
+
+
+def _rule_stacks_by_queue(program: Program) -> dict[int, set[str]]:
+    """For each queue (by identity) that rules target, the stacks of those rules; computed
+    once per program, not once per rule (which made checking quadratic in the stacks)."""
+    if _RULE_STACKS and _RULE_STACKS[0][0] is program:
+        return _RULE_STACKS[0][1]
+    found: dict[int, set[str]] = {}
+    for stack in program.stacks:
+        for rule in stack.resources:
+            if rule.kind == "rule":
+                for _, queue in queue_targets(rule, program):
+                    found.setdefault(id(queue), set()).add(stack.name)
+    _RULE_STACKS[:] = [(program, found)]
+    return found
+
+
 def derived(program: Program, stack: Stack) -> dict[str, dict]:
     """The queue policy that lets the stack's rules send to their queue targets."""
     queues: list[Reference] = []
@@ -275,10 +293,7 @@ def _target_rules(rule: Resource, block: Block, context: RuleContext) -> list[Di
         )
     if target.kind == "queue":
         others = sorted(
-            stack.name
-            for stack in context.program.stacks
-            if stack.name != context.stack.name
-            and any(queue is target for rule in stack.resources if rule.kind == "rule" for _, queue in queue_targets(rule, context.program))
+            name for name in _rule_stacks_by_queue(context.program).get(id(target), ()) if name != context.stack.name
         )
         if others:
             found.append(
