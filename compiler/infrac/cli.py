@@ -235,8 +235,8 @@ def _build(args: argparse.Namespace) -> int:
     from infrac.workspace import OutputError, display, write_outputs
 
     target = backend(args.target)
-    artifacts = target.render(compiled.program, BuildOptions(stage=args.stage, format=args.format))
     out = args.out or Path("build") / args.target
+    artifacts = target.render(compiled.program, BuildOptions(stage=args.stage, format=args.format, out=str(out)))
     from infrac import replacement
 
     lock = lockfile.render(compiled.linkage, replacement.record(compiled.program))
@@ -255,6 +255,13 @@ def _build(args: argparse.Namespace) -> int:
         print(f"  {display(out / artifact.path).ljust(width)}  {what}")
     for relative in removed:
         print(f"  removed {display(out / relative)} (no longer built)")
+    if args.target == "serverless":
+        from infrac.backends.serverless import relative_to
+
+        for stack in compiled.program.stacks:
+            if stack.path is not None and stack.is_consumer:
+                include = relative_to(str(out / stack.name / "imports.yml"), stack.path)
+                print(f"  {stack.name}'s serverless.yml includes it as ${{file({include})}}")
     if lock != compiled.lock_text:
         print(f"  {display(compiled.lock_path)}  the published exports: commit it with the sources")
     return OK

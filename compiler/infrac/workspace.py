@@ -79,7 +79,18 @@ def load(paths: Iterable[Path]) -> Loaded:
                     hint="point the command at the folder that holds the project's .infra files",
                 )
             )
+        inside = root.resolve() if root.is_dir() else None
         for path in files:
+            if inside is not None and not path.resolve().is_relative_to(inside):
+                found.append(
+                    diagnostic(
+                        "E0003",
+                        f"`{display(path)}` leads outside the project, to `{path.resolve().as_posix()}`",
+                        None,
+                        hint="infrac reads sources only from inside the project's folder; copy the file in",
+                    )
+                )
+                continue
             try:
                 text = path.read_bytes().decode("utf-8")
             except (OSError, UnicodeDecodeError) as error:

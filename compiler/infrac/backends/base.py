@@ -15,6 +15,9 @@ class BuildOptions:
 
     stage: str | None = None
     format: str = "yaml"
+    #: the output folder, as the sources' paths are written (relative to the current folder,
+    #: or absolute): what paths written into the output are relative to
+    out: str = "."
 
 
 @attrs.frozen

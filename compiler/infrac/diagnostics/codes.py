@@ -46,6 +46,13 @@ _ENTRIES = [
         fix="Point the command at the folder that holds the project, e.g. `infrac check infra.dsl`.",
     ),
     Code(
+        "E0003", E, "a source outside the project",
+        "A `.infra` file in the project is a symbolic link to a file outside the project's "
+        "folder. infrac reads sources only from inside the project, so that a link planted in "
+        "it cannot make a build read (and print excerpts of) files elsewhere.",
+        fix="Copy the file into the project, or point the command at the folder that holds it.",
+    ),
+    Code(
         "E0004", E, "the output folder cannot be written",
         "`--out` names a file, a folder that cannot be created or written, or a place where the "
         "build cannot put its files. Nothing was written.",
@@ -215,6 +222,15 @@ _ENTRIES = [
         "infrac escapes that, except after `$$` or `$\\`, which the framework cannot read back.",
         example='export arn { retired = "costs $$${env:X}" }',
         fix="Reword the reason: a space after the `$` will do.",
+    ),
+    Code(
+        "E0312", E, "a stack's path cannot be used",
+        "A consumer stack's `path` says where its own Serverless service lives, relative to the "
+        "file that declares it; infrac writes it into `serverless-compose.yml` relative to the "
+        "output folder. An absolute path (the project could not move), a backslash, a `$` (the "
+        "Serverless Framework would read a variable) or control characters are refused.",
+        example='stack core {\n  path = "/home/me/core"\n}',
+        fix='Write the folder relative to the .infra file: `path = "../services/core"`.',
     ),
     Code(
         "E0304", E, "unknown placeholder in a string",

@@ -8,6 +8,8 @@ in ``declared`` so that references to it add no second error.
 
 from __future__ import annotations
 
+import ntpath
+import posixpath
 import re
 from typing import Any
 
@@ -40,7 +42,9 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
 
 def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[Diagnostic]]:
     checker = Checker()
-    settings, _ = read_fields(declaration.attributes, STACK_FIELDS, checker, f"stack `{declaration.name}`", declaration.span)
+    settings, spans = read_fields(
+        declaration.attributes, STACK_FIELDS, checker, f"stack `{declaration.name}`", declaration.span
+    )
     resources: list[Resource] = []
     first_by_name: dict[str, ir.Block] = {}
     first_by_id: dict[str, Resource] = {}
@@ -90,10 +94,33 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
         uses=tuple(u for u in uses if u is not None),
         environment=settings["environment"] if settings["environment"] not in (None, INVALID) else {},
         values=settings["values"] if settings["values"] not in (None, INVALID) else {},
-        path=settings["path"] if settings["path"] is not INVALID else None,
+        path=_service_path(settings["path"], spans.get("path"), checker),
         span=declaration.span,
     )
     return stack, frozenset(first_by_name), checker.diagnostics
+
+
+def _service_path(path: str | None, span: Span | None, checker: Checker) -> str | None:
+    """A consumer's ``path``, written relative to the file that declares it, as a path
+    relative to the current folder (like the sources' paths), normalised; the backend
+    writes it relative to the output folder. Absolute paths, and paths that the
+    Serverless Framework would read as a variable, are refused (E0312)."""
+    if path is None or path is INVALID:
+        return None
+    problem = None
+    if posixpath.isabs(path) or ntpath.isabs(path) or re.match(r"[A-Za-z]:", path):
+        problem = "it is absolute; write it relative to this file, so that the project can move"
+    elif "\\" in path:
+        problem = "it has a backslash; separate folders with `/`"
+    elif "${" in path or "$" in path:
+        problem = "it has a `$`, which the Serverless Framework would read as a variable"
+    elif not path.isprintable() or path != path.strip():
+        problem = "it has control characters or spaces around it"
+    if problem:
+        checker.error("E0312", f"`path` cannot be used: {problem}", span, label="the stack's own service")
+        return None
+    folder = posixpath.dirname(span.file) if span is not None else ""
+    return posixpath.normpath(posixpath.join(folder, path))
 
 
 #: What a stack may set besides its resources: what a consumer's own code needs.
@@ -110,7 +137,7 @@ STACK_FIELDS = {
     ),
     "path": Field(
         Name(r"[^\x00]+", "a path"),
-        "Where the stack's own Serverless service lives, relative to the output folder; "
+        "Where the stack's own Serverless service lives, relative to the file that declares it; "
         "it puts the service in serverless-compose.yml.",
     ),
 }
