@@ -55,9 +55,11 @@ vsix: $(NODE_STAMP) $(EXTENSION_STAMP)
 lsp-latency: $(STAMP)
 	$(BIN)/python editors/lsp_latency.py
 
-## fuzz: a long fuzzing run of the front end (minutes; not part of `make test`)
-fuzz: $(STAMP)
-	INFRAC_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider
+## fuzz: long runs of the fuzzing, kill and quoting tests (minutes; `make test` runs short ones);
+## the last line says how many inputs, kill points and strings they tried
+fuzz: $(STAMP) $(NODE_STAMP)
+	INFRAC_FUZZ_EXAMPLES=20000 INFRAC_KILL_POINTS=2000 INFRAC_QUOTING_EXAMPLES=200 \
+	  $(BIN)/python -m pytest tests/test_fuzz.py tests/test_output_kill.py tests/test_quoting.py -p no:cacheprovider
 
 ## schemas: regenerate compiler/infrac/cfn/schemas/ from the pinned cfn-lint's resource schemas
 schemas: $(STAMP)
