@@ -19,6 +19,7 @@ import attrs
 from infrac import __version__
 
 OK, FAILED, USAGE, INTERNAL = 0, 1, 2, 3
+DIAGNOSTIC_FORMATS = ("text", "json", "sarif", "github")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,13 +34,24 @@ def _parser() -> argparse.ArgumentParser:
     def with_path(command: argparse.ArgumentParser) -> None:
         command.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
 
-    def with_reporting(command: argparse.ArgumentParser) -> None:
+    def with_reporting(command: argparse.ArgumentParser, *, rules: bool = True) -> None:
         command.add_argument(
-            "--diagnostic-format", choices=("text", "json"), default="text", help="how diagnostics are printed"
+            "--diagnostic-format",
+            choices=DIAGNOSTIC_FORMATS,
+            default="text",
+            help="how diagnostics are printed: text (stderr), or json, sarif, github (stdout, or stderr for a "
+            "command whose stdout is its product)",
+        )
+        command.add_argument(
+            "--diagnostic-output", type=Path, metavar="FILE", help="write the diagnostics to FILE instead"
         )
         command.add_argument(
             "--color", choices=("auto", "always", "never"), default="auto", help="colour in diagnostics"
         )
+        if rules:
+            command.add_argument(
+                "--warnings-as-errors", action="store_true", help="treat every warning as an error (exit 1)"
+            )
 
     check = commands.add_parser("check", help="check a project and print its diagnostics")
     with_path(check)
@@ -53,23 +65,30 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--stage", help="write this stage into the output instead of leaving it to deploy time")
     build.add_argument("--format", choices=("yaml", "json"), default="yaml", help="template format (cloudformation)")
     build.add_argument("--allow-breaking", action="store_true", help="accept removing or moving exports in use")
+    build.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if --out (or infra.lock) differs from what the sources produce",
+    )
     with_reporting(build)
 
     fmt = commands.add_parser("fmt", help="rewrite .infra files in the canonical layout")
     fmt.add_argument("paths", nargs="*", type=Path, help="files or folders (default: infra.dsl/ or .)")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
-    with_reporting(fmt)
+    with_reporting(fmt, rules=False)
 
     graph = commands.add_parser("graph", help="the stacks in deploy waves, with their exports and importers")
     with_path(graph)
     graph.add_argument("--format", choices=("text", "mermaid", "dot"), default="text")
     with_reporting(graph)
+    graph.set_defaults(product_on_stdout=True)
 
     exports = commands.add_parser("exports", help="every export's name per stage, with its importers")
     with_path(exports)
     exports.add_argument("--stage", help="one stage only (default: every stage of the project)")
     exports.add_argument("--format", choices=("text", "json"), default="text")
     with_reporting(exports)
+    exports.set_defaults(product_on_stdout=True)
 
     rehearse = commands.add_parser(
         "rehearse", help="deploy every stack into moto's CloudFormation mock, in order, and tear it down"
@@ -77,7 +96,24 @@ def _parser() -> argparse.ArgumentParser:
     with_path(rehearse)
     rehearse.add_argument("--stage", help="the stage to rehearse (default: the project's first)")
     with_reporting(rehearse)
+    rehearse.set_defaults(product_on_stdout=True)
 
+    plan_move = commands.add_parser(
+        "plan-move", help="plan moving deployed resources into the project's stacks without replacing any"
+    )
+    with_path(plan_move)
+    plan_move.add_argument(
+        "--from", dest="deployed", action="append", required=True, metavar="[STACK=]FILE",
+        help="a deployed stack: a Serverless service file (stack <service>-<stage>) or a CloudFormation "
+        "template (stack STACK, or the file's stem); repeat for each stack",
+    )
+    plan_move.add_argument("--out", type=Path, required=True, help="folder for the plan, its script and its templates")
+    plan_move.add_argument("--stage", help="the deployed stage (default: the project's first)")
+    plan_move.add_argument(
+        "--strategy", choices=("auto", "refactor", "import"), default="auto",
+        help="stack refactoring, retain-and-import, or refactoring where every move allows it (default)",
+    )
+    with_reporting(plan_move)
     commands.add_parser("lsp", help="the language server, over stdin and stdout, for editors")
 
     explain = commands.add_parser("explain", help="explain a diagnostic code, e.g. `infrac explain E0401`")
@@ -118,13 +154,38 @@ def _use_color(choice: str, stream: TextIO) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
-def _report(args: argparse.Namespace, diagnostics, sources) -> None:
-    from infrac.diagnostics.render import render_text, to_json
+def _machine(args: argparse.Namespace) -> bool:
+    return getattr(args, "diagnostic_format", "text") != "text"
 
-    if args.diagnostic_format == "json":
-        sys.stderr.write(to_json(diagnostics, sources))
-    elif diagnostics:
-        sys.stderr.write(render_text(diagnostics, sources, color=_use_color(args.color, sys.stderr)))
+
+def _human(args: argparse.Namespace) -> TextIO:
+    """Where lines meant for people go: stdout, unless a machine format takes it."""
+    if _machine(args) and args.diagnostic_output is None and not getattr(args, "product_on_stdout", False):
+        return sys.stderr
+    return sys.stdout
+
+
+def _report(args: argparse.Namespace, diagnostics, sources) -> None:
+    """Print every diagnostic of the run, once, in file order, in the chosen format. The
+    machine formats print a document even when there is nothing to say (an empty SARIF run)."""
+    from infrac.diagnostics.github import to_github
+    from infrac.diagnostics.render import render_text, to_json
+    from infrac.diagnostics.sarif import to_sarif
+
+    form = args.diagnostic_format
+    if form == "text":
+        color = args.diagnostic_output is None and _use_color(args.color, sys.stderr)
+        text = render_text(diagnostics, sources, color=color) if diagnostics else ""
+    else:
+        text = {"json": to_json, "sarif": to_sarif, "github": to_github}[form](diagnostics, sources)
+    if args.diagnostic_output is not None:
+        from infrac.workspace import write_atomic
+
+        write_atomic(args.diagnostic_output, text)
+    elif form == "text" or getattr(args, "product_on_stdout", False):
+        sys.stderr.write(text)
+    else:
+        sys.stdout.write(text)
 
 
 @attrs.frozen
@@ -156,6 +217,7 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
         None if problem else lock_text,
         display(lock_path),
         allow_breaking=getattr(args, "allow_breaking", False),
+        warnings_as_errors=getattr(args, "warnings_as_errors", False),
     )
     diagnostics = list(loaded.diagnostics + checked.diagnostics)
     if problem is not None:
@@ -216,7 +278,10 @@ def _check(args: argparse.Namespace) -> int:
         return FAILED
     stacks = compiled.program.stacks
     resources = sum(len(s.resources) for s in stacks)
-    print(f"ok: {len(stacks)} stack{'s' * (len(stacks) != 1)}, {resources} resource{'s' * (resources != 1)}")
+    print(
+        f"ok: {len(stacks)} stack{'s' * (len(stacks) != 1)}, {resources} resource{'s' * (resources != 1)}",
+        file=_human(args),
+    )
     return OK
 
 
@@ -240,6 +305,9 @@ def _build(args: argparse.Namespace) -> int:
     from infrac import replacement
 
     lock = lockfile.render(compiled.linkage, replacement.record(compiled.program))
+    if args.check:
+        return _build_check(args, out, {a.path: a.text for a in artifacts}, compiled, lock)
+    human = _human(args)
     try:
         removed = write_outputs(
             out, {a.path: a.text for a in artifacts}, (compiled.lock_path, lock) if lock != compiled.lock_text else None
@@ -248,23 +316,70 @@ def _build(args: argparse.Namespace) -> int:
         _report(args, [error.diagnostic], {})
         return FAILED
     stacks = len(compiled.program.stacks)
-    print(f"built {stacks} stack{'s' * (stacks != 1)} for {args.target} in {display(out)}")
+    print(f"built {stacks} stack{'s' * (stacks != 1)} for {args.target} in {display(out)}", file=human)
     width = max((len(display(out / a.path)) for a in artifacts), default=0)
     for artifact in artifacts:
         what = f"{artifact.stack}: {artifact.summary}" if artifact.stack else artifact.summary
-        print(f"  {display(out / artifact.path).ljust(width)}  {what}")
+        print(f"  {display(out / artifact.path).ljust(width)}  {what}", file=human)
     for relative in removed:
-        print(f"  removed {display(out / relative)} (no longer built)")
+        print(f"  removed {display(out / relative)} (no longer built)", file=human)
     if args.target == "serverless":
         from infrac.backends.serverless import relative_to
 
         for stack in compiled.program.stacks:
             if stack.path is not None and stack.is_consumer:
                 include = relative_to(str(out / stack.name / "imports.yml"), stack.path)
-                print(f"  {stack.name}'s serverless.yml includes it as ${{file({include})}}")
+                print(f"  {stack.name}'s serverless.yml includes it as ${{file({include})}}", file=human)
     if lock != compiled.lock_text:
-        print(f"  {display(compiled.lock_path)}  the published exports: commit it with the sources")
+        print(f"  {display(compiled.lock_path)}  the published exports: commit it with the sources", file=human)
     return OK
+
+
+#: Lines of unified diff shown per different file; the rest is counted.
+_DIFF_LINES = 20
+
+
+def _build_check(args: argparse.Namespace, out: Path, files: dict[str, str], compiled: _Compiled, lock: str) -> int:
+    """``build --check``: compare, write nothing. The lock counts too: a build would rewrite it."""
+    import difflib
+
+    from infrac.lockfile import NAME as lockfile_name
+    from infrac.workspace import Difference, compare_outputs, display
+
+    differences = [(display(out / d.path), d) for d in compare_outputs(out, files)]
+    if lock != compiled.lock_text:
+        kind = "missing" if compiled.lock_text is None else "different"
+        differences.append(
+            (display(compiled.lock_path), Difference(lockfile_name, kind, expected=lock, actual=compiled.lock_text))
+        )
+    human = _human(args)
+    if not differences:
+        print(f"ok: {display(out)} is what the sources produce ({len(files)} files)", file=human)
+        return OK
+    print(f"infrac build --check: {display(out)} is not what the sources produce; run `infrac build` and commit:",
+          file=human)
+    for shown, difference in differences:
+        meaning = {
+            "missing": "missing (the build would write it)",
+            "extra": "extra (an earlier build wrote it; the build would remove it)",
+            "different": "different (edited by hand, or not rebuilt)",
+        }[difference.kind]
+        print(f"  {shown}: {meaning}", file=human)
+        if difference.kind == "different":
+            diff = list(
+                difflib.unified_diff(
+                    (difference.actual or "").splitlines(keepends=True),
+                    (difference.expected or "").splitlines(keepends=True),
+                    fromfile=f"{shown} (on disk)",
+                    tofile=f"{shown} (from the sources)",
+                    n=1,
+                )
+            )
+            for line in diff[:_DIFF_LINES]:
+                print("    " + line.rstrip("\n"), file=human)
+            if len(diff) > _DIFF_LINES:
+                print(f"    ... {len(diff) - _DIFF_LINES} more diff lines", file=human)
+    return FAILED
 
 
 def _fmt(args: argparse.Namespace) -> int:
@@ -289,7 +404,7 @@ def _fmt(args: argparse.Namespace) -> int:
                 write_atomic(Path(source.path), formatted)
     _report(args, diagnostics, sources)
     for path in changed:
-        print(f"{'would reformat' if args.check else 'reformatted'} {path}")
+        print(f"{'would reformat' if args.check else 'reformatted'} {path}", file=_human(args))
     if has_errors(diagnostics) or (args.check and changed):
         return FAILED
     return OK
@@ -343,6 +458,92 @@ def _rehearse(args: argparse.Namespace) -> int:
     return OK if report.ok else FAILED
 
 
+def _plan_move(args: argparse.Namespace) -> int:
+    compiled = _compile(args)
+    if compiled is None:
+        return FAILED
+    program = compiled.program
+    stages = program.settings.stages
+    stage = args.stage or stages[0]
+    if stage not in stages:
+        return _unknown_stage("plan-move", stage, stages)
+    from infrac.diagnostics import diagnostic, has_errors
+    from infrac.diagnostics.render import render_text
+    from infrac.migrate import source as migrate_source
+    from infrac.migrate.plan import AWS_ONLY, deployed_stack, make_plan
+    from infrac.migrate.rehearsal import rehearse as rehearse_plan
+    from infrac.migrate.render import files
+    from infrac.rehearse import templates
+    from infrac.workspace import display, write_outputs
+
+    diagnostics = []
+    texts = {}
+    deployed = []
+    for given in args.deployed:
+        name, _, file = given.rpartition("=") if "=" in given and not Path(given).exists() else ("", "", given)
+        path = Path(file)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            diagnostics.append(diagnostic("E0800", f"cannot read `{display(path)}`: {error.strerror or error}", None,
+                                          hint="check the path given to --from"))
+            continue
+        decoded = migrate_source.decode(display(path), data)
+        if not isinstance(decoded, migrate_source.SourceFile):
+            diagnostics.append(decoded)
+            continue
+        texts[decoded.path] = decoded
+        read = migrate_source.read(decoded)
+        diagnostics.extend(read.diagnostics)
+        if read.template is not None and read.ok:
+            deployed.append(deployed_stack(read.template, decoded, stage, program.settings.region, name or None))
+    if has_errors(diagnostics):
+        _report(args, diagnostics, texts)
+        return FAILED
+    from infrac.migrate.plan import STACK_NAME
+
+    for stack in deployed:
+        if not STACK_NAME.fullmatch(stack.stack):
+            print(f"infrac plan-move: error: `{stack.stack}` ({stack.text.path}) is not a CloudFormation stack name: "
+                  "a letter, then letters, digits and hyphens, at most 128 characters", file=sys.stderr)
+            return USAGE
+    names = [d.stack for d in deployed]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        print(f"infrac plan-move: error: stack `{twice[0]}` is given twice with --from", file=sys.stderr)
+        return USAGE
+    consumers = {s.name for s in program.stacks if s.is_consumer}
+    waves = [list(wave) for wave in program.waves]
+    plan = make_plan(deployed, templates(program, stage), waves, consumers, stage, program.settings.region, args.strategy)
+    diagnostics.extend(plan.diagnostics)
+    rehearsal = None
+    if not plan.refused:
+        rehearsal = rehearse_plan(plan, deployed)
+        if not rehearsal.ok:
+            step, reason = rehearsal.refused or (0, "; ".join(rehearsal.lines[-1:]))
+            diagnostics.append(diagnostic(
+                "E0855", f"the simulated execution refused step {step}: {reason}", None,
+                notes=list(rehearsal.lines), hint="fix the project or the deployed templates given, and plan again",
+            ))
+    _report(args, diagnostics, texts)
+    if has_errors(diagnostics):
+        print(f"infrac plan-move: refused; nothing written to {display(args.out)}", file=sys.stderr)
+        return FAILED
+    warnings_text = render_text([d for d in diagnostics], texts, color=False)
+    written = files(plan, deployed, rehearsal, warnings_text)
+    write_outputs(args.out, written)
+    (args.out / "plan.sh").chmod(0o755)
+    stateful = sum(m.stateful for m in plan.moves)
+    how = "stack refactoring" if plan.strategy == "refactor" else "retain and import"
+    print(f"planned {len(plan.moves)} moves ({stateful} stateful) by {how} in {len(plan.steps)} steps, "
+          f"stage {stage}: {display(args.out / 'plan.md')}, {display(args.out / 'plan.sh')}")
+    print("simulated execution (infrac's CloudFormation simulator, not AWS):")
+    for line in rehearsal.lines:
+        print(f"  {line}")
+    print(AWS_ONLY)
+    return OK
+
+
 def _lsp(args: argparse.Namespace) -> int:
     try:
         import pygls  # noqa: F401
@@ -373,6 +574,7 @@ _COMMANDS = {
     "graph": _graph,
     "exports": _exports,
     "rehearse": _rehearse,
+    "plan-move": _plan_move,
     "lsp": _lsp,
     "explain": _explain,
 }

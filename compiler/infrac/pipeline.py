@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 import attrs
 
 from infrac import lockfile, passes, replacement
-from infrac.diagnostics import Diagnostic, has_errors
+from infrac.diagnostics import Diagnostic, has_errors, rules
 from infrac.linker import Linkage, link
 from infrac.model import Program
 from infrac.passes import Result
@@ -25,14 +25,20 @@ from infrac.syntax.parser import ParseResult, parse
 
 
 def compile_sources(
-    sources: Iterable[SourceFile], *, parse_file: Callable[[SourceFile], ParseResult] = parse
+    sources: Iterable[SourceFile],
+    *,
+    warnings_as_errors: bool = False,
+    parse_file: Callable[[SourceFile], ParseResult] = parse,
 ) -> Result:
     """Parse and check a project. Files are taken in path order, so the result
     does not depend on the order they were found in. A syntax error in any file
-    stops before the passes, whose findings would only echo it."""
+    stops before the passes, whose findings would only echo it. The project's
+    rule levels and suppression comments (:mod:`infrac.diagnostics.rules`) apply
+    to what the passes found; ``warnings_as_errors`` makes every warning left an error."""
+    sources = sorted(sources, key=lambda s: s.path)
     modules = []
     found: list[Diagnostic] = []
-    for source in sorted(sources, key=lambda s: s.path):
+    for source in sources:
         parsed = parse_file(source)
         found.extend(parsed.diagnostics)
         if parsed.module is not None:
@@ -40,7 +46,15 @@ def compile_sources(
     if has_errors(found):
         return Result(None, tuple(found))
     result = passes.run(modules)
-    return Result(result.program, tuple(found) + result.diagnostics)
+    levels = result.settings.warnings if result.settings is not None else {}
+    diagnostics = rules.apply(
+        found + list(result.diagnostics),
+        modules,
+        {s.path: s for s in sources},
+        levels,
+        warnings_as_errors=warnings_as_errors,
+    )
+    return Result(result.program, tuple(diagnostics), result.settings)
 
 
 @attrs.frozen
@@ -68,6 +82,7 @@ def check_project(
     lock_path: str = "infra.lock",
     *,
     allow_breaking: bool = False,
+    warnings_as_errors: bool = False,
     parse_file: Callable[[SourceFile], ParseResult] = parse,
 ) -> Checked:
     """Compile a project and compare its exports with the lock's text (if any),
@@ -77,7 +92,7 @@ def check_project(
     ``parse_file`` lets a caller that compiles the same files again and again
     (the language server) reuse the parse of a file whose text did not change.
     """
-    result = compile_sources(sources, parse_file=parse_file)
+    result = compile_sources(sources, warnings_as_errors=warnings_as_errors, parse_file=parse_file)
     diagnostics = list(result.diagnostics)
     if not result.ok:
         return Checked(result, None, tuple(diagnostics))

@@ -14,7 +14,7 @@ import attrs
 from infrac.backends.escape import Escaped, has_hazard, pieces, serverless_literal
 from infrac.cfn import typecheck
 from infrac.model import Placeholder, Program, Reference, Resource, Stack, Template
-from infrac.naming import export_name, exports_of
+from infrac.naming import export_name, exports_of, output_of, stack_name
 from infrac.vocabulary import DERIVED, KINDS
 
 #: Placeholders that only the deploy knows: CloudFormation's pseudo parameters.
@@ -195,8 +195,17 @@ class StackRenderer:
     def reference(self, ref: Reference) -> Any:
         target = self.program.stack(ref.stack).resource(ref.resource)
         if ref.stack != self.stack.name:
-            name = export_name(self.program.settings, ref.stack, target, ref.attribute)
-            return {"Fn::ImportValue": self.stage.render(name)}
+            settings = self.program.settings
+            if self.stack.strength(ref.stack, ref.resource, ref.attribute, settings.references) == "strong":
+                name = export_name(settings, ref.stack, target, ref.attribute)
+                return {"Fn::ImportValue": self.stage.render(name)}
+            # weak or both: read the output itself; the stack is not an importer for CloudFormation
+            return {
+                "Fn::GetStackOutput": {
+                    "StackName": self.stage.render(stack_name(ref.stack)),
+                    "OutputName": output_of(settings, ref.stack, target, ref.attribute),
+                }
+            }
         return attribute_value(target, ref.attribute)
 
     # ---- sections ------------------------------------------------------------------

@@ -13,10 +13,11 @@ from typing import Any
 import attrs
 
 from infrac.cfn import typecheck
-from infrac.diagnostics import Diagnostic, Label, diagnostic
-from infrac.model import Link, Program, Reference, Resource, Stack
+from infrac.diagnostics import Diagnostic, Fix, Label, Replacement, diagnostic
+from infrac.model import Link, Program, Reference, Resource, Stack, StrengthChoice
+from infrac.passes.settings import weak_reference_warning
 from infrac.passes.state import Compilation
-from infrac.suggest import article, did_you_mean
+from infrac.suggest import article, closest, did_you_mean
 from infrac.vocabulary import KINDS
 from infrac.vocabulary.kinds import not_exported
 
@@ -64,6 +65,8 @@ def resolve(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
             )
         for use in stack.uses:
             found.extend(_use(use, stack, scope))
+        for choice in stack.strengths:
+            found.extend(_strength(choice, stack, scope))
 
         def fill_environment(ref: Reference | Link, _stack: Stack = stack) -> Reference | Link:
             if isinstance(ref, Link):  # pragma: no cover - environment values are data, never links
@@ -89,6 +92,7 @@ def _find(
                 stack_span,
                 label="no stack of this name",
                 hint=did_you_mean(stack_name, scope.declared),
+                fix=_rename(stack_span, stack_name, scope.declared),
             )
         ]
     names = scope.declared[stack_name]
@@ -100,9 +104,18 @@ def _find(
                 resource_span,
                 label=f"not declared in stack `{stack_name}`",
                 hint=did_you_mean(resource_name, names),
+                fix=_rename(resource_span, resource_name, names),
             )
         ]
     return True, []
+
+
+def _rename(span, name: str, candidates) -> Fix | None:
+    """The fix for a misspelled name: the closest declared one, written in its place."""
+    match = closest(name, candidates)
+    if match is None or span is None or span.length != len(name):
+        return None
+    return Fix(f"replace `{name}` by `{match}`", (Replacement(span, match),))
 
 
 def _reference(ref: Reference, stack: Stack, scope: _Scope, found: list[Diagnostic]) -> Reference:
@@ -168,6 +181,39 @@ def _link(link: Link, stack: Stack, scope: _Scope, found: list[Diagnostic]) -> L
             if attribute not in target.exports
         )
     return link
+
+
+def _strength(choice: StrengthChoice, stack: Stack, scope: _Scope) -> list[Diagnostic]:
+    """A ``reference`` block names another stack's resource (and attribute); ``weak`` is warned about."""
+    spans = dict(zip(("stack", "resource", "attribute"), choice.part_spans))
+    if choice.stack == stack.name:
+        return [
+            diagnostic(
+                "E0420",
+                f"`reference` names a resource of its own stack `{stack.name}`",
+                spans.get("stack", choice.span),
+                label="the stack this block is in",
+                hint="inside a stack, `Resource.attribute` is a plain `Ref`/`Fn::GetAtt`: it has no strength",
+            )
+        ]
+    exists, found = _find(choice.stack, choice.resource, spans.get("stack"), spans.get("resource"), scope)
+    target = scope.target(choice.stack, choice.resource) if exists else None
+    if target is None:
+        return found
+    if choice.attribute is not None and KINDS[target.kind].attribute(choice.attribute) is None:
+        return [
+            diagnostic(
+                "E0403",
+                f"{target.kind} `{target.name}` has no attribute `{choice.attribute}`",
+                spans.get("attribute", choice.span),
+                label="unknown attribute",
+                hint=KINDS[target.kind].attribute_hint(choice.attribute),
+            )
+        ]
+    if choice.strength == "weak":
+        what = f"`{choice.stack}.{choice.resource}" + (f".{choice.attribute}`" if choice.attribute else "`")
+        return [weak_reference_warning(choice.span, f"every reference of stack `{stack.name}` to {what}")]
+    return []
 
 
 def _use(use, stack: Stack, scope: _Scope) -> list[Diagnostic]:
