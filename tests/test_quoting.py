@@ -137,7 +137,7 @@ def positions(docs: dict, target: str, i: int) -> dict[str, object]:
     resources = evaluate(template["Resources"])
     imports = evaluate(imports)
     tags = resources[f"Q{i}"]["Properties"]["Tags"]
-    description = template["Outputs"][f"P{i}Ref"]["Description"]
+    [description] = [o["Description"] for o in template["Outputs"].values() if o["Value"] == {"Ref": f"P{i}"}]
     return {
         "property value": resources[f"P{i}"]["Properties"]["Value"],
         "property key": list(resources[f"P{i}"]["Properties"]["Tags"])[0],
