@@ -39,9 +39,14 @@ def test_explicit_fn_sub_is_never_wrapped_twice_in_any_target():
     for (target, stage), (arn, stack_name) in expected.items():
         options = {"format": "json"} if target == "cloudformation" else {}
         found = resources(program, target, stage=stage, **options)
-        assert found["BucketArn"]["Properties"]["Value"] == {"Fn::Sub": arn}, (target, stage)
+        # The Serverless target escapes the user's own ${...} for the framework's variable
+        # syntax (backends/escape.py); the framework reads `\${` back as `${`.
+        read = (lambda text: text.replace("\\${", "${")) if target == "serverless" else (lambda text: text)
+        assert {"Fn::Sub": read(found["BucketArn"]["Properties"]["Value"]["Fn::Sub"])} == {"Fn::Sub": arn}, (
+            target, stage
+        )
         text, variables = found["StackName"]["Properties"]["Value"]["Fn::Sub"]
-        assert text == "${Name} in ${AWS::Region}"
+        assert read(text) == "${Name} in ${AWS::Region}"
         assert variables == {"Name": {"Fn::Sub": stack_name}}
 
 
