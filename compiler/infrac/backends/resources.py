@@ -164,19 +164,6 @@ class ServerlessStage(StageStyle):
                 joined.append(Escaped("${sls:stage}"))
         return {"Fn::Join": ["", joined]}
 
-    def inside_sub(self, template: Template) -> str:
-        """An explicit ``Fn::Sub``'s text: the user's own ``${...}`` escaped for the framework
-        (which reads them back as written, for CloudFormation), infrac's variables not."""
-        text = []
-        for i, part in enumerate(template.parts):
-            if isinstance(part, str):
-                text.append(serverless_literal(part, before_variable=i + 1 < len(template.parts)))
-            elif part.name in PSEUDO_PARAMETERS:
-                text.append("${" + PSEUDO_PARAMETERS[part.name] + "}")
-            else:
-                text.append(self.stage_in_sub())
-        return Escaped("".join(text))
-
     def stage_in_sub(self) -> str:
         return "${sls:stage}"
 
