@@ -312,6 +312,67 @@ _ENTRIES = [
         example='rule OrderPlaced {\n  pattern = { source: ["shop"] }\n  target queues.Orders {}   # a FIFO queue\n}',
         fix='Follow the message: `target queues.Orders { message_group = "orders" }`.',
     ),
+    # ---- parameters, conditions and functions (E0210, E032x, E041x) -----------------------------
+    Code(
+        "E0210", E, "reserved parameter name",
+        "`Stage` is the parameter the CloudFormation target writes for the stage (`{stage}` in "
+        "strings), so a stack cannot declare its own.",
+        example="parameter Stage { type = string }",
+        fix='Write "{stage}" where the stage is meant, or give the parameter another name.',
+    ),
+    Code(
+        "E0320", E, "unknown function",
+        "A value written `name(...)` calls one of CloudFormation's functions by its name in the "
+        "language: `if`, `equals`, `not`, `and`, `or`, `param`, `no_value`, `sub`, `join`, "
+        "`select`, `split`, `base64`, `import_value`, `get_azs`, `cidr`.",
+        example='properties = { Size: iff(IsProd, 3, 1) }',
+        fix="Use one of the functions listed; the message suggests the closest.",
+    ),
+    Code(
+        "E0321", E, "wrong number of arguments",
+        "Each function takes a fixed number of arguments: `if(condition, then, else)`, "
+        "`equals(a, b)`, `not(condition)`, `and`/`or` 2 to 10 conditions, `param(Name)`, "
+        "`no_value()`, `sub(text)` or `sub(text, { variables })`.",
+        example="properties = { Size: if(IsProd, 3) }",
+        fix="Give the arguments the message's signature shows.",
+    ),
+    Code(
+        "E0322", E, "wrong kind of argument",
+        "An argument is not of the kind the function needs: `if`, `not`, `and` and `or` take "
+        "conditions (a condition's name, or a condition function), `param` the name of a parameter, "
+        "`sub` a string and a map of variables; a stack's `conditions` must each be `equals`, "
+        "`not`, `and` or `or`.",
+        example='conditions = { IsProd: "prod" }',
+        fix='Write a condition function: `conditions = { IsProd: equals(param(Env), "prod") }`.',
+    ),
+    Code(
+        "E0323", E, "default not among the allowed values",
+        "A parameter's `default` must be one of its `allowed` values, or CloudFormation refuses "
+        "every deploy that relies on the default.",
+        example='parameter Env {\n  type    = string\n  default = "qa"\n  allowed = ["dev", "prod"]\n}',
+        fix="Make the default one of the allowed values, or add it to them.",
+    ),
+    Code(
+        "E0410", E, "unknown parameter",
+        "`param(Name)` names no `parameter` block of the stack. Parameters belong to one stack; "
+        "another stack's values travel as exports.",
+        example='properties = { Name: param(Enviroment) }',
+        fix="Declare the parameter in the stack, or correct the name.",
+    ),
+    Code(
+        "E0411", E, "unknown condition",
+        "A condition's name (in `condition = ...`, `if(...)`, `not(...)`, `and(...)`, `or(...)`) "
+        "is not a key of the stack's `conditions`.",
+        example="condition = IsProduction",
+        fix="Declare it in the stack's `conditions`, or correct the name.",
+    ),
+    Code(
+        "E0412", E, "conditions or dependencies in a cycle",
+        "A condition refers to itself through others, or a resource lists itself in `depends_on`: "
+        "CloudFormation could never evaluate or create it.",
+        example="conditions = { A: not(B), B: not(A) }",
+        fix="Break the cycle.",
+    ),
     # ---- migration: reading Serverless services and CloudFormation templates (E08xx) ------------
     Code(
         "E0800", E, "cannot read a template",

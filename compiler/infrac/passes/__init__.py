@@ -14,7 +14,7 @@ import attrs
 from infrac import ir, linker
 from infrac.diagnostics import Diagnostic, has_errors
 from infrac.model import Program
-from infrac.passes import aws_rules, exports, graph, references, resources, settings, structure
+from infrac.passes import aws_rules, conditions, exports, graph, references, resources, settings, structure
 from infrac.passes.state import Compilation
 
 PASSES = (
@@ -22,6 +22,7 @@ PASSES = (
     settings.check,  # the project block -> Settings
     resources.check,  # resource blocks -> typed resources, by the vocabulary
     references.resolve,  # stack.Resource.attribute and `uses` -> checked links
+    conditions.check,  # param(...), condition names, depends_on: declared; no cycles
     graph.check,  # which stack imports from which: deploy waves, no cycles
     exports.check,  # export names from the project's pattern: legal and unique
     aws_rules.check,  # what AWS would refuse at deploy time

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from infrac.diagnostics import Diagnostic, Label, diagnostic
-from infrac.model import Link, Program, Reference, Resource, Stack
+from infrac.model import Call, Link, Program, Reference, Resource, Stack
 from infrac.passes.state import Compilation
 from infrac.suggest import article, did_you_mean
 from infrac.vocabulary import KINDS
@@ -28,6 +28,8 @@ def map_references(value: Any, function: Callable[[Reference | Link], Reference 
         return {k: map_references(v, function) for k, v in value.items()}
     if isinstance(value, tuple):
         return tuple(map_references(v, function) for v in value)
+    if isinstance(value, Call):
+        return attrs.evolve(value, args=map_references(value.args, function))
     return value
 
 
@@ -69,9 +71,12 @@ def resolve(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                 return _link(ref, _stack, scope, found)
             return _reference(ref, _stack, scope, found)
 
+        conditions = map_references(dict(stack.conditions), fill_environment)
         environment = map_references(dict(stack.environment), fill_environment)
         values = map_references(dict(stack.values), fill_environment)
-        stacks.append(attrs.evolve(stack, resources=tuple(resources), environment=environment, values=values))
+        stacks.append(attrs.evolve(
+            stack, resources=tuple(resources), environment=environment, values=values, conditions=conditions
+        ))
     program = attrs.evolve(state.program, stacks=tuple(stacks))
     return attrs.evolve(state, program=program), found
 
