@@ -77,6 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     rehearse.add_argument("--stage", help="the stage to rehearse (default: the project's first)")
     with_reporting(rehearse)
 
+    imp = commands.add_parser(
+        "import", help="write .infra sources from Serverless services or CloudFormation templates"
+    )
+    imp.add_argument("files", nargs="+", type=Path, help="serverless.yml files or CloudFormation templates (YAML or JSON)")
+    imp.add_argument("--out", type=Path, required=True, help="the folder for the .infra sources (empty, or a previous import)")
+    imp.add_argument("--split-by", choices=("type",), help="move tables, queues, buckets, EventBridge and Cognito into their own stacks")
+    imp.add_argument("--map", type=Path, help="a YAML file mapping resource types to stacks, for other groupings")
+    with_reporting(imp)
+
     explain = commands.add_parser("explain", help="explain a diagnostic code, e.g. `infrac explain E0401`")
     explain.add_argument("code")
     return parser
@@ -288,6 +297,32 @@ def _rehearse(args: argparse.Namespace) -> int:
     return OK if report.ok else FAILED
 
 
+def _import(args: argparse.Namespace) -> int:
+    from infrac.diagnostics import has_errors
+    from infrac.migrate.command import prepare
+    from infrac.workspace import display, import_problems, read_bytes, write_import
+
+    inputs = [(display(path), read_bytes(path)) for path in args.files]
+    mapping = (display(args.map), read_bytes(args.map)) if args.map else None
+    out = display(args.out)
+    prepared = prepare(inputs, out, args.split_by, mapping)
+    diagnostics = list(prepared.diagnostics)
+    if not has_errors(diagnostics):
+        diagnostics += import_problems(args.out, prepared.files, prepared.services)
+    _report(args, diagnostics, prepared.sources)
+    if has_errors(diagnostics):
+        return FAILED
+    write_import(args.out, prepared.files, prepared.services)
+    count = len(prepared.files)
+    print(f"imported {len(args.files)} file{'s' * (len(args.files) != 1)} into {out}: {count} file{'s' * (count != 1)}")
+    for relative in sorted(prepared.files):
+        print(f"  {display(args.out / relative)}")
+    for path in sorted(prepared.services):
+        print(f"  {path}  the service, taking the moved resources from the imports infrac writes")
+    print(f"  checked: `infrac build {out} --stage {prepared.stage}` gives the resources of the input")
+    return OK
+
+
 def _explain(args: argparse.Namespace) -> int:
     from infrac.diagnostics.codes import CODES, render_text
 
@@ -307,4 +342,5 @@ _COMMANDS = {
     "exports": _exports,
     "rehearse": _rehearse,
     "explain": _explain,
+    "import": _import,
 }

@@ -425,6 +425,63 @@ _ENTRIES = [
         example="a: &a [x, x, x]\nb: &b [*a, *a, *a]\n...",
         fix="Write the values out without aliases; real templates are far below these limits.",
     ),
+    # ---- migration: importing (E081x) -----------------------------------------------------------
+    Code(
+        "E0810", E, "cannot be expressed in the language",
+        "The template holds a construct the language has no form for: `Mappings` and "
+        "`Fn::FindInMap`, `Transform` (macros, SAM), `CreationPolicy`/`UpdatePolicy`, "
+        "`RetainExceptOnCreate`, `AWS::StackName`, a reference to a resource the template does "
+        "not declare (one the Serverless Framework generates), an output that is not a resource's "
+        "attribute, `null`. Nothing is imported, so nothing is dropped silently.",
+        example="Properties:\n  ImageId: !FindInMap [Images, !Ref AWS::Region, Id]",
+        fix="Rewrite the value in a form the language has (a parameter, `if`, a literal), or leave "
+        "the resource out of the template you import and keep it where it is.",
+    ),
+    Code(
+        "E0811", E, "logical ID used twice",
+        "Two imported templates put resources with the same logical ID into one stack, where "
+        "logical IDs must be unique.",
+        example="infrac import a.yml b.yml --split-by type   # both declare UsersTable",
+        fix="Import the templates separately, or rename one of the resources.",
+    ),
+    Code(
+        "E0812", E, "cannot write the import",
+        "`infrac import` writes into a folder only when it is empty or holds a previous import "
+        "(its `.infrac-import.json`), so that no file of yours is overwritten; or a consumer's new "
+        "service file would replace a file that exists.",
+        example="infrac import serverless.yml --out src/   # src/ holds other files",
+        fix="Choose an empty folder, or remove the files named.",
+    ),
+    Code(
+        "E0813", E, "the import would not rebuild the template exactly",
+        "The importer compiles what it wrote and compares every resource with the template's. "
+        "A resource that would not come out the same (or does not compile, such as a name AWS "
+        "would refuse) is reported instead of written.",
+        example="TableName: 'a'   # too short for DynamoDB",
+        fix="Follow the note; fix the template, or leave the resource out of the import.",
+    ),
+    Code(
+        "E0814", E, "invalid mapping file",
+        "`infrac import --map FILE` reads a YAML mapping from resource types (`AWS::SQS::Queue`, "
+        "or `AWS::SQS::*` for a whole service) to the stacks that should hold them.",
+        example="AWS::DynamoDB::Table: data\nAWS::SQS::*: 42",
+        fix="Write one `Type: stack-name` line per type; stack names are letters, digits and hyphens.",
+    ),
+    Code(
+        "W0810", W, "output without export not imported",
+        "infrac writes an output for each export; an output without `Export` carries nothing "
+        "another stack can import, and is not imported.",
+        example="Outputs:\n  TableName:\n    Value: !Ref Users",
+        fix="Export the attribute in the `.infra` source if another stack needs it.",
+    ),
+    Code(
+        "W0811", W, "resource stays in the service",
+        "The resource refers to something the Serverless Framework generates (the API, a "
+        "function's role), so it cannot leave the service file: it stays there, in the new "
+        "service file the import writes.",
+        example="Authorizer:\n  Properties:\n    RestApiId: { Ref: ApiGatewayRestApi }",
+        fix="Nothing to do; move it by hand later if the references change.",
+    ),
     # ---- warnings ------------------------------------------------------------------------------------
     Code(
         "W0101", W, "empty stack",

@@ -166,6 +166,11 @@ class Template:
     outputs: tuple[Output, ...] = ()
     transform: Any = None
     locations: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False)
+    #: a service's default stage (``${opt:stage, 'dev'}`` gives ``dev``) and region, if known
+    stage: str | None = None
+    region: str | None = None
+    #: a service's whole file as plain data, variables unresolved (to rewrite it when split)
+    document: Any = attrs.field(default=None, eq=False, repr=False)
 
     def span(self, path: str) -> Span | None:
         """The span of the value at ``path``, or of its nearest located ancestor."""
@@ -688,6 +693,8 @@ class _Resolver:
             result = self.variable(whole.group(1), path, depth)
             if isinstance(result, _Failed):
                 return text
+            if isinstance(result, _Literal):
+                return str(result)
             if not isinstance(result, (str, Interpolated)) or isinstance(result, _Placeholder):
                 return _finish([result]) if isinstance(result, _Placeholder) else result
             if isinstance(result, str) and "${" in result:
@@ -711,7 +718,7 @@ class _Resolver:
             parts.append(result)
             position = match.end()
         parts.append(text[position:])
-        if "${" in "".join(p for p in parts if isinstance(p, str) and not isinstance(p, _Placeholder)):
+        if "${" in "".join(p for p in parts if isinstance(p, str) and not isinstance(p, (_Placeholder, _Literal))):
             # variables built from variables: resolve again with the inner ones filled in
             flat = "".join(p if isinstance(p, str) else "" for p in parts)
             if all(isinstance(p, str) for p in parts) and not any(isinstance(p, _Placeholder) for p in parts):
@@ -721,6 +728,8 @@ class _Resolver:
         return _finish(parts)
 
     def variable(self, expression: str, path: str, depth: int) -> Any:
+        if _NOT_A_VARIABLE.match(expression):
+            return _Literal("${" + expression + "}")
         choices = _split_fallbacks(expression)
         for i, choice in enumerate(choices):
             last = i == len(choices) - 1
@@ -768,6 +777,14 @@ class _Resolver:
 
 class _Cycle(Exception):
     pass
+
+
+class _Literal(str):
+    """``${AWS::Region}``, ``${Name}``, ``${!x}``: CloudFormation's own (Fn::Sub), kept as text."""
+
+
+#: What the framework leaves to CloudFormation: pseudo parameters, plain names, ``${!...}``.
+_NOT_A_VARIABLE = re.compile(r"AWS::|!|[A-Za-z0-9_.]*$")
 
 
 class _Failed:
@@ -869,7 +886,21 @@ def _service(data: dict, locations: dict[str, Span], file: str, diagnostics: lis
             else:
                 merged[section] = content
     shape = _Shape(file, template_locations, diagnostics)
-    return shape.template(merged, "serverless", service)
+    template = shape.template(merged, "serverless", service)
+    if template is None:
+        return None
+    provider = data.get("provider") if isinstance(data.get("provider"), dict) else {}
+    stage = provider.get("stage")
+    if isinstance(stage, str):
+        fallback = re.fullmatch(r"\$\{opt:stage,\s*(?:'([^']*)'|\"([^\"]*)\")\s*\}", stage.strip())
+        stage = (fallback.group(1) or fallback.group(2)) if fallback else (stage if "${" not in stage else None)
+    region = provider.get("region")
+    return attrs.evolve(
+        template,
+        stage=stage if isinstance(stage, str) else "dev",
+        region=region if isinstance(region, str) and "${" not in region else None,
+        document=data,
+    )
 
 
 # ---- the entry point -----------------------------------------------------------------------
