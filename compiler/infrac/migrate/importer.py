@@ -546,8 +546,8 @@ class _Plan:
     generic: set[tuple[int, str]] = attrs.field(factory=set)
 
 
-def _located(template: Template, path: str, message: str, code: str = "E0810", **kw) -> Diagnostic:
-    return diagnostic(code, message, template.span(path), **kw)
+def _located(template: Template, path: str, message: str, code: str = "E0810", key: bool = False, **kw) -> Diagnostic:
+    return diagnostic(code, message, template.key_span(path) if key else template.span(path), **kw)
 
 
 def _template_problems(template: Template) -> list[Diagnostic]:
@@ -569,7 +569,7 @@ def _template_problems(template: Template) -> list[Diagnostic]:
     for resource in template.resources:
         for key in resource.other:
             found.append(_located(template, join(resource.path, key), f"`{key}` cannot be expressed in the language",
-                                  label="not imported", hint="set it on the deployed stack another way, or remove it"))
+                                  key=True, label="not imported", hint="set it on the deployed stack another way, or remove it"))
         for key, policy in (("DeletionPolicy", resource.deletion_policy), ("UpdateReplacePolicy", resource.update_replace_policy)):
             if policy == "RetainExceptOnCreate":
                 found.append(_located(template, join(resource.path, key), "`RetainExceptOnCreate` cannot be expressed",
@@ -722,7 +722,7 @@ def import_templates(templates: Sequence[Template], placement: Placement | None 
         for logical_id, outside in staying(template, placement is not None).items():
             diagnostics.append(_located(
                 template, join("Resources", logical_id),
-                f"`{logical_id}` stays in the service: it refers to `{outside}`", "W0811",
+                f"`{logical_id}` stays in the service: it refers to `{outside}`", "W0811", key=True,
                 label="kept in the service file", hint="the new service file keeps it as it is",
             ))
     seen: dict[tuple[str, str], tuple[int, str]] = {}
@@ -733,16 +733,16 @@ def import_templates(templates: Sequence[Template], placement: Placement | None 
             diagnostics.append(_located(
                 templates[i], join("Resources", logical_id),
                 f"logical ID `{logical_id}` is also used by `{templates[seen[(stack, logical_id)][0]].file}` in stack `{stack}`",
-                "E0811", label="two resources of one stack would share this ID",
+                "E0811", key=True, label="two resources of one stack would share this ID",
                 hint="import the two templates separately, or rename one resource",
             ))
         seen.setdefault((stack, logical_id), (i, logical_id))
-    if has_errors(diagnostics):
+    if any(d.code == "E0811" for d in diagnostics):
         return Imported({}, {}, tuple(diagnostics), stage)
     plan = _Plan()
     for _ in range(6):
         modules, consumers, found, refs_by_template = _attempt(templates, where, plan, stage, region, placement, out)
-        if has_errors(found):
+        if has_errors(found) or has_errors(diagnostics):
             return Imported({}, {}, tuple(diagnostics + found), stage)
         mismatched, problems = verify(modules, templates, where, plan, stage, region)
         if not mismatched:
@@ -1027,7 +1027,7 @@ def verify(modules, templates, where, plan: _Plan, stage: str, region: str):
                 else:
                     problems.append(_located(
                         template, join("Resources", logical_id),
-                        f"`{logical_id}` would not be rebuilt exactly as it is", "E0813",
+                        f"`{logical_id}` would not be rebuilt exactly as it is", "E0813", key=True,
                         label="the import differs from this resource",
                         notes=[f"built: {have.get(logical_id)!r}"[:400]],
                         hint="please report this: the importer should have said what it cannot express",
@@ -1062,6 +1062,6 @@ def _compile_problem(d: Diagnostic, owner: str | None, templates, where) -> Diag
     for _i, template in enumerate(templates):
         if owner and template.resource(owner) is not None:
             return _located(template, join("Resources", owner), f"the imported `{owner}` does not compile: {d.message}",
-                            "E0813", label="imported from here", notes=[f"{d.code}: {d.message}"],
+                            "E0813", key=True, label="imported from here", notes=[f"{d.code}: {d.message}"],
                             hint=d.hint or "change the resource so that it is valid, then import again")
     return diagnostic("E0813", f"the imported project does not compile: {d.message}", None, notes=[d.code])

@@ -35,7 +35,7 @@ API
     value), ``mappings``, ``resources`` (:class:`Resource`, in file order), ``outputs``
     (:class:`Output`), ``transform``, and ``locations``: template path -> :class:`Span`.
     ``template.span(path)`` gives the span of a value or, failing that, of its nearest
-    located ancestor; ``template.resource(logical_id)`` finds a resource.
+    located ancestor, ``template.key_span(path)`` that of the key holding it; ``template.resource(logical_id)`` finds a resource.
 
 :class:`Resource`
     ``logical_id``, ``type``, ``properties`` (a dict, possibly empty), ``depends_on`` (a
@@ -180,6 +180,10 @@ class Template:
                 return found
             path = parent(path)
         return self.locations.get("")
+
+    def key_span(self, path: str) -> Span | None:
+        """The span of the key that holds the value at ``path`` (``UsersTable:``), or :meth:`span`."""
+        return self.locations.get(path + "#key") or self.span(path)
 
     def resource(self, logical_id: str) -> Resource | None:
         for resource in self.resources:
