@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # The Serverless Framework v3 CLI, which the tests run on the generated services.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test fmt docs fuzz lock schemas clean
+.PHONY: demo test fmt docs fuzz lock schemas parser vsix clean
 
 # The environment: created once, refreshed when the dependencies change.
 $(STAMP): pyproject.toml constraints.txt
@@ -39,6 +39,18 @@ fmt: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m infrac.diagnostics.codes > docs/diagnostics.md
 
+## vsix: package the VS Code extension (editors/vscode/) into $(VSIX)
+VSIX ?= build/infra.vsix
+EXTENSION_STAMP := editors/vscode/node_modules/.installed
+
+$(EXTENSION_STAMP): editors/vscode/package.json editors/vscode/package-lock.json
+	cd editors/vscode && npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	touch $(EXTENSION_STAMP)
+
+vsix: $(NODE_STAMP) $(EXTENSION_STAMP)
+	mkdir -p $(dir $(abspath $(VSIX)))
+	cd editors/vscode && ../../node_modules/.bin/vsce package --allow-missing-repository --out $(abspath $(VSIX))
+
 ## fuzz: a long fuzzing run of the front end (minutes; not part of `make test`)
 fuzz: $(STAMP)
 	INFRAC_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider
@@ -46,6 +58,10 @@ fuzz: $(STAMP)
 ## schemas: regenerate compiler/infrac/cfn/schemas/ from the pinned cfn-lint's resource schemas
 schemas: $(STAMP)
 	$(BIN)/python tools/gen_schemas.py compiler/infrac/cfn/schemas
+
+## parser: regenerate the parser's tables (compiler/infrac/syntax/infra.lark.json) from grammar/infra.lark
+parser: $(STAMP)
+	PYTHONHASHSEED=0 $(BIN)/python -m infrac.syntax.tables
 
 ## lock: re-pin every dependency to the newest allowed version
 lock:
@@ -55,4 +71,4 @@ lock:
 	mv constraints.new constraints.txt && rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) node_modules build .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules editors/vscode/node_modules build .pytest_cache .hypothesis

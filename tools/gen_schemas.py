@@ -2,8 +2,10 @@
 
 Run by ``make schemas``. cfn-lint ships AWS's CloudFormation resource provider
 schemas as plain JSON (``cfnlint/data/schemas/providers/us-east-1.json`` maps a
-type name to a file under ``resources/``). This script reads them as JSON,
-without importing cfn-lint, keeps what infrac uses, and writes one minified
+type name to a file under ``resources/``). This script reads them as JSON, keeps
+what infrac uses (plus ``x-getatt``: the attributes cfn-lint accepts in
+``Fn::GetAtt`` where they differ from ``readOnlyProperties``, which only its API
+gives), and writes one minified
 file per service namespace (``AWS-SQS.json`` holds every ``AWS::SQS::*``), so a
 project loads only the services it names. Output is deterministic: sorted keys,
 no timestamps.
@@ -56,6 +58,20 @@ def trim(node):
     return node
 
 
+def getatt_lists(type_names: list[str]) -> dict[str, list[str]]:
+    """The attributes cfn-lint accepts in ``Fn::GetAtt`` for each type whose list differs from
+    its ``readOnlyProperties`` (AWS's schemas leave some out: a queue's ``QueueName``), as
+    property paths. cfn-lint keeps these exceptions in code, so they are read through its API."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    lists = {}
+    for type_name in type_names:
+        names = PROVIDER_SCHEMA_MANAGER.get_type_getatts(type_name, "us-east-1").data
+        paths = [name.replace(".", "/") for name in names if not re.search(r"[\\*^$()\[\]+?]", name)]
+        lists[type_name] = paths
+    return lists
+
+
 def main(out: Path) -> int:
     spec = importlib.util.find_spec("cfnlint")
     if spec is None or not spec.submodule_search_locations:
@@ -64,9 +80,13 @@ def main(out: Path) -> int:
     data = Path(next(iter(spec.submodule_search_locations))) / "data" / "schemas"
     providers = json.loads((data / "providers" / "us-east-1.json").read_text())
     services: dict[str, dict[str, dict]] = {}
+    getatts = getatt_lists(sorted(providers))
     for type_name in sorted(providers):
         raw = json.loads((data / "resources" / f"{providers[type_name]}.json").read_text())
         schema = trim({key: raw[key] for key in KEEP if key in raw})
+        read_only = [p[len("/properties/"):] for p in raw.get("readOnlyProperties", ()) if "*" not in p]
+        if sorted(getatts[type_name]) != sorted(read_only):
+            schema["x-getatt"] = getatts[type_name]
         vendor, service, _ = type_name.split("::")
         services.setdefault(f"{vendor}-{service}", {})[type_name] = schema
     tmp = out.with_name(out.name + ".new")

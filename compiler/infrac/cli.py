@@ -140,7 +140,7 @@ class _Compiled:
 def _compile(args: argparse.Namespace) -> _Compiled | None:
     """Load and compile the project and compare its exports with ``infra.lock``;
     report diagnostics. None when there are errors."""
-    from infrac import lockfile
+    from infrac import lockfile, replacement
     from infrac.diagnostics import has_errors
     from infrac.linker import link
     from infrac.pipeline import compile_sources
@@ -158,15 +158,52 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     if result.ok:
         linkage = link(result.program)
         lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
-        lock_text = lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None
-        previous = lockfile.read(lock_text) if lock_text is not None else {}
-        if previous is None:
-            print(f"infrac: warning: {display(lock_path)} is not a lock this infrac can read; ignoring it", file=sys.stderr)
+        lock_text, problem = _read_lock(lock_path, sources)
+        if problem is not None:
+            diagnostics.append(problem)
         elif not getattr(args, "allow_breaking", False):
+            previous = lockfile.read(lock_text) if lock_text is not None else {}
             diagnostics += lockfile.compare(previous, linkage, result.program, display(lock_path))
+        if lock_text is not None:
+            diagnostics += replacement.compare(replacement.read(lock_text), result.program, display(lock_path))
         compiled = _Compiled(result.program, linkage, lock_path, lock_text)
     _report(args, diagnostics, sources)
     return None if has_errors(diagnostics) else compiled
+
+
+def _read_lock(path: Path, sources: dict):
+    """``infra.lock``'s text (None when there is none) and the diagnostic when it is not a
+    lock infrac can read: an unreadable or malformed lock stops the build rather than
+    being ignored, since it is what protects the exports other stacks import."""
+    from infrac import lockfile
+    from infrac.diagnostics import diagnostic
+    from infrac.source import SourceFile, Span
+    from infrac.workspace import display
+
+    hint = (
+        f"restore {lockfile.NAME} from version control; delete it only if no deployed stack imports "
+        "this project's exports (the next build writes a new one)"
+    )
+    if not path.exists() and not path.is_symlink():
+        return None, None
+    if not path.is_file():
+        return None, diagnostic("E0006", f"`{display(path)}` is not a file", None, hint=hint)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror
+        return None, diagnostic("E0006", f"cannot read `{display(path)}`: {reason}", None, hint=hint)
+    found = lockfile.problem(text)
+    if found is None:
+        return text, None
+    message, offset = found
+    name = display(path)
+    sources[name] = SourceFile(name, text)
+    offset = min(max(offset, 0), len(text))
+    span = Span(name, offset, min(offset + 1, len(text)))
+    return text, diagnostic(
+        "E0006", f"`{name}` is not a lock this infrac can read: {message}", span, label="here", hint=hint
+    )
 
 
 def _unknown_stage(command: str, stage: str, stages: tuple[str, ...]) -> int:
@@ -199,15 +236,21 @@ def _build(args: argparse.Namespace) -> int:
         return _unknown_stage("build", args.stage, settings.stages)
     from infrac import lockfile
     from infrac.backends import BuildOptions, backend
-    from infrac.workspace import display, write_atomic, write_outputs
+    from infrac.workspace import OutputError, display, write_outputs
 
     target = backend(args.target)
     artifacts = target.render(compiled.program, BuildOptions(stage=args.stage, format=args.format))
     out = args.out or Path("build") / args.target
-    removed = write_outputs(out, {a.path: a.text for a in artifacts})
-    lock = lockfile.render(compiled.linkage)
-    if lock != compiled.lock_text:
-        write_atomic(compiled.lock_path, lock)
+    from infrac import replacement
+
+    lock = lockfile.render(compiled.linkage, replacement.record(compiled.program))
+    try:
+        removed = write_outputs(
+            out, {a.path: a.text for a in artifacts}, (compiled.lock_path, lock) if lock != compiled.lock_text else None
+        )
+    except OutputError as error:
+        _report(args, [error.diagnostic], {})
+        return FAILED
     stacks = len(compiled.program.stacks)
     print(f"built {stacks} stack{'s' * (stacks != 1)} for {args.target} in {display(out)}")
     width = max((len(display(out / a.path)) for a in artifacts), default=0)

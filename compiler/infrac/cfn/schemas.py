@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,17 @@ class ResourceSchema:
     def read_only(self) -> tuple[str, ...]:
         """What ``Fn::GetAtt`` can read (the attributes), as paths."""
         return _names(self.raw.get("readOnlyProperties"))
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """What ``Fn::GetAtt`` accepts, as paths, write-only properties left out: the
+        ``readOnlyProperties``, or the list cfn-lint keeps for the types whose schema
+        leaves some out (``x-getatt``, written by ``make schemas``)."""
+        listed = self.raw["x-getatt"] if "x-getatt" in self.raw else [
+            p for p in self.read_only if "*" not in p
+        ]
+        hidden = self.write_only
+        return tuple(p for p in listed if not any(p == h or p.startswith(h + "/") for h in hidden))
 
     @property
     def create_only(self) -> tuple[str, ...]:
@@ -110,11 +122,21 @@ def _service(file_stem: str) -> dict[str, Any]:
     return json.loads((DATABASE / f"{file_stem}.json").read_text(encoding="utf-8"))
 
 
+#: A type name whose service file may exist: ``Vendor::Service::Type``, letters and digits.
+_TYPE_NAME = re.compile(r"([A-Za-z0-9]+)::([A-Za-z0-9]+)::[A-Za-z0-9]+(::[A-Za-z0-9]+)?")
+
+
 @functools.cache
 def schema(type_name: str) -> ResourceSchema | None:
-    """The schema of ``type_name`` (``AWS::S3::Bucket``), or None if AWS publishes none."""
-    stem = index()["types"].get(type_name)
-    if stem is None:
+    """The schema of ``type_name`` (``AWS::S3::Bucket``), or None if AWS publishes none.
+
+    Reads only the type's service file (``AWS-S3.json``), named after the type as
+    ``make schemas`` names it; the index is not needed for this."""
+    match = _TYPE_NAME.fullmatch(type_name)
+    if match is None:
+        return None
+    stem = f"{match.group(1)}-{match.group(2)}"
+    if not (DATABASE / f"{stem}.json").is_file():
         return None
     raw = _service(stem).get(type_name)
     return ResourceSchema(type_name, raw) if raw is not None else None

@@ -45,6 +45,32 @@ _ENTRIES = [
         "The path given to the command holds no `.infra` file, so there is nothing to compile.",
         fix="Point the command at the folder that holds the project, e.g. `infrac check infra.dsl`.",
     ),
+    Code(
+        "E0004", E, "the output folder cannot be written",
+        "`--out` names a file, a folder that cannot be created or written, or a place where the "
+        "build cannot put its files. Nothing was written.",
+        example="infrac build --out main.infra",
+        fix="Choose a folder you can write to for `--out`.",
+    ),
+    Code(
+        "E0005", E, "the output folder holds files infrac did not write",
+        "A build replaces its output folder whole, keeping the files that it did not write. It "
+        "stops, changing nothing, when the folder is not one of its own (it holds files but no "
+        "manifest), when the manifest `.infrac-manifest.json` is not one it wrote (infrac deletes "
+        "nothing on the word of a manifest it cannot trust), or when a file it would write is "
+        "there already but was not written by infrac, or was changed since.",
+        fix="Choose an empty or new folder for `--out`, or remove the folder if it holds only an "
+        "old build; move edits of generated files into the sources.",
+    ),
+    Code(
+        "E0006", E, "infra.lock cannot be read",
+        "`infra.lock` records the exports other stacks import, and protects them from being "
+        "removed. A lock that is not a file, not JSON, or not of the shape infrac writes stops the "
+        "build instead of being ignored, which would drop that protection silently.",
+        example='{"exports": 5}',
+        fix="Restore `infra.lock` from version control. Delete it only if no deployed stack "
+        "imports this project's exports; the next build writes a new one.",
+    ),
     # ---- syntax ---------------------------------------------------------------------
     Code(
         "E0101", E, "unexpected token",
@@ -174,6 +200,13 @@ _ENTRIES = [
         "The value has the right type but lies outside what the attribute accepts.",
         example="capacity = { read: 0, write: 5 }",
         fix="Use a value in the range the message gives.",
+    ),
+    Code(
+        "E0310", E, "number too long",
+        "A number has more than 100 digits. No AWS setting takes one (the largest have 20 "
+        "digits), and very long numbers would cost time to convert.",
+        example="capacity = 1000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
+        fix="Write the number AWS expects; an identifier made of digits is written as a string.",
     ),
     Code(
         "E0304", E, "unknown placeholder in a string",
@@ -311,6 +344,27 @@ _ENTRIES = [
         "for a target that is not a resource of the project.",
         example='rule OrderPlaced {\n  pattern = { source: ["shop"] }\n  target queues.Orders {}   # a FIFO queue\n}',
         fix='Follow the message: `target queues.Orders { message_group = "orders" }`.',
+    ),
+    Code(
+        "E0610", E, "a secret would be published",
+        "A secret attribute (an app client's `client_secret`, an access key's `secret_access_key`, "
+        "...) is exported or written to a consumer's `environment` or `values`. An export is "
+        "readable by every stack in the account and region, and an environment by anyone who can "
+        "read the function's configuration. The list of secret attributes is in "
+        "`infrac/cfn/secrets.py`; it applies whatever block declared the resource.",
+        example='resource "AWS::Cognito::UserPoolClient" Web {\n  properties = { UserPoolId: Pool.id, GenerateSecret: true }\n  export client_secret\n}',
+        fix="Keep the secret in its stack (store it in Secrets Manager there) and share the "
+        "secret's ARN; the code reads the value at run time.",
+    ),
+    Code(
+        "E0611", E, "a secret written in clear",
+        "A property that holds a password or a key (`MasterUserPassword`, `Password`, `AuthToken`, "
+        "`SecretString`, ...) is given as literal text, which would be stored in the template, the "
+        "repository and CloudFormation's console.",
+        example='resource "AWS::RDS::DBInstance" Db {\n  properties = { MasterUserPassword: "hunter2" }\n}',
+        fix='Use a dynamic reference that CloudFormation resolves at deploy time: '
+        '`"{{{{resolve:secretsmanager:db-credentials:SecretString:password}}}}"` (braces are doubled '
+        "in .infra strings), or let the service manage the password (`ManageMasterUserPassword`).",
     ),
     # ---- parameters, conditions and functions (E0210, E032x, E041x) -----------------------------
     Code(
@@ -483,6 +537,97 @@ _ENTRIES = [
         fix="Nothing to do; move it by hand later if the references change.",
     ),
     # ---- warnings ------------------------------------------------------------------------------------
+    # ---- resource types from AWS's schemas, and replacement (E07xx) -----------------
+    Code(
+        "E0700", E, "unknown resource type",
+        "A generic resource names a type that CloudFormation does not have: no resource provider "
+        "schema of that name is published. Custom resources (`Custom::...`) are the exception.",
+        example='resource "AWS::SNS::Topics" Alerts {}',
+        fix="Write the type as the CloudFormation resource reference spells it (`AWS::SNS::Topic`).",
+    ),
+    Code(
+        "E0701", E, "unknown property",
+        "A key of a generic resource's `properties`, or of a map inside them, is not one the type's "
+        "schema declares (or is a read-only attribute, which CloudFormation sets itself). "
+        "CloudFormation would refuse the template.",
+        example='resource "AWS::SNS::Topic" Alerts {\n  properties = { TopicNmae: "alerts" }\n}',
+        fix="Use the property's name as the schema spells it; the hint suggests the closest one.",
+    ),
+    Code(
+        "E0702", E, "wrong value type for a property",
+        "The property expects a string, a number, a boolean, a list or a map, and the value is "
+        "another. CloudFormation converts between strings, numbers and booleans, so `\"5\"` is a "
+        "number; a list where a string belongs, or a map where a list belongs, is not.",
+        example='resource "AWS::SQS::Queue" Jobs {\n  properties = { DelaySeconds: [5] }\n}',
+        fix="Write the value in the shape the property takes.",
+    ),
+    Code(
+        "E0703", E, "missing required property",
+        "The type's schema requires a property (or a key of a nested map) that is not given.",
+        example='resource "AWS::SSM::Parameter" Setting {\n  properties = { Type: "String" }\n}',
+        fix="Add the property the message names.",
+    ),
+    Code(
+        "E0704", E, "value not allowed for a property",
+        "The property takes one of a fixed set of values (the schema's `enum`), and this is not one.",
+        example='resource "AWS::SSM::Parameter" Setting {\n  properties = { Type: "Text", Value: "x" }\n}',
+        fix="Use one of the values the hint lists.",
+    ),
+    Code(
+        "E0705", E, "value does not match the property's pattern",
+        "The schema gives the property's text a pattern (a regular expression), and the value does "
+        "not match it. Values with placeholders are checked at deploy time instead.",
+        example='resource "AWS::Logs::LogGroup" Logs {\n  properties = { LogGroupName: "bad name!" }\n}',
+        fix="Change the value to fit the pattern the note shows.",
+    ),
+    Code(
+        "E0706", E, "too short or too long",
+        "A string has fewer or more characters, or a list fewer or more items, than the property allows.",
+        example='resource "AWS::SNS::Topic" Alerts {\n  properties = { TopicName: "" }\n}',
+        fix="Shorten or lengthen the value to the bounds the message gives.",
+    ),
+    Code(
+        "E0707", E, "number out of range for a property",
+        "The number is below the property's minimum or above its maximum.",
+        example='resource "AWS::SQS::Queue" Jobs {\n  properties = { DelaySeconds: 9000 }\n}',
+        fix="Use a number in the range the message gives.",
+    ),
+    Code(
+        "E0708", E, "not an attribute of the resource type",
+        "A generic resource's attribute is referenced or exported, but the type's schema does not "
+        "list it among the attributes `Fn::GetAtt` can read (its `readOnlyProperties`); `ref` is "
+        "always there. Write-only properties (a password, a secret string) are never readable.",
+        example='resource "AWS::SNS::Topic" Alerts {\n  export topic_nmae\n}',
+        fix="Use an attribute the hint lists, in snake_case (`topic_name` for `TopicName`).",
+    ),
+    Code(
+        "E0709", E, "unknown intrinsic function",
+        "A one-key map whose key starts with `Fn::` stands for an intrinsic function, and CloudFormation "
+        "has none of this name.",
+        example='resource "AWS::SNS::Topic" Alerts {\n  properties = { TopicName: { "Fn::Subb": "x" } }\n}',
+        fix="Use the function's name as CloudFormation spells it (`Fn::Sub`).",
+    ),
+    Code(
+        "E0720", E, "a change replaces a resource that holds data",
+        "`infra.lock` records, per resource, the values of the properties that CloudFormation cannot "
+        "change in place (the schema's `createOnlyProperties`, and a table's key schema). A change to "
+        "one of them, a new type or a new logical ID makes CloudFormation create a new resource and "
+        "delete the old one. For a table, a bucket, a queue or a user pool, and for any resource the "
+        "source retains, the old one's data is not carried over: this is an error unless the source "
+        "says it is intended.",
+        example='table Users {\n  key = { email: string }   # was { userId: string }\n}',
+        fix='Undo the change (`id = "OldId"` keeps a logical ID), or acknowledge it once the data is safe: '
+        '`replace = "users move to the new table by the backfill job"`.',
+    ),
+    Code(
+        "W0720", W, "a change replaces a resource",
+        "The change makes CloudFormation create a new resource and delete the old one (a new name, "
+        "a create-only property, a new logical ID): its ARN and name may change, and whatever "
+        "refers to it by them must follow. A replacement of a resource that holds data is "
+        "E0720 instead, or this warning once the source acknowledges it with `replace`.",
+        example='resource "AWS::SNS::Topic" Alerts {\n  properties = { TopicName: "alerts-v2" }\n}',
+        fix="Undo the change if the resource must stay the same one; otherwise build, and commit `infra.lock`.",
+    ),
     Code(
         "W0101", W, "empty stack",
         "The stack declares no resource and imports nothing, so it produces nothing.",

@@ -14,18 +14,20 @@ import attrs
 from infrac import ir, linker
 from infrac.diagnostics import Diagnostic, has_errors
 from infrac.model import Program
-from infrac.passes import aws_rules, conditions, exports, graph, references, resources, settings, structure
+from infrac.passes import aws_rules, conditions, exports, graph, references, resources, schemas, secrets, settings, structure
 from infrac.passes.state import Compilation
 
 PASSES = (
     structure.collect,  # files -> one declaration per stack (a stack may span files)
     settings.check,  # the project block -> Settings
     resources.check,  # resource blocks -> typed resources, by the vocabulary
+    schemas.check,  # generic resources against AWS's resource provider schemas
     references.resolve,  # stack.Resource.attribute and `uses` -> checked links
     conditions.check,  # param(...), condition names, depends_on: declared; no cycles
     graph.check,  # which stack imports from which: deploy waves, no cycles
     exports.check,  # export names from the project's pattern: legal and unique
     aws_rules.check,  # what AWS would refuse at deploy time
+    secrets.check,  # secrets never exported, never in an environment, never written in clear
 )
 
 #: Passes that read the stacks as the backends render them; they run only on a

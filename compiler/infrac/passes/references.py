@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from infrac.cfn import typecheck
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Call, Link, Program, Reference, Resource, Stack
 from infrac.passes.state import Compilation
@@ -118,7 +119,12 @@ def _reference(ref: Reference, stack: Stack, scope: _Scope, found: list[Diagnost
     if target is None:  # unknown (reported above) or declared with errors (reported already)
         return ref
     kind = KINDS[target.kind]
-    if kind.attribute(ref.attribute) is None:
+    typed = typecheck.attribute_problem(target.values["type"], ref.attribute, ref.part_span("attribute")) if (
+        kind.cfn_type is None and kind.attribute(ref.attribute) is not None
+    ) else None
+    if typed is not None:
+        found.append(typed)
+    elif kind.attribute(ref.attribute) is None:
         found.append(
             diagnostic(
                 "E0403",

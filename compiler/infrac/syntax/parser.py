@@ -16,6 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from infrac import ir
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.source import SourceFile, Span
+from infrac.syntax import tables
 from infrac.syntax.lower import Lowering
 
 _HERE = Path(__file__).resolve().parent
@@ -115,15 +116,13 @@ class Parser:
     def __init__(self) -> None:
         self._lowering = Lowering()
         self._comments: list[Token] = []
-        self._lark = Lark(
-            grammar_path().read_text(encoding="utf-8"),
-            parser="lalr",
-            lexer="contextual",
-            transformer=self._lowering,
-            lexer_callbacks={"COMMENT": self._comments.append},
-            maybe_placeholders=True,
-            cache=True,
-        )
+        grammar = grammar_path().read_text(encoding="utf-8")
+        callbacks = {"transformer": self._lowering, "lexer_callbacks": {"COMMENT": self._comments.append}}
+        shipped = tables.load(grammar)
+        if shipped is not None:  # the tables computed by `make parser`, read as JSON
+            self._lark = Lark._load_from_dict(*shipped, **callbacks)
+        else:  # the grammar changed since: build the tables (no cache: see infrac.syntax.tables)
+            self._lark = Lark(grammar, **tables.OPTIONS, **callbacks)
 
     def parse(self, source: SourceFile) -> ParseResult:
         self._lowering.file = source.path

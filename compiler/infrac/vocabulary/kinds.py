@@ -89,7 +89,17 @@ def pascal(name: str) -> str:
 
 
 def not_exported(target: Resource, target_stack: str, attribute: str, user: str, span) -> Diagnostic:
-    """E0404: stack ``user`` needs ``attribute`` of ``target``, which another stack does not export."""
+    """E0404: stack ``user`` needs ``attribute`` of ``target``, which another stack does not export.
+    A secret attribute can never be exported, and the hint says so (see :mod:`infrac.passes.secrets`)."""
+    from infrac.passes.secrets import secret_attribute
+
+    secret = secret_attribute(target, attribute)
+    hint = (
+        f"`{attribute}` is a secret ({secret}) and is never exported: store it in Secrets Manager in "
+        f"stack `{target_stack}` and use the secret's ARN"
+        if secret
+        else f"add `export {', '.join((*target.exports, attribute))}` to {target.kind} `{target.name}`"
+    )
     return diagnostic(
         "E0404",
         f"`{attribute}` of `{target_stack}.{target.name}` is not exported",
@@ -97,7 +107,7 @@ def not_exported(target: Resource, target_stack: str, attribute: str, user: str,
         label=f"used from stack `{user}`",
         labels=[Label(target.name_span, "declared here")] if target.name_span else [],
         notes=["across stacks a value travels as a CloudFormation export and Fn::ImportValue"],
-        hint=f"add `export {', '.join((*target.exports, attribute))}` to {target.kind} `{target.name}`",
+        hint=hint,
     )
 
 
@@ -235,6 +245,11 @@ COMMON_FIELDS: dict[str, Field] = {
         "reference already orders them.",
     ),
     "metadata": Field(MapOf(Data()), "The resource's `Metadata`, passed through as written."),
+    "replace": Field(
+        Prose(),
+        "Why a change that replaces the resource (a new name, key or FIFO flag, a new logical ID) is "
+        "intended: it acknowledges that the old resource, and its data, will be deleted.",
+    ),
     "internal": Field(
         Prose(),
         "Why the resource exports nothing that identifies it, when the project asks every resource "

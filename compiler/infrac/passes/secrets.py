@@ -1,0 +1,140 @@
+"""Secrets stay secret: never exported, never in a consumer's environment, never literal.
+
+Which attributes and properties are secrets is listed once, in
+:mod:`infrac.cfn.secrets`; this pass applies the list to every resource,
+whatever block declared it (a typed kind or a generic ``resource``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from infrac.cfn import secrets
+from infrac.diagnostics import Diagnostic, diagnostic
+from infrac.model import Program, Reference, Resource, Template
+from infrac.passes.state import Compilation
+from infrac.vocabulary import KINDS
+
+
+def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
+    program = state.program
+    found: list[Diagnostic] = []
+    for stack in program.stacks:
+        for resource in stack.resources:
+            for attribute in resource.exports:
+                secret = secret_attribute(resource, attribute)
+                if secret:
+                    found.append(
+                        diagnostic(
+                            "E0610",
+                            f"`{resource.name}.{attribute}` is a secret ({secret}) and cannot be exported",
+                            resource.export_spans.get(attribute, resource.name_span),
+                            label="a CloudFormation export is readable by every stack in the account and region",
+                            hint="keep the secret in its stack: store it in Secrets Manager there, and export "
+                            "the secret's ARN instead",
+                        )
+                    )
+            found.extend(_literal_secrets(resource))
+        for section, values in (("environment", stack.environment), ("values", stack.values)):
+            for reference in _references(values):
+                if reference.stack != stack.name:
+                    continue  # imported: E0404 (not exported) or E0610 at the export says it once
+                target = _target(program, reference)
+                secret = secret_attribute(target, reference.attribute) if target else None
+                if secret:
+                    found.append(
+                        diagnostic(
+                            "E0610",
+                            f"`{reference.resource}.{reference.attribute}` is a secret ({secret}) and cannot "
+                            f"be written to `{section}`",
+                            reference.span,
+                            label="anyone who can read the service's configuration would read it",
+                            hint="store the secret in Secrets Manager and pass the secret's ARN; the code "
+                            "reads the value at run time",
+                        )
+                    )
+    return state, found
+
+
+def secret_attribute(resource: Resource, attribute: str) -> str | None:
+    """``Fn::GetAtt AWS::X::Y.Attr`` when the attribute is a secret, else None."""
+    kind = KINDS.get(resource.kind)
+    spec = kind.attribute(attribute) if kind else None
+    type_name = resource.values.get("type") if kind and kind.cfn_type is None else kind.cfn_type if kind else None
+    if spec is None or not isinstance(type_name, str):
+        return None
+    read = spec.getatt or "Ref"
+    if secrets.is_secret_attribute(type_name, read):
+        return f"`{type_name}` {read}"
+    return None
+
+
+def _target(program: Program, reference: Reference) -> Resource | None:
+    stack = program.stack(reference.stack)
+    return stack.resource(reference.resource) if stack else None
+
+
+def _references(value: Any) -> Iterator[Reference]:
+    if isinstance(value, Reference):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _references(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _references(item)
+
+
+def _literal_secrets(resource: Resource) -> list[Diagnostic]:
+    """A password or key written in clear in a generic resource's properties."""
+    kind = KINDS.get(resource.kind)
+    if kind is None or kind.cfn_type is not None:
+        return []
+    type_name = resource.values.get("type")
+    properties = resource.values.get("properties")
+    if not isinstance(type_name, str) or not isinstance(properties, dict):
+        return []
+    found = []
+    for path, value in _leaves(properties, ()):
+        if not secrets.is_secret_property(type_name, _names(path)) or _is_safe(value):
+            continue
+        shown = ".".join(str(p) for p in path)
+        found.append(
+            diagnostic(
+                "E0611",
+                f"`{shown}` of `{resource.name}` is a secret written in clear",
+                getattr(value, "span", None) or resource.value_spans.get("properties") or resource.name_span,
+                label="this value would be stored in the template, the repository and CloudFormation",
+                hint=secrets.DYNAMIC_REFERENCE_HINT,
+            )
+        )
+    return found
+
+
+def _names(path: tuple) -> tuple[str, ...]:
+    return tuple(p for p in path if isinstance(p, str))
+
+
+def _leaves(value: Any, path: tuple) -> Iterator[tuple[tuple, Any]]:
+    """Every scalar under ``value`` with its path (map keys, list positions)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, (*path, key))
+    elif isinstance(value, (list, tuple)):
+        for position, item in enumerate(value):
+            yield from _leaves(item, (*path, position))
+    else:
+        yield path, value
+
+
+def _is_safe(value: Any) -> bool:
+    """A reference to another resource, or a dynamic reference resolved at deploy time."""
+    if isinstance(value, Reference):
+        return True
+    if isinstance(value, Template):
+        text = "".join(p if isinstance(p, str) else "x" for p in value.parts)
+        return secrets.is_dynamic_reference(text)
+    if isinstance(value, bool):  # NoPasswordRequired = true and the like
+        return True
+    return False
