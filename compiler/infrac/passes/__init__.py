@@ -14,7 +14,18 @@ import attrs
 from infrac import ir, linker
 from infrac.diagnostics import Diagnostic, has_errors
 from infrac.model import Program
-from infrac.passes import aws_rules, conditions, exports, graph, references, resources, schemas, secrets, settings, structure
+from infrac.passes import (
+    aws_rules,
+    conditions,
+    exports,
+    graph,
+    references,
+    resources,
+    schemas,
+    secrets,
+    settings,
+    structure,
+)
 from infrac.passes.state import Compilation
 
 PASSES = (
