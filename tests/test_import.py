@@ -214,10 +214,10 @@ def test_corpus_uses_first_class_kinds_where_they_fit(tmp_path, infrac):
 
 def test_a_construct_that_cannot_be_expressed_is_a_located_error_and_nothing_is_written(tmp_path, infrac):
     template = tmp_path / "t.yml"
-    template.write_text("Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub '${AWS::StackName}-t'\n")
+    template.write_text("Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub '${AWS::StackId}-t'\n")
     process = infrac("import", str(template), "--out", str(tmp_path / "out"))
     assert process.returncode == 1
-    assert "error[E0810]: `${AWS::StackName}` in `Fn::Sub` cannot be expressed" in process.stderr
+    assert "error[E0810]: `${AWS::StackId}` in `Fn::Sub` cannot be expressed" in process.stderr
     assert "t.yml:5:18" in process.stderr
     assert not (tmp_path / "out").exists()
 

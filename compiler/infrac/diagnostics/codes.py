@@ -484,7 +484,7 @@ _ENTRIES = [
         "E0810", E, "cannot be expressed in the language",
         "The template holds a construct the language has no form for: `Mappings` and "
         "`Fn::FindInMap`, `Transform` (macros, SAM), `CreationPolicy`/`UpdatePolicy`, "
-        "`RetainExceptOnCreate`, `AWS::StackName`, a reference to a resource the template does "
+        "`RetainExceptOnCreate`, `AWS::StackId`, a reference to a resource the template does "
         "not declare (one the Serverless Framework generates), an output that is not a resource's "
         "attribute, `null`. Nothing is imported, so nothing is dropped silently.",
         example="Properties:\n  ImageId: !FindInMap [Images, !Ref AWS::Region, Id]",

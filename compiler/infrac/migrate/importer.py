@@ -18,7 +18,7 @@ How a resource is imported:
    first-class block is used only where it reproduces the resource exactly.
 
 What cannot be expressed (``Mappings``/``Fn::FindInMap``, ``Transform``, ``Rules``,
-``CreationPolicy``/``UpdatePolicy``, ``AWS::StackName``, an output that is not a resource's
+``CreationPolicy``/``UpdatePolicy``, ``AWS::StackId``, an output that is not a resource's
 attribute...) is diagnostic E0810 at its template path; nothing is dropped silently.
 """
 
@@ -98,7 +98,10 @@ class _Unsupported(Exception):
     """A value the language cannot express; ``args`` = (template path, construct)."""
 
 
-_PSEUDO = {"AWS::AccountId": "account", "AWS::Partition": "partition", "AWS::URLSuffix": "url_suffix", "AWS::Region": "region"}
+_PSEUDO = {
+    "AWS::AccountId": "account", "AWS::Partition": "partition", "AWS::URLSuffix": "url_suffix",
+    "AWS::Region": "aws_region", "AWS::StackName": "stack_name",
+}
 _FUNCTIONS = {
     "Fn::If": "if", "Fn::Equals": "equals", "Fn::Not": "not", "Fn::And": "and", "Fn::Or": "or",
     "Fn::Join": "join", "Fn::Select": "select", "Fn::Split": "split", "Fn::Base64": "base64",

@@ -6,8 +6,8 @@ form, never of meaning:
 
 - a template's Serverless placeholders are filled in for the stage and region
   (``core-${sls:stage}-users`` is ``core-dev-users``);
-- ``Ref: AWS::Region`` (and ``${AWS::Region}`` inside ``Fn::Sub``) is the project's region;
-  ``Ref`` of the other pseudo parameters is ``Fn::Sub: ${AWS::AccountId}``...;
+- ``Ref`` of a pseudo parameter is ``Fn::Sub: ${AWS::AccountId}`` (how the build writes
+  ``{account}``, ``{aws_region}``, ``{stack_name}``...);
 - ``Fn::Sub`` whose text has no variable is that text (``${!x}`` is ``${x}``), and a
   variable of ``Fn::Sub`` that is a ``Ref``/``Fn::GetAtt`` is written inline
   (``${Users.Arn}``), as the importer may name it differently;
@@ -23,7 +23,10 @@ from typing import Any
 
 from infrac.migrate.source import Interpolated, Template
 
-_PSEUDO = {"account": "AWS::AccountId", "partition": "AWS::Partition", "url_suffix": "AWS::URLSuffix"}
+_PSEUDO = {
+    "account": "AWS::AccountId", "partition": "AWS::Partition", "url_suffix": "AWS::URLSuffix",
+    "aws_region": "AWS::Region", "stack_name": "AWS::StackName",
+}
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -79,8 +82,6 @@ def normalise(value: Any, stage: str, region: str) -> Any:
         return [normalise(v, stage, region) for v in value]
     if not isinstance(value, dict):
         return value
-    if set(value) == {"Ref"} and value["Ref"] == "AWS::Region":
-        return region
     if set(value) == {"Ref"} and value["Ref"] in _PSEUDO.values():
         return {"Fn::Sub": "${" + value["Ref"] + "}"}
     if set(value) == {"Fn::GetAtt"} and isinstance(value["Fn::GetAtt"], str) and "." in value["Fn::GetAtt"]:
@@ -134,15 +135,11 @@ def _sub(arg: Any, stage: str, region: str) -> Any:
             else:
                 variables[name] = v
         if variables:
-            return {"Fn::Sub": [_region(text, region), variables]}
+            return {"Fn::Sub": [text, variables]}
         arg = text
     if isinstance(arg, str):
-        arg = _region(arg, region)
         if not any(not m.group(1).startswith("!") for m in _VARIABLE.finditer(arg)):
             return arg.replace("${!", "${")
         return {"Fn::Sub": arg}
     return {"Fn::Sub": normalise(arg, stage, region)}
 
-
-def _region(text: str, region: str) -> str:
-    return text.replace("${AWS::Region}", region)
