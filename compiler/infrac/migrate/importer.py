@@ -24,6 +24,7 @@ attribute...) is diagnostic E0810 at its template path; nothing is dropped silen
 
 from __future__ import annotations
 
+import copy
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
@@ -159,6 +160,11 @@ def _attribute_name(kind: str, getatt: str | None, path: str) -> str:
     for name, attribute in spec.attributes.items():
         if attribute.owner is None and attribute.getatt == getatt:
             return name
+    # `Fn::GetAtt Bus.Name` where the kind reads the name with `Ref`: the same value. (Inside
+    # the stacks the rebuild would show any difference; across stacks only the value travels.)
+    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", getatt or "").lower()
+    if getatt and snake in spec.attributes and spec.attributes[snake].owner is None:
+        return snake
     raise _Unsupported(path, f"`{'Fn::GetAtt ' + getatt if getatt else 'Ref'}` of a `{kind}`")
 
 
@@ -516,9 +522,205 @@ def lift_queue(resource: SourceResource, template: Template) -> tuple[str, list[
     return "queue", body, companions
 
 
+@attrs.frozen
+class _Link:
+    """A whole resource named by a lifted block (``pool = UserPool``): written as a name in
+    the same stack, ``stack.Name`` in another, once the stacks are known."""
+
+    logical_id: str
+
+
+def _link(value: Any, template: Template, type_name: str) -> _Link:
+    if not (isinstance(value, dict) and set(value) == {"Ref"} and isinstance(value["Ref"], str)):
+        raise _Decline
+    target = template.resource(value["Ref"])
+    if target is None or target.type != type_name:
+        raise _Decline
+    return _Link(value["Ref"])
+
+
+def _words(value: Any, choices: dict[str, str]) -> ir.List:
+    if not isinstance(value, list) or not value:
+        raise _Decline
+    reverse = {v: k for k, v in choices.items()}
+    if any(not isinstance(v, str) or v not in reverse for v in value):
+        raise _Decline
+    return ir.List(tuple(ir.Symbol(reverse[v]) for v in value))
+
+
+def _texts(value: Any) -> ir.List:
+    if not isinstance(value, list):
+        raise _Decline
+    return ir.List(tuple(_text(v) for v in value))
+
+
+def lift_bus(resource: SourceResource, template: Template):
+    p = dict(resource.properties)
+    if "Name" not in p:
+        raise _Decline
+    body: list[ir.Statement] = [_attr("name", _text(p.pop("Name")))]
+    if "Tags" in p:
+        body.append(_attr("tags", _tags(p.pop("Tags"))))
+    if p:
+        raise _Decline
+    return "bus", body, {}
+
+
+def lift_user_pool_domain(resource: SourceResource, template: Template):
+    p = dict(resource.properties)
+    if set(p) != {"Domain", "UserPoolId"}:
+        raise _Decline
+    return "user_pool_domain", [
+        _attr("domain", _text(p["Domain"])),
+        _attr("pool", _link(p["UserPoolId"], template, "AWS::Cognito::UserPool")),
+    ], {}
+
+
+_AUTH_FLOWS = {
+    "user_srp": "ALLOW_USER_SRP_AUTH", "refresh_token": "ALLOW_REFRESH_TOKEN_AUTH",
+    "user_password": "ALLOW_USER_PASSWORD_AUTH", "admin_user_password": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "custom": "ALLOW_CUSTOM_AUTH",
+}
+_UNITS = {"minutes": 60, "hours": 3600, "days": 86400}
+
+
+def lift_user_pool_client(resource: SourceResource, template: Template):
+    p = dict(resource.properties)
+    body: list[ir.Statement] = [
+        _attr("name", _text(p.pop("ClientName", None))),
+        _attr("pool", _link(p.pop("UserPoolId", None), template, "AWS::Cognito::UserPool")),
+    ]
+    secret = p.pop("GenerateSecret", None)
+    if not isinstance(secret, bool):
+        raise _Decline
+    if secret:
+        body.append(_attr("generate_secret", ir.Bool(True)))
+    if "ExplicitAuthFlows" in p:
+        body.append(_attr("auth_flows", _words(p.pop("ExplicitAuthFlows"), _AUTH_FLOWS)))
+    prevent = p.pop("PreventUserExistenceErrors", None)
+    if prevent == "LEGACY":
+        body.append(_attr("prevent_user_existence_errors", ir.Bool(False)))
+    elif prevent != "ENABLED":
+        raise _Decline
+    units = p.pop("TokenValidityUnits", {})
+    if not isinstance(units, dict):
+        raise _Decline
+    for prop, unit_key, field in (
+        ("AccessTokenValidity", "AccessToken", "access_token_validity"),
+        ("IdTokenValidity", "IdToken", "id_token_validity"),
+        ("RefreshTokenValidity", "RefreshToken", "refresh_token_validity"),
+    ):
+        if prop in p:
+            amount = p.pop(prop)
+            unit = units.pop(unit_key, None)
+            if not isinstance(amount, int) or isinstance(amount, bool) or unit not in _UNITS:
+                raise _Decline
+            body.append(_attr(field, _seconds(amount * _UNITS[unit])))
+    if units:
+        raise _Decline
+    if "SupportedIdentityProviders" in p:
+        body.append(_attr("identity_providers", _texts(p.pop("SupportedIdentityProviders"))))
+    if p.pop("AllowedOAuthFlowsUserPoolClient", None) is True:
+        inner: list[ir.Statement] = [
+            _attr("flows", _words(p.pop("AllowedOAuthFlows", None), {k: k for k in ("code", "implicit", "client_credentials")})),
+            _attr("scopes", _texts(p.pop("AllowedOAuthScopes", None))),
+        ]
+        if "CallbackURLs" in p:
+            inner.append(_attr("callback_urls", _texts(p.pop("CallbackURLs"))))
+        if "LogoutURLs" in p:
+            inner.append(_attr("logout_urls", _texts(p.pop("LogoutURLs"))))
+        body.append(ir.Block("oauth", (), tuple(inner)))
+    if p:
+        raise _Decline
+    return "user_pool_client", body, {}
+
+
+_VERIFIABLE = {"email": "email", "phone_number": "phone_number"}
+_MFA = {"off": "OFF", "on": "ON", "optional": "OPTIONAL"}
+_MFA_METHODS = {"totp": "SOFTWARE_TOKEN_MFA", "sms": "SMS_MFA", "email": "EMAIL_OTP"}
+_DATA_TYPES = {"String": "string", "Number": "number", "DateTime": "datetime", "Boolean": "boolean"}
+
+
+def lift_user_pool(resource: SourceResource, template: Template):
+    p = dict(resource.properties)
+    body: list[ir.Statement] = [_attr("name", _text(p.pop("UserPoolName", None)))]
+    for prop, field, choices in (
+        ("UsernameAttributes", "username_attributes", _VERIFIABLE),
+        ("AutoVerifiedAttributes", "auto_verify", _VERIFIABLE),
+    ):
+        if prop in p:
+            body.append(_attr(field, _words(p.pop(prop), choices)))
+    if "MfaConfiguration" in p:
+        mfa = {v: k for k, v in _MFA.items()}.get(p.pop("MfaConfiguration"))
+        if mfa is None:
+            raise _Decline
+        body.append(_attr("mfa", ir.Symbol(mfa)))
+    if "EnabledMfas" in p:
+        body.append(_attr("mfa_methods", _words(p.pop("EnabledMfas"), _MFA_METHODS)))
+    if "AccountRecoverySetting" in p:
+        setting = p.pop("AccountRecoverySetting")
+        mechanisms = setting.get("RecoveryMechanisms") if isinstance(setting, dict) and set(setting) == {"RecoveryMechanisms"} else None
+        if not isinstance(mechanisms, list) or [m.get("Priority") if isinstance(m, dict) else None for m in mechanisms] != list(range(1, len(mechanisms) + 1)):
+            raise _Decline
+        body.append(_attr("recovery", _words([m.get("Name") for m in mechanisms],
+                                             {k: k for k in ("verified_email", "verified_phone_number")})))
+    if "UserPoolTags" in p:
+        tags = p.pop("UserPoolTags")
+        if not isinstance(tags, dict):
+            raise _Decline
+        body.append(_attr("tags", ir.Map(tuple(ir.Entry(k, _text(v)) for k, v in tags.items()))))
+    blocks: list[ir.Statement] = []
+    if "Policies" in p:
+        policies = p.pop("Policies")
+        policy = policies.get("PasswordPolicy") if isinstance(policies, dict) and set(policies) == {"PasswordPolicy"} else None
+        keys = {"MinimumLength", "RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"}
+        if not isinstance(policy, dict) or not keys <= set(policy) <= keys | {"TemporaryPasswordValidityDays"}:
+            raise _Decline
+        inner: list[ir.Statement] = []
+        length = policy["MinimumLength"]
+        if not isinstance(length, int) or isinstance(length, bool):
+            raise _Decline
+        if length != 8:
+            inner.append(_attr("min_length", ir.Number(length)))
+        for key, field in (("RequireLowercase", "lowercase"), ("RequireUppercase", "uppercase"),
+                           ("RequireNumbers", "numbers"), ("RequireSymbols", "symbols")):
+            if not isinstance(policy[key], bool):
+                raise _Decline
+            if policy[key] is not True:
+                inner.append(_attr(field, ir.Bool(False)))
+        if "TemporaryPasswordValidityDays" in policy:
+            days = policy["TemporaryPasswordValidityDays"]
+            if not isinstance(days, int) or isinstance(days, bool):
+                raise _Decline
+            inner.append(_attr("temporary_validity", ir.Number(days, "d")))
+        blocks.append(ir.Block("password", (), tuple(inner)))
+    for entry in p.pop("Schema", None) or ():
+        if not isinstance(entry, dict) or not {"Name", "AttributeDataType", "Mutable"} <= set(entry) <= {"Name", "AttributeDataType", "Mutable", "Required"}:
+            raise _Decline
+        if entry["AttributeDataType"] not in _DATA_TYPES or not isinstance(entry["Mutable"], bool) or entry.get("Required", False) not in (True, False):
+            raise _Decline
+        if entry.get("Required") is False or not isinstance(entry["Name"], str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", entry["Name"]):
+            raise _Decline
+        inner = []
+        if entry["AttributeDataType"] != "String":
+            inner.append(_attr("type", ir.Symbol(_DATA_TYPES[entry["AttributeDataType"]])))
+        if entry.get("Required"):
+            inner.append(_attr("required", ir.Bool(True)))
+        if entry["Mutable"] is not True:
+            inner.append(_attr("mutable", ir.Bool(False)))
+        blocks.append(ir.Block("attribute", (ir.Symbol(entry["Name"]),), tuple(inner)))
+    if p:
+        raise _Decline
+    return "user_pool", body + blocks, {}
+
+
 LIFTERS = {
     "AWS::DynamoDB::Table": lift_table,
     "AWS::SQS::Queue": lift_queue,
+    "AWS::Events::EventBus": lift_bus,
+    "AWS::Cognito::UserPool": lift_user_pool,
+    "AWS::Cognito::UserPoolClient": lift_user_pool_client,
+    "AWS::Cognito::UserPoolDomain": lift_user_pool_domain,
 }
 
 
@@ -612,6 +814,20 @@ def _parameter_block(parameter, refs: Refs) -> ir.Block:
     return ir.Block("parameter", (ir.Symbol(parameter.name),), tuple(body))
 
 
+def _with_links(statement: ir.Statement, refs: Refs, path: str) -> ir.Statement:
+    """A lifted attribute whose value names a whole resource, written for the stack it is in."""
+    if isinstance(statement, ir.Attribute) and isinstance(statement.value, _Link):
+        logical_id = statement.value.logical_id
+        if logical_id not in refs.targets:
+            raise _Unsupported(path, f"a link to `{logical_id}`")
+        stack, name, kind = refs.targets[logical_id]
+        if stack != refs.here:
+            refs.used.append((stack, name, "id"))
+            return attrs.evolve(statement, value=ir.Ref((stack, name)))
+        return attrs.evolve(statement, value=ir.Symbol(name))
+    return statement
+
+
 def _resource_block(index: int, resource: SourceResource, template: Template, plan: _Plan, refs: Refs) -> ir.Block:
     common: list[ir.Statement] = []
     if resource.condition:
@@ -628,6 +844,7 @@ def _resource_block(index: int, resource: SourceResource, template: Template, pl
     lifted = plan.lifted.get((index, resource.logical_id))
     if lifted is not None:
         kind, body, _ = lifted
+        body = [_with_links(statement, refs, join(resource.path, "Properties")) for statement in body]
         attributes = [s for s in body if isinstance(s, ir.Attribute)]
         blocks = [s for s in body if not isinstance(s, ir.Attribute)]
         return ir.Block(kind, (ir.Symbol(resource.logical_id),), tuple(attributes + common + blocks))
@@ -767,8 +984,8 @@ def _lift(templates, where, plan: _Plan) -> None:
             lifter = LIFTERS.get(resource.type)
             if lifter is None:
                 continue
-            try:
-                kind, body, companions = lifter(resource, template)
+            try:  # on a copy: a lifter takes properties apart as it goes
+                kind, body, companions = lifter(copy.deepcopy(resource), template)
             except _Decline:
                 plan.generic.add(key)
                 continue
@@ -871,7 +1088,16 @@ def _attempt(templates, where, plan: _Plan, stage: str, region: str, placement: 
         try:
             consumer = split.rewrite(template, stack, moved, imports_file)
         except _Unsupported as error:
-            found.append(_unsupported(template, error))
+            path, construct = error.args
+            span = None
+            while span is None and path:
+                span = template.document_locations.get(path)
+                path = path.rsplit(".", 1)[0] if "." in path else ""
+            found.append(diagnostic(
+                "E0810", f"{construct} cannot be expressed in the language", span, label="not imported",
+                notes=[f"at `{error.args[0]}` of the service"],
+                hint="refer to the resource by `Ref` or another attribute its kind has",
+            ))
             continue
         for stack_name_, name, attribute in refs.used:
             exports.setdefault((stack_name_, name), set()).add(attribute)

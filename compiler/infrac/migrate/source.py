@@ -171,6 +171,8 @@ class Template:
     region: str | None = None
     #: a service's whole file as plain data, variables unresolved (to rewrite it when split)
     document: Any = attrs.field(default=None, eq=False, repr=False)
+    #: the spans of the service file's values by their path in the file (``functions.api.events[0]``)
+    document_locations: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False)
 
     def span(self, path: str) -> Span | None:
         """The span of the value at ``path``, or of its nearest located ancestor."""
@@ -904,6 +906,7 @@ def _service(data: dict, locations: dict[str, Span], file: str, diagnostics: lis
         stage=stage if isinstance(stage, str) else "dev",
         region=region if isinstance(region, str) and "${" not in region else None,
         document=data,
+        document_locations=locations,
     )
 
 
