@@ -714,6 +714,74 @@ def lift_user_pool(resource: SourceResource, template: Template):
     return "user_pool", body + blocks, {}
 
 
+#: The queue policy a stack's rules get from their queue targets (the ``rule`` kind derives it).
+QUEUE_POLICY_ID = "EventBridgeToQueuesPolicy"
+
+
+def _plain_ir(value: Any) -> ir.Value:
+    """Data without functions or references (an event pattern), or decline."""
+    try:
+        return to_ir(value, "", Refs())
+    except _Unsupported:
+        raise _Decline from None
+
+
+def lift_rule(resource: SourceResource, template: Template):
+    p = dict(resource.properties)
+    body: list[ir.Statement] = []
+    if "Name" in p:
+        body.append(_attr("name", _text(p.pop("Name"))))
+    if "Description" in p:
+        body.append(_attr("description", _text(p.pop("Description"))))
+    if "EventBusName" in p:
+        body.append(_attr("bus", _link(p.pop("EventBusName"), template, "AWS::Events::EventBus")))
+    if "EventPattern" in p:
+        pattern = p.pop("EventPattern")
+        if not isinstance(pattern, dict) or not pattern:
+            raise _Decline
+        body.append(_attr("pattern", _plain_ir(pattern)))
+    if "ScheduleExpression" in p:
+        body.append(_attr("schedule", _text(p.pop("ScheduleExpression"))))
+    state = p.pop("State", None)
+    if state == "DISABLED":
+        body.append(_attr("enabled", ir.Bool(False)))
+    elif state != "ENABLED":
+        raise _Decline
+    companions: dict = {}
+    for target in p.pop("Targets", None) or ():
+        if not isinstance(target, dict) or not {"Id", "Arn"} <= set(target) <= {"Id", "Arn", "SqsParameters", "Input"}:
+            raise _Decline
+        inner: list[ir.Statement] = []
+        arn = target["Arn"]
+        queue = None
+        if isinstance(arn, dict) and set(arn) == {"Fn::GetAtt"} and arn["Fn::GetAtt"][1:] == ["Arn"]:
+            queue = template.resource(arn["Fn::GetAtt"][0])
+        if queue is not None and queue.type == "AWS::SQS::Queue" and target["Id"] == queue.logical_id:
+            label: Any = _Link(queue.logical_id)
+            companions[QUEUE_POLICY_ID] = {}
+        else:
+            if not isinstance(target["Id"], str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", target["Id"]):
+                raise _Decline
+            label = ir.Symbol(target["Id"])
+            if isinstance(arn, (str, Interpolated)):
+                inner.append(_attr("arn", _text(arn)))
+            else:
+                raise _Decline
+        if "SqsParameters" in target:
+            group = target["SqsParameters"]
+            if not isinstance(group, dict) or set(group) != {"MessageGroupId"}:
+                raise _Decline
+            inner.append(_attr("message_group", _text(group["MessageGroupId"])))
+        if "Input" in target:
+            inner.append(_attr("input", _text(target["Input"])))
+        body.append(ir.Block("target", (label,), tuple(inner)))
+    if p:
+        raise _Decline
+    if companions and template.resource(QUEUE_POLICY_ID) is None:
+        raise _Decline  # the policy the kind would add is not in the template
+    return "rule", body, companions
+
+
 LIFTERS = {
     "AWS::DynamoDB::Table": lift_table,
     "AWS::SQS::Queue": lift_queue,
@@ -721,6 +789,7 @@ LIFTERS = {
     "AWS::Cognito::UserPool": lift_user_pool,
     "AWS::Cognito::UserPoolClient": lift_user_pool_client,
     "AWS::Cognito::UserPoolDomain": lift_user_pool_domain,
+    "AWS::Events::Rule": lift_rule,
 }
 
 
@@ -815,7 +884,17 @@ def _parameter_block(parameter, refs: Refs) -> ir.Block:
 
 
 def _with_links(statement: ir.Statement, refs: Refs, path: str) -> ir.Statement:
-    """A lifted attribute whose value names a whole resource, written for the stack it is in."""
+    """A lifted attribute whose value names a whole resource (or a block whose label does:
+    a rule's target), written for the stack it is in."""
+    if isinstance(statement, ir.Block) and statement.labels and isinstance(statement.labels[0], _Link):
+        logical_id = statement.labels[0].logical_id
+        if logical_id not in refs.targets:
+            raise _Unsupported(path, f"a link to `{logical_id}`")
+        stack, name, _ = refs.targets[logical_id]
+        if stack != refs.here:
+            refs.used.extend([(stack, name, "arn"), (stack, name, "url")])
+            return attrs.evolve(statement, labels=(ir.Ref((stack, name)),))
+        return attrs.evolve(statement, labels=(ir.Symbol(name),))
     if isinstance(statement, ir.Attribute) and isinstance(statement.value, _Link):
         logical_id = statement.value.logical_id
         if logical_id not in refs.targets:
@@ -989,7 +1068,11 @@ def _lift(templates, where, plan: _Plan) -> None:
             except _Decline:
                 plan.generic.add(key)
                 continue
-            if any((i, c) in taken or (i, c) in plan.lifted or where.get((i, c)) != where[key] for c in companions):
+            shared = {c for c in companions if c == QUEUE_POLICY_ID}  # one policy for all the rules
+            if any(
+                ((i, c) in taken and c not in shared) or (i, c) in plan.lifted or where.get((i, c)) != where[key]
+                for c in companions
+            ):
                 plan.generic.add(key)
                 continue
             plan.lifted[key] = (kind, body, companions)
@@ -1250,9 +1333,9 @@ def verify(modules, templates, where, plan: _Plan, stage: str, region: str):
             if where[(i, logical_id)] is None:
                 continue
             if have.get(logical_id) != document:
-                owner = next((k for k, v in plan.lifted.items() if k[0] == i and (k[1] == logical_id or logical_id in v[2])), None)
-                if owner is not None:
-                    mismatched.add(owner)
+                owners = {k for k, v in plan.lifted.items() if k[0] == i and (k[1] == logical_id or logical_id in v[2])}
+                if owners:
+                    mismatched |= owners
                 else:
                     problems.append(_located(
                         template, join("Resources", logical_id),
