@@ -9,6 +9,7 @@ importer's), and compared after the normalisation documented in
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -95,6 +96,15 @@ def test_split_gives_the_five_infrastructure_stacks_and_core(split):
     )
 
 
+def test_split_uses_the_first_class_kinds_for_every_resource(split):
+    root, _ = split
+    text = "\n".join(p.read_text() for p in sorted((root / "X").glob("*.infra")))
+    assert 'resource "' not in text
+    for kind, count in (("table", 23), ("queue", 6), ("dead_letter", 6), ("bucket", 1), ("bus", 1), ("rule", 6),
+                        ("user_pool", 1), ("user_pool_client", 1), ("user_pool_domain", 1)):
+        assert len(re.findall(rf"^\s+{kind} \w+ {{", text, re.M)) == count, kind
+
+
 def test_split_round_trip_gives_every_resource_of_the_monolith(split):
     _, built = split
     have = built_resources(built, "dev", "eu-west-1")
@@ -146,6 +156,7 @@ def test_split_rewrites_the_consumer_service(split):
     assert list(document["resources"]["Resources"]) == ["ApiGatewayAuthorizer"]
     environment = document["provider"]["environment"]
     assert environment["USERS_TABLE"] == "${file(../../X/build/core/imports.yml):values.UsersTableName}"
+    assert environment["UPLOADS_BUCKET"] == "${file(../../X/build/core/imports.yml):values.UploadsBucketName}"
     assert environment["COGNITO_CLIENT_ID"] == old["provider"]["environment"]["COGNITO_CLIENT_ID"]
     assert "\"Ref\":" not in json.dumps(document["provider"])
     # the consumer's stack lists each value it takes; the build writes them as imports

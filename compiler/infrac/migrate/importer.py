@@ -782,6 +782,136 @@ def lift_rule(resource: SourceResource, template: Template):
     return "rule", body, companions
 
 
+def _days(value: Any) -> ir.Number:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise _Decline
+    return ir.Number(value, "d")
+
+
+def _cors_block(rule: Any) -> ir.Block:
+    allowed = {"Id", "AllowedOrigins", "AllowedMethods", "AllowedHeaders", "ExposedHeaders", "MaxAge"}
+    if not isinstance(rule, dict) or not {"Id", "AllowedOrigins", "AllowedMethods"} <= set(rule) <= allowed:
+        raise _Decline
+    inner: list[ir.Statement] = [
+        _attr("origins", _texts(rule["AllowedOrigins"])),
+        _attr("methods", _words(rule["AllowedMethods"], {m: m for m in ("GET", "PUT", "POST", "DELETE", "HEAD")})),
+    ]
+    if "AllowedHeaders" in rule:
+        inner.append(_attr("headers", _texts(rule["AllowedHeaders"])))
+    if "ExposedHeaders" in rule:
+        inner.append(_attr("expose", _texts(rule["ExposedHeaders"])))
+    if "MaxAge" in rule:
+        inner.append(_attr("max_age", _seconds(rule["MaxAge"])))
+    return ir.Block("cors", (_name(rule["Id"]),), tuple(inner))
+
+
+def _name(value: Any) -> ir.Symbol:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", value):
+        raise _Decline
+    return ir.Symbol(value)
+
+
+def _lifecycle_block(rule: Any) -> ir.Block:
+    allowed = {"Id", "Status", "Prefix", "ExpirationInDays", "NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload"}
+    if not isinstance(rule, dict) or not {"Id", "Status"} <= set(rule) <= allowed:
+        raise _Decline
+    inner: list[ir.Statement] = []
+    if "Prefix" in rule:
+        inner.append(_attr("prefix", _text(rule["Prefix"])))
+    if "ExpirationInDays" in rule:
+        inner.append(_attr("expire_after", _days(rule["ExpirationInDays"])))
+    if "NoncurrentVersionExpiration" in rule:
+        value = rule["NoncurrentVersionExpiration"]
+        if not isinstance(value, dict) or set(value) != {"NoncurrentDays"}:
+            raise _Decline
+        inner.append(_attr("noncurrent_expire_after", _days(value["NoncurrentDays"])))
+    if "AbortIncompleteMultipartUpload" in rule:
+        value = rule["AbortIncompleteMultipartUpload"]
+        if not isinstance(value, dict) or set(value) != {"DaysAfterInitiation"}:
+            raise _Decline
+        inner.append(_attr("abort_incomplete_after", _days(value["DaysAfterInitiation"])))
+    if rule["Status"] == "Disabled":
+        inner.append(_attr("enabled", ir.Bool(False)))
+    elif rule["Status"] != "Enabled":
+        raise _Decline
+    return ir.Block("lifecycle", (_name(rule["Id"]),), tuple(inner))
+
+
+def lift_bucket(resource: SourceResource, template: Template):
+    p = dict(resource.properties)
+    body: list[ir.Statement] = []
+    if "BucketName" in p:
+        body.append(_attr("name", _text(p.pop("BucketName"))))
+    versioning = p.pop("VersioningConfiguration", None)
+    if versioning == {"Status": "Enabled"}:
+        body.append(_attr("versioning", ir.Bool(True)))
+    elif versioning is not None:
+        raise _Decline
+    encryption = p.pop("BucketEncryption", None)
+    try:
+        (rule,) = encryption["ServerSideEncryptionConfiguration"]
+        algorithm = rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"]
+        bucket_key = rule["BucketKeyEnabled"]
+    except (TypeError, KeyError, ValueError):
+        raise _Decline from None
+    if algorithm == "aws:kms":
+        body.append(_attr("encryption", ir.Symbol("kms")))
+    elif algorithm != "AES256":
+        raise _Decline
+    if bucket_key is False:
+        body.append(_attr("bucket_key", ir.Bool(False)))
+    block = p.pop("PublicAccessBlockConfiguration", None)
+    if not isinstance(block, dict) or len(set(block.values())) != 1 or len(block) != 4:
+        raise _Decline
+    if next(iter(block.values())) is False:
+        body.append(_attr("block_public_access", ir.Bool(False)))
+    ownership = p.pop("OwnershipControls", None)
+    owners = {"BucketOwnerEnforced": "bucket_owner_enforced", "BucketOwnerPreferred": "bucket_owner_preferred", "ObjectWriter": "object_writer"}
+    try:
+        (owner,) = ownership["Rules"]
+        owned = owners[owner["ObjectOwnership"]]
+    except (TypeError, KeyError, ValueError):
+        raise _Decline from None
+    if owned != "bucket_owner_enforced":
+        body.append(_attr("ownership", ir.Symbol(owned)))
+    if "Tags" in p:
+        body.append(_attr("tags", _tags(p.pop("Tags"))))
+    blocks: list[ir.Statement] = []
+    cors = p.pop("CorsConfiguration", None)
+    if cors is not None:
+        if not isinstance(cors, dict) or set(cors) != {"CorsRules"} or not isinstance(cors["CorsRules"], list):
+            raise _Decline
+        blocks.extend(_cors_block(r) for r in cors["CorsRules"])
+    lifecycle = p.pop("LifecycleConfiguration", None)
+    if lifecycle is not None:
+        if not isinstance(lifecycle, dict) or set(lifecycle) != {"Rules"} or not isinstance(lifecycle["Rules"], list):
+            raise _Decline
+        blocks.extend(_lifecycle_block(r) for r in lifecycle["Rules"])
+    if p:
+        raise _Decline
+    companions: dict = {}
+    policy = template.resource(resource.logical_id + "Policy")
+    sids: list[str] = []
+    if policy is not None and policy.type == "AWS::S3::BucketPolicy":
+        if policy.properties.get("Bucket") != {"Ref": resource.logical_id}:
+            raise _Decline
+        statements = (policy.properties.get("PolicyDocument") or {}).get("Statement")
+        if not isinstance(statements, list):
+            raise _Decline
+        for statement in statements:
+            sid = statement.get("Sid") if isinstance(statement, dict) else None
+            if sid in ("DenyInsecureTransport", "DenyUnencryptedUploads"):
+                sids.append(sid)
+                continue
+            raise _Decline  # other statements: kept as the generic policy they are
+        companions[policy.logical_id] = {}
+    if "DenyInsecureTransport" not in sids:
+        body.append(_attr("tls_only", ir.Bool(False)))
+    if "DenyUnencryptedUploads" in sids:
+        body.append(_attr("encrypted_uploads_only", ir.Bool(True)))
+    return "bucket", body + blocks, companions
+
+
 LIFTERS = {
     "AWS::DynamoDB::Table": lift_table,
     "AWS::SQS::Queue": lift_queue,
@@ -790,6 +920,7 @@ LIFTERS = {
     "AWS::Cognito::UserPoolClient": lift_user_pool_client,
     "AWS::Cognito::UserPoolDomain": lift_user_pool_domain,
     "AWS::Events::Rule": lift_rule,
+    "AWS::S3::Bucket": lift_bucket,
 }
 
 
