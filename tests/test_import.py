@@ -137,14 +137,6 @@ def test_split_exports_every_resource(split):
     assert "infrastructure-cognito-dev-UserPoolArn" in names  # the export core imports today
 
 
-def test_split_templates_pass_cfn_lint(split):
-    root, _ = split
-    templates = sorted((root / "built").glob("infrastructure-*.yml"))
-    assert len(templates) == 5
-    process = cfn_lint(*templates)
-    assert process.returncode == 0, process.stdout
-
-
 def test_split_rewrites_the_consumer_service(split):
     root, _ = split
     new = root / "monolith" / "core" / "serverless.infrac.yml"
@@ -329,3 +321,34 @@ def test_generated_templates_round_trip(template):
     assert have == {k: normalise(v, "dev", "us-east-1") for k, v in template["Resources"].items()}
 
 
+
+
+def test_split_consumer_packages_with_the_serverless_framework(split):
+    """The rewritten service, with the imports the build writes, packages offline with the real
+    CLI, and the packaged template passes cfn-lint, as do the five stacks' templates. (The five infrastructure services build to
+    the seed system's resources, which tests/test_serverless_package.py packages.)"""
+    import os
+    import subprocess
+
+    from test_serverless_package import OFFLINE, SERVERLESS, _no_network_prefix
+
+    root, _ = split
+    service = root / "monolith" / "core"
+    if not (root / "X" / "build" / "core" / "imports.yml").is_file():
+        process = run_infrac("build", str(root / "X"), "--target", "serverless", "--out", str(root / "X" / "build"))
+        assert process.returncode == 0, process.stderr
+    process = subprocess.run(
+        [*_no_network_prefix(), str(SERVERLESS), "package", "--stage", "dev", "--config", "serverless.infrac.yml"],
+        cwd=service, capture_output=True, text=True, env={**os.environ, **OFFLINE}, timeout=300,
+    )
+    assert process.returncode == 0, process.stdout + process.stderr
+    packaged = service / ".serverless" / "cloudformation-template-update-stack.json"
+    template = json.loads(packaged.read_text())
+    environment = template["Resources"]["CreateBookingLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert environment["USERS_TABLE"] == {"Fn::ImportValue": "infrastructure-dynamodb-dev-UsersTableName"}
+    assert not any(r["Type"] == "AWS::DynamoDB::Table" for r in template["Resources"].values())
+    # one cfn-lint run (its start-up is the cost) for the packaged service and the five stacks
+    templates = sorted((root / "built").glob("infrastructure-*.yml"))
+    assert len(templates) == 5
+    lint = cfn_lint(packaged, *templates)
+    assert lint.returncode == 0, lint.stdout
