@@ -352,3 +352,14 @@ def test_split_consumer_packages_with_the_serverless_framework(split):
     assert len(templates) == 5
     lint = cfn_lint(packaged, *templates)
     assert lint.returncode == 0, lint.stdout
+
+
+def test_import_output_does_not_depend_on_the_hash_seed(tmp_path):
+    outputs = []
+    for seed in ("0", "4242"):
+        out = tmp_path / seed
+        process = run_infrac("import", str(CORPUS / "conditions.yml"), str(CORPUS / "queues.yml"),
+                             "--split-by", "type", "--out", str(out), env={"PYTHONHASHSEED": seed})
+        assert process.returncode == 0, process.stderr
+        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert outputs[0] == outputs[1]
