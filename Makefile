@@ -7,6 +7,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The Serverless Framework v3 CLI, which the tests run on the generated services.
 NODE_STAMP := node_modules/.installed
+# checkov, the security scanner the tests run on the seed system's templates. It lives in a
+# virtual environment of its own: it pins boto3 (and more) to versions that conflict with moto's.
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: demo test fmt docs fuzz lock schemas parser vsix clean
 
@@ -15,6 +19,11 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
+
+$(CHECKOV_STAMP): constraints-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r constraints-checkov.txt
+	touch $(CHECKOV_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -27,8 +36,8 @@ demo: $(STAMP)
 	$(BIN)/infrac build infra.dsl --target serverless --out build/sls
 
 ## test: the whole suite: unit, golden, property and fuzz tests; cfn-lint on every template,
-## `serverless package` on every service, a deploy of every stack into moto
-test: $(STAMP) $(NODE_STAMP)
+## `serverless package` on every service, a deploy of every stack into moto, checkov on the seed system
+test: $(STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest
 
 ## fmt: format the example and test sources in place
@@ -51,6 +60,10 @@ vsix: $(NODE_STAMP) $(EXTENSION_STAMP)
 	mkdir -p $(dir $(abspath $(VSIX)))
 	cd editors/vscode && ../../node_modules/.bin/vsce package --allow-missing-repository --out $(abspath $(VSIX))
 
+## lsp-latency: time from a change in the editor to the language server's diagnostics (seed project)
+lsp-latency: $(STAMP)
+	$(BIN)/python editors/lsp_latency.py
+
 ## fuzz: a long fuzzing run of the front end (minutes; not part of `make test`)
 fuzz: $(STAMP)
 	INFRAC_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider
@@ -71,4 +84,4 @@ lock:
 	mv constraints.new constraints.txt && rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) node_modules editors/vscode/node_modules build .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules editors/vscode/node_modules build .pytest_cache .hypothesis

@@ -1,17 +1,23 @@
 """Golden cases: each folder under tests/cases/ is one behaviour.
 
-A case holds ``.infra`` sources, or templates to import under ``templates/`` (Serverless
-services or CloudFormation templates, see ``import_outputs``), and ``expected/``:
+A case holds ``.infra`` sources (or ``generate.json``, below), or templates to import under
+``templates/`` (Serverless services or CloudFormation templates, see ``import_outputs``), and
+``expected/``:
 
 - ``expected/diagnostics.txt``: what ``infrac check`` prints (no colour), or
   absent when the case has no diagnostics;
 - ``expected/cloudformation/<stack>.yml``: the templates, when the case builds.
 
 ``INFRAC_UPDATE=1 make test`` rewrites ``expected/``; review the diff.
+
+A case about size (hundreds of resources) holds ``generate.json`` instead of
+writing them all out: for each file, a ``head``, a ``repeat`` written ``count``
+times with ``{n}`` replaced by the zero-padded number, and a ``tail``.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -32,11 +38,18 @@ def case_names() -> list[str]:
 
 
 def load_case(folder: Path) -> list[SourceFile]:
-    return [
+    sources = [
         SourceFile(p.relative_to(folder).as_posix(), p.read_text(encoding="utf-8"))
         for p in sorted(folder.rglob("*.infra"))
         if "expected" not in p.relative_to(folder).parts
     ]
+    generate = folder / "generate.json"
+    if generate.is_file():
+        for path, spec in json.loads(generate.read_text(encoding="utf-8"))["files"].items():
+            width = len(str(spec["count"]))
+            body = "".join(spec["repeat"].replace("{n}", str(n).zfill(width)) for n in range(1, spec["count"] + 1))
+            sources.append(SourceFile(path, spec["head"] + body + spec["tail"]))
+    return sorted(sources, key=lambda s: s.path)
 
 
 def load_templates(folder: Path) -> list:

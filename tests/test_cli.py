@@ -59,7 +59,9 @@ def test_json_diagnostics(write_project):
     project = write_project({"main.infra": UNKNOWN_NAME})
     process = run_infrac("check", ".", "--diagnostic-format", "json", cwd=project)
     assert process.returncode == 1
-    [found] = json.loads(process.stderr)
+    document = json.loads(process.stdout)
+    assert document["version"] == 1 and document["summary"] == {"errors": 1, "warnings": 0}
+    [found] = document["diagnostics"]
     assert found["code"] == "E0402"
     assert found["severity"] == "error"
     assert found["location"] == {

@@ -9,6 +9,15 @@ import re
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
 MAX_RESOURCES_PER_TEMPLATE = 500
 MAX_OUTPUTS_PER_TEMPLATE = 200
+MAX_PARAMETERS_PER_TEMPLATE = 200
+# Template body passed in the request (TemplateBody): 51,200 bytes.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+MAX_TEMPLATE_BODY_INLINE = 51_200
+# Template body uploaded to S3 (TemplateURL): "1 MB"; counted as 1,000,000 bytes, as cfn-lint does.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+MAX_TEMPLATE_BODY_S3 = 1_000_000
+# A stack at this share of a quota gets a warning (W0910): a choice of infrac, not an AWS number.
+NEAR_QUOTA = 0.9
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html
 LOGICAL_ID = re.compile(r"[A-Za-z0-9]{1,255}")
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html

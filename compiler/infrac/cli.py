@@ -18,6 +18,7 @@ import attrs
 from infrac import __version__
 
 OK, FAILED, USAGE, INTERNAL = 0, 1, 2, 3
+DIAGNOSTIC_FORMATS = ("text", "json", "sarif", "github")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,13 +33,24 @@ def _parser() -> argparse.ArgumentParser:
     def with_path(command: argparse.ArgumentParser) -> None:
         command.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
 
-    def with_reporting(command: argparse.ArgumentParser) -> None:
+    def with_reporting(command: argparse.ArgumentParser, *, rules: bool = True) -> None:
         command.add_argument(
-            "--diagnostic-format", choices=("text", "json"), default="text", help="how diagnostics are printed"
+            "--diagnostic-format",
+            choices=DIAGNOSTIC_FORMATS,
+            default="text",
+            help="how diagnostics are printed: text (stderr), or json, sarif, github (stdout, or stderr for a "
+            "command whose stdout is its product)",
+        )
+        command.add_argument(
+            "--diagnostic-output", type=Path, metavar="FILE", help="write the diagnostics to FILE instead"
         )
         command.add_argument(
             "--color", choices=("auto", "always", "never"), default="auto", help="colour in diagnostics"
         )
+        if rules:
+            command.add_argument(
+                "--warnings-as-errors", action="store_true", help="treat every warning as an error (exit 1)"
+            )
 
     check = commands.add_parser("check", help="check a project and print its diagnostics")
     with_path(check)
@@ -52,23 +64,30 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--stage", help="write this stage into the output instead of leaving it to deploy time")
     build.add_argument("--format", choices=("yaml", "json"), default="yaml", help="template format (cloudformation)")
     build.add_argument("--allow-breaking", action="store_true", help="accept removing or moving exports in use")
+    build.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if --out (or infra.lock) differs from what the sources produce",
+    )
     with_reporting(build)
 
     fmt = commands.add_parser("fmt", help="rewrite .infra files in the canonical layout")
     fmt.add_argument("paths", nargs="*", type=Path, help="files or folders (default: infra.dsl/ or .)")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
-    with_reporting(fmt)
+    with_reporting(fmt, rules=False)
 
     graph = commands.add_parser("graph", help="the stacks in deploy waves, with their exports and importers")
     with_path(graph)
     graph.add_argument("--format", choices=("text", "mermaid", "dot"), default="text")
     with_reporting(graph)
+    graph.set_defaults(product_on_stdout=True)
 
     exports = commands.add_parser("exports", help="every export's name per stage, with its importers")
     with_path(exports)
     exports.add_argument("--stage", help="one stage only (default: every stage of the project)")
     exports.add_argument("--format", choices=("text", "json"), default="text")
     with_reporting(exports)
+    exports.set_defaults(product_on_stdout=True)
 
     rehearse = commands.add_parser(
         "rehearse", help="deploy every stack into moto's CloudFormation mock, in order, and tear it down"
@@ -76,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     with_path(rehearse)
     rehearse.add_argument("--stage", help="the stage to rehearse (default: the project's first)")
     with_reporting(rehearse)
+    rehearse.set_defaults(product_on_stdout=True)
+
+    commands.add_parser("lsp", help="the language server, over stdin and stdout, for editors")
 
     imp = commands.add_parser(
         "import", help="write .infra sources from Serverless services or CloudFormation templates"
@@ -120,13 +142,38 @@ def _use_color(choice: str, stream: TextIO) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
-def _report(args: argparse.Namespace, diagnostics, sources) -> None:
-    from infrac.diagnostics.render import render_text, to_json
+def _machine(args: argparse.Namespace) -> bool:
+    return getattr(args, "diagnostic_format", "text") != "text"
 
-    if args.diagnostic_format == "json":
-        sys.stderr.write(to_json(diagnostics, sources))
-    elif diagnostics:
-        sys.stderr.write(render_text(diagnostics, sources, color=_use_color(args.color, sys.stderr)))
+
+def _human(args: argparse.Namespace) -> TextIO:
+    """Where lines meant for people go: stdout, unless a machine format takes it."""
+    if _machine(args) and args.diagnostic_output is None and not getattr(args, "product_on_stdout", False):
+        return sys.stderr
+    return sys.stdout
+
+
+def _report(args: argparse.Namespace, diagnostics, sources) -> None:
+    """Print every diagnostic of the run, once, in file order, in the chosen format. The
+    machine formats print a document even when there is nothing to say (an empty SARIF run)."""
+    from infrac.diagnostics.github import to_github
+    from infrac.diagnostics.render import render_text, to_json
+    from infrac.diagnostics.sarif import to_sarif
+
+    form = args.diagnostic_format
+    if form == "text":
+        color = args.diagnostic_output is None and _use_color(args.color, sys.stderr)
+        text = render_text(diagnostics, sources, color=color) if diagnostics else ""
+    else:
+        text = {"json": to_json, "sarif": to_sarif, "github": to_github}[form](diagnostics, sources)
+    if args.diagnostic_output is not None:
+        from infrac.workspace import write_atomic
+
+        write_atomic(args.diagnostic_output, text)
+    elif form == "text" or getattr(args, "product_on_stdout", False):
+        sys.stderr.write(text)
+    else:
+        sys.stdout.write(text)
 
 
 @attrs.frozen
@@ -140,10 +187,9 @@ class _Compiled:
 def _compile(args: argparse.Namespace) -> _Compiled | None:
     """Load and compile the project and compare its exports with ``infra.lock``;
     report diagnostics. None when there are errors."""
-    from infrac import lockfile, replacement
+    from infrac import lockfile
     from infrac.diagnostics import has_errors
-    from infrac.linker import link
-    from infrac.pipeline import compile_sources
+    from infrac.pipeline import check_project
     from infrac.workspace import default_path, display, load
 
     root = args.path or default_path()
@@ -152,21 +198,21 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     if has_errors(loaded.diagnostics):
         _report(args, loaded.diagnostics, sources)
         return None
-    result = compile_sources(loaded.sources)
-    diagnostics = list(loaded.diagnostics + result.diagnostics)
+    lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
+    lock_text, problem = _read_lock(lock_path, sources)
+    checked = check_project(
+        loaded.sources,
+        None if problem else lock_text,
+        display(lock_path),
+        allow_breaking=getattr(args, "allow_breaking", False),
+        warnings_as_errors=getattr(args, "warnings_as_errors", False),
+    )
+    diagnostics = list(loaded.diagnostics + checked.diagnostics)
+    if problem is not None:
+        diagnostics.append(problem)
     compiled = None
-    if result.ok:
-        linkage = link(result.program)
-        lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
-        lock_text, problem = _read_lock(lock_path, sources)
-        if problem is not None:
-            diagnostics.append(problem)
-        elif not getattr(args, "allow_breaking", False):
-            previous = lockfile.read(lock_text) if lock_text is not None else {}
-            diagnostics += lockfile.compare(previous, linkage, result.program, display(lock_path))
-        if lock_text is not None:
-            diagnostics += replacement.compare(replacement.read(lock_text), result.program, display(lock_path))
-        compiled = _Compiled(result.program, linkage, lock_path, lock_text)
+    if checked.linkage is not None:
+        compiled = _Compiled(checked.program, checked.linkage, lock_path, lock_text)
     _report(args, diagnostics, sources)
     return None if has_errors(diagnostics) else compiled
 
@@ -220,7 +266,10 @@ def _check(args: argparse.Namespace) -> int:
         return FAILED
     stacks = compiled.program.stacks
     resources = sum(len(s.resources) for s in stacks)
-    print(f"ok: {len(stacks)} stack{'s' * (len(stacks) != 1)}, {resources} resource{'s' * (resources != 1)}")
+    print(
+        f"ok: {len(stacks)} stack{'s' * (len(stacks) != 1)}, {resources} resource{'s' * (resources != 1)}",
+        file=_human(args),
+    )
     return OK
 
 
@@ -244,6 +293,9 @@ def _build(args: argparse.Namespace) -> int:
     from infrac import replacement
 
     lock = lockfile.render(compiled.linkage, replacement.record(compiled.program))
+    if args.check:
+        return _build_check(args, out, {a.path: a.text for a in artifacts}, compiled, lock)
+    human = _human(args)
     try:
         removed = write_outputs(
             out, {a.path: a.text for a in artifacts}, (compiled.lock_path, lock) if lock != compiled.lock_text else None
@@ -252,16 +304,63 @@ def _build(args: argparse.Namespace) -> int:
         _report(args, [error.diagnostic], {})
         return FAILED
     stacks = len(compiled.program.stacks)
-    print(f"built {stacks} stack{'s' * (stacks != 1)} for {args.target} in {display(out)}")
+    print(f"built {stacks} stack{'s' * (stacks != 1)} for {args.target} in {display(out)}", file=human)
     width = max((len(display(out / a.path)) for a in artifacts), default=0)
     for artifact in artifacts:
         what = f"{artifact.stack}: {artifact.summary}" if artifact.stack else artifact.summary
-        print(f"  {display(out / artifact.path).ljust(width)}  {what}")
+        print(f"  {display(out / artifact.path).ljust(width)}  {what}", file=human)
     for relative in removed:
-        print(f"  removed {display(out / relative)} (no longer built)")
+        print(f"  removed {display(out / relative)} (no longer built)", file=human)
     if lock != compiled.lock_text:
-        print(f"  {display(compiled.lock_path)}  the published exports: commit it with the sources")
+        print(f"  {display(compiled.lock_path)}  the published exports: commit it with the sources", file=human)
     return OK
+
+
+#: Lines of unified diff shown per different file; the rest is counted.
+_DIFF_LINES = 20
+
+
+def _build_check(args: argparse.Namespace, out: Path, files: dict[str, str], compiled: _Compiled, lock: str) -> int:
+    """``build --check``: compare, write nothing. The lock counts too: a build would rewrite it."""
+    import difflib
+
+    from infrac.lockfile import NAME as lockfile_name
+    from infrac.workspace import Difference, compare_outputs, display
+
+    differences = [(display(out / d.path), d) for d in compare_outputs(out, files)]
+    if lock != compiled.lock_text:
+        kind = "missing" if compiled.lock_text is None else "different"
+        differences.append(
+            (display(compiled.lock_path), Difference(lockfile_name, kind, expected=lock, actual=compiled.lock_text))
+        )
+    human = _human(args)
+    if not differences:
+        print(f"ok: {display(out)} is what the sources produce ({len(files)} files)", file=human)
+        return OK
+    print(f"infrac build --check: {display(out)} is not what the sources produce; run `infrac build` and commit:",
+          file=human)
+    for shown, difference in differences:
+        meaning = {
+            "missing": "missing (the build would write it)",
+            "extra": "extra (an earlier build wrote it; the build would remove it)",
+            "different": "different (edited by hand, or not rebuilt)",
+        }[difference.kind]
+        print(f"  {shown}: {meaning}", file=human)
+        if difference.kind == "different":
+            diff = list(
+                difflib.unified_diff(
+                    (difference.actual or "").splitlines(keepends=True),
+                    (difference.expected or "").splitlines(keepends=True),
+                    fromfile=f"{shown} (on disk)",
+                    tofile=f"{shown} (from the sources)",
+                    n=1,
+                )
+            )
+            for line in diff[:_DIFF_LINES]:
+                print("    " + line.rstrip("\n"), file=human)
+            if len(diff) > _DIFF_LINES:
+                print(f"    ... {len(diff) - _DIFF_LINES} more diff lines", file=human)
+    return FAILED
 
 
 def _fmt(args: argparse.Namespace) -> int:
@@ -286,7 +385,7 @@ def _fmt(args: argparse.Namespace) -> int:
                 write_atomic(Path(source.path), formatted)
     _report(args, diagnostics, sources)
     for path in changed:
-        print(f"{'would reformat' if args.check else 'reformatted'} {path}")
+        print(f"{'would reformat' if args.check else 'reformatted'} {path}", file=_human(args))
     if has_errors(diagnostics) or (args.check and changed):
         return FAILED
     return OK
@@ -366,6 +465,18 @@ def _import(args: argparse.Namespace) -> int:
     return OK
 
 
+def _lsp(args: argparse.Namespace) -> int:
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
+        print("infrac lsp: error: pygls is not installed; install it with `pip install 'infrac[lsp]'`", file=sys.stderr)
+        return USAGE
+    from infrac.lsp.server import serve
+
+    serve()
+    return OK
+
+
 def _explain(args: argparse.Namespace) -> int:
     from infrac.diagnostics.codes import CODES, render_text
 
@@ -384,6 +495,7 @@ _COMMANDS = {
     "graph": _graph,
     "exports": _exports,
     "rehearse": _rehearse,
+    "lsp": _lsp,
     "explain": _explain,
     "import": _import,
 }

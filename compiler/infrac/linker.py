@@ -73,8 +73,21 @@ def imports_in(value: Any) -> list[str]:
     return []
 
 
+#: The program linked last and its linkage: the linker's pass and then the caller
+#: that compiled the program (``pipeline.check_project``) ask for the same one.
+_last: list[tuple[Program, Linkage]] = []
+
+
 def link(program: Program) -> Linkage:
     """Every export of the project with its importers, in stack and source order."""
+    if _last and _last[0][0] is program:
+        return _last[0][1]
+    linkage = _link(program)
+    _last[:] = [(program, linkage)]
+    return linkage
+
+
+def _link(program: Program) -> Linkage:
     imports: dict[str, tuple[str, ...]] = {}
     for stack in program.stacks:
         renderer = StackRenderer(program, stack, _SymbolicStage())

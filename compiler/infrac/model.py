@@ -271,6 +271,8 @@ class Settings:
     stages: tuple[str, ...]
     exports: Template
     exports_required: bool = False
+    #: warning code -> ``off``, ``warning`` or ``error`` (the project's rule levels)
+    warnings: Mapping[str, str] = attrs.field(factory=dict)
     span: Span | None = _span()
 
 

@@ -257,7 +257,6 @@ def write_outputs(out: Path, files: dict[str, str], lock: tuple[Path, str] | Non
             theirs.append(relative)
     _refuse_collisions(out, files, theirs, folders, previous)
     encoded = {relative: text.encode("utf-8") for relative, text in files.items()}
-    manifest = {"generator": "infrac", "version": MANIFEST_VERSION, "files": {r: _digest(b) for r, b in sorted(encoded.items())}}
     try:
         staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}{_STAGING}"))
     except OSError as error:
@@ -268,7 +267,7 @@ def write_outputs(out: Path, files: dict[str, str], lock: tuple[Path, str] | Non
     try:
         os.chmod(staging, 0o777 & ~_umask())
         _step("staging")
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        (staging / MANIFEST).write_text(manifest_text(encoded), encoding="utf-8")
         _step("manifest")
         for relative in folders:
             if not any(relative == t or t.startswith(relative + "/") for t in ours) or _holds(relative, theirs):
@@ -408,6 +407,56 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def manifest_text(encoded: dict[str, bytes]) -> str:
+    """The manifest a build writes beside its files: what it wrote, with each file's SHA-256."""
+    manifest = {"generator": "infrac", "version": MANIFEST_VERSION, "files": {r: _digest(b) for r, b in sorted(encoded.items())}}
+    return json.dumps(manifest, indent=2) + "\n"
+
+
+@attrs.frozen
+class Difference:
+    """A file of ``--out`` that is not what the sources produce: ``missing``,
+    ``extra`` (written by an earlier build, no longer built) or ``different``."""
+
+    path: str
+    kind: str
+    expected: str | None = None
+    actual: str | None = None
+
+
+def compare_outputs(out: Path, files: dict[str, str]) -> list[Difference]:
+    """How ``out`` differs from a build that would write ``files`` (and its manifest).
+    Files the manifest does not list (a README kept beside the templates) are not
+    the build's and are left out, as the build itself leaves them."""
+    expected = dict(files)
+    expected[MANIFEST] = manifest_text({r: t.encode("utf-8") for r, t in files.items()})
+    previous: list[str] = []
+    manifest = out / MANIFEST
+    if manifest.is_file():
+        try:
+            document = json.loads(manifest.read_bytes().decode("utf-8"))
+            if _manifest_problem(document) is None:
+                previous = list(document["files"])
+        except (OSError, ValueError):
+            previous = []
+    found = []
+    for relative in sorted(expected):
+        path = out / relative
+        if not path.is_file():
+            found.append(Difference(relative, "missing", expected=expected[relative]))
+            continue
+        try:
+            actual = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            actual = "(not UTF-8 text)\n"
+        if actual != expected[relative]:
+            found.append(Difference(relative, "different", expected=expected[relative], actual=actual))
+    for relative in sorted(set(previous) - set(expected)):
+        if (out / relative).is_file():
+            found.append(Difference(relative, "extra"))
+    return found
 
 
 # ---- infrac import -------------------------------------------------------------------------

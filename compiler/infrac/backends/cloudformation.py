@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 from infrac.backends.base import Artifact, BuildOptions
-from infrac.backends.emit import to_json, to_yaml
 from infrac.backends.resources import ResolvedStage, StackRenderer, StageParameter, consumer_document
 from infrac.model import Program, Stack
 
@@ -44,6 +43,9 @@ class CloudFormation:
     name = "cloudformation"
 
     def render(self, program: Program, options: BuildOptions) -> tuple[Artifact, ...]:
+        # Imported here: `template` alone (the budget pass, in `infrac check`) needs no emitter.
+        from infrac.backends.emit import to_json, to_yaml
+
         artifacts = []
         suffix = "json" if options.format == "json" else "yml"
         for stack in program.stacks:

@@ -664,9 +664,78 @@ _ENTRIES = [
         example="queue Orders {\n  retention = 14d\n  dead_letter OrdersDlq { max_receives = 5, retention = 4d }\n}",
         fix="Give the dead-letter queue the longer retention (14d is the maximum).",
     ),
+    # ---- rule configuration and budgets ------------------------------------------------------------------
+    Code(
+        "E0901", E, "malformed suppression comment",
+        "A comment that starts with `# infrac:` is a directive to infrac. The only one is "
+        "`# infrac: allow CODE[, CODE...] -- reason`, which silences those warnings on the next "
+        "line. The reason is required: reviewers judge it, and later readers learn why.",
+        example="# infrac: allow W0601\ntable Users { deletion_policy = retain ... }",
+        fix="Write `# infrac: allow W0601 -- the table is rebuilt from the event log`.",
+    ),
+    Code(
+        "E0902", E, "an error cannot be silenced",
+        "Errors are what CloudFormation or the service would refuse at deploy time, or input infrac "
+        "cannot read. Neither a suppression comment nor the project's `warnings` setting can "
+        "silence one or lower its level; only warnings can be allowed, turned off or made errors.",
+        example="# infrac: allow E0601 -- we know",
+        fix="Fix what the error reports; `infrac explain CODE` says how.",
+    ),
+    Code(
+        "E0903", E, "unknown diagnostic code",
+        "A suppression comment or the project's `warnings` setting names a code that infrac does "
+        "not report, so it would silence or change nothing.",
+        example="project shop {\n  warnings = { W6001: off }\n}",
+        fix="Use a code from the diagnostics reference (the hint suggests the closest one).",
+    ),
+    Code(
+        "E0910", E, "stack over a CloudFormation quota",
+        "CloudFormation refuses a template with more than 500 resources, 200 outputs or 200 "
+        "parameters, or a body over 1 MB (uploaded through S3). infrac counts them on the stack as "
+        "rendered (a queue's dead-letter queue, a bucket's policy and the queue policies of rules "
+        "count as resources; each export is an output) and measures the emitted bytes.",
+        example="stack data {\n  # 501 tables\n}",
+        fix="Split the stack: move a group of resources that belong together to a stack of its own "
+        "and reference them across stacks (`stack.Resource.attribute`).",
+    ),
+    Code(
+        "W0901", W, "unused suppression",
+        "A `# infrac: allow CODE -- reason` comment silences nothing: no finding of that code "
+        "starts on the next line. The finding is gone, or the comment is in the wrong place; a stale "
+        "suppression would silently hide the next real finding there.",
+        example="# infrac: allow W0601 -- kept on purpose\ntable Users { ... }   # no W0601 any more",
+        fix="Remove the comment, or move it to the line just above the finding.",
+    ),
+    Code(
+        "W0910", W, "stack near a CloudFormation quota",
+        "The stack uses 90% or more of a CloudFormation quota (500 resources, 200 outputs, 200 "
+        "parameters, a 1 MB template body). The next few resources will stop its deploys.",
+        fix="Plan the split now: move a group of resources that belong together to a stack of its own.",
+    ),
+    Code(
+        "W0911", W, "template too large to pass inline",
+        "CloudFormation takes at most 51,200 bytes of template body in the request itself; a larger "
+        "template must be uploaded to S3 first and passed by URL (`aws cloudformation deploy "
+        "--s3-bucket`, or the Serverless Framework, which always uploads). A pipeline that passes "
+        "`--template-body` fails.",
+        fix="Deploy through an S3 bucket, or split the stack.",
+    ),
 ]
 
 CODES: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}
+
+#: Where ``docs/diagnostics.md`` is published; each code has an anchor there
+#: (``#e0402``), which SARIF output gives as the rule's ``helpUri``.
+REFERENCE_URL = "https://github.com/infrac/infrac/blob/main/docs/diagnostics.md"
+
+
+def help_uri(code: str) -> str:
+    """The link to a code's entry in the diagnostics reference.
+
+    >>> help_uri("E0402")
+    'https://github.com/infrac/infrac/blob/main/docs/diagnostics.md#e0402'
+    """
+    return f"{REFERENCE_URL}#{code.lower()}"
 
 
 def render_markdown() -> str:

@@ -28,13 +28,30 @@ class Label:
 
 
 @attrs.frozen
+class Replacement:
+    """Replace the text of ``span`` by ``text`` (an empty span inserts)."""
+
+    span: Span
+    text: str
+
+
+@attrs.frozen
+class Fix:
+    """A change to the sources that resolves a diagnostic, for tools that apply fixes
+    (SARIF ``fixes``, JSON ``fix``); ``description`` says it in words."""
+
+    description: str
+    replacements: tuple[Replacement, ...]
+
+
+@attrs.frozen
 class Diagnostic:
     """One finding about the user's input.
 
     ``span`` is the primary location (None only for findings about the project
     as a whole, such as an empty folder); ``label`` is the short text shown
     beside the caret; ``labels`` point at related places; ``notes`` explain;
-    ``hint`` says how to fix it.
+    ``hint`` says how to fix it; ``fix``, when there is one, is the edit that does it.
     """
 
     code: str
@@ -45,6 +62,7 @@ class Diagnostic:
     labels: tuple[Label, ...] = ()
     notes: tuple[str, ...] = ()
     hint: str | None = None
+    fix: Fix | None = None
 
 
 def diagnostic(
@@ -56,6 +74,7 @@ def diagnostic(
     labels: Iterable[Label] = (),
     notes: Iterable[str] = (),
     hint: str | None = None,
+    fix: Fix | None = None,
 ) -> Diagnostic:
     """Make a diagnostic whose severity comes from the registry of codes.
 
@@ -73,6 +92,7 @@ def diagnostic(
         labels=tuple(labels),
         notes=tuple(notes),
         hint=hint,
+        fix=fix,
     )
 
 

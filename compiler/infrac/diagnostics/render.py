@@ -1,4 +1,4 @@
-"""Renderers: diagnostics to terminal text or to JSON.
+"""Renderers: diagnostics to terminal text or to JSON (SARIF: :mod:`.sarif`; GitHub: :mod:`.github`).
 
 The text form follows the compilers users already read every day::
 
@@ -156,30 +156,58 @@ def _notes(d: Diagnostic, pad: str, style: _Style) -> list[str]:
     return out
 
 
+#: The version of the JSON document ``--diagnostic-format json`` prints; raised only
+#: when a field changes meaning or disappears (new fields may be added).
+JSON_VERSION = 1
+
+
 def to_json(diagnostics: Iterable[Diagnostic], sources: Mapping[str, SourceFile]) -> str:
-    """A JSON array; positions are 1-based lines and columns, end exclusive."""
-    return json.dumps([_as_dict(d, sources) for d in sorted(diagnostics, key=sort_key)], indent=2) + "\n"
+    """The diagnostics as a JSON document (``docs/ci.md`` describes it): positions are
+    1-based lines and columns counted in characters, ends exclusive."""
+    from infrac import __version__
+
+    ordered = sorted(diagnostics, key=sort_key)
+    errors = sum(d.severity is Severity.ERROR for d in ordered)
+    document = {
+        "version": JSON_VERSION,
+        "generator": "infrac",
+        "infrac_version": __version__,
+        "summary": {"errors": errors, "warnings": len(ordered) - errors},
+        "diagnostics": [_as_dict(d, sources) for d in ordered],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _location(span: Span | None, sources: Mapping[str, SourceFile]) -> dict | None:
+def location(span: Span | None, sources: Mapping[str, SourceFile]) -> dict | None:
+    """A span as ``file``, character offsets, and (when the file is known) 1-based
+    ``line``/``column`` of its start and ``end_line``/``end_column`` just after its end."""
     if span is None:
         return None
     loc: dict = {"file": span.file, "start": span.start, "end": span.end}
     source = sources.get(span.file)
     if source is not None:
-        start, end = source.position(span.start), source.position(span.end)
+        start, end = source.position(span.start), source.position(max(span.start, span.end))
         loc.update(line=start.line, column=start.column, end_line=end.line, end_column=end.column)
     return loc
 
 
 def _as_dict(d: Diagnostic, sources: Mapping[str, SourceFile]) -> dict:
+    from infrac.diagnostics.codes import CODES
+
     return {
         "code": d.code,
         "severity": d.severity.value,
+        "title": CODES[d.code].title if d.code in CODES else "",
         "message": d.message,
-        "location": _location(d.span, sources),
+        "location": location(d.span, sources),
         "label": d.label,
-        "labels": [{"message": l.message, "location": _location(l.span, sources)} for l in d.labels],
+        "labels": [{"message": l.message, "location": location(l.span, sources)} for l in d.labels],
         "notes": list(d.notes),
         "hint": d.hint,
+        "fix": None
+        if d.fix is None
+        else {
+            "description": d.fix.description,
+            "replacements": [{"location": location(r.span, sources), "text": r.text} for r in d.fix.replacements],
+        },
     }

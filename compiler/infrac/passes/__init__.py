@@ -13,9 +13,10 @@ import attrs
 
 from infrac import ir, linker
 from infrac.diagnostics import Diagnostic, has_errors
-from infrac.model import Program
+from infrac.model import Program, Settings
 from infrac.passes import (
     aws_rules,
+    budgets,
     conditions,
     exports,
     graph,
@@ -45,6 +46,7 @@ PASSES = (
 #: program without errors, whose every reference resolves.
 RENDERED_PASSES = (
     linker.check,  # exports as the templates publish them: retired ones still imported
+    budgets.check,  # CloudFormation's quotas per template: resources, outputs, parameters, bytes
 )
 
 
@@ -52,6 +54,8 @@ RENDERED_PASSES = (
 class Result:
     program: Program | None
     diagnostics: tuple[Diagnostic, ...]
+    #: the project's settings, also when the program has errors (for its rule levels)
+    settings: Settings | None = None
 
     @property
     def ok(self) -> bool:
@@ -69,7 +73,7 @@ def run(modules: Sequence[ir.Module]) -> Result:
         for step in RENDERED_PASSES:
             state, diagnostics = step(state)
             found.extend(diagnostics)
-    return Result(state.program, tuple(found))
+    return Result(state.program, tuple(found), state.settings)
 
 
 __all__ = ["PASSES", "RENDERED_PASSES", "Compilation", "Result", "run"]

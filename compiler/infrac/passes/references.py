@@ -13,10 +13,10 @@ from typing import Any
 import attrs
 
 from infrac.cfn import typecheck
-from infrac.diagnostics import Diagnostic, Label, diagnostic
+from infrac.diagnostics import Diagnostic, Fix, Label, Replacement, diagnostic
 from infrac.model import Call, Link, Program, Reference, Resource, Stack
 from infrac.passes.state import Compilation
-from infrac.suggest import article, did_you_mean
+from infrac.suggest import article, closest, did_you_mean
 from infrac.vocabulary import KINDS
 from infrac.vocabulary.kinds import not_exported
 
@@ -94,6 +94,7 @@ def _find(
                 stack_span,
                 label="no stack of this name",
                 hint=did_you_mean(stack_name, scope.declared),
+                fix=_rename(stack_span, stack_name, scope.declared),
             )
         ]
     names = scope.declared[stack_name]
@@ -105,9 +106,18 @@ def _find(
                 resource_span,
                 label=f"not declared in stack `{stack_name}`",
                 hint=did_you_mean(resource_name, names),
+                fix=_rename(resource_span, resource_name, names),
             )
         ]
     return True, []
+
+
+def _rename(span, name: str, candidates) -> Fix | None:
+    """The fix for a misspelled name: the closest declared one, written in its place."""
+    match = closest(name, candidates)
+    if match is None or span is None or span.length != len(name):
+        return None
+    return Fix(f"replace `{name}` by `{match}`", (Replacement(span, match),))
 
 
 def _reference(ref: Reference, stack: Stack, scope: _Scope, found: list[Diagnostic]) -> Reference:

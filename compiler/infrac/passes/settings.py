@@ -15,11 +15,14 @@ import attrs
 
 from infrac import ir
 from infrac.diagnostics import Diagnostic, duplicate
+from infrac.diagnostics.codes import CODES
+from infrac.diagnostics.model import Severity
+from infrac.diagnostics.rules import LEVELS, unknown_code, unsilenceable
 from infrac.model import Settings
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation
 from infrac.vocabulary.kinds import Field
-from infrac.vocabulary.types import INVALID, STRING_PLACEHOLDERS, Boolean, Checker, ListOf, Name, Text
+from infrac.vocabulary.types import INVALID, STRING_PLACEHOLDERS, Boolean, Checker, Choice, ListOf, MapOf, Name, Text
 
 DEFAULT_NAME = "infra"
 DEFAULT_EXPORTS = "{stack}-{stage}-{resource}{attribute}"
@@ -41,6 +44,15 @@ FIELDS = {
         "Ask every resource to export what identifies it (its name, URL, ID, ARN): a warning lists "
         "what is not exported; `internal = \"why\"` on a resource opts it out.",
         default=False,
+    ),
+    "warnings": Field(
+        MapOf(
+            Choice({level: level for level in LEVELS}),
+            description="a map from warning codes to `off`, `warning` or `error`",
+        ),
+        "Each warning's level for the whole project: `{ W0601: error, W0501: off }`. Errors cannot be "
+        "given a level; `# infrac: allow W0601 -- reason` silences one finding on the next line.",
+        default={},
     ),
     "exports": Field(
         Text(),
@@ -76,12 +88,24 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                 break
             seen[name] = item
         stages = INVALID
+    warnings = values["warnings"] if values["warnings"] is not INVALID else {}
+    if warnings:
+        entries = {e.key: e for e in _attribute_value(project, "warnings").entries}
+        for code in list(warnings):
+            if code not in CODES:
+                checker.report(unknown_code(code, entries[code].key_span))
+            elif CODES[code].severity is Severity.ERROR:
+                checker.report(unsilenceable(code, entries[code].key_span))
+            else:
+                continue
+            del warnings[code]
     settings = Settings(
         name=project.name.name if project else DEFAULT_NAME,
         region=values["region"] if values["region"] is not INVALID else FIELDS["region"].default,
         stages=stages if stages is not INVALID else FIELDS["stages"].default,
         exports=exports if exports not in (None, INVALID) else DEFAULT_EXPORTS_TEMPLATE,
         exports_required=values["exports_required"] is True,
+        warnings=dict(warnings),
         span=project.span if project else None,
     )
     return attrs.evolve(state, settings=settings), checker.diagnostics

@@ -1,0 +1,166 @@
+"""Budgets: the CloudFormation quotas that bite as a stack grows, checked on the
+stacks as rendered.
+
+Per template: 500 resources, 200 outputs, 200 parameters, a body of at most
+1 MB (through S3) and 51,200 bytes when passed inline. Counted on what the
+CloudFormation backend writes by default (YAML, ``{stage}`` left to a
+parameter): a queue's dead-letter queue, a bucket's policy and the queue
+policies derived from rules are resources; every export is an output. Each
+finding is reported at the stack's declaration, with how far over (or how
+near) and a hint to split. Export names, unique per account and region across
+every stack and every stage, are checked by :mod:`infrac.passes.exports` (E0503).
+The numbers live in :mod:`infrac.aws_limits`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import attrs
+
+from infrac import aws_limits
+from infrac.diagnostics import Diagnostic, diagnostic
+from infrac.model import Stack
+
+if TYPE_CHECKING:  # the passes import this module
+    from infrac.passes.state import Compilation
+
+_MOVE = (
+    "move a group of resources that belong together to a stack of its own, "
+    "and reference them across stacks (`stack.Resource.attribute`)"
+)
+SPLIT = "split the stack: " + _MOVE
+
+
+@attrs.frozen
+class Measure:
+    """One quota of one template: what it counts, how many, the quota, and its unit."""
+
+    what: str
+    used: int
+    quota: int
+    unit: str
+
+
+def measures(template: dict, body: bytes) -> list[Measure]:
+    """The quotas of a rendered template, with what it uses of each."""
+    return [
+        Measure("resources", len(template.get("Resources", {})), aws_limits.MAX_RESOURCES_PER_TEMPLATE, "resources"),
+        Measure("outputs", len(template.get("Outputs", {})), aws_limits.MAX_OUTPUTS_PER_TEMPLATE, "outputs"),
+        Measure("parameters", len(template.get("Parameters", {})), aws_limits.MAX_PARAMETERS_PER_TEMPLATE, "parameters"),
+        Measure("template body", len(body), aws_limits.MAX_TEMPLATE_BODY_S3, "bytes"),
+    ]
+
+
+def findings(stack: Stack, template: dict, body: bytes) -> list[Diagnostic]:
+    """E0910 over a quota, W0910 near one, W0911 over the inline body size."""
+    found = []
+    for measure in measures(template, body):
+        share = f"{measure.used:,} {measure.unit}"
+        if measure.used > measure.quota:
+            found.append(
+                diagnostic(
+                    "E0910",
+                    f"stack `{stack.name}` has {share} of {measure.what}, {measure.used - measure.quota:,} over "
+                    f"CloudFormation's {measure.quota:,}"
+                    if measure.what == "template body"
+                    else f"stack `{stack.name}` has {share}, {measure.used - measure.quota:,} more than "
+                    f"CloudFormation's {measure.quota:,} per template",
+                    stack.span,
+                    label=f"{share}: CloudFormation refuses this template",
+                    notes=_breakdown(measure, template),
+                    hint=SPLIT,
+                )
+            )
+        elif measure.used >= measure.quota * aws_limits.NEAR_QUOTA:
+            found.append(
+                diagnostic(
+                    "W0910",
+                    f"stack `{stack.name}` is near CloudFormation's quota of {measure.quota:,} {measure.unit}"
+                    + (" of template body" if measure.what == "template body" else " per template")
+                    + f": {share} ({measure.used * 100 // measure.quota}%)",
+                    stack.span,
+                    label=f"{measure.quota - measure.used:,} {measure.unit} left",
+                    notes=_breakdown(measure, template),
+                    hint="plan the split now: " + _MOVE,
+                )
+            )
+    if aws_limits.MAX_TEMPLATE_BODY_INLINE < len(body) <= aws_limits.MAX_TEMPLATE_BODY_S3:
+        found.append(
+            diagnostic(
+                "W0911",
+                f"stack `{stack.name}`'s template is {len(body):,} bytes, over the "
+                f"{aws_limits.MAX_TEMPLATE_BODY_INLINE:,} bytes CloudFormation takes inline",
+                stack.span,
+                label=f"{len(body) - aws_limits.MAX_TEMPLATE_BODY_INLINE:,} bytes over the inline size",
+                notes=["`aws cloudformation deploy` needs `--s3-bucket`; `--template-body` fails; "
+                       "the Serverless Framework always uploads to S3"],
+                hint="deploy through an S3 bucket, or " + SPLIT,
+            )
+        )
+    return found
+
+
+def _breakdown(measure: Measure, template: dict) -> list[str]:
+    if measure.what != "resources":
+        return []
+    types = Counter(r.get("Type", "?") for r in template.get("Resources", {}).values())
+    return ["by type: " + ", ".join(f"{n} {t}" for t, n in sorted(types.items(), key=lambda i: (-i[1], i[0])))]
+
+
+def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
+    """The pass: every stack's template as ``infrac build`` writes it by default. The YAML
+    emitter runs only for a template that could be over 51,200 bytes (see
+    :func:`yaml_size_bound`), so that ``infrac check`` of a small project stays light."""
+    from infrac.backends.base import BuildOptions
+    from infrac.backends.cloudformation import HEADER, CloudFormation
+
+    backend = CloudFormation()
+    found: list[Diagnostic] = []
+    for stack in state.program.stacks:
+        if not stack.resources:
+            continue
+        template = backend.template(state.program, stack, BuildOptions())
+        if len(HEADER) + yaml_size_bound(template) <= aws_limits.MAX_TEMPLATE_BODY_INLINE:
+            body = b""  # under every size quota: no size finding is possible
+        else:
+            from infrac.backends.emit import to_yaml
+
+            body = (HEADER + to_yaml(template)).encode("utf-8")
+        found += findings(stack, template, body)
+    return state, found
+
+
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./")
+
+
+def yaml_size_bound(value: object, depth: int = 0) -> int:
+    """At least as many bytes as the block YAML of ``value`` written by
+    :func:`infrac.backends.emit.to_yaml` (indent 2, width 4096): each entry is a
+    line of its indent, its key, ``": "`` and its scalar, where a scalar of plain
+    characters takes at most its length plus quotes, a printable ASCII one twice
+    that (quotes doubled), and any other up to ten bytes a character (escapes).
+
+    >>> yaml_size_bound({"Type": "AWS::SNS::Topic"}) >= len("Type: AWS::SNS::Topic\\n")
+    True
+    """
+    if isinstance(value, dict):
+        if not value:
+            return 3
+        return sum(2 * depth + _scalar_bound(str(k), depth) + 3 + yaml_size_bound(v, depth + 1) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return 3
+        return sum(2 * depth + 3 + yaml_size_bound(v, depth + 1) for v in value)
+    return _scalar_bound(str(value).lower() if isinstance(value, bool) else str(value), depth)
+
+
+def _scalar_bound(text: str, depth: int) -> int:
+    # a scalar past the width is folded at its spaces, each break with its indent
+    folds = 0 if len(text) < 4000 else (len(text) // 2000 + 1) * (2 * depth + 8)
+    if all(c in _PLAIN for c in text):
+        return len(text) + 2 + folds
+    if text.isascii() and text.isprintable():
+        return 2 * len(text) + 2 + folds
+    return 10 * len(text) + 2 + folds
