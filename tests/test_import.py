@@ -281,6 +281,8 @@ def templates(draw):
             if draw(st.booleans()):
                 properties["StreamSpecification"] = {"StreamViewType": "NEW_IMAGE"}
             resources[name] = {"Type": "AWS::DynamoDB::Table", "Properties": properties}
+            if draw(st.booleans()):
+                resources[name]["DeletionPolicy"] = resources[name]["UpdateReplacePolicy"] = "Retain"
         elif kind == "queue":
             properties = {"SqsManagedSseEnabled": True, "VisibilityTimeout": draw(st.integers(0, 43200))}
             if draw(st.booleans()):
@@ -291,6 +293,8 @@ def templates(draw):
             if draw(st.booleans()):
                 properties["DelaySeconds"] = {"Fn::If": ["IsProd", draw(st.integers(0, 900)), {"Ref": "AWS::NoValue"}]}
             resources[name] = {"Type": "AWS::SQS::Queue", "Properties": properties}
+            if draw(st.booleans()):
+                resources[name]["Condition"] = "IsProd"
         else:
             properties = {"DisplayName": draw(_text), "Tags": [{"Key": "env", "Value": {"Ref": "Env"}}]}
             others = [k for k in resources if resources[k]["Type"] != "AWS::SNS::Topic"]
@@ -363,3 +367,18 @@ def test_import_output_does_not_depend_on_the_hash_seed(tmp_path):
         assert process.returncode == 0, process.stderr
         outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     assert outputs[0] == outputs[1]
+
+
+def test_a_mapping_file_groups_resources_into_other_stacks(tmp_path, infrac):
+    mapping = tmp_path / "stacks.yml"
+    mapping.write_text("AWS::DynamoDB::Table: data\nAWS::SQS::*: messaging\n")
+    out = tmp_path / "src"
+    process = infrac("import", str(CORPUS / "tables.json"), str(CORPUS / "queues.yml"), "--map", str(mapping), "--out", str(out))
+    assert process.returncode == 0, process.stderr
+    assert sorted(p.name for p in out.glob("*.infra")) == ["data.infra", "messaging.infra", "project.infra", "tables.infra"]
+    built = build(out, tmp_path / "built", "dev", infrac)
+    assert sorted(built["data"]["Resources"]) == ["Orders", "Sessions"]
+    assert sorted(built["messaging"]["Resources"]) == ["Emails", "EmailsDlq", "EmailsPolicy", "Orders", "OrdersDlq"]
+    # the stream consumer stays in its template's stack and imports the table's stream
+    consumer = built["tables"]["Resources"]["OrdersConsumer"]["Properties"]["EventSourceArn"]
+    assert consumer == {"Fn::ImportValue": "data-dev-OrdersStreamArn"}

@@ -1457,13 +1457,13 @@ def verify(modules, templates, where, plan: _Plan, stage: str, region: str):
             else:
                 problems.append(_compile_problem(d, owner, templates, where))
         return mismatched, problems
-    have = built_resources(built, stage, region)
+    have = built_resources(built, stage, region, by_stack=True)
     for i, template in enumerate(templates):
         expected = expected_resources(template, stage, region)
         for logical_id, document in expected.items():
             if where[(i, logical_id)] is None:
                 continue
-            if have.get(logical_id) != document:
+            if have.get((where[(i, logical_id)], logical_id)) != document:
                 owners = {k for k, v in plan.lifted.items() if k[0] == i and (k[1] == logical_id or logical_id in v[2])}
                 if owners:
                     mismatched |= owners
@@ -1472,7 +1472,7 @@ def verify(modules, templates, where, plan: _Plan, stage: str, region: str):
                         template, join("Resources", logical_id),
                         f"`{logical_id}` would not be rebuilt exactly as it is", "E0813", key=True,
                         label="the import differs from this resource",
-                        notes=[f"built: {have.get(logical_id)!r}"[:400]],
+                        notes=[f"built: {have.get((where[(i, logical_id)], logical_id))!r}"[:400]],
                         hint="please report this: the importer should have said what it cannot express",
                     ))
     return mismatched, problems

@@ -49,19 +49,20 @@ def expected_resources(template: Template, stage: str, region: str) -> dict[str,
     return out
 
 
-def built_resources(templates: dict[str, dict], stage: str, region: str) -> dict[str, dict]:
+def built_resources(templates: dict[str, dict], stage: str, region: str, by_stack: bool = False) -> dict:
     """Every resource of built templates (stack -> template), imports replaced by the
-    values they carry, normalised. A logical ID in two stacks is kept once per stack."""
+    values they carry, normalised; keyed by logical ID, or by ``(stack, logical ID)``."""
     exports = {
         output["Export"]["Name"]: output["Value"]
         for template in templates.values()
         for output in (template.get("Outputs") or {}).values()
         if isinstance(output.get("Export", {}).get("Name"), str)
     }
-    out = {}
-    for template in templates.values():
+    out: dict = {}
+    for stack, template in templates.items():
         for logical_id, resource in (template.get("Resources") or {}).items():
-            out[logical_id] = normalise(_without_imports(resource, exports), stage, region)
+            key = (stack, logical_id) if by_stack else logical_id
+            out[key] = normalise(_without_imports(resource, exports), stage, region)
     return out
 
 
