@@ -529,6 +529,13 @@ _ENTRIES = [
         fix="Export the attribute in the `.infra` source if another stack needs it.",
     ),
     Code(
+        "W0812", W, "template metadata not imported",
+        "A template's top-level `Metadata` (such as `AWS::CloudFormation::Interface`, which groups "
+        "parameters in the console) has no place in the language; infrac writes templates without it.",
+        example="Metadata:\n  AWS::CloudFormation::Interface: { ... }",
+        fix="Nothing to do if the console's layout does not matter; a resource's own `Metadata` is imported.",
+    ),
+    Code(
         "W0811", W, "resource stays in the service",
         "The resource refers to something the Serverless Framework generates (the API, a "
         "function's role), so it cannot leave the service file: it stays there, in the new "

@@ -960,6 +960,12 @@ def _template_problems(template: Template) -> list[Diagnostic]:
     if template.mappings:
         found.append(_located(template, "Mappings", "`Mappings` cannot be expressed in the language", label="not imported",
                               hint="write the values the stack uses where they are used, or use a parameter"))
+    if template.rules is not None:
+        found.append(_located(template, "Rules", "`Rules` (parameter checks) cannot be expressed in the language",
+                              key=True, label="not imported", hint="check the parameters' values another way"))
+    if template.metadata is not None:
+        found.append(_located(template, "Metadata", "the template's `Metadata` is not imported", "W0812", key=True,
+                              label="left out", hint="infrac writes its own template description and no metadata"))
     if template.transform is not None:
         found.append(_located(template, "Transform", "`Transform` (macros, SAM) cannot be expressed in the language",
                               label="not imported", hint="import the template the transform produces instead"))

@@ -33,7 +33,7 @@ API
     ``kind`` (``"cloudformation"`` or ``"serverless"``), ``file``, ``service`` (the
     Serverless service name), ``description``, ``parameters``, ``conditions`` (name ->
     value), ``mappings``, ``resources`` (:class:`Resource`, in file order), ``outputs``
-    (:class:`Output`), ``transform``, and ``locations``: template path -> :class:`Span`.
+    (:class:`Output`), ``transform``, ``rules``, ``metadata``, and ``locations``: template path -> :class:`Span`.
     ``template.span(path)`` gives the span of a value or, failing that, of its nearest
     located ancestor, ``template.key_span(path)`` that of the key holding it; ``template.resource(logical_id)`` finds a resource.
 
@@ -165,6 +165,9 @@ class Template:
     resources: tuple[Resource, ...] = ()
     outputs: tuple[Output, ...] = ()
     transform: Any = None
+    #: the template's ``Rules`` and ``Metadata`` sections, as written
+    rules: Any = None
+    metadata: Any = None
     locations: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False)
     #: a service's default stage (``${opt:stage, 'dev'}`` gives ``dev``) and region, if known
     stage: str | None = None
@@ -549,6 +552,8 @@ class _Shape:
             resources=tuple(r for r in (self.resource(n, v) for n, v in resources.items()) if r),
             outputs=tuple(o for o in (self.output(n, v) for n, v in self.section(data, "Outputs").items()) if o),
             transform=data.get("Transform"),
+            rules=data.get("Rules"),
+            metadata=data.get("Metadata"),
             locations=self.locations,
         )
 
