@@ -382,3 +382,29 @@ def test_a_mapping_file_groups_resources_into_other_stacks(tmp_path, infrac):
     # the stream consumer stays in its template's stack and imports the table's stream
     consumer = built["tables"]["Resources"]["OrdersConsumer"]["Properties"]["EventSourceArn"]
     assert consumer == {"Fn::ImportValue": "data-dev-OrdersStreamArn"}
+
+
+_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10, 10), st.text(max_size=6),
+              st.sampled_from(["${AWS::Region}", "${Missing}", "{stage}", "${!x}", "a.b"])),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["Ref", "Fn::GetAtt", "Fn::Sub", "Fn::If", "Fn::Join", "Condition",
+                                         "Fn::FindInMap", "Key", "Value", "Name", "Tags"]), inner, max_size=2),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["TopicName", "Tags", "QueueName", "TableName", "KeySchema", "X"]), _json, max_size=3),
+       st.sampled_from(["AWS::SNS::Topic", "AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::S3::Bucket"]))
+def test_any_properties_give_an_import_or_located_diagnostics(properties, kind):
+    """Whatever the values, the importer answers with sources or diagnostics, never an exception."""
+    from infrac.migrate.command import prepare
+
+    template = {"Resources": {"A": {"Type": kind, "Properties": properties}, "B": {"Type": "AWS::SNS::Topic"}}}
+    prepared = prepare([("t.json", json.dumps(template).encode())], "out", None, None)
+    errors = [d for d in prepared.diagnostics if d.severity.value == "error"]
+    assert prepared.files or errors
+    assert all(d.span is not None for d in errors), errors

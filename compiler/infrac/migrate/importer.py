@@ -33,7 +33,7 @@ from typing import Any
 
 import attrs
 
-from infrac import ir
+from infrac import aws_limits, ir
 from infrac.diagnostics import Diagnostic, diagnostic, has_errors
 from infrac.migrate import split
 from infrac.migrate.source import Interpolated, Template, join
@@ -933,7 +933,9 @@ def stack_name(template: Template) -> str:
     """A template's own stack: its service's name, or its file's name."""
     name = template.service or re.sub(r"\.(ya?ml|json|template)$", "", template.file.rsplit("/", 1)[-1])
     name = re.sub(r"[^A-Za-z0-9-]+", "-", name).strip("-") or "imported"
-    return name if _STACK_NAME.fullmatch(name) else "s-" + name[:120]
+    if not aws_limits.STACK_NAME.fullmatch(name):
+        name = ("stack-" + name)[:128].rstrip("-")
+    return name if aws_limits.STACK_NAME.fullmatch(name) else "imported"
 
 
 def is_consumer(template: Template) -> bool:
