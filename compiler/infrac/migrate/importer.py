@@ -127,6 +127,8 @@ class Refs:
     companions: dict[str, tuple[str, dict]] = attrs.field(factory=dict)
     parameters: set[str] = attrs.field(factory=set)
     conditions: set[str] = attrs.field(factory=set)
+    #: logical ID -> CloudFormation type, for the attributes of generic blocks
+    types: dict[str, str] = attrs.field(factory=dict)
     #: the stack being written, and the references to other stacks it makes: (stack, name, attribute)
     here: str = ""
     used: list[tuple[str, str, str]] = attrs.field(factory=list)
@@ -141,18 +143,24 @@ class Refs:
                 raise _Unsupported(path, f"`{'Fn::GetAtt ' + getatt if getatt else 'Ref'}` of `{logical_id}`")
         stack, name, kind = self.targets[owner]
         if attribute is None:
-            attribute = _attribute_name(kind, getatt, path)
+            attribute = _attribute_name(kind, getatt, path, self.types.get(owner, ""))
         if stack != self.here:
             self.used.append((stack, name, attribute))
             return ir.Ref((stack, name, attribute))
         return ir.Ref((name, attribute))
 
 
-def _attribute_name(kind: str, getatt: str | None, path: str) -> str:
+def _attribute_name(kind: str, getatt: str | None, path: str, cfn_type: str = "") -> str:
     spec = KINDS[kind]
     if spec.attributes is None:
         if getatt is None:
             return "ref"
+        from infrac.cfn import typecheck
+
+        known = typecheck.attributes(cfn_type) if cfn_type else None
+        for snake_name, name in (known or {}).items():
+            if name == getatt:  # the schema's own name: `endpoint_address` for Endpoint.Address
+                return snake_name
         snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", getatt).lower()
         if "." in getatt or pascal(snake) != getatt or not re.fullmatch(r"[a-z][a-z0-9_]*", snake):
             raise _Unsupported(path, f"`Fn::GetAtt` attribute `{getatt}`")
@@ -1246,6 +1254,7 @@ def _attempt(templates, where, plan: _Plan, stage: str, region: str, placement: 
             else:
                 kind = plan.lifted[key][0] if key in plan.lifted else "resource"
                 refs.targets[resource.logical_id] = (where[key], resource.logical_id, kind)
+                refs.types[resource.logical_id] = resource.type
         refs_by_template[i] = refs
         stacks_here = list(dict.fromkeys(where[(i, r.logical_id)] for r in template.resources if where[(i, r.logical_id)]))
         if not stacks_here and not is_consumer(template):
