@@ -249,6 +249,10 @@ def test_a_service_file_that_is_not_the_imports_own_is_not_replaced(tmp_path, in
     assert process.returncode == 1 and "E0812" in process.stderr
     assert (tmp_path / "core" / "serverless.infrac.yml").read_text() == "mine\n"
     assert not (tmp_path / "X").exists()
+    # its own file from a previous import is replaced
+    (tmp_path / "core" / "serverless.infrac.yml").unlink()
+    assert infrac("import", "core/serverless.yml", "--split-by", "type", "--out", "X").returncode == 0
+    assert infrac("import", "core/serverless.yml", "--split-by", "type", "--out", "X").returncode == 0
 
 
 # ---- generated templates --------------------------------------------------------------------------------
