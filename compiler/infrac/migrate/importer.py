@@ -934,9 +934,6 @@ LIFTERS = {
 
 # ---- assembling the project --------------------------------------------------------------------
 
-_STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
-
-
 def stack_name(template: Template) -> str:
     """A template's own stack: its service's name, or its file's name."""
     name = template.service or re.sub(r"\.(ya?ml|json|template)$", "", template.file.rsplit("/", 1)[-1])
@@ -1187,7 +1184,7 @@ def import_templates(templates: Sequence[Template], placement: Placement | None 
         return Imported({}, {}, tuple(diagnostics), stage)
     plan = _Plan()
     for _ in range(6):
-        modules, consumers, found, refs_by_template = _attempt(templates, where, plan, stage, region, placement, out)
+        modules, consumers, found = _attempt(templates, where, plan, stage, region, placement, out)
         if has_errors(found) or has_errors(diagnostics):
             return Imported({}, {}, tuple(diagnostics + found), stage)
         mismatched, problems = verify(modules, templates, where, plan, stage, region)
@@ -1241,7 +1238,6 @@ def _attempt(templates, where, plan: _Plan, stage: str, region: str, placement: 
     stacks: dict[str, list[ir.Statement]] = {}
     exports: dict[tuple[str, str], set[str]] = {}
     consumers: dict[str, Any] = {}
-    refs_by_template = {}
     order: list[str] = []
     for i, template in enumerate(templates):
         refs = Refs(parameters={p.name for p in template.parameters}, conditions=set(template.conditions))
@@ -1255,7 +1251,6 @@ def _attempt(templates, where, plan: _Plan, stage: str, region: str, placement: 
                 kind = plan.lifted[key][0] if key in plan.lifted else "resource"
                 refs.targets[resource.logical_id] = (where[key], resource.logical_id, kind)
                 refs.types[resource.logical_id] = resource.type
-        refs_by_template[i] = refs
         stacks_here = list(dict.fromkeys(where[(i, r.logical_id)] for r in template.resources if where[(i, r.logical_id)]))
         if not stacks_here and not is_consumer(template):
             stacks_here = [stack_name(template)]
@@ -1352,7 +1347,7 @@ def _attempt(templates, where, plan: _Plan, stage: str, region: str, placement: 
             body.append(statement)
         modules[f"{stack}.infra"] = ir.Module((ir.Stack(ir.Ident(stack), tuple(body)),))
     modules.update(consumer_modules)
-    return modules, services, found, refs_by_template
+    return modules, services, found
 
 
 def _unsupported(template: Template, error: _Unsupported) -> Diagnostic:
