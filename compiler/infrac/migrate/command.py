@@ -66,7 +66,8 @@ def prepare(
     if not imported.ok:
         return Prepared({}, {}, tuple(diagnostics), sources, imported.stage)
     region = next((t.region for t in templates if t.region), None) or "us-east-1"
-    files = {"project.infra": _layout(format_module(project_module(imported.stage, region, stack_name(templates[0]))))}
+    project = project_module(imported.stage, region, stack_name(templates[0]), imported.stages)
+    files = {"project.infra": _layout(format_module(project))}
     for path, module in imported.modules.items():
         files[path] = _layout(format_module(module))
     services = {path: header + to_yaml(document) for path, (header, document) in imported.services.items()}

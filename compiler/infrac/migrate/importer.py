@@ -86,6 +86,8 @@ class Imported:
     diagnostics: tuple[Diagnostic, ...]
     #: the stage the round trip was checked for
     stage: str
+    #: the project's stages (the round trip's first; a `Stage` parameter's allowed values)
+    stages: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -129,6 +131,8 @@ class Refs:
     conditions: set[str] = attrs.field(factory=set)
     #: logical ID -> CloudFormation type, for the attributes of generic blocks
     types: dict[str, str] = attrs.field(factory=dict)
+    #: the template's `Stage` parameter stands for ``{stage}``
+    stage: bool = False
     #: the stack being written, and the references to other stacks it makes: (stack, name, attribute)
     here: str = ""
     used: list[tuple[str, str, str]] = attrs.field(factory=list)
@@ -216,6 +220,8 @@ def _intrinsic(key: str, arg: Any, path: str, refs: Refs) -> ir.Value:
             return ir.Call("no_value", ())
         if arg in _PSEUDO:
             return ir.String("{" + _PSEUDO[arg] + "}")
+        if arg == "Stage" and refs.stage:
+            return ir.String("{stage}")
         if arg in refs.parameters:
             return ir.Call("param", (ir.Symbol(arg),))
         if arg in refs.targets or arg in refs.companions:
@@ -286,6 +292,8 @@ def _sub(arg: Any, path: str, refs: Refs) -> ir.Value:
             out.append("{" + name + "}")
         elif name in _PSEUDO:
             out.append("{" + _PSEUDO[name] + "}")
+        elif name == "Stage" and refs.stage:
+            out.append("{stage}")
         elif name in refs.parameters:
             variables[name] = ir.Call("param", (ir.Symbol(name),))
             out.append("{" + name + "}")
@@ -300,6 +308,9 @@ def _sub(arg: Any, path: str, refs: Refs) -> ir.Value:
         else:
             raise _Unsupported(path, f"`${{{name}}}` in `Fn::Sub`")
     out.append(literal(source[position:]))
+    if not variables and not isinstance(arg, list):
+        # only placeholders: a string, which the build writes as Fn::Sub where it needs one
+        return ir.String("".join(out))
     args: tuple[ir.Value, ...] = (ir.String("".join(out)),)
     if variables or isinstance(arg, list):
         args += (ir.Map(tuple(ir.Entry(k, v) for k, v in variables.items())),)
@@ -977,9 +988,11 @@ def _template_problems(template: Template) -> list[Diagnostic]:
         found.append(_located(template, "Transform", "`Transform` (macros, SAM) cannot be expressed in the language",
                               label="not imported", hint="import the template the transform produces instead"))
     for parameter in template.parameters:
-        if parameter.name == "Stage":
-            found.append(_located(template, parameter.path, "a parameter named `Stage` is the stage infrac writes itself",
-                                  label="not imported", hint='rename it, or write "{stage}" where it is used'))
+        if parameter.name == "Stage" and stage_parameter(template) is None:
+            found.append(_located(template, parameter.path, "a `Stage` parameter with constraints or of another type",
+                                  key=True, label="not imported",
+                                  hint="infrac writes the `Stage` parameter itself, a string allowed the project's "
+                                  "stages: keep only `Type: String`, `Default` and `AllowedValues`"))
         for key in parameter.constraints:
             if key not in _PARAMETER_KEYS:
                 found.append(_located(template, join(parameter.path, key), f"parameter setting `{key}` cannot be expressed",
@@ -996,6 +1009,23 @@ def _template_problems(template: Template) -> list[Diagnostic]:
             found.append(_located(template, join(resource.path, "Type"), f"`{resource.type}` is a SAM type",
                                   label="needs the SAM transform", hint="import the template the transform produces"))
     return found
+
+
+def stage_parameter(template: Template):
+    """The template's ``Stage`` parameter when it is what infrac writes for ``{stage}`` (a string,
+    a default, allowed values): its uses become ``{stage}`` and its values the project's stages."""
+    for parameter in template.parameters:
+        if parameter.name != "Stage":
+            continue
+        values = [parameter.default, *(parameter.allowed_values or ())]
+        if (
+            parameter.type == "String"
+            and not parameter.constraints
+            and isinstance(parameter.default, str)
+            and all(isinstance(v, str) and re.fullmatch(r"[a-z][a-z0-9-]*", v) for v in values)
+        ):
+            return parameter
+    return None
 
 
 _PARAMETER_KEYS = {
@@ -1158,7 +1188,11 @@ def import_templates(templates: Sequence[Template], placement: Placement | None 
     diagnostics: list[Diagnostic] = []
     for template in templates:
         diagnostics.extend(_template_problems(template))
-    stage = next((t.stage for t in templates if t.stage), None) or "dev"
+    stage_parameters = [p for p in (stage_parameter(t) for t in templates) if p is not None]
+    stage = next((t.stage for t in templates if t.stage), None) or (
+        stage_parameters[0].default if stage_parameters else "dev"
+    )
+    stages = tuple(dict.fromkeys([stage, *(v for p in stage_parameters for v in (p.allowed_values or ()))]))
     region = next((t.region for t in templates if t.region), None) or "us-east-1"
     where = _place(templates, placement)
     for template in templates:
@@ -1187,9 +1221,9 @@ def import_templates(templates: Sequence[Template], placement: Placement | None 
         modules, consumers, found = _attempt(templates, where, plan, stage, region, placement, out)
         if has_errors(found) or has_errors(diagnostics):
             return Imported({}, {}, tuple(diagnostics + found), stage)
-        mismatched, problems = verify(modules, templates, where, plan, stage, region)
+        mismatched, problems = verify(modules, templates, where, plan, stage, region, stages)
         if not mismatched:
-            return Imported(modules, consumers, tuple(diagnostics + found + problems), stage)
+            return Imported(modules, consumers, tuple(diagnostics + found + problems), stage, stages)
         plan.generic |= mismatched
         plan.lifted = {k: v for k, v in plan.lifted.items() if k not in mismatched}
     return Imported({}, {}, tuple(diagnostics + problems), stage)
@@ -1240,7 +1274,10 @@ def _attempt(templates, where, plan: _Plan, stage: str, region: str, placement: 
     consumers: dict[str, Any] = {}
     order: list[str] = []
     for i, template in enumerate(templates):
-        refs = Refs(parameters={p.name for p in template.parameters}, conditions=set(template.conditions))
+        refs = Refs(
+            parameters={p.name for p in template.parameters}, conditions=set(template.conditions),
+            stage=stage_parameter(template) is not None,
+        )
         for resource in template.resources:
             key = (i, resource.logical_id)
             if where[key] is None:
@@ -1419,10 +1456,11 @@ def _outputs(template: Template, refs: Refs, exports: dict, where: dict, index: 
 # ---- the proof: rebuild and compare ----------------------------------------------------------------
 
 
-def project_module(stage: str, region: str, name: str = "imported") -> ir.Module:
+def project_module(stage: str, region: str, name: str = "imported", stages: tuple[str, ...] = ()) -> ir.Module:
+    listed = tuple(dict.fromkeys([stage, *stages]))
     return ir.Module((ir.Project(ir.Ident(name), (
         _attr("region", ir.String(region)),
-        _attr("stages", ir.List((ir.Symbol(stage),))),
+        _attr("stages", ir.List(tuple(ir.Symbol(s) for s in listed))),
     )),))
 
 
@@ -1448,12 +1486,12 @@ def build(sources: Mapping[str, str], stage: str):
     return result, {a.stack: yaml.safe_load(a.text) for a in artifacts if a.stack and a.path == f"{a.stack}.yml"}
 
 
-def verify(modules, templates, where, plan: _Plan, stage: str, region: str):
+def verify(modules, templates, where, plan: _Plan, stage: str, region: str, stages: tuple[str, ...] = ()):
     """Compile the import and compare every resource with its template's: the lifted
     resources that differ (to import again as generic blocks), and problems to report."""
     from infrac.migrate.roundtrip import built_resources, expected_resources
 
-    sources = {"project.infra": render_sources({"p": project_module(stage, region)})["p"], **render_sources(modules)}
+    sources = {"project.infra": render_sources({"p": project_module(stage, region, stages=stages)})["p"], **render_sources(modules)}
     result, built = build(sources, stage)
     problems: list[Diagnostic] = []
     mismatched: set[tuple[int, str]] = set()

@@ -31,7 +31,9 @@ _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
 def expected_resources(template: Template, stage: str, region: str) -> dict[str, dict]:
-    """The template's resources as CloudFormation documents, normalised."""
+    """The template's resources as CloudFormation documents, normalised. A ``Stage``
+    parameter (which the import writes as ``{stage}``) has the stage's value."""
+    staged = any(p.name == "Stage" for p in template.parameters)
     out = {}
     for resource in template.resources:
         document: dict[str, Any] = {"Type": resource.type}
@@ -45,8 +47,24 @@ def expected_resources(template: Template, stage: str, region: str) -> dict[str,
         ):
             if value is not None:
                 document[key] = value
-        out[resource.logical_id] = normalise(document, stage, region)
+        out[resource.logical_id] = normalise(_with_stage(document, stage) if staged else document, stage, region)
     return out
+
+
+def _with_stage(value: Any, stage: str) -> Any:
+    if isinstance(value, dict):
+        if value == {"Ref": "Stage"}:
+            return stage
+        if set(value) == {"Fn::Sub"}:
+            arg = value["Fn::Sub"]
+            if isinstance(arg, str):
+                return {"Fn::Sub": arg.replace("${Stage}", stage)}
+            if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
+                return {"Fn::Sub": [arg[0].replace("${Stage}", stage), _with_stage(arg[1], stage)]}
+        return {k: _with_stage(v, stage) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_stage(v, stage) for v in value]
+    return value
 
 
 def built_resources(templates: dict[str, dict], stage: str, region: str, by_stack: bool = False) -> dict:
