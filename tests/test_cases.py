@@ -2,7 +2,7 @@
 
 A case holds ``.infra`` sources (or ``generate.json``, below), or templates to import under
 ``templates/`` (Serverless services or CloudFormation templates, see ``import_outputs``), and
-``expected/``:
+``expected/``. A case with a ``deployed/`` folder is a move plan (see ``plan_outputs``).
 
 - ``expected/diagnostics.txt``: what ``infrac check`` prints (no colour), or
   absent when the case has no diagnostics;
@@ -80,11 +80,58 @@ def import_outputs(folder: Path) -> dict[str, str]:
     return outputs
 
 
+def plan_outputs(folder: Path) -> dict[str, str]:
+    """What ``infrac plan-move`` says of a case's project and the deployed stacks under
+    ``deployed/`` (a template is the stack named by its file's stem; options, such as
+    ``{"strategy": "refactor"}``, in ``plan-move.json``): its diagnostics, and the
+    simulation's verdict."""
+    import json
+
+    from infrac.migrate import source
+    from infrac.migrate.plan import deployed_stack, make_plan
+    from infrac.migrate.rehearsal import rehearse
+    from infrac.rehearse import templates
+
+    options = json.loads((folder / "plan-move.json").read_text()) if (folder / "plan-move.json").is_file() else {}
+    sources = load_case(folder)
+    result = compile_sources(sources)
+    assert result.ok, result.diagnostics
+    program = result.program
+    stage, region = program.settings.stages[0], program.settings.region
+    texts = {s.path: s for s in sources}
+    deployed = []
+    for path in sorted((folder / "deployed").iterdir()):
+        text = SourceFile(path.relative_to(folder).as_posix(), path.read_text(encoding="utf-8"))
+        texts[text.path] = text
+        read = source.read(text)
+        assert read.ok, read.diagnostics
+        deployed.append(deployed_stack(read.template, text, stage, region, None))
+    plan = make_plan(deployed, templates(program, stage), [list(w) for w in program.waves],
+                     {s.name for s in program.stacks if s.is_consumer}, stage, region, options.get("strategy", "auto"))
+    diagnostics = list(plan.diagnostics)
+    verdict = "refused by the planner"
+    if not plan.refused:
+        rehearsal = rehearse(plan, deployed)
+        verdict = "\n".join(rehearsal.lines)
+        if not rehearsal.ok:
+            from infrac.diagnostics import diagnostic
+
+            step, reason = rehearsal.refused
+            diagnostics.append(diagnostic("E0855", f"the simulated execution refused step {step}: {reason}", None))
+    outputs = {"simulation.txt": verdict + "\n"}
+    text = render_text(diagnostics, texts)
+    if text:
+        outputs["diagnostics.txt"] = text
+    return outputs
+
+
 def actual_outputs(folder: Path) -> dict[str, str]:
     """What infrac says of a case: its diagnostics (with those of its ``infra.lock``,
     when the case has one) and, when it builds, its CloudFormation."""
     if (folder / "templates").is_dir():
         return import_outputs(folder)
+    if (folder / "deployed").is_dir():
+        return plan_outputs(folder)
     sources = load_case(folder)
     result = compile_sources(sources)
     diagnostics = list(result.diagnostics)
