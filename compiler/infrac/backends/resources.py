@@ -222,10 +222,10 @@ class StackRenderer:
                 pieces_.append((part.replace("${", "${!"), False))
             elif part.name in variables:
                 pieces_.append(("${" + part.name + "}", False))
-            elif part.name in PSEUDO_PARAMETERS:
-                pieces_.append(("${" + PSEUDO_PARAMETERS[part.name] + "}", False))
+            elif part.name in PSEUDO_PARAMETERS:  # the framework leaves `${AWS::...}` as it is
+                pieces_.append(("${" + PSEUDO_PARAMETERS[part.name] + "}", True))
             else:
-                pieces_.append((self.stage.stage_in_sub(), isinstance(self.stage, ServerlessStage)))
+                pieces_.append((self.stage.stage_in_sub(), True))
         if isinstance(self.stage, ServerlessStage):
             text: Any = Escaped("".join(
                 piece if own else serverless_literal(piece, before_variable=i + 1 < len(pieces_) and pieces_[i + 1][1])
