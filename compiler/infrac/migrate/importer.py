@@ -180,6 +180,13 @@ def _attribute_name(kind: str, getatt: str | None, path: str, cfn_type: str = ""
     raise _Unsupported(path, f"`{'Fn::GetAtt ' + getatt if getatt else 'Ref'}` of a `{kind}`")
 
 
+def _symbol(name: Any, path: str, what: str) -> ir.Symbol:
+    """A condition's or parameter's name, which CloudFormation makes alphanumeric."""
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9]{1,255}", name):
+        raise _Unsupported(path, f"{what} `{name}`, which is not a name of letters and digits")
+    return ir.Symbol(name)
+
+
 def to_ir(value: Any, path: str, refs: Refs) -> ir.Value:
     """A template value as a value of the language."""
     if isinstance(value, Interpolated):
@@ -223,7 +230,7 @@ def _intrinsic(key: str, arg: Any, path: str, refs: Refs) -> ir.Value:
         if arg == "Stage" and refs.stage:
             return ir.String("{stage}")
         if arg in refs.parameters:
-            return ir.Call("param", (ir.Symbol(arg),))
+            return ir.Call("param", (_symbol(arg, path, "the parameter"),))
         if arg in refs.targets or arg in refs.companions:
             return refs.attribute(arg, None, path)
         raise _Unsupported(path, f"`Ref` of `{arg}`")
@@ -234,9 +241,7 @@ def _intrinsic(key: str, arg: Any, path: str, refs: Refs) -> ir.Value:
             raise _Unsupported(path, f"`Fn::GetAtt` of `{arg[0]}`, which is not a resource of the template")
         return refs.attribute(arg[0], arg[1], path)
     if key == "Condition":
-        if not isinstance(arg, str):
-            raise _Unsupported(path, "`Condition` that is not a name")
-        return ir.Symbol(arg)
+        return _symbol(arg, path, "the condition")
     if key == "Fn::Sub":
         return _sub(arg, path, refs)
     if key in _FUNCTIONS:
@@ -247,9 +252,9 @@ def _intrinsic(key: str, arg: Any, path: str, refs: Refs) -> ir.Value:
         args = []
         for i, a in enumerate(arg):
             if (key == "Fn::If" and i == 0) and isinstance(a, str):
-                args.append(ir.Symbol(a))
+                args.append(_symbol(a, join(path, i), "the condition"))
             elif key in _CONDITION_ARGS and isinstance(a, dict) and set(a) == {"Condition"}:
-                args.append(ir.Symbol(a["Condition"]))
+                args.append(_symbol(a["Condition"], join(path, i), "the condition"))
             else:
                 args.append(to_ir(a, join(path, i), refs))
         return ir.Call(_FUNCTIONS[key], tuple(args))
@@ -295,7 +300,7 @@ def _sub(arg: Any, path: str, refs: Refs) -> ir.Value:
         elif name == "Stage" and refs.stage:
             out.append("{stage}")
         elif name in refs.parameters:
-            variables[name] = ir.Call("param", (ir.Symbol(name),))
+            variables[name] = ir.Call("param", (_symbol(name, path, "the parameter"),))
             out.append("{" + name + "}")
         elif "." in name and name.split(".", 1)[0] in (refs.targets.keys() | refs.companions.keys()):
             logical_id, attribute = name.split(".", 1)
@@ -1054,7 +1059,7 @@ def _parameter_block(parameter, refs: Refs) -> ir.Block:
             body.append(_attr(_PARAMETER_KEYS[key], ir.String(escape(value))))
         elif key in _PARAMETER_KEYS:
             body.append(_attr(_PARAMETER_KEYS[key], to_ir(value, join(parameter.path, key), refs)))
-    return ir.Block("parameter", (ir.Symbol(parameter.name),), tuple(body))
+    return ir.Block("parameter", (_symbol(parameter.name, parameter.path, "the parameter"),), tuple(body))
 
 
 def _with_links(statement: ir.Statement, refs: Refs, path: str) -> ir.Statement:
@@ -1084,7 +1089,7 @@ def _with_links(statement: ir.Statement, refs: Refs, path: str) -> ir.Statement:
 def _resource_block(index: int, resource: SourceResource, template: Template, plan: _Plan, refs: Refs) -> ir.Block:
     common: list[ir.Statement] = []
     if resource.condition:
-        common.append(_attr("condition", ir.Symbol(resource.condition)))
+        common.append(_attr("condition", _symbol(resource.condition, join(resource.path, "Condition"), "the condition")))
     if resource.depends_on:
         common.append(_attr("depends_on", ir.List(tuple(ir.Symbol(d) for d in resource.depends_on))))
     if resource.metadata is not None:
@@ -1302,7 +1307,8 @@ def _attempt(templates, where, plan: _Plan, stage: str, region: str, placement: 
                         stacks[stack].append(_parameter_block(parameter, refs))
                 if template.conditions:
                     entries = tuple(
-                        ir.Entry(name, to_ir(value, join("Conditions", name), refs))
+                        ir.Entry(_symbol(name, join("Conditions", name), "the condition").name,
+                                 to_ir(value, join("Conditions", name), refs))
                         for name, value in template.conditions.items()
                     )
                     stacks[stack].insert(0, _attr("conditions", ir.Map(entries)))
