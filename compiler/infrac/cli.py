@@ -116,6 +116,15 @@ def _parser() -> argparse.ArgumentParser:
     with_reporting(plan_move)
     commands.add_parser("lsp", help="the language server, over stdin and stdout, for editors")
 
+    imp = commands.add_parser(
+        "import", help="write .infra sources from Serverless services or CloudFormation templates"
+    )
+    imp.add_argument("files", nargs="+", type=Path, help="serverless.yml files or CloudFormation templates (YAML or JSON)")
+    imp.add_argument("--out", type=Path, required=True, help="the folder for the .infra sources (empty, or a previous import)")
+    imp.add_argument("--split-by", choices=("type",), help="move tables, queues, buckets, EventBridge and Cognito into their own stacks")
+    imp.add_argument("--map", type=Path, help="a YAML file mapping resource types to stacks, for other groupings")
+    with_reporting(imp)
+
     explain = commands.add_parser("explain", help="explain a diagnostic code, e.g. `infrac explain E0401`")
     explain.add_argument("code")
     return parser
@@ -458,6 +467,36 @@ def _rehearse(args: argparse.Namespace) -> int:
     return OK if report.ok else FAILED
 
 
+def _import(args: argparse.Namespace) -> int:
+    from infrac.diagnostics import has_errors
+    from infrac.migrate.command import prepare
+    from infrac.workspace import display, import_problems, read_bytes, write_import
+
+    inputs = [(display(path), read_bytes(path)) for path in args.files]
+    mapping = (display(args.map), read_bytes(args.map)) if args.map else None
+    out = display(args.out)
+    prepared = prepare(inputs, out, args.split_by, mapping)
+    diagnostics = list(prepared.diagnostics)
+    if getattr(args, "warnings_as_errors", False):
+        from infrac.diagnostics import Severity
+
+        diagnostics = [attrs.evolve(d, severity=Severity.ERROR) for d in diagnostics]
+    if not has_errors(diagnostics):
+        diagnostics += import_problems(args.out, prepared.files, prepared.services)
+    _report(args, diagnostics, prepared.sources)
+    if has_errors(diagnostics):
+        return FAILED
+    write_import(args.out, prepared.files, prepared.services)
+    count = len(prepared.files)
+    print(f"imported {len(args.files)} file{'s' * (len(args.files) != 1)} into {out}: {count} file{'s' * (count != 1)}")
+    for relative in sorted(prepared.files):
+        print(f"  {display(args.out / relative)}")
+    for path in sorted(prepared.services):
+        print(f"  {path}  the service, taking the moved resources from the imports infrac writes")
+    print(f"  checked: `infrac build {out} --stage {prepared.stage}` gives the resources of the input")
+    return OK
+
+
 def _plan_move(args: argparse.Namespace) -> int:
     compiled = _compile(args)
     if compiled is None:
@@ -577,4 +616,5 @@ _COMMANDS = {
     "plan-move": _plan_move,
     "lsp": _lsp,
     "explain": _explain,
+    "import": _import,
 }

@@ -17,6 +17,7 @@ from infrac.model import Program, Settings
 from infrac.passes import (
     aws_rules,
     budgets,
+    conditions,
     exports,
     graph,
     references,
@@ -34,6 +35,7 @@ PASSES = (
     resources.check,  # resource blocks -> typed resources, by the vocabulary
     schemas.check,  # generic resources against AWS's resource provider schemas
     references.resolve,  # stack.Resource.attribute and `uses` -> checked links
+    conditions.check,  # param(...), condition names, depends_on: declared; no cycles
     graph.check,  # which stack imports from which: deploy waves, no cycles
     exports.check,  # export names from the project's pattern: legal and unique
     aws_rules.check,  # what AWS would refuse at deploy time
