@@ -369,3 +369,147 @@ def test_the_yaml_size_bound_is_never_below_the_emitted_size():
         assert yaml_size_bound(document) >= len(to_yaml(document).encode("utf-8"))
 
     holds()
+
+
+# ---- integration files ---------------------------------------------------------------------------
+
+
+def test_pre_commit_hooks_run_as_pre_commit_runs_them():
+    """Each hook's entry, with the file names pre-commit would pass, works on the seed system."""
+    import shlex
+
+    import yaml
+
+    from conftest import ROOT, SEED
+
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert sorted(hooks) == ["infrac-check", "infrac-fmt"]
+    files = sorted(p.relative_to(ROOT).as_posix() for p in SEED.rglob("*.infra"))
+    for hook in hooks.values():
+        assert hook["language"] == "python" and re.search(hook["files"], files[0])
+        command = shlex.split(hook["entry"])
+        assert command[0] == "infrac"
+        arguments = command[1:] + (files if hook.get("pass_filenames", True) else [])
+        process = run_infrac(*arguments, cwd=ROOT)
+        assert process.returncode == 0, (hook["id"], process.stdout, process.stderr)
+    assert shlex.split(hooks["infrac-fmt"]["entry"]) == ["infrac", "fmt", "--check"]
+    assert shlex.split(hooks["infrac-check"]["entry"]) == ["infrac", "check"]
+
+
+def test_the_workflow_example_runs_what_it_says(write_project):
+    """docs/ci.md's workflow: every `infrac` step is a valid command that does what the step says."""
+    import shlex
+
+    import yaml
+
+    from conftest import ROOT
+
+    docs = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(docs.split("## A GitHub Actions workflow\n\n```yaml\n", 1)[1].split("```", 1)[0])
+    steps = workflow["jobs"]["infrac"]["steps"]
+    commands = [shlex.split(s["run"]) for s in steps if s.get("run", "").startswith("infrac ")]
+    assert [c[1] for c in commands] == ["fmt", "check", "check", "build"]
+    assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)
+    project = write_project({"infra.dsl/main.infra": PROJECT["main.infra"]})
+    assert run_infrac("fmt", "infra.dsl", cwd=project).returncode == 0
+    assert run_infrac("build", "infra.dsl", "--out", "build/cfn", cwd=project).returncode == 0
+    for command in commands:
+        process = run_infrac(*command[1:], cwd=project)
+        assert process.returncode == 0, (command, process.stdout, process.stderr)
+    validate_sarif(json.loads((project / "infrac.sarif").read_text()))
+
+
+# ---- reference strength ------------------------------------------------------------------------------
+
+
+def _weak_case():
+    from conftest import CASES
+    from infrac.pipeline import compile_sources
+    from test_cases import load_case
+
+    result = compile_sources(load_case(CASES / "references-weak-and-both"))
+    assert result.ok and [d.code for d in result.diagnostics] == ["W0420"]
+    return result.program
+
+
+def test_the_linker_and_the_lock_know_each_strength():
+    from infrac import lockfile
+    from infrac.linker import link
+
+    linkage = link(_weak_case())
+    by_name = {e.name: e for e in linkage.exports}
+    assert (by_name["data-{stage}-UsersName"].importers, by_name["data-{stage}-UsersName"].readers) == ((), ("app",))
+    # `both`: read weakly, and still protected as imported
+    assert (by_name["data-{stage}-JobsArn"].importers, by_name["data-{stage}-JobsArn"].readers) == (("app",), ("app",))
+    assert (by_name["data-{stage}-JobsUrl"].importers, by_name["data-{stage}-JobsUrl"].readers) == (("app",), ())
+    assert linkage.reads == {"app": ("data-{stage}-UsersName", "data-{stage}-JobsArn")}
+    lock = json.loads(lockfile.render(linkage))["exports"]
+    assert lock["data-{stage}-UsersName"] == {
+        "stack": "data", "resource": "Users", "attribute": "name", "importers": [], "readers": ["app"]
+    }
+    assert lock["data-{stage}-JobsArn"]["importers"] == ["app"]
+
+
+def test_the_graph_shows_weak_reads_and_the_deploy_order_keeps_them():
+    from infrac import reports
+    from infrac.linker import link
+
+    program = _weak_case()
+    assert program.waves == (("data",), ("app",))
+    linkage = link(program)
+    assert "read weakly by app (1)" in reports.graph_text(program, linkage)
+    assert '-.->|"1 weak read"|' in reports.graph_mermaid(program, linkage)
+    assert "style=dashed" in reports.graph_dot(program, linkage)
+
+
+def test_removing_a_both_export_is_refused_by_the_lock(write_project):
+    from conftest import CASES
+
+    text = (CASES / "references-weak-and-both" / "main.infra").read_text()
+    project = write_project({"main.infra": text})
+    assert run_infrac("build", ".", cwd=project).returncode == 0
+    # the queue stops exporting its ARN, and `app` now reads the URL weakly only
+    changed = text.replace("export url, arn", "export url").replace(
+        "reference data.Jobs.arn { strength = both }", "reference data.Jobs { strength = weak }"
+    ).replace('Value: data.Jobs.arn', 'Value: data.Jobs.url')
+    (project / "main.infra").write_text(changed)
+    process = run_infrac("check", ".", cwd=project)
+    assert process.returncode == 1 and "error[E0504]: export `data-{stage}-JobsArn` is imported by `app`" in process.stderr
+
+
+def test_weak_and_both_references_deploy_in_order_in_moto():
+    """moto does not know Fn::GetStackOutput: the rehearsal resolves each from the outputs of
+    the stack deployed before, and says so."""
+    pytest.importorskip("moto")
+    from infrac.rehearse import rehearse
+
+    report = rehearse(_weak_case(), "dev")
+    assert report.ok, [s.error for s in report.stacks]
+    data, app = report.stacks
+    assert (data.name, app.name) == ("data", "app")
+    assert len(app.created) == 3
+    assert [name for name, _ in app.imports] == ["data-dev-JobsUrl"]
+    assert [n for n in app.stubbed if "GetStackOutput" in n] == [
+        "Fn::GetStackOutput data-dev.UsersName: resolved by the rehearsal, moto does not know the function",
+        "Fn::GetStackOutput data-dev.JobsArn: resolved by the rehearsal, moto does not know the function",
+    ]
+
+
+def test_the_rehearsal_resolves_stack_outputs_and_leaves_missing_ones():
+    from infrac.rehearse import resolve_stack_outputs
+
+    template = {"A": {"Fn::GetStackOutput": {"StackName": "data-dev", "OutputName": "UsersName"}},
+                "B": [{"Fn::GetStackOutput": {"StackName": "data-dev", "OutputName": "Gone"}}]}
+    resolved, notes = resolve_stack_outputs(template, {"data-dev": {"UsersName": "users"}})
+    assert resolved == {"A": "users", "B": template["B"]}
+    assert len(notes) == 1
+
+
+def test_cfn_lint_knows_get_stack_output():
+    """The pinned cfn-lint validates Fn::GetStackOutput (rule E1033); the golden case's
+    templates are linted with every other in tests/test_cfn_lint.py."""
+    import cfnlint
+
+    root = Path(cfnlint.__file__).parent
+    assert (root / "data" / "schemas" / "other" / "functions" / "getstackoutput.json").is_file()
+    assert (root / "rules" / "functions" / "GetStackOutput.py").is_file()

@@ -15,8 +15,8 @@ import attrs
 
 from infrac.backends.resources import StackRenderer, StageStyle, consumer_document
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.model import Program, Template
-from infrac.naming import exports_of
+from infrac.model import Program, Stack, Template
+from infrac.naming import exports_of, stack_name
 from infrac.source import Span
 
 if TYPE_CHECKING:  # the passes import this module
@@ -47,6 +47,11 @@ class Export:
     importers: tuple[str, ...]
     retired: str | None = None
     span: Span | None = attrs.field(default=None, eq=False, repr=False)
+    #: the output that carries it, which weak references read
+    output: str = ""
+    #: stacks that read the output weakly (``Fn::GetStackOutput``): ``weak`` and ``both``
+    #: references. A ``both`` reader is also among the importers: its export stays protected.
+    readers: tuple[str, ...] = ()
 
     def named(self, stage: str) -> str:
         return self.name.replace("{stage}", stage)
@@ -55,8 +60,10 @@ class Export:
 @attrs.frozen
 class Linkage:
     exports: tuple[Export, ...]
-    #: importer stack -> export names it imports
+    #: importer stack -> export names it imports (``strong`` references, and ``both``)
     imports: dict[str, tuple[str, ...]]
+    #: reader stack -> export names whose outputs it reads with ``Fn::GetStackOutput``
+    reads: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
 
     def export(self, name: str) -> Export | None:
         return next((e for e in self.exports if e.name == name), None)
@@ -73,9 +80,41 @@ def imports_in(value: Any) -> list[str]:
     return []
 
 
+#: The last program whose stacks were rendered here, and their resources by stack name: the
+#: linker, the lock and the replacement record read the same rendering of the same program.
+_RENDERED: list[Any] = [None, {}]
+
+
+def rendered_resources(program: Program, stack: Stack) -> dict[str, Any]:
+    """The stack's resources as the backend renders them, ``{stage}`` kept symbolic.
+    Callers must not change what they get: it is shared."""
+    if _RENDERED[0] is not program:
+        _RENDERED[0], _RENDERED[1] = program, {}
+    cache = _RENDERED[1]
+    if stack.name not in cache:
+        cache[stack.name] = StackRenderer(program, stack, _SymbolicStage()).resources()
+    return cache[stack.name]
+
+
 #: The program linked last and its linkage: the linker's pass and then the caller
 #: that compiled the program (``pipeline.check_project``) ask for the same one.
 _last: list[tuple[Program, Linkage]] = []
+
+
+def reads_in(value: Any) -> list[tuple[str, str]]:
+    """Every ``(StackName, OutputName)`` that a template (or a part) reads with ``Fn::GetStackOutput``."""
+    if isinstance(value, dict):
+        if set(value) == {"Fn::GetStackOutput"}:
+            # the user's own properties may hold any form of it: only infrac's is a link
+            read = value["Fn::GetStackOutput"]
+            stack = read.get("StackName") if isinstance(read, dict) else None
+            stack = stack.get("Fn::Sub") if isinstance(stack, dict) and set(stack) == {"Fn::Sub"} else stack
+            output = read.get("OutputName") if isinstance(read, dict) else None
+            return [(stack, output)] if isinstance(stack, str) and isinstance(output, str) else []
+        return [pair for v in value.values() for pair in reads_in(v)]
+    if isinstance(value, list):
+        return [pair for v in value for pair in reads_in(v)]
+    return []
 
 
 def link(program: Program) -> Linkage:
@@ -88,34 +127,57 @@ def link(program: Program) -> Linkage:
 
 
 def _link(program: Program) -> Linkage:
-    imports: dict[str, tuple[str, ...]] = {}
-    for stack in program.stacks:
-        renderer = StackRenderer(program, stack, _SymbolicStage())
-        found = imports_in(renderer.resources()) + imports_in(consumer_document(renderer))
-        imports[stack.name] = tuple(dict.fromkeys(found))
-    importers: dict[str, list[str]] = {}
-    for importer, names in imports.items():
-        for name in names:
-            importers.setdefault(name, []).append(importer)
-    exports = []
     style = _SymbolicStage()
+    exports = []
+    by_output: dict[tuple[str, str], str] = {}  # (stack name as deployed, output) -> export name
     for stack in program.stacks:
+        deployed = _name(style.render(stack_name(stack.name)))
         for resource in stack.resources:
             for published in exports_of(program.settings, stack.name, resource):
                 name = _name(style.render(published.name))
+                if not published.spec.retired:
+                    by_output[deployed, published.output_id] = name
                 exports.append(
                     Export(
                         name=name,
                         stack=stack.name,
                         resource=resource.name,
                         attribute=published.spec.attribute,
-                        importers=tuple(sorted(importers.get(name, ()))),
+                        importers=(),
                         retired=published.spec.retired,
                         span=published.spec.span,
+                        output=published.output_id,
                     )
                 )
-    return Linkage(tuple(exports), imports)
-
+    imports: dict[str, tuple[str, ...]] = {}
+    reads: dict[str, tuple[str, ...]] = {}
+    for stack in program.stacks:
+        renderer = StackRenderer(program, stack, _SymbolicStage())
+        rendered = [rendered_resources(program, stack), consumer_document(renderer)]
+        found = imports_in(rendered)
+        read = [by_output[pair] for pair in reads_in(rendered) if pair in by_output]
+        for name in read:  # `both`: the export stays imported while the stack reads the output
+            export = next(e for e in exports if e.name == name)
+            if stack.strength(export.stack, export.resource, export.attribute, program.settings.references) == "both":
+                found.append(name)
+        imports[stack.name] = tuple(dict.fromkeys(found))
+        if read:
+            reads[stack.name] = tuple(dict.fromkeys(read))
+    importers: dict[str, list[str]] = {}
+    for importer, names in imports.items():
+        for name in names:
+            importers.setdefault(name, []).append(importer)
+    readers: dict[str, list[str]] = {}
+    for reader, names in reads.items():
+        for name in names:
+            readers.setdefault(name, []).append(reader)
+    exports = [
+        attrs.evolve(
+            e, importers=tuple(sorted(importers.get(e.name, ()))), readers=tuple(sorted(readers.get(e.name, ())))
+        )
+        for e in exports
+    ]
+    return Linkage(tuple(exports), imports, reads)
 
 
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:

@@ -1,7 +1,10 @@
 """``infra.lock``: the exports a project has published, and who imports them.
 
 ``infrac build`` writes it beside the sources, and it is committed with them.
-The next check or build compares the project with it: an export that the lock
+``readers`` lists the stacks that read an export's output with a weak reference
+(``Fn::GetStackOutput``), which CloudFormation does not protect; a ``both``
+reference counts among the ``importers`` as well, so its export stays protected
+while the consumer moves to the weak form. The next check or build compares the project with it: an export that the lock
 says another stack imports must not disappear or change its exporting stack
 in one step, because CloudFormation would refuse the deploy ("Export ...
 cannot be deleted as it is in use by ..."). Pure: the command line reads and
@@ -31,6 +34,7 @@ def render(linkage: Linkage, resources: dict[str, Any] | None = None) -> str:
             "resource": export.resource,
             "attribute": export.attribute,
             "importers": list(export.importers),
+            **({"readers": list(export.readers)} if export.readers else {}),
             **({"retired": export.retired} if export.retired else {}),
         }
         for export in sorted(linkage.exports, key=lambda e: e.name)

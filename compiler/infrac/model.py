@@ -173,6 +173,26 @@ class Use:
     access_spans: tuple[Span, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
 
 
+#: How a reference to another stack's attribute is written: ``strong`` an export and
+#: ``Fn::ImportValue``; ``weak`` ``Fn::GetStackOutput`` of the output, no import; ``both``
+#: the weak form while the export stays protected as imported (the transition).
+STRENGTHS = ("strong", "weak", "both")
+
+
+@attrs.frozen
+class StrengthChoice:
+    """``reference data.Users { strength = weak }``: how this stack references
+    ``stack.resource`` (every attribute, or only ``attribute``)."""
+
+    stack: str
+    resource: str
+    attribute: str | None
+    strength: str
+    span: Span | None = _span()
+    #: spans of the written parts: stack, resource(, attribute)
+    part_spans: tuple[Span, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
+
+
 @attrs.frozen
 class Stack:
     """A stack: its resources, and what it takes from other stacks.
@@ -190,6 +210,19 @@ class Stack:
     values: Mapping[str, Any] = attrs.field(factory=dict)
     path: str | None = None
     span: Span | None = _span()
+    #: ``reference`` blocks: how this stack references others' attributes
+    strengths: tuple[StrengthChoice, ...] = attrs.field(default=(), kw_only=True)
+
+    def strength(self, stack: str, resource: str, attribute: str, default: str) -> str:
+        """How this stack references ``stack.resource.attribute``: its ``reference``
+        block for the attribute, else for the resource, else the project's default."""
+        for choice in self.strengths:
+            if (choice.stack, choice.resource, choice.attribute) == (stack, resource, attribute):
+                return choice.strength
+        for choice in self.strengths:
+            if (choice.stack, choice.resource, choice.attribute) == (stack, resource, None):
+                return choice.strength
+        return default
 
     @property
     def is_consumer(self) -> bool:
@@ -214,6 +247,8 @@ class Settings:
     exports_required: bool = False
     #: warning code -> ``off``, ``warning`` or ``error`` (the project's rule levels)
     warnings: Mapping[str, str] = attrs.field(factory=dict)
+    #: the project's default reference strength (``strong``, ``weak`` or ``both``)
+    references: str = "strong"
     span: Span | None = _span()
 
 

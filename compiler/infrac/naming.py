@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import attrs
 
-from infrac.model import ExportSpec, Resource, Settings, Template
+from infrac.model import ExportSpec, Placeholder, Resource, Settings, Template
 from infrac.vocabulary import KINDS
+from infrac.vocabulary.generic import export_suffix
 
 
 def attribute_suffix(resource: Resource, attribute: str) -> str:
     """``arn`` -> ``Arn``, as the attribute appears in export and output names."""
+    if KINDS[resource.kind].cfn_type is None:  # a generic resource: named as the first-class kinds name it
+        return export_suffix(resource.values["type"], attribute)
     return KINDS[resource.kind].attribute(attribute).suffix
 
 
@@ -52,8 +55,8 @@ def exports_of(settings: Settings, stack: str, resource: Resource) -> list[Publi
     counts: dict[str, int] = {}
     for spec in resource.export_specs:
         suffix = attribute_suffix(resource, spec.attribute)
-        counts[spec.attribute] = counts.get(spec.attribute, 0) + 1
-        number = counts[spec.attribute]
+        counts[suffix] = counts.get(suffix, 0) + 1
+        number = counts[suffix]
         output_id = resource.logical_id + suffix + (str(number) if number > 1 else "")
         if spec.name is not None:
             name = spec.name.fill(project=settings.name, region=settings.region, stack=stack)
@@ -71,3 +74,23 @@ def _pattern_name(settings: Settings, stack: str, resource: Resource, attribute:
         resource=resource.name,
         attribute=attribute_suffix(resource, attribute),
     )
+
+
+def stack_name(stack: str) -> Template:
+    """The CloudFormation stack that a stack of the project deploys as, in each stage:
+    ``{stack}-{stage}``, the Serverless Framework's own ``<service>-<stage>``. A weak
+    reference (``Fn::GetStackOutput``) names it.
+
+    >>> stack_name("data").parts
+    ('data-', Placeholder(name='stage'))
+    """
+    return Template.of((f"{stack}-", Placeholder("stage")))
+
+
+def output_of(settings: Settings, stack: str, resource: Resource, attribute: str) -> str:
+    """The logical ID of the output that carries ``attribute``'s (live) export, which a
+    weak reference reads."""
+    for published in exports_of(settings, stack, resource):
+        if published.spec.attribute == attribute and not published.spec.retired:
+            return published.output_id
+    raise KeyError(f"{stack}.{resource.name}.{attribute} is not exported")

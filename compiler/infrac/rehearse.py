@@ -9,7 +9,10 @@ not model everything, and the report says so rather than pretend:
 - its ``Ref`` of an ``AWS::Events::EventBus`` returns no name, so a ``Ref`` of a
   bus is replaced by the bus's ``Name``;
 - it does not refuse to delete a stack whose export another stack imports, as
-  AWS does; the rehearsal checks that itself, from the exports and imports.
+  AWS does; the rehearsal checks that itself, from the exports and imports;
+- it does not know ``Fn::GetStackOutput`` (weak references): the rehearsal
+  replaces each by the output's value from the stack deployed before, which it
+  names ``<stack>-<stage>`` as the reference does, and lists it.
 """
 
 from __future__ import annotations
@@ -83,6 +86,29 @@ def stub(template: dict, supported: set[str]) -> tuple[dict, list[str]]:
     return stubbed, notes
 
 
+def resolve_stack_outputs(value: Any, outputs: dict[str, dict[str, str]]) -> tuple[Any, list[str]]:
+    """``value`` with every ``Fn::GetStackOutput`` replaced by the output's value (moto does not
+    know the function); ``outputs`` maps each deployed stack's name to its outputs. A read of an
+    output that does not exist is left as it is, and moto fails the stack, as AWS would."""
+    notes: list[str] = []
+
+    def rewrite(part: Any) -> Any:
+        if isinstance(part, dict):
+            if set(part) == {"Fn::GetStackOutput"}:
+                read = part["Fn::GetStackOutput"]
+                found = outputs.get(read.get("StackName"), {}).get(read.get("OutputName"))
+                if found is not None:
+                    notes.append(f"Fn::GetStackOutput {read['StackName']}.{read['OutputName']}: "
+                                 "resolved by the rehearsal, moto does not know the function")
+                    return found
+            return {k: rewrite(v) for k, v in part.items()}
+        if isinstance(part, list):
+            return [rewrite(v) for v in part]
+        return part
+
+    return rewrite(value), notes
+
+
 def exports_in(template: dict) -> list[str]:
     """Every export name a template publishes."""
     return [o["Export"]["Name"] for o in template.get("Outputs", {}).values()]
@@ -101,8 +127,11 @@ def rehearse(program: Program, stage: str) -> Report:
     with mock_aws(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cloudformation = boto3.client("cloudformation", region_name=program.settings.region)
+        outputs: dict[str, dict[str, str]] = {}  # deployed stack name -> its outputs
         for name in order:
             template, notes = stub(stacks[name], supported)
+            template, weak_notes = resolve_stack_outputs(template, outputs)
+            notes += weak_notes
             try:
                 cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(template))
                 status = cloudformation.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
@@ -111,6 +140,8 @@ def rehearse(program: Program, stage: str) -> Report:
                 error = f"{type(failure).__name__}: {failure}"
             created: tuple[str, ...] = ()
             if error is None:
+                described = cloudformation.describe_stacks(StackName=name)["Stacks"][0].get("Outputs", [])
+                outputs[f"{name}-{stage}"] = {o["OutputKey"]: o["OutputValue"] for o in described}
                 summaries = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
                 created = tuple(f"{s['LogicalResourceId']} ({s['ResourceType']})" for s in summaries)
             exports = {

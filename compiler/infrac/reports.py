@@ -21,6 +21,18 @@ def _flows(program: Program, linkage: Linkage) -> Counter:
     return flows
 
 
+def _weak(program: Program, linkage: Linkage) -> Counter:
+    """(exporter, reader) -> how many outputs the reader reads with a weak reference only
+    (``Fn::GetStackOutput``; a ``both`` reference is an import as well, counted there)."""
+    by_name = {e.name: e for e in linkage.exports}
+    flows: Counter = Counter()
+    for reader, names in linkage.reads.items():
+        for name in names:
+            if name in by_name and reader not in by_name[name].importers:
+                flows[by_name[name].stack, reader] += 1
+    return flows
+
+
 def _in_wave_order(program: Program, flows: Counter) -> list:
     """Edges from the earliest exporter on, each exporter's importers in wave order."""
     position = {name: (i, name) for i, wave in enumerate(program.waves) for name in wave}
@@ -39,6 +51,7 @@ def _plural(n: int, word: str) -> str:
 def graph_text(program: Program, linkage: Linkage) -> str:
     """The stacks in deploy waves, with what each exports and imports."""
     flows = _flows(program, linkage)
+    weak = _weak(program, linkage)
     counts = _counts(program, linkage)
     width = max((len(name) for wave in program.waves for name in wave), default=0)
     lines = []
@@ -52,6 +65,12 @@ def graph_text(program: Program, linkage: Linkage) -> str:
                 parts.append("used by " + ", ".join(f"{i} ({n})" for i, n in importers))
             if exporters:
                 parts.append("imports from " + ", ".join(f"{e} ({n})" for e, n in exporters))
+            readers = sorted((r, n) for (e, r), n in weak.items() if e == name)
+            read_from = sorted((e, n) for (e, r), n in weak.items() if r == name)
+            if readers:
+                parts.append("read weakly by " + ", ".join(f"{r} ({n})" for r, n in readers))
+            if read_from:
+                parts.append("reads weakly from " + ", ".join(f"{e} ({n})" for e, n in read_from))
             lines.append(f"  {name.ljust(width)}  {'; '.join(parts) or 'no exports, no imports'}")
     return "\n".join(lines) + "\n"
 
@@ -70,6 +89,8 @@ def graph_mermaid(program: Program, linkage: Linkage) -> str:
         lines.append("  end")
     for (exporter, importer), n in _in_wave_order(program, flows):
         lines.append(f'  {ids[exporter]} -->|"{_plural(n, "import")}"| {ids[importer]}')
+    for (exporter, reader), n in _in_wave_order(program, _weak(program, linkage)):
+        lines.append(f'  {ids[exporter]} -.->|"{_plural(n, "weak read")}"| {ids[reader]}')
     return "\n".join(lines) + "\n"
 
 
@@ -87,6 +108,8 @@ def graph_dot(program: Program, linkage: Linkage) -> str:
         lines.append("  }")
     for (exporter, importer), n in _in_wave_order(program, flows):
         lines.append(f'  "{exporter}" -> "{importer}" [label="{_plural(n, "import")}"];')
+    for (exporter, reader), n in _in_wave_order(program, _weak(program, linkage)):
+        lines.append(f'  "{exporter}" -> "{reader}" [label="{_plural(n, "weak read")}", style=dashed];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -101,7 +124,8 @@ def exports_text(program: Program, linkage: Linkage, stages: tuple[str, ...]) ->
             (
                 export.named(stage),
                 f"{export.stack}.{export.resource}.{export.attribute}",
-                ("imported by " + ", ".join(export.importers)) if export.importers else "not imported",
+                (("imported by " + ", ".join(export.importers)) if export.importers else "not imported")
+                + (("; read weakly by " + ", ".join(export.readers)) if export.readers else ""),
                 f" (retired: {export.retired})" if export.retired else "",
             )
             for export in linkage.exports
@@ -122,6 +146,7 @@ def exports_json(program: Program, linkage: Linkage, stages: tuple[str, ...]) ->
             "resource": export.resource,
             "attribute": export.attribute,
             "importers": list(export.importers),
+            "readers": list(export.readers),
             "retired": export.retired,
         }
         for export in linkage.exports

@@ -209,6 +209,14 @@ _ENTRIES = [
         fix="Write the number AWS expects; an identifier made of digits is written as a string.",
     ),
     Code(
+        "E0311", E, "a retired reason that cannot be written literally",
+        "An export's `retired` reason goes into its output's description, which CloudFormation "
+        "takes only as literal text. The Serverless Framework reads `${...}` in it as a variable; "
+        "infrac escapes that, except after `$$` or `$\\`, which the framework cannot read back.",
+        example='export arn { retired = "costs $$${env:X}" }',
+        fix="Reword the reason: a space after the `$` will do.",
+    ),
+    Code(
         "E0304", E, "unknown placeholder in a string",
         "Strings may contain placeholders in braces, replaced at build time: `{project}`, "
         "`{stage}`, `{stack}`, `{region}`. This one is not among them. A literal brace is "
@@ -438,6 +446,32 @@ _ENTRIES = [
         fix="Use the function's name as CloudFormation spells it (`Fn::Sub`).",
     ),
     Code(
+        "E0630", E, "a queue and its dead-letter queue differ in type",
+        "SQS requires a queue and its dead-letter queue to be both FIFO or both standard, and refuses "
+        "the redrive policy at deploy time otherwise. infrac checks it whatever blocks declare the two "
+        "queues: a `queue` with `dead_letter_queue`, or a generic `AWS::SQS::Queue` whose "
+        "`RedrivePolicy` names another queue's ARN.",
+        example='queue Orders {\n  fifo = true\n  name = "orders.fifo"\n  dead_letter_queue = Failures   # a standard queue\n  max_receives = 5\n}',
+        fix="Make both queues FIFO or both standard, or send the failures to a queue of the same type.",
+    ),
+    Code(
+        "E0631", E, "dead-letter settings that do not go together",
+        "A queue sends its failed messages to one dead-letter queue: its own (`dead_letter` block) or a "
+        "shared one (`dead_letter_queue = Queue`, which needs `max_receives`). `max_receives` alone "
+        "has nowhere to send them.",
+        example="queue Orders {\n  dead_letter_queue = SharedFailures\n}",
+        fix="Add `max_receives` with `dead_letter_queue`, or keep only one of the two forms.",
+    ),
+    Code(
+        "E0632", E, "two policies for one queue",
+        "A queue has a single policy. A queue with `statement` blocks gets its own `AWS::SQS::QueuePolicy`; "
+        "a queue that is the target of an EventBridge rule gets the policy infrac derives for the rules. "
+        "Both would be written, and whichever is deployed last replaces the other.",
+        example='queue Orders {\n  statement AllowAlerts { effect = allow, actions = "sqs:SendMessage" }\n}\nrule R { target Orders {} }',
+        fix="Keep the queue's own statements, add the rule's permission to them, and name the queue in the "
+        "rule by its `arn`.",
+    ),
+    Code(
         "E0720", E, "a change replaces a resource that holds data",
         "`infra.lock` records, per resource, the values of the properties that CloudFormation cannot "
         "change in place (the schema's `createOnlyProperties`, and a table's key schema). A change to "
@@ -493,6 +527,28 @@ _ENTRIES = [
         "queue's can drop a failed message before anyone looks at it.",
         example="queue Orders {\n  retention = 14d\n  dead_letter OrdersDlq { max_receives = 5, retention = 4d }\n}",
         fix="Give the dead-letter queue the longer retention (14d is the maximum).",
+    ),
+    # ---- reference strength --------------------------------------------------------------------------
+    Code(
+        "E0420", E, "malformed reference block",
+        "A stack's `reference stack.Resource { strength = weak }` block says how the stack references "
+        "another stack's resource (or one attribute: `stack.Resource.attribute`). It names one resource "
+        "of another stack, and holds only `strength`.",
+        example="stack app {\n  reference Users { strength = weak }\n}",
+        fix="Name the stack and the resource: `reference data.Users { strength = weak }`.",
+    ),
+    Code(
+        "W0420", W, "a weak reference gives up protection",
+        "A weak reference (`Fn::GetStackOutput`) reads another stack's output without an export. "
+        "CloudFormation then lets the other stack change or remove that output at any time, and this "
+        "stack learns of it only at its next deploy, which fails or reads the new value; `infra.lock` "
+        "does not record it as an import. In exchange the exporting stack is never blocked, and the "
+        "reference may cross accounts and regions. infrac still orders the deploys and checks the "
+        "reference at build time.",
+        example="stack app {\n  reference data.Users { strength = weak }\n}",
+        fix="Keep `strong` (the default) unless the exporting stack must stay free to change; use "
+        "`both` while consumers move to the weak form, then `weak`; or turn the warning off for the "
+        "project (`warnings = { W0420: off }`) once the trade is understood.",
     ),
     # ---- rule configuration and budgets ------------------------------------------------------------------
     Code(

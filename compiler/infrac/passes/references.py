@@ -14,7 +14,8 @@ import attrs
 
 from infrac.cfn import typecheck
 from infrac.diagnostics import Diagnostic, Fix, Label, Replacement, diagnostic
-from infrac.model import Link, Program, Reference, Resource, Stack
+from infrac.model import Link, Program, Reference, Resource, Stack, StrengthChoice
+from infrac.passes.settings import weak_reference_warning
 from infrac.passes.state import Compilation
 from infrac.suggest import article, closest, did_you_mean
 from infrac.vocabulary import KINDS
@@ -64,6 +65,8 @@ def resolve(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
             )
         for use in stack.uses:
             found.extend(_use(use, stack, scope))
+        for choice in stack.strengths:
+            found.extend(_strength(choice, stack, scope))
 
         def fill_environment(ref: Reference | Link, _stack: Stack = stack) -> Reference | Link:
             if isinstance(ref, Link):  # pragma: no cover - environment values are data, never links
@@ -178,6 +181,39 @@ def _link(link: Link, stack: Stack, scope: _Scope, found: list[Diagnostic]) -> L
             if attribute not in target.exports
         )
     return link
+
+
+def _strength(choice: StrengthChoice, stack: Stack, scope: _Scope) -> list[Diagnostic]:
+    """A ``reference`` block names another stack's resource (and attribute); ``weak`` is warned about."""
+    spans = dict(zip(("stack", "resource", "attribute"), choice.part_spans))
+    if choice.stack == stack.name:
+        return [
+            diagnostic(
+                "E0420",
+                f"`reference` names a resource of its own stack `{stack.name}`",
+                spans.get("stack", choice.span),
+                label="the stack this block is in",
+                hint="inside a stack, `Resource.attribute` is a plain `Ref`/`Fn::GetAtt`: it has no strength",
+            )
+        ]
+    exists, found = _find(choice.stack, choice.resource, spans.get("stack"), spans.get("resource"), scope)
+    target = scope.target(choice.stack, choice.resource) if exists else None
+    if target is None:
+        return found
+    if choice.attribute is not None and KINDS[target.kind].attribute(choice.attribute) is None:
+        return [
+            diagnostic(
+                "E0403",
+                f"{target.kind} `{target.name}` has no attribute `{choice.attribute}`",
+                spans.get("attribute", choice.span),
+                label="unknown attribute",
+                hint=KINDS[target.kind].attribute_hint(choice.attribute),
+            )
+        ]
+    if choice.strength == "weak":
+        what = f"`{choice.stack}.{choice.resource}" + (f".{choice.attribute}`" if choice.attribute else "`")
+        return [weak_reference_warning(choice.span, f"every reference of stack `{stack.name}` to {what}")]
+    return []
 
 
 def _use(use, stack: Stack, scope: _Scope) -> list[Diagnostic]:

@@ -8,20 +8,21 @@ in ``declared`` so that references to it add no second error.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
 
 from infrac import aws_limits, ir
 from infrac.diagnostics import Diagnostic, Label, duplicate
-from infrac.model import Block, ExportSpec, Link, Program, Resource, Stack, Use
+from infrac.model import STRENGTHS, Block, ExportSpec, Link, Program, Resource, Stack, StrengthChoice, Use
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation, StackDeclaration
 from infrac.source import Span
 from infrac.suggest import article, did_you_mean
 from infrac.vocabulary import KINDS, Kind
 from infrac.vocabulary.kinds import NAME, NONE, TARGET, BlockKind, Field
-from infrac.vocabulary.types import INVALID, Checker, Data, MapOf, Name, Prose, Text
+from infrac.vocabulary.types import INVALID, Checker, Choice, Data, MapOf, Name, Prose, Text
 
 
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
@@ -43,7 +44,13 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
     resources: list[Resource] = []
     first_by_name: dict[str, ir.Block] = {}
     first_by_id: dict[str, Resource] = {}
+    strengths = []
     for block in declaration.resources:
+        if block.kind == "reference":
+            choice = _strength_choice(block, checker)
+            if choice is not None:
+                strengths.append(choice)
+            continue
         name_label = _name_label(block)
         if name_label is not None:
             if name_label.name in first_by_name:
@@ -91,6 +98,7 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
         values=settings["values"] if settings["values"] not in (None, INVALID) else {},
         path=settings["path"] if settings["path"] is not INVALID else None,
         span=declaration.span,
+        strengths=tuple(strengths),
     )
     return stack, frozenset(first_by_name), checker.diagnostics
 
@@ -113,6 +121,47 @@ STACK_FIELDS = {
         "it puts the service in serverless-compose.yml.",
     ),
 }
+
+
+REFERENCE_FIELDS = {
+    "strength": Field(
+        Choice({strength: strength for strength in STRENGTHS}),
+        "`strong` (an export and `Fn::ImportValue`), `weak` (`Fn::GetStackOutput`) or `both` (the weak "
+        "form while the export stays protected as imported).",
+        required=True,
+    ),
+}
+
+
+def _strength_choice(block: ir.Block, checker: Checker) -> StrengthChoice | None:
+    """``reference data.Users { strength = weak }`` (or ``data.Users.arn``): how this stack
+    references another's resource. Its target is checked by the references pass."""
+    label = block.labels[0] if len(block.labels) == 1 else None
+    if not isinstance(label, ir.Ref) or len(label.parts) not in (2, 3):
+        checker.error(
+            "E0420",
+            "a `reference` block names one resource of another stack",
+            block.labels[0].span if block.labels else block.kind_span,
+            label="expected `stack.Resource` or `stack.Resource.attribute`",
+            hint="write `reference data.Users { strength = weak }`",
+        )
+        return None
+    for statement in block.body:
+        if not isinstance(statement, ir.Attribute):
+            checker.error(
+                "E0207",
+                "a `reference` block holds only `strength = ...`",
+                statement.kind_span if isinstance(statement, ir.Block) else statement.span,
+                label="not allowed here",
+            )
+            return None
+    values, _ = read_fields(block.body, REFERENCE_FIELDS, checker, f"`reference {label.text}`", block.kind_span)
+    if values["strength"] is INVALID:
+        return None
+    parts = label.parts + (None,) * (3 - len(label.parts))
+    return StrengthChoice(
+        parts[0], parts[1], parts[2], values["strength"], span=block.kind_span, part_spans=label.part_spans
+    )
 
 
 def _name_label(block: ir.Block) -> ir.Symbol | None:
@@ -366,6 +415,13 @@ EXPORT_FIELDS = {
 }
 
 
+def attributes_span(attributes: list[ir.Attribute], name: str) -> Span | None:
+    for attribute in attributes:
+        if attribute.name == name:
+            return attribute.value.span
+    return None
+
+
 def _exports(statements: list[ir.Export], kind: Kind, owner: str, checker: Checker) -> tuple[ExportSpec, ...]:
     specs: list[ExportSpec] = []
     first: dict[tuple[str, Any], Span | None] = {}
@@ -378,6 +434,19 @@ def _exports(statements: list[ir.Export], kind: Kind, owner: str, checker: Check
                               label="not allowed here")
             settings, _ = read_fields(attributes, EXPORT_FIELDS, checker, "`export`", statement.names[0].span)
             if INVALID in settings.values():
+                continue
+            retired = settings.get("retired")
+            if retired and re.search(r"\$[$\\]", retired):
+                # The reason goes into an output's Description, which CloudFormation takes only
+                # as literal text, and the Serverless Framework cannot read `$$` or `$\` followed
+                # by a variable back literally (see backends/escape.py).
+                checker.error(
+                    "E0311",
+                    "a `retired` reason cannot hold `$` followed by `$` or a backslash",
+                    attributes_span(attributes, "retired") or statement.names[0].span,
+                    label="written into the output's description, which must be literal text",
+                    hint="reword the reason (a space after the `$` will do)",
+                )
                 continue
             if settings["name"] is not None and settings["reason"] is None and settings["retired"] is None:
                 checker.error(

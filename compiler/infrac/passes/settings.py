@@ -14,11 +14,11 @@ from __future__ import annotations
 import attrs
 
 from infrac import ir
-from infrac.diagnostics import Diagnostic, duplicate
+from infrac.diagnostics import Diagnostic, diagnostic, duplicate
 from infrac.diagnostics.codes import CODES
 from infrac.diagnostics.model import Severity
 from infrac.diagnostics.rules import LEVELS, unknown_code, unsilenceable
-from infrac.model import Settings
+from infrac.model import STRENGTHS, Settings
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation
 from infrac.vocabulary.kinds import Field
@@ -53,6 +53,14 @@ FIELDS = {
         "Each warning's level for the whole project: `{ W0601: error, W0501: off }`. Errors cannot be "
         "given a level; `# infrac: allow W0601 -- reason` silences one finding on the next line.",
         default={},
+    ),
+    "references": Field(
+        Choice({strength: strength for strength in STRENGTHS}),
+        "How a reference to another stack's attribute is written by default: `strong` (an export and "
+        "`Fn::ImportValue`), `weak` (`Fn::GetStackOutput`, no import) or `both` (the weak form, the export "
+        "kept as imported while consumers move). A stack's `reference stack.Resource { strength = ... }` "
+        "block chooses for one resource.",
+        default="strong",
     ),
     "exports": Field(
         Text(),
@@ -106,9 +114,30 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
         exports=exports if exports not in (None, INVALID) else DEFAULT_EXPORTS_TEMPLATE,
         exports_required=values["exports_required"] is True,
         warnings=dict(warnings),
+        references=values["references"] if values["references"] is not INVALID else "strong",
         span=project.span if project else None,
     )
+    if settings.references == "weak":
+        checker.report(weak_reference_warning(_attribute_value(project, "references").span, "every reference of the project"))
     return attrs.evolve(state, settings=settings), checker.diagnostics
+
+
+def weak_reference_warning(span, what: str) -> Diagnostic:
+    """W0420: what a weak reference gives up, at the place that chose it."""
+    return diagnostic(
+        "W0420",
+        f"{what} is weak: CloudFormation will not protect the outputs it reads",
+        span,
+        label="strength = weak",
+        notes=[
+            "`Fn::GetStackOutput` reads the other stack's output without an export: CloudFormation lets that "
+            "stack change or remove the output at any time, and this stack learns of it only at its next deploy "
+            "(which then fails, or reads the new value); infra.lock does not protect it either",
+            "infrac still orders the deploys (deploy-order.json) and still checks the reference at build time",
+        ],
+        hint="keep `strong` (the default) unless the exporting stack must be free to change; `both` moves a "
+        "consumer to the weak form while its export stays protected",
+    )
 
 
 def _attribute_value(project: ir.Project, name: str) -> ir.Value:
