@@ -257,7 +257,36 @@ NOT_MEASURED = "not measured"
 
 
 def _field_places(sample: _Sample, name: str, field: Field) -> list[str]:
-    base = sample.resource
+    places = _vary(sample, sample.resource, name, field)
+    if places:
+        return places
+    # Some fields take effect only with others (a shared dead-letter queue and its receive
+    # count): measure again with every other field set and no nested blocks.
+    try:
+        full = attrs.evolve(
+            sample.resource,
+            values={**sample.resource.values, **_first_samples(sample.kind.fields, sample.links)},
+            blocks={keyword: () for keyword in sample.kind.blocks},
+        )
+        return _vary(sample, full, name, field)
+    except Exception:  # the combination is one no checked program holds: keep the first answer
+        return places
+
+
+def _first_samples(fields: Mapping[str, Field], links: tuple[Link, ...]) -> dict[str, Any]:
+    found = {}
+    for name, field in fields.items():
+        if name in COMMON_FIELDS:
+            continue
+        try:
+            found[name] = samples(field.type, links)[0]
+        except ReferenceError:
+            continue
+    return found
+
+
+def _vary(sample: _Sample, base: Resource, name: str, field: Field) -> list[str]:
+    """Where the rendering changes when ``name`` takes its default and sample values in ``base``."""
     alternatives = samples(field.type, sample.links)
     if not field.required:
         alternatives = [field.default, *alternatives]
