@@ -264,6 +264,8 @@ FIRST = "docs/examples/shop/main.infra"
 TYPO = ("Value: data.Users.name", "Value: data.User.name")
 #: The change the cross-stack page shows infra.lock refusing: an imported export removed.
 EXPORT_REMOVED = (("export name, arn", "export arn"), ("Value: data.Users.name", 'Value: "shop-users"'))
+#: A weak reference: config reads the table's name from data's outputs, without an import.
+WEAK = ("stack config {\n", "stack config {\n  reference data.Users { strength = weak }\n\n")
 #: ... and the safe first step: the export kept one more release, retired.
 EXPORT_RETIRED = ("export name, arn", 'export arn\n    export name { retired = "config reads the name from SSM now" }')
 
@@ -285,6 +287,13 @@ def first_project() -> dict[str, str]:
         typo = _check(work, text.replace(*TYPO), 1)
         removed = _check(work, text.replace(*EXPORT_REMOVED[0]).replace(*EXPORT_REMOVED[1]), 1)
         retired = _check(work, text.replace(*EXPORT_RETIRED), 0)
+        (work / "shop" / "main.infra").write_text(text.replace(*WEAK), encoding="utf-8")
+        (work / "shop" / "infra.lock").unlink()
+        infrac("build", "shop/", "--target", "cloudformation", "--out", "weak/cfn", cwd=work)
+        infrac("build", "shop/", "--target", "serverless", "--out", "weak/sls", cwd=work)
+        weak_cfn = (work / "weak" / "cfn" / "config.yml").read_text(encoding="utf-8")
+        weak_sls = (work / "weak" / "sls" / "config" / "serverless.yml").read_text(encoding="utf-8")
+        weak_source = infra_block(text.replace(*WEAK), "stack config {")
     commands = "$ infrac check shop/\n" + check + "$ infrac build shop/ --target cloudformation --out build/cfn\n" + build
     return {
         "first-build.md": BANNER + "\n" + fenced("console", commands),
@@ -293,6 +302,13 @@ def first_project() -> dict[str, str]:
         "lock-excerpt.md": BANNER + "\n" + fenced("json", lock),
         "export-removed.md": BANNER + "\n" + fenced("text", removed),
         "export-retired.md": BANNER + "\n" + fenced("text", retired),
+        "weak-excerpt.md": BANNER
+        + "\n=== \"source\"\n\n"
+        + _indented(fenced("infra", weak_source))
+        + "\n=== \"CloudFormation (config.yml)\"\n\n"
+        + _indented(fenced("yaml", excerpt(weak_cfn, ("Resources", "UsersTableName"))))
+        + "\n=== \"Serverless (config/serverless.yml)\"\n\n"
+        + _indented(fenced("yaml", excerpt(weak_sls, ("resources", "Resources", "UsersTableName")))),
     }
 
 
