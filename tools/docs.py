@@ -364,7 +364,7 @@ def command_line() -> str:
 def _first_paragraph(doc: str | None) -> str:
     """A docstring's first paragraph as Markdown: Sphinx roles and double backticks made plain."""
     paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
-    paragraph = re.sub(r":[a-z]+:`~?(?:[\w.]+\.)?(\w+)`", r"`\1`", paragraph)
+    paragraph = re.sub(r":[a-z]+:`~?\.?(?:[\w.]+\.)?(\w+)`", r"`\1`", paragraph)
     return paragraph.replace("``", "`")
 
 
@@ -381,6 +381,25 @@ def passes() -> str:
         path = "compiler/" + step.__module__.replace(".", "/") + ".py"
         summary = _first_paragraph(module.__doc__).replace("|", "\\|")
         rows.append(f"| {number} | `{step.__module__.removeprefix('infrac.')}.{step.__name__}` | `{path}` | {summary}{note} |")
+    return BANNER + "\n" + "\n".join(rows) + "\n"
+
+
+def modules() -> str:
+    """Every module of the compiler but the passes (listed above it), with its docstring's
+    first paragraph: the map of the code, read from the code."""
+    import ast
+
+    package = ROOT / "compiler" / "infrac"
+    rows = ["| module | what it is |", "|---|---|"]
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(ROOT / "compiler").as_posix()
+        if relative.startswith("infrac/passes/") or "/schemas/" in relative:
+            continue
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+        if not doc:
+            continue
+        summary = _first_paragraph(doc).replace("|", "\\|")
+        rows.append(f"| `{relative}` | {summary} |")
     return BANNER + "\n" + "\n".join(rows) + "\n"
 
 
@@ -401,6 +420,7 @@ def generated() -> dict[str, str]:
         "docs/generated/services.md": services(),
         "docs/generated/waves.md": waves(),
         "docs/generated/passes.md": passes(),
+        "docs/generated/modules.md": modules(),
     }
     for name, text in {**builds(), **first_project()}.items():
         files[f"docs/generated/{name}"] = text
