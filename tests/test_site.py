@@ -221,3 +221,11 @@ def test_every_kind_has_an_example_on_the_language_page():
     for keyword in KINDS:
         assert any(f"`{keyword}`" in heading for heading in headings), f"no section for `{keyword}`"
         assert re.search(rf"^\s*{keyword} ", examples, re.M), f"no example of `{keyword}`"
+
+
+def test_the_readme_links_only_to_pages_that_exist():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\((docs/[^)#]+)", readme)
+    assert len(links) >= 8
+    missing = [link for link in links if not (ROOT / link).is_file()]
+    assert not missing, missing
