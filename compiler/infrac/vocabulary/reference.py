@@ -217,7 +217,7 @@ def _places(renderings: list[dict[str, Any]], depth: int) -> list[str]:
                 places.append("the logical ID")
             else:
                 document = next(r[logical_id] for r in renderings if logical_id in r)
-                places.append(f"a `{document['Type']}` of its own")
+                places.append(f"`{document['Type']}` (another resource)")
             continue
         document = first[logical_id] if logical_id in first else renderings[-1][logical_id]
         if rest[0] == "Properties":
@@ -395,7 +395,7 @@ def _cell(text: str) -> str:
 
 
 def _places_cell(places: list[str]) -> str:
-    own = [p for p in places if p.startswith("`") and " of the " not in p]
+    own = [p for p in places if p.startswith("`") and " of the " not in p and "(another resource)" not in p]
     return ", ".join(own + [p for p in places if p not in own]) or "nothing by itself"
 
 
