@@ -46,6 +46,30 @@ def test_explicit_fn_sub_is_never_wrapped_twice_in_any_target():
         assert variables == {"Name": {"Fn::Sub": stack_name}}
 
 
+def test_the_serverless_framework_reads_an_explicit_fn_sub_as_written(tmp_path):
+    """`serverless print` (offline) resolves infrac's stage and leaves the user's ${...} to
+    CloudFormation, in one Fn::Sub."""
+    import os
+    import subprocess
+
+    from infrac.workspace import write_outputs
+    from test_serverless_package import OFFLINE, SERVERLESS, _no_network_prefix
+
+    program = program_of((SUB_CASE / "main.infra").read_text(encoding="utf-8"))
+    artifacts = backend("serverless").render(program, BuildOptions())
+    write_outputs(tmp_path / "out", {a.path: a.text for a in artifacts})
+    process = subprocess.run(
+        [*_no_network_prefix(), str(SERVERLESS), "print", "--format", "json", "--stage", "prod"],
+        cwd=tmp_path / "out" / "config", capture_output=True, text=True, env={**os.environ, **OFFLINE}, timeout=300,
+    )
+    assert process.returncode == 0, process.stdout + process.stderr
+    found = json.loads(process.stdout)["resources"]["Resources"]
+    assert found["BucketArn"]["Properties"]["Value"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::shop-prod-${AWS::Region}"}
+    assert found["StackName"]["Properties"]["Value"] == {
+        "Fn::Sub": ["${Name} in ${AWS::Region}", {"Name": {"Fn::Sub": "${AWS::StackName}"}}]
+    }
+
+
 def test_deploy_time_region_is_not_the_build_time_region():
     program = program_of('project p {\n  region = "eu-west-1"\n  stages = [dev]\n}\nstack alerts {\n'
                          '  resource "AWS::SNS::Topic" T {\n'

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -160,6 +161,12 @@ def test_the_fallback_path_also_keeps_everything(program):
     rehearsal = rehearse(plan, stacks)
     assert rehearsal.ok, rehearsal.lines
     assert rehearsal.lines[-1].endswith("37 of 37 stateful resources kept their data")
+    from infrac.migrate.render import files
+
+    script = files(plan, stacks, rehearsal, "")["plan.sh"]
+    assert "--change-set-type IMPORT" in script and "stack-import-complete" in script
+    checked = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_the_fallback_refuses_a_reference_it_cannot_write_out(real, program):
@@ -169,9 +176,10 @@ def test_the_fallback_refuses_a_reference_it_cannot_write_out(real, program):
     assert any(d.code == "E0854" and "ListingsTable.StreamArn" in d.message for d in plan.diagnostics)
 
 
-def test_every_template_of_both_paths_passes_cfn_lint(real, program, tmp_path):
+def test_every_template_of_both_paths_passes_cfn_lint(real, program, pinned, tmp_path):
     """One cfn-lint process for the templates the plans make (the final deploys are the
-    project's own templates, which tests/test_cfn_lint.py lints). The fallback plan is made
+    project's own templates, which tests/test_cfn_lint.py lints), and the consumer's service
+    packaged with the pins. The fallback plan is made
     from the service files, whose stacks' templates hold only `resources` (W0850): those
     are left out."""
     _, plan = real
@@ -192,7 +200,7 @@ def test_every_template_of_both_paths_passes_cfn_lint(real, program, tmp_path):
                 path.write_text(text)
                 written.setdefault(text, path)
     assert len(written) == 13
-    process = cfn_lint(*written.values())
+    process = cfn_lint(*written.values(), pinned)
     assert process.returncode == 0, process.stdout + process.stderr
 
 
@@ -219,6 +227,7 @@ def test_the_command_writes_a_plan_to_review_and_a_script(command):
     script = (out / "plan.sh").read_text()
     assert "create-stack-refactor --enable-stack-creation" in script and "execute-stack-refactor" in script
     assert (out / "plan.sh").stat().st_mode & 0o100
+    assert subprocess.run(["bash", "-n", str(out / "plan.sh")], capture_output=True).returncode == 0
     mappings = json.loads((out / "templates" / "01-refactor" / "resource-mappings.json").read_text())
     assert len(mappings) == 45
     pinned = (out / "consumers" / "core-dev.pinned.yml").read_text()
@@ -383,3 +392,73 @@ def test_secure_defaults_wait_for_the_deploy_after_the_move():
     rehearsal = rehearse(plan, stacks)
     assert rehearsal.ok
     assert [(e.action, e.logical_id) for e in rehearsal.events] == [("move", "Users"), ("update", "Users")]
+
+
+def test_more_than_five_stacks_take_several_refactors_in_deploy_order():
+    """Six new stacks and the one they leave: two operations (5 stacks, then 3), each run in turn."""
+    stacks_text = "".join(
+        f'stack s{i} {{\n  table T{i} {{\n    name = "t{i}-{{stage}}"\n    key  = {{ id: string }}\n  }}\n}}\n'
+        for i in range(1, 7)
+    )
+    project = 'project shop {\n  region = "eu-west-1"\n  stages = [dev]\n}\n' + stacks_text
+    program = compile_sources([SourceFile("shop.infra", project)]).program
+    table = ("    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: t{i}-dev\n"
+             "      BillingMode: PAY_PER_REQUEST\n      KeySchema: [{{AttributeName: id, KeyType: HASH}}]\n"
+             "      AttributeDefinitions: [{{AttributeName: id, AttributeType: S}}]\n")
+    text = "Resources:\n" + "".join(f"  T{i}:\n" + table.format(i=i) for i in range(1, 7)) + \
+        "  Jobs:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: jobs-dev\n"
+    source_file = SourceFile("mono-dev.yml", text)
+    read = source.read(source_file)
+    stacks = [deployed_stack(read.template, source_file, STAGE, "eu-west-1", None)]
+    plan = plan_for(program, stacks)
+    refactors = [s for s in plan.steps if s.operation == "refactor"]
+    assert [len(s.stacks) for s in refactors] == [5, 3]
+    assert all("mono-dev" in s.stacks for s in refactors)
+    rehearsal = rehearse(plan, stacks)
+    assert rehearsal.ok, rehearsal.lines
+    assert list(rehearsal.lines[:2]) == ["step 1: 4 moved", "step 2: 2 moved"]
+    assert sorted(account_stack for account_stack in rehearsal.account.stacks) == [
+        "mono-dev", "s1-dev", "s2-dev", "s3-dev", "s4-dev", "s5-dev", "s6-dev"]
+
+
+@pytest.fixture(scope="module")
+def pinned(real, packaged) -> Path:
+    """examples/split/core with the plan's pins applied, packaged by the real CLI."""
+    import yaml
+
+    from infrac.migrate.render import pinned_resources
+
+    _, plan = real
+    split = packaged["split"].parent.parent
+    folder = split.parent / "core-pinned"
+    shutil.copytree(split, folder, ignore=shutil.ignore_patterns(".serverless"))
+    service = yaml.safe_load((folder / "serverless.yml").read_text())
+    for name in {p.function for p in plan.pins}:
+        events = service["functions"][name]["events"]
+        service["functions"][name]["events"] = [e for e in events if "sqs" not in e and "stream" not in e]
+    service["resources"]["Resources"].update(pinned_resources(list(plan.pins))["Resources"])
+    (folder / "serverless.yml").write_text(yaml.safe_dump(service, sort_keys=False))
+    result = package(folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return folder / ".serverless" / "cloudformation-template-update-stack.json"
+
+
+def test_the_pinned_service_keeps_its_mappings_in_the_framework_and_in_the_simulation(real, pinned):
+    """The pinned service keeps every mapping under its logical ID (an import as its source;
+    cfn-lint passes it with the plan's templates), and deployed onto the simulated account after
+    the move, replaces nothing and deletes only what every deploy of a service renews (its API
+    deployment)."""
+    stacks, plan = real
+    template = json.loads(pinned.read_text())
+    mappings = {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Lambda::EventSourceMapping"}
+    assert set(mappings) == {p.old_id for p in plan.pins}
+    arns = {m["Properties"]["EventSourceArn"]["Fn::ImportValue"] for m in mappings.values()}
+    assert "infrastructure-sqs-dev-BookingCommandsQueueArn" in arns
+
+    account = rehearse(plan, stacks).account
+    events = account.deploy("core-dev", template)
+    assert not [e for e in events if e.action == "replace"]
+    # Every deploy of a service makes a new API deployment and function versions; nothing else goes.
+    assert {e.type for e in events if e.action == "delete"} <= {"AWS::ApiGateway::Deployment"}
+    assert {e.action for e in events if e.type == "AWS::Lambda::EventSourceMapping"} <= {"update"}
+    assert "InfracPinnedEventSourcesPolicy" in [e.logical_id for e in events if e.action == "create"]

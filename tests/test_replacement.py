@@ -79,3 +79,15 @@ def test_a_lock_without_the_record_still_reads(seed_copy):
     process = run_infrac("check", str(seed_copy))
     assert process.returncode == 0, process.stderr
     assert "W0720" not in process.stderr and "E0720" not in process.stderr
+
+
+def test_a_hand_edited_record_is_read_without_failing(seed_copy):
+    lock = json.loads((seed_copy / "infra.lock").read_text(encoding="utf-8"))
+    tables = lock["resources"]["infrastructure-dynamodb"]
+    tables["UsersTable"]["replacing"] = "not a map"
+    tables["OrdersTable"] = ["not", "an", "entry"]
+    lock["resources"]["infrastructure-sqs"] = 42
+    (seed_copy / "infra.lock").write_text(json.dumps(lock, indent=2) + "\n", encoding="utf-8")
+    process = run_infrac("check", str(seed_copy))
+    assert_no_traceback(process)
+    assert process.returncode == 0, process.stderr

@@ -340,3 +340,15 @@ def test_a_string_that_breaks_the_pattern_gives_one_e0705_at_the_value():
         only(check(text), "E0705", text, quote(value))
         checked += 1
     assert checked >= 5
+
+
+def test_the_check_of_one_resource_is_bounded(monkeypatch):
+    """Alternatives in recursive definitions (a WAF rule's nested statements) could make the
+    work grow with the depth of the value; past a budget of visits the rest is not checked."""
+    from infrac.cfn import typecheck
+
+    properties = {"DelaySeconds": 5, "Tags": [{"Key": "a", "Value": "b"}] * 3, "VisibilityTimeout": [1]}
+    text = source({"Q": ("AWS::SQS::Queue", properties)})
+    assert [d.code for d in check(text).diagnostics] == ["E0702"]
+    monkeypatch.setattr(typecheck, "BUDGET", 3)
+    assert check(text).diagnostics == ()

@@ -145,7 +145,9 @@ def compare(previous: dict[str, dict[str, dict[str, Any]]], program: Program, pa
                 found.append(_replaced(owner, logical_id, str(after["type"]), "the type",
                                        before.get("type"), after.get("type"), path))
                 continue
-            old, new = before.get("replacing") or {}, after.get("replacing") or {}
+            if not isinstance(before.get("replacing", {}), dict):
+                continue  # a damaged entry says nothing about what was deployed
+            old, new = before.get("replacing", {}), after.get("replacing") or {}
             changed = [name for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
             if changed:
                 found.append(_replaced(owner, logical_id, str(after["type"]), changed[0], old.get(changed[0]),

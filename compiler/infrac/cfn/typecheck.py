@@ -103,10 +103,17 @@ def _read_only_top(resource: ResourceSchema) -> set[str]:
     return {p for p in resource.read_only if "/" not in p}
 
 
+#: How many (value, schema) pairs one resource's check may visit. Alternatives (``oneOf``)
+#: nested in recursive definitions could otherwise make the work grow exponentially with the
+#: depth of the value; past the budget the rest is accepted unchecked.
+BUDGET = 20_000
+
+
 class _Walker:
-    def __init__(self, resource: ResourceSchema) -> None:
+    def __init__(self, resource: ResourceSchema, budget: list[int] | None = None) -> None:
         self.resource = resource
         self.found: list[Diagnostic] = []
+        self.budget = budget if budget is not None else [BUDGET]
 
     # ---- findings ---------------------------------------------------------------
 
@@ -129,6 +136,9 @@ class _Walker:
     # ---- the walk ---------------------------------------------------------------
 
     def value(self, value: ir.Value, node: dict[str, Any], where: str) -> None:
+        self.budget[0] -= 1
+        if self.budget[0] < 0:
+            return
         node = self.resource.resolve(node)
         if not isinstance(node, dict):
             return
@@ -178,7 +188,7 @@ class _Walker:
         trials = []
         for option in options:
             merged = {**{k: v for k, v in node.items() if k not in ("oneOf", "anyOf")}, **self.resource.resolve(option)}
-            trial = _Walker(self.resource)
+            trial = _Walker(self.resource, self.budget)
             trial.value(value, merged, where)
             if not trial.found:
                 return
@@ -465,20 +475,12 @@ def attributes(type_name: str) -> dict[str, str] | None:
     """The attributes ``Fn::GetAtt`` can read on ``type_name``, by their snake_case name, each
     with its ``Fn::GetAtt`` name (``endpoint_address`` -> ``Endpoint.Address``); None when the
     type has no schema (a custom resource), whose attributes are not known."""
-    resource = schema(type_name)
-    if resource is None:
-        return None
-    return _attributes(resource)
+    return _attributes(type_name) if schema(type_name) is not None else None
 
 
 @functools.cache
-def _attributes_of(type_name: str) -> dict[str, str]:
-    resource = schema(type_name)
-    return {snake(path): path.replace("/", ".") for path in resource.attributes} if resource else {}
-
-
-def _attributes(resource: ResourceSchema) -> dict[str, str]:
-    return _attributes_of(resource.type_name)
+def _attributes(type_name: str) -> dict[str, str]:
+    return {snake(path): path.replace("/", ".") for path in schema(type_name).attributes}
 
 
 def attribute_problem(type_name: str, name: str, span: Span | None, exported: bool = False) -> Diagnostic | None:
@@ -511,9 +513,6 @@ def getatt(type_name: str, name: str) -> str | None:
     known = attributes(type_name)
     return known.get(name) if known else None
 
-
-def closest_type(type_name: str) -> str | None:
-    return closest(type_name, known_types())
 
 
 __all__ = [

@@ -674,11 +674,11 @@ _ENTRIES = [
         "The Serverless Framework names an event source mapping after the `arn` it is given "
         "(`<Function>EventSourceMappingSQS<QueueLogicalId>`). When that `arn` becomes an import, the "
         "name changes, and CloudFormation deletes the old mapping and creates a new one. The plan "
-        "writes the mapping under its old logical ID for the service's `resources` (with the IAM "
-        "statement the framework added), so that nothing is replaced.",
+        "writes the mapping under its old logical ID for the service's `resources` (with a policy "
+        "granting what the framework granted for the event), so that nothing is replaced.",
         example="functions:\n  worker:\n    events:\n      - sqs: { arn: { Fn::GetAtt: [JobsQueue, Arn] } }",
         fix="Apply `consumers/<stack>.pinned.yml` from the plan: its resources into the service's "
-        "`resources`, its statements into `provider.iam.role.statements`, and remove the event.",
+        "`resources: Resources:`, and remove the event from the function.",
     ),
     Code(
         "W0852", W, "a retained resource is left unmanaged",

@@ -375,12 +375,13 @@ class _Planner:
 
     # -- what changes
 
-    def changes(self, moves: list[Move], stays: list[tuple[str, str]], origin: dict[_Where, _Where]) -> list[Move]:
-        checked = []
+    def changes(self, moves: list[Move], origin: dict[_Where, _Where]) -> list[Move]:
+        """Each move with what the project changes on it (applied after the move); a change
+        that replaces a resource is E0851 (stateful) or W0853 (the others)."""
+        everything = _placement(self, origin, {(o.stack, o.logical_id) for o in origin.values()})
         for new_where, old in origin.items():
             new_resource = self.new[new_where.stack]["Resources"][new_where.logical_id]
             old_resource = self.deployed[old.stack].template["Resources"][old.logical_id]
-            everything = _placement(self, origin, {(o.stack, o.logical_id) for o in origin.values()})
             quiet = self.quiet()
             before = _normal(_without_imports(self.rewrite(old_resource, old.stack, new_where.stack, everything),
                                               self.export_values))
@@ -410,7 +411,6 @@ class _Planner:
             for index, move in enumerate(moves):
                 if (move.source_stack, move.source_id) == (old.stack, old.logical_id):
                     moves[index] = attrs.evolve(move, changes=tuple(changed + policies))
-            checked.append((new_where, changed + policies))
         return moves
 
     def refactorable(self, move: Move) -> str | None:
@@ -688,7 +688,7 @@ def make_plan(
                      f"{d.stack} --query TemplateBody > {d.stack}.json`, then `--from {d.stack}={d.stack}.json`",
             ))
     moves, stays, creates, origin = planner.match()
-    moves = planner.changes(moves, stays, origin)
+    moves = planner.changes(moves, origin)
     reasons = {(m.source_stack, m.source_id): planner.refactorable(m) for m in moves}
     blocked = {k: v for k, v in reasons.items() if v}
     if strategy == "refactor" and blocked:
@@ -976,7 +976,8 @@ def _pins(planner: _Planner, moves: list[Move], origin) -> list[Pin]:
                 continue
             target = _target(resource.get("Properties", {}).get("EventSourceArn"))
             if target and (d.stack, target[0]) in moved and _alphanumeric(target[0]) == match["name"]:
-                candidates.append((match["function"], match["kind"], target[0], target[1], resource, match["function"]))
+                candidates.append((match["function"], match["kind"], target[0], target[1], resource,
+                                   _function_name(d, match["function"])))
         for function, events in ((d.raw or {}).get("functions") or {}).items() if d.is_service else ():
             for event in (events or {}).get("events") or []:
                 if not isinstance(event, dict):
@@ -1016,9 +1017,9 @@ def _pins(planner: _Planner, moves: list[Move], origin) -> list[Pin]:
                        ["kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
                         "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:ListStreams"])
             statement = {"Effect": "Allow", "Action": actions, "Resource": [{"Fn::ImportValue": export}]}
-            if d.is_service:  # the service file is for every stage
-                pinned["Properties"]["EventSourceArn"] = {"Fn::ImportValue": _any_stage(export, planner.stage)}
-                statement["Resource"] = [pinned["Properties"]["EventSourceArn"]]
+            # The pin goes into the service file, which is for every stage.
+            pinned["Properties"]["EventSourceArn"] = {"Fn::ImportValue": _any_stage(export, planner.stage)}
+            statement["Resource"] = [pinned["Properties"]["EventSourceArn"]]
             pins.append(Pin(d.stack, written, old_id, new_id, pinned, statement))
     return sorted(pins, key=lambda p: (p.stack, p.old_id))
 
@@ -1026,6 +1027,16 @@ def _pins(planner: _Planner, moves: list[Move], origin) -> list[Pin]:
 def _any_stage(name: str, stage: str) -> str:
     """An export name for a service file: the stage as the framework's variable."""
     return name.replace(f"-{stage}-", "-${sls:stage}-", 1)
+
+
+def _function_name(d: Deployed, prefix: str) -> str:
+    """A function's name in its service file, from the packaged template: the deployed
+    ``FunctionName`` (``core-dev-processBookingCommands``) without ``<service>-<stage>-``."""
+    function = d.template["Resources"].get(f"{prefix}LambdaFunction", {})
+    name = function.get("Properties", {}).get("FunctionName")
+    if isinstance(name, str) and name.startswith(d.stack + "-"):
+        return name[len(d.stack) + 1:]
+    return prefix
 
 
 def _consumer_step(planner: _Planner, pins: list[Pin], number: int) -> Step:

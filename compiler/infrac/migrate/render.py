@@ -12,7 +12,7 @@ import shlex
 from typing import Any
 
 from infrac.backends.emit import to_yaml
-from infrac.migrate.plan import AWS_ONLY, INLINE_TEMPLATE_BYTES, SIMULATED, Deployed, Plan, Step
+from infrac.migrate.plan import AWS_ONLY, INLINE_TEMPLATE_BYTES, SIMULATED, Deployed, Pin, Plan, Step
 from infrac.migrate.rehearsal import LOOKUP, Rehearsal
 
 
@@ -44,21 +44,41 @@ def files(plan: Plan, deployed: list[Deployed], rehearsal: Rehearsal, diagnostic
             out[f"{folder}/resources-to-import.json"] = _json(list(step.resources_to_import))
     for stack in sorted({p.stack for p in plan.pins}):
         pins = [p for p in plan.pins if p.stack == stack]
-        document = {
-            "Resources": {p.old_id: p.resource for p in pins},
-            "statements": [p.statement for p in pins],
-        }
         header = (
-            f"# Event source mappings of {stack}, pinned to the logical IDs they have now.\n"
-            "# `Resources` goes into the service's `resources: Resources:`; `statements` into\n"
-            "# `provider.iam.role.statements`; remove from each function the event listed here:\n"
+            f"# Event source mappings of {stack}, pinned to the logical IDs they have now, and the\n"
+            "# permissions the framework gave their functions' role for them. Add `Resources` to the\n"
+            "# service's `resources: Resources:`, and remove from each function the event listed here:\n"
             + "".join(f"#   {p.function}: the event that made {p.old_id}\n" for p in pins)
         )
-        out[f"consumers/{stack}.pinned.yml"] = header + to_yaml(document)
+        out[f"consumers/{stack}.pinned.yml"] = header + to_yaml(pinned_resources(pins))
     out["plan.json"] = _json(_document(plan, rehearsal, deployed))
     out["plan.md"] = _markdown(plan, rehearsal, deployed, diagnostics_text)
     out["plan.sh"] = _script(plan, out)
     return out
+
+
+PIN_POLICY = "InfracPinnedEventSourcesPolicy"
+
+
+def pinned_resources(pins: list[Pin]) -> dict[str, Any]:
+    """The resources that keep a consumer's event source mappings: each mapping under its
+    current logical ID, and one policy on the functions' role with what the framework
+    granted for the events (they no longer are events, so it grants nothing now)."""
+    resources: dict[str, Any] = {}
+    for pin in pins:
+        resource = json.loads(json.dumps(pin.resource))
+        depends = resource.get("DependsOn", [])
+        resource["DependsOn"] = [*([depends] if isinstance(depends, str) else depends), PIN_POLICY]
+        resources[pin.old_id] = resource
+    resources[PIN_POLICY] = {
+        "Type": "AWS::IAM::Policy",
+        "Properties": {
+            "PolicyName": "pinned-event-sources",
+            "Roles": [{"Ref": "IamRoleLambdaExecution"}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [p.statement for p in pins]},
+        },
+    }
+    return {"Resources": resources}
 
 
 def _document(plan: Plan, rehearsal: Rehearsal, deployed: list[Deployed]) -> dict[str, Any]:
@@ -190,6 +210,11 @@ def _script(plan: Plan, out: dict[str, str]) -> str:
         '    aws s3 cp --quiet "$1" "s3://$TEMPLATE_BUCKET/infrac-plan/$1"',
         '    echo "TemplateURL=https://$TEMPLATE_BUCKET.s3.amazonaws.com/infrac-plan/$1"; fi',
         "}",
+        "template() {  # the same for a change set: --template-body, or --template-url",
+        '  local found; found="$(body "$1")"',
+        '  case "$found" in TemplateBody@=*) echo "--template-body ${found#TemplateBody@=}";;',
+        '    *) echo "--template-url ${found#TemplateURL=}";; esac',
+        "}",
         "account() {  # the file with the account ID filled in",
         '  sed "s/\\${AWS::AccountId}/$ACCOUNT/g" "$1" > "$1.$ACCOUNT"; echo "$1.$ACCOUNT"',
         "}",
@@ -242,7 +267,7 @@ def _script(plan: Plan, out: dict[str, str]) -> str:
             lines += [
                 f"  aws cloudformation create-change-set --stack-name {q(stack)} --change-set-name {name} "
                 f"--change-set-type {kind} \\",
-                f"    --resources-to-import \"file://$resources\" --template-body file://{folder}/{stack}.json "
+                f"    --resources-to-import \"file://$resources\" $(template {q(folder + '/' + stack + '.json')}) "
                 "--capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM",
                 f"  aws cloudformation wait change-set-create-complete --stack-name {q(stack)} --change-set-name {name}",
                 f"  aws cloudformation describe-change-set --stack-name {q(stack)} --change-set-name {name} --output table",

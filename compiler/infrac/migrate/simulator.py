@@ -33,9 +33,10 @@ Conditions are evaluated (``Fn::Equals``, ``Fn::Not``, ``Fn::And``, ``Fn::Or``, 
 and parameters take their defaults.
 
 What it does not model: resource-specific validation (it accepts any property
-value), eventual consistency, service quotas, drift, IAM, and the exact set of
-types AWS accepts for refactoring and import (see ``REFACTOR_UNSUPPORTED``).
-Only AWS can confirm those.
+value), eventual consistency, service quotas, drift, IAM, the system tags
+(``aws:cloudformation:*``) that a refactor rewrites, and the exact set of types AWS
+accepts for refactoring and import (see ``REFACTOR_UNSUPPORTED``). Only AWS can
+confirm those.
 """
 
 from __future__ import annotations

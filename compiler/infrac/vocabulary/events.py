@@ -199,6 +199,16 @@ def _is_plain(value: Any) -> bool:
     return not isinstance(value, (Reference, Link))
 
 
+def is_queue(resource: Resource) -> bool:
+    """An SQS queue, whichever block declares it."""
+    return resource.kind == "queue" or (resource.kind == "resource" and resource.values.get("type") == "AWS::SQS::Queue")
+
+
+def url_attribute(queue: Resource) -> str:
+    """The attribute that reads a queue's URL: `url`, or `ref` for a generic queue."""
+    return "url" if queue.kind == "queue" else "ref"
+
+
 def queue_targets(rule: Resource, program: Program) -> list[tuple[Block, Resource]]:
     """The rule's targets that are SQS queues of the project, with the queues."""
     found = []
@@ -208,7 +218,7 @@ def queue_targets(rule: Resource, program: Program) -> list[tuple[Block, Resourc
             continue
         stack = program.stack(link.stack)
         queue = stack.resource(link.resource) if stack else None
-        if queue is not None and queue.kind == "queue":
+        if queue is not None and is_queue(queue):
             found.append((block, queue))
     return found
 
@@ -224,9 +234,9 @@ def derived(program: Program, stack: Stack) -> dict[str, dict]:
     statements = []
     for rule in (r for r in stack.resources if r.kind == "rule"):
         targets = queue_targets(rule, program)
-        for block, _queue in targets:
+        for block, queue in targets:
             link: Link = block.values["target"]
-            url = link.attribute("url")
+            url = link.attribute(url_attribute(queue))
             if url not in queues:
                 queues.append(url)
             sid = f"Allow{rule.logical_id}" if len(targets) == 1 else f"Allow{rule.logical_id}To{block.name}"
@@ -243,10 +253,10 @@ def derived(program: Program, stack: Stack) -> dict[str, dict]:
         for block in rule.blocks.get("target", ()):
             dead_letters: Link | None = block.values.get("dead_letter_queue")
             target = _resource_of(program, dead_letters)
-            if target is None or target.kind != "queue":
+            if target is None or not is_queue(target):
                 continue
-            if dead_letters.attribute("url") not in queues:
-                queues.append(dead_letters.attribute("url"))
+            if dead_letters.attribute(url_attribute(target)) not in queues:
+                queues.append(dead_letters.attribute(url_attribute(target)))
             statements.append(
                 {
                     "Sid": f"Allow{rule.logical_id}DeadLettersFrom{block.name}",
@@ -348,13 +358,13 @@ def _target_rules(rule: Resource, block: Block, context: RuleContext) -> list[Di
     if target is None:
         return found
     if link.stack != context.stack.name:
-        needed = ("arn", "url") if target.kind == "queue" else ("arn",)
+        needed = ("arn", url_attribute(target)) if is_queue(target) else ("arn",)
         found.extend(
             not_exported(target, link.stack, attribute, context.stack.name, link.span)
             for attribute in needed
             if attribute not in target.exports
         )
-    if target.kind == "queue":
+    if is_queue(target):
         others = sorted(
             stack.name
             for stack in context.program.stacks
@@ -372,7 +382,9 @@ def _target_rules(rule: Resource, block: Block, context: RuleContext) -> list[Di
                     hint="keep the rules that send to one queue in one stack",
                 )
             )
-    fifo = target.kind == "queue" and target.values["fifo"]
+    from infrac.vocabulary.sqs import is_fifo
+
+    fifo = is_fifo(target) if is_queue(target) else False  # None: not known before deploy
     group = block.values.get("message_group")
     if fifo and group is None:
         found.append(
@@ -384,7 +396,7 @@ def _target_rules(rule: Resource, block: Block, context: RuleContext) -> list[Di
                 hint='add `message_group = "..."`: messages of one group are delivered in order',
             )
         )
-    elif group is not None and not fifo:
+    elif group is not None and fifo is False:
         found.append(
             diagnostic(
                 "E0605",
