@@ -60,6 +60,10 @@ vsix: $(NODE_STAMP) $(EXTENSION_STAMP)
 	mkdir -p $(dir $(abspath $(VSIX)))
 	cd editors/vscode && ../../node_modules/.bin/vsce package --allow-missing-repository --out $(abspath $(VSIX))
 
+## lsp-latency: time from a change in the editor to the language server's diagnostics (seed project)
+lsp-latency: $(STAMP)
+	$(BIN)/python editors/lsp_latency.py
+
 ## fuzz: a long fuzzing run of the front end (minutes; not part of `make test`)
 fuzz: $(STAMP)
 	INFRAC_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider

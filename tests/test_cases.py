@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CASES, UPDATE
-from infrac import lockfile
+from infrac import lockfile, replacement
 from infrac.backends import BuildOptions, backend
 from infrac.diagnostics import has_errors
 from infrac.diagnostics.render import render_text
@@ -61,6 +61,8 @@ def actual_outputs(folder: Path) -> dict[str, str]:
         previous = lockfile.read(lock.read_text(encoding="utf-8"))
         assert previous is not None, f"{lock} is not a lock"
         diagnostics += lockfile.compare(previous, link(result.program), result.program, lockfile.NAME)
+        diagnostics += replacement.compare(replacement.read(lock.read_text(encoding="utf-8")), result.program,
+                                           lockfile.NAME)
     outputs: dict[str, str] = {}
     text = render_text(diagnostics, {s.path: s for s in sources})
     if text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -217,8 +218,9 @@ def test_build_check_names_missing_and_extra_files_and_the_lock(write_project):
     (project / "out" / "app.yml").unlink()
     (project / "out" / "notes.txt").write_text("mine\n")  # not the build's: left alone, not reported
     manifest = project / "out" / ".infrac-manifest.json"
-    files = json.loads(manifest.read_text())["files"]
-    manifest.write_text(json.dumps({"generator": "infrac", "files": files + ["old.yml"]}, indent=2) + "\n")
+    document = json.loads(manifest.read_text())
+    document["files"]["old.yml"] = hashlib.sha256(b"x\n").hexdigest()  # written by an earlier build
+    manifest.write_text(json.dumps(document, indent=2) + "\n")
     (project / "out" / "old.yml").write_text("x\n")
     (project / "infra.lock").unlink()
     process = run_infrac("build", ".", "--out", "out", "--check", cwd=project)

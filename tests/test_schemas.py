@@ -133,3 +133,78 @@ def test_every_type_is_in_the_file_its_name_gives():
         assert stem == f"{vendor}-{service}", type_name
     assert schemas.schema("AWS::SQS::../../index") is None
     assert schemas.schema("AWS::Nope::Queue") is None
+
+
+# ---- the secrets registry, against the schemas ---------------------------------------------
+
+
+def _property_paths(resource, node=None, prefix="", depth=0):
+    """Every property path of a schema (``A``, ``A/B``), through definitions, lists and maps."""
+    node = resource.resolve(node if node is not None else {"properties": resource.properties})
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), dict) and depth < 8:
+            yield from _property_paths(resource, node[key], prefix, depth + 1)
+    for option in (*node.get("oneOf", ()), *node.get("anyOf", ()), *node.get("allOf", ())):
+        if depth < 8:
+            yield from _property_paths(resource, option, prefix, depth + 1)
+    for name, child in (node.get("properties") or {}).items():
+        path = f"{prefix}{name}"
+        yield path
+        if depth < 8:
+            yield from _property_paths(resource, child, path + "/", depth + 1)
+
+
+def test_every_secret_attribute_is_an_attribute_of_its_type():
+    from infrac.cfn.secrets import SECRET_ATTRIBUTES
+
+    for type_name, names in SECRET_ATTRIBUTES.items():
+        resource = schemas.schema(type_name)
+        assert resource is not None, type_name
+        for name in names:
+            assert name == "Ref" or name in resource.attributes, (type_name, name)
+
+
+def test_every_secret_property_is_a_property_of_its_type():
+    from infrac.cfn.secrets import SECRET_PROPERTIES
+
+    for type_name, paths in SECRET_PROPERTIES.items():
+        resource = schemas.schema(type_name)
+        assert resource is not None, type_name
+        known = set(_property_paths(resource))
+        for path in paths:
+            # A map's free keys (ProviderDetails' client_secret) are not in the schema: its parent is.
+            assert path in known or path.rsplit("/", 1)[0] in known, (type_name, path)
+
+
+def _every_schema():
+    for type_name in schemas.known_types():
+        yield schemas.schema(type_name)
+
+
+def test_every_secret_property_name_is_used_by_some_type():
+    from infrac.cfn.secrets import SECRET_PROPERTY_NAMES
+
+    names = {path.rsplit("/", 1)[-1] for resource in _every_schema() for path in _property_paths(resource)}
+    assert not SECRET_PROPERTY_NAMES - names, sorted(SECRET_PROPERTY_NAMES - names)
+
+
+#: What an attribute's name says when its value is a secret. An attribute matching none of
+#: these but secret all the same is added to the registry by hand, as the first ones were.
+SECRET_SOUNDING = re.compile(r"Password|ClientSecret|SecretAccessKey|StreamKey|ApiKey|BillingToken|Credentials")
+
+
+def test_every_attribute_that_reads_a_secret_is_in_the_registry():
+    """Attributes the schemas name like secrets, and the value of a key or token resource, are
+    listed as secret attributes, so the rule that keeps them out of exports covers them."""
+    from infrac.cfn.secrets import is_secret_attribute
+
+    unlisted = []
+    for resource in _every_schema():
+        for attribute in resource.attributes:
+            last = attribute.rsplit("/", 1)[-1]
+            value_of_a_secret = last == "Value" and resource.type_name.endswith(("Key", "AccessToken"))
+            if (SECRET_SOUNDING.fullmatch(last) or value_of_a_secret) and not is_secret_attribute(
+                resource.type_name, attribute
+            ):
+                unlisted.append((resource.type_name, attribute))
+    assert not unlisted

@@ -68,5 +68,5 @@ def test_client_secret_is_never_exported_whatever_block_declares_the_client(clie
     ],
 )
 def test_literal_password_needs_a_dynamic_reference(value, ok):
-    text = f'stack data {{\n  resource "AWS::RDS::DBCluster" Db {{\n    properties = {{ MasterUserPassword: {value} }}\n  }}\n}}\n'
+    text = f'stack data {{\n  resource "AWS::RDS::DBCluster" Db {{\n    properties = {{ Engine: "aurora-postgresql", MasterUsername: "admin", MasterUserPassword: {value} }}\n  }}\n}}\n'
     assert ("E0611" not in codes(text)) == ok

@@ -140,7 +140,8 @@ def test_the_committed_lock_is_current():
     """infra.dsl/infra.lock is what a build of infra.dsl/ writes (`make demo` refreshes it)."""
     from infrac import lockfile
     from infrac.linker import link
+    from infrac.replacement import record
 
     sources = [SourceFile(p.as_posix(), p.read_text(encoding="utf-8")) for p in sorted(SEED.rglob("*.infra"))]
     program = compile_sources(sources).program
-    assert (SEED / lockfile.NAME).read_text(encoding="utf-8") == lockfile.render(link(program))
+    assert (SEED / lockfile.NAME).read_text(encoding="utf-8") == lockfile.render(link(program), record(program))

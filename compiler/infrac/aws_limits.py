@@ -54,4 +54,12 @@ MAX_RULE_TARGETS = 5
 
 # What CloudFormation's pseudo parameters look like, to check names that hold them
 # (an account ID is 12 digits: https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html)
-PSEUDO_PARAMETER_SAMPLES = {"account": "123456789012", "partition": "aws", "url_suffix": "amazonaws.com"}
+PSEUDO_PARAMETER_SAMPLES = {
+    "account": "123456789012",
+    "partition": "aws",
+    "url_suffix": "amazonaws.com",
+    # Long ones, so that a name that fits with them fits in most deploys: the longest region
+    # names are 14 characters, and a stack name is the project's stack and stage.
+    "aws_region": "ap-southeast-2",
+    "stack_name": "infrastructure-stack-prod",
+}

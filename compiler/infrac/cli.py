@@ -97,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     with_reporting(rehearse)
     rehearse.set_defaults(product_on_stdout=True)
 
+    commands.add_parser("lsp", help="the language server, over stdin and stdout, for editors")
+
     explain = commands.add_parser("explain", help="explain a diagnostic code, e.g. `infrac explain E0401`")
     explain.add_argument("code")
     return parser
@@ -178,8 +180,7 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     report diagnostics. None when there are errors."""
     from infrac import lockfile
     from infrac.diagnostics import has_errors
-    from infrac.linker import link
-    from infrac.pipeline import compile_sources
+    from infrac.pipeline import check_project
     from infrac.workspace import default_path, display, load
 
     root = args.path or default_path()
@@ -188,21 +189,58 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     if has_errors(loaded.diagnostics):
         _report(args, loaded.diagnostics, sources)
         return None
-    result = compile_sources(loaded.sources, warnings_as_errors=getattr(args, "warnings_as_errors", False))
-    diagnostics = list(loaded.diagnostics + result.diagnostics)
+    lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
+    lock_text, problem = _read_lock(lock_path, sources)
+    checked = check_project(
+        loaded.sources,
+        None if problem else lock_text,
+        display(lock_path),
+        allow_breaking=getattr(args, "allow_breaking", False),
+        warnings_as_errors=getattr(args, "warnings_as_errors", False),
+    )
+    diagnostics = list(loaded.diagnostics + checked.diagnostics)
+    if problem is not None:
+        diagnostics.append(problem)
     compiled = None
-    if result.ok:
-        linkage = link(result.program)
-        lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
-        lock_text = lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None
-        previous = lockfile.read(lock_text) if lock_text is not None else {}
-        if previous is None:
-            print(f"infrac: warning: {display(lock_path)} is not a lock this infrac can read; ignoring it", file=sys.stderr)
-        elif not getattr(args, "allow_breaking", False):
-            diagnostics += lockfile.compare(previous, linkage, result.program, display(lock_path))
-        compiled = _Compiled(result.program, linkage, lock_path, lock_text)
+    if checked.linkage is not None:
+        compiled = _Compiled(checked.program, checked.linkage, lock_path, lock_text)
     _report(args, diagnostics, sources)
     return None if has_errors(diagnostics) else compiled
+
+
+def _read_lock(path: Path, sources: dict):
+    """``infra.lock``'s text (None when there is none) and the diagnostic when it is not a
+    lock infrac can read: an unreadable or malformed lock stops the build rather than
+    being ignored, since it is what protects the exports other stacks import."""
+    from infrac import lockfile
+    from infrac.diagnostics import diagnostic
+    from infrac.source import SourceFile, Span
+    from infrac.workspace import display
+
+    hint = (
+        f"restore {lockfile.NAME} from version control; delete it only if no deployed stack imports "
+        "this project's exports (the next build writes a new one)"
+    )
+    if not path.exists() and not path.is_symlink():
+        return None, None
+    if not path.is_file():
+        return None, diagnostic("E0006", f"`{display(path)}` is not a file", None, hint=hint)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror
+        return None, diagnostic("E0006", f"cannot read `{display(path)}`: {reason}", None, hint=hint)
+    found = lockfile.problem(text)
+    if found is None:
+        return text, None
+    message, offset = found
+    name = display(path)
+    sources[name] = SourceFile(name, text)
+    offset = min(max(offset, 0), len(text))
+    span = Span(name, offset, min(offset + 1, len(text)))
+    return text, diagnostic(
+        "E0006", f"`{name}` is not a lock this infrac can read: {message}", span, label="here", hint=hint
+    )
 
 
 def _unknown_stage(command: str, stage: str, stages: tuple[str, ...]) -> int:
@@ -238,18 +276,24 @@ def _build(args: argparse.Namespace) -> int:
         return _unknown_stage("build", args.stage, settings.stages)
     from infrac import lockfile
     from infrac.backends import BuildOptions, backend
-    from infrac.workspace import display, write_atomic, write_outputs
+    from infrac.workspace import OutputError, display, write_outputs
 
     target = backend(args.target)
     artifacts = target.render(compiled.program, BuildOptions(stage=args.stage, format=args.format))
     out = args.out or Path("build") / args.target
-    lock = lockfile.render(compiled.linkage)
+    from infrac import replacement
+
+    lock = lockfile.render(compiled.linkage, replacement.record(compiled.program))
     if args.check:
         return _build_check(args, out, {a.path: a.text for a in artifacts}, compiled, lock)
     human = _human(args)
-    removed = write_outputs(out, {a.path: a.text for a in artifacts})
-    if lock != compiled.lock_text:
-        write_atomic(compiled.lock_path, lock)
+    try:
+        removed = write_outputs(
+            out, {a.path: a.text for a in artifacts}, (compiled.lock_path, lock) if lock != compiled.lock_text else None
+        )
+    except OutputError as error:
+        _report(args, [error.diagnostic], {})
+        return FAILED
     stacks = len(compiled.program.stacks)
     print(f"built {stacks} stack{'s' * (stacks != 1)} for {args.target} in {display(out)}", file=human)
     width = max((len(display(out / a.path)) for a in artifacts), default=0)
@@ -386,6 +430,18 @@ def _rehearse(args: argparse.Namespace) -> int:
     return OK if report.ok else FAILED
 
 
+def _lsp(args: argparse.Namespace) -> int:
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
+        print("infrac lsp: error: pygls is not installed; install it with `pip install 'infrac[lsp]'`", file=sys.stderr)
+        return USAGE
+    from infrac.lsp.server import serve
+
+    serve()
+    return OK
+
+
 def _explain(args: argparse.Namespace) -> int:
     from infrac.diagnostics.codes import CODES, render_text
 
@@ -404,5 +460,6 @@ _COMMANDS = {
     "graph": _graph,
     "exports": _exports,
     "rehearse": _rehearse,
+    "lsp": _lsp,
     "explain": _explain,
 }

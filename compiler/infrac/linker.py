@@ -96,8 +96,21 @@ def reads_in(value: Any) -> list[tuple[str, str]]:
     return []
 
 
+#: The program linked last and its linkage: the linker's pass and then the caller
+#: that compiled the program (``pipeline.check_project``) ask for the same one.
+_last: list[tuple[Program, Linkage]] = []
+
+
 def link(program: Program) -> Linkage:
     """Every export of the project with its importers, in stack and source order."""
+    if _last and _last[0][0] is program:
+        return _last[0][1]
+    linkage = _link(program)
+    _last[:] = [(program, linkage)]
+    return linkage
+
+
+def _link(program: Program) -> Linkage:
     style = _SymbolicStage()
     exports = []
     by_output: dict[tuple[str, str], str] = {}  # (stack name as deployed, output) -> export name

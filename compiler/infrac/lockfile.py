@@ -24,8 +24,10 @@ NAME = "infra.lock"
 VERSION = 1
 
 
-def render(linkage: Linkage) -> str:
-    """The lock for a linkage: sorted, so that it changes only when the exports do."""
+def render(linkage: Linkage, resources: dict[str, Any] | None = None) -> str:
+    """The lock for a linkage: sorted, so that it changes only when the exports do.
+    ``resources`` is the replacement record (:func:`infrac.replacement.record`), kept
+    under its own key so that a lock without it still reads."""
     exports = {
         export.name: {
             "stack": export.stack,
@@ -38,21 +40,44 @@ def render(linkage: Linkage) -> str:
         for export in sorted(linkage.exports, key=lambda e: e.name)
     }
     document = {"generator": "infrac", "version": VERSION, "exports": exports}
+    if resources:
+        document["resources"] = {
+            stack: {lid: resources[stack][lid] for lid in sorted(resources[stack])} for stack in sorted(resources)
+        }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def read(text: str) -> dict[str, dict[str, Any]] | None:
     """The exports recorded in a lock's text; None when it is not a lock infrac can read."""
+    return None if problem(text) else json.loads(text)["exports"]
+
+
+def problem(text: str) -> tuple[str, int] | None:
+    """Why ``text`` is not a lock this infrac can read, with the offset to point at; None if it is."""
     try:
         document = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(document, dict) or document.get("version") != VERSION:
-        return None
+    except ValueError as error:
+        return f"it is not JSON: {getattr(error, 'msg', error)}", getattr(error, "pos", 0)
+    if not isinstance(document, dict):
+        return "it is not a JSON object", 0
+    if document.get("version") != VERSION:
+        return f"its version is {document.get('version')!r}, and this infrac reads version {VERSION}", 0
     exports = document.get("exports")
-    if not isinstance(exports, dict) or not all(isinstance(v, dict) for v in exports.values()):
-        return None
-    return exports
+    if not isinstance(exports, dict):
+        return "`exports` is not a map of export names", 0
+    for name, entry in exports.items():
+        shown = name if len(name) <= 80 else name[:77] + "..."
+        if not isinstance(entry, dict):
+            return f"export `{shown}` is not a map", 0
+        for key in ("stack", "resource", "attribute"):
+            if not isinstance(entry.get(key), str):
+                return f"export `{shown}` has no `{key}` string", 0
+        importers = entry.get("importers", [])
+        if not isinstance(importers, list) or not all(isinstance(i, str) for i in importers):
+            return f"the importers of export `{shown}` are not a list of stack names", 0
+        if not isinstance(entry.get("retired", ""), str):
+            return f"`retired` of export `{shown}` is not a string", 0
+    return None
 
 
 def compare(previous: dict[str, dict[str, Any]], linkage: Linkage, program: Program, path: str) -> list[Diagnostic]:

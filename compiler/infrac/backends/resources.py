@@ -17,7 +17,13 @@ from infrac.naming import export_name, exports_of, output_of, stack_name
 from infrac.vocabulary import DERIVED, KINDS
 
 #: Placeholders that only the deploy knows: CloudFormation's pseudo parameters.
-PSEUDO_PARAMETERS = {"account": "AWS::AccountId", "partition": "AWS::Partition", "url_suffix": "AWS::URLSuffix"}
+PSEUDO_PARAMETERS = {
+    "account": "AWS::AccountId",
+    "partition": "AWS::Partition",
+    "url_suffix": "AWS::URLSuffix",
+    "aws_region": "AWS::Region",
+    "stack_name": "AWS::StackName",
+}
 
 
 class StageStyle:
@@ -40,6 +46,19 @@ class StageStyle:
             else:
                 text.append(self.stage_in_sub())
         return {"Fn::Sub": "".join(text)}
+
+    def inside_sub(self, template: Template) -> str:
+        """The text of an explicit ``Fn::Sub`` the user wrote: its own ``${...}`` kept as
+        they are, ``{stage}`` and pseudo parameters written in ``Fn::Sub``'s syntax."""
+        text = []
+        for part in template.parts:
+            if isinstance(part, str):
+                text.append(part)
+            elif part.name in PSEUDO_PARAMETERS:
+                text.append("${" + PSEUDO_PARAMETERS[part.name] + "}")
+            else:
+                text.append(self.stage_in_sub())
+        return "".join(text)
 
     def plain(self, template: Template) -> Any:
         """A string with no placeholder but ``{stage}``."""
@@ -112,6 +131,8 @@ class StackRenderer:
             return self.template(value)
         if isinstance(value, Reference):
             return self.reference(value)
+        if isinstance(value, dict) and len(value) == 1 and "Fn::Sub" in value:
+            return {"Fn::Sub": self.sub_argument(value["Fn::Sub"])}
         if isinstance(value, dict):
             return {k: self.value(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
@@ -119,9 +140,20 @@ class StackRenderer:
         return value
 
     def template(self, template: Template) -> Any:
+        return self.stage.render(self.filled(template))
+
+    def filled(self, template: Template) -> Template:
+        """The template with what the build knows filled in: all but ``{stage}`` and pseudo parameters."""
         settings = self.program.settings
-        filled = template.fill(project=settings.name, stack=self.stack.name, region=settings.region)
-        return self.stage.render(filled)
+        return template.fill(project=settings.name, stack=self.stack.name, region=settings.region)
+
+    def sub_argument(self, argument: Any) -> Any:
+        """An explicit ``Fn::Sub``'s argument, as written: never wrapped in a second ``Fn::Sub``."""
+        if isinstance(argument, Template):
+            return self.stage.inside_sub(self.filled(argument))
+        if isinstance(argument, (tuple, list)) and len(argument) == 2 and isinstance(argument[0], Template):
+            return [self.stage.inside_sub(self.filled(argument[0])), self.value(argument[1])]
+        return self.value(argument)
 
     def reference(self, ref: Reference) -> Any:
         target = self.program.stack(ref.stack).resource(ref.resource)

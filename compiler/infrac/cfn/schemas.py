@@ -66,8 +66,8 @@ class ResourceSchema:
         listed = self.raw["x-getatt"] if "x-getatt" in self.raw else [
             p for p in self.read_only if "*" not in p
         ]
-        hidden = set(self.write_only)
-        return tuple(p for p in listed if p not in hidden)
+        hidden = self.write_only
+        return tuple(p for p in listed if not any(p == h or p.startswith(h + "/") for h in hidden))
 
     @property
     def create_only(self) -> tuple[str, ...]:

@@ -45,6 +45,10 @@ SECRET_ATTRIBUTES: dict[str, frozenset[str]] = {
     "AWS::AppSync::ApiKey": frozenset({"ApiKey"}),
     "AWS::IVS::IngestConfiguration": frozenset({"StreamKey"}),
     "AWS::EVS::Environment": frozenset({"Credentials"}),
+    # Found in the resource schemas (tests/test_schemas.py lists what it looks for):
+    "AWS::IVS::StreamKey": frozenset({"Value"}),
+    "AWS::Route53GlobalResolver::AccessToken": frozenset({"Value"}),
+    "AWS::ManagedBlockchain::Accessor": frozenset({"BillingToken"}),
 }
 
 #: Property names that hold a password or a key in every resource type, at any depth.
@@ -53,7 +57,6 @@ SECRET_PROPERTY_NAMES: frozenset[str] = frozenset(
         "Password",
         "Passwords",
         "MasterUserPassword",
-        "MasterPassword",
         "AdminPassword",
         "AdminUserPassword",
         "SvmAdminPassword",

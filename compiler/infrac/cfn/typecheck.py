@@ -111,6 +111,9 @@ class _Walker:
     # ---- findings ---------------------------------------------------------------
 
     def error(self, code: str, message: str, span: Span | None, **kwargs: Any) -> None:
+        # One finding per place and code: a list item checked by `prefixItems` and `items` alike.
+        if span is not None and any(d.code == code and d.span == span for d in self.found):
+            return
         self.found.append(diagnostic(code, message, span, **kwargs))
 
     def missing(self, names: list[str], span: Span | None, where: str) -> None:
@@ -258,12 +261,17 @@ class _Walker:
     def array(self, value: ir.List, node: dict[str, Any], where: str) -> None:
         self.length(len(value.items), node.get("minItems"), node.get("maxItems"), ("item", "items"), value.span, where)
         items = node.get("items")
-        if isinstance(items, dict):
-            for index, item in enumerate(value.items):
+        prefix = node.get("prefixItems") if isinstance(node.get("prefixItems"), list) else []
+        for index, item in enumerate(value.items):
+            if index < len(prefix) and isinstance(prefix[index], dict):
+                self.value(item, prefix[index], f"{where}[{index}]")
+            if isinstance(items, dict):
                 self.value(item, items, f"{where}[{index}]")
 
     def scalar_rules(self, value: ir.Value, node: dict[str, Any], where: str) -> None:
         text = _literal(value)
+        if "const" in node and "enum" not in node:
+            node = {**node, "enum": [node["const"]]}
         if "enum" in node and text is not None:
             allowed = [str(v) if not isinstance(v, bool) else str(v).lower() for v in node["enum"]]
             if text not in allowed and not (isinstance(value, ir.Bool) and str(value.value).lower() in allowed):

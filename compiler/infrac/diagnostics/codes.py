@@ -45,6 +45,32 @@ _ENTRIES = [
         "The path given to the command holds no `.infra` file, so there is nothing to compile.",
         fix="Point the command at the folder that holds the project, e.g. `infrac check infra.dsl`.",
     ),
+    Code(
+        "E0004", E, "the output folder cannot be written",
+        "`--out` names a file, a folder that cannot be created or written, or a place where the "
+        "build cannot put its files. Nothing was written.",
+        example="infrac build --out main.infra",
+        fix="Choose a folder you can write to for `--out`.",
+    ),
+    Code(
+        "E0005", E, "the output folder holds files infrac did not write",
+        "A build replaces its output folder whole, keeping the files that it did not write. It "
+        "stops, changing nothing, when the folder is not one of its own (it holds files but no "
+        "manifest), when the manifest `.infrac-manifest.json` is not one it wrote (infrac deletes "
+        "nothing on the word of a manifest it cannot trust), or when a file it would write is "
+        "there already but was not written by infrac, or was changed since.",
+        fix="Choose an empty or new folder for `--out`, or remove the folder if it holds only an "
+        "old build; move edits of generated files into the sources.",
+    ),
+    Code(
+        "E0006", E, "infra.lock cannot be read",
+        "`infra.lock` records the exports other stacks import, and protects them from being "
+        "removed. A lock that is not a file, not JSON, or not of the shape infrac writes stops the "
+        "build instead of being ignored, which would drop that protection silently.",
+        example='{"exports": 5}',
+        fix="Restore `infra.lock` from version control. Delete it only if no deployed stack "
+        "imports this project's exports; the next build writes a new one.",
+    ),
     # ---- syntax ---------------------------------------------------------------------
     Code(
         "E0101", E, "unexpected token",
@@ -174,6 +200,13 @@ _ENTRIES = [
         "The value has the right type but lies outside what the attribute accepts.",
         example="capacity = { read: 0, write: 5 }",
         fix="Use a value in the range the message gives.",
+    ),
+    Code(
+        "E0310", E, "number too long",
+        "A number has more than 100 digits. No AWS setting takes one (the largest have 20 "
+        "digits), and very long numbers would cost time to convert.",
+        example="capacity = 1000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
+        fix="Write the number AWS expects; an identifier made of digits is written as a string.",
     ),
     Code(
         "E0304", E, "unknown placeholder in a string",
@@ -403,6 +436,27 @@ _ENTRIES = [
         "has none of this name.",
         example='resource "AWS::SNS::Topic" Alerts {\n  properties = { TopicName: { "Fn::Subb": "x" } }\n}',
         fix="Use the function's name as CloudFormation spells it (`Fn::Sub`).",
+    ),
+    Code(
+        "E0720", E, "a change replaces a resource that holds data",
+        "`infra.lock` records, per resource, the values of the properties that CloudFormation cannot "
+        "change in place (the schema's `createOnlyProperties`, and a table's key schema). A change to "
+        "one of them, a new type or a new logical ID makes CloudFormation create a new resource and "
+        "delete the old one. For a table, a bucket, a queue or a user pool, and for any resource the "
+        "source retains, the old one's data is not carried over: this is an error unless the source "
+        "says it is intended.",
+        example='table Users {\n  key = { email: string }   # was { userId: string }\n}',
+        fix='Undo the change (`id = "OldId"` keeps a logical ID), or acknowledge it once the data is safe: '
+        '`replace = "users move to the new table by the backfill job"`.',
+    ),
+    Code(
+        "W0720", W, "a change replaces a resource",
+        "The change makes CloudFormation create a new resource and delete the old one (a new name, "
+        "a create-only property, a new logical ID): its ARN and name may change, and whatever "
+        "refers to it by them must follow. A replacement of a resource that holds data is "
+        "E0720 instead, or this warning once the source acknowledges it with `replace`.",
+        example='resource "AWS::SNS::Topic" Alerts {\n  properties = { TopicName: "alerts-v2" }\n}',
+        fix="Undo the change if the resource must stay the same one; otherwise build, and commit `infra.lock`.",
     ),
     Code(
         "W0101", W, "empty stack",

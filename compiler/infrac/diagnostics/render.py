@@ -20,6 +20,10 @@ from infrac.diagnostics.model import Diagnostic, Severity, sort_key
 from infrac.source import SourceFile, Span
 
 _TAB = "    "
+#: Longest excerpt line shown: longer lines are cut around their marks, with `…` at the cuts.
+MAX_EXCERPT = 160
+#: Most diagnostics printed as text; the summary line still counts them all.
+MAX_SHOWN = 100
 
 
 class _Style:
@@ -44,9 +48,12 @@ def render_text(
     """All diagnostics, in file order, followed by a one-line count."""
     style = _Style(color)
     ordered = sorted(diagnostics, key=sort_key)
-    blocks = [_render_one(d, sources, style) for d in ordered]
+    blocks = [_render_one(d, sources, style) for d in ordered[:MAX_SHOWN]]
     errors = sum(d.severity is Severity.ERROR for d in ordered)
     warnings = len(ordered) - errors
+    if len(ordered) > MAX_SHOWN:
+        rest = len(ordered) - MAX_SHOWN
+        blocks.append(f"... and {rest} more diagnostic{'s' * (rest != 1)} not shown (`--diagnostic-format json` lists all)\n")
     if ordered:
         blocks.append(_summary(errors, warnings, style))
     return "\n".join(blocks)
@@ -98,24 +105,45 @@ def _render_one(d: Diagnostic, sources: Mapping[str, SourceFile], style: _Style)
             out.append(f"{pad}{style(':::', '1', '34')} {file}:{p.line}:{p.column}")
             current_file = file
         number = str(line).rjust(gutter)
-        out.append(f"{style(number, '1', '34')} {bar} {label_source.line_text(line).replace(chr(9), _TAB)}".rstrip())
         marks = sorted(groups[file, line], key=lambda item: (not item[2], item[0].start))
+        window = _window(label_source, line, marks[0][0])
+        out.append(f"{style(number, '1', '34')} {bar} {_excerpt(label_source.line_text(line), window)}".rstrip())
         for span, message, primary in marks:
-            out.append(f"{pad} {bar} " + _mark(label_source, span, message, primary, color, style))
+            out.append(f"{pad} {bar} " + _mark(label_source, span, message, primary, color, style, window))
     out.append(f"{pad} {bar}")
     out += _notes(d, pad + " ", style)
     return "\n".join(out) + "\n"
 
 
-def _mark(source: SourceFile, span: Span, message: str, primary: bool, color: str, style: _Style) -> str:
+def _window(source: SourceFile, line: int, anchor: Span) -> tuple[int, int]:
+    """The characters of a line shown: all of it when short, else MAX_EXCERPT around the
+    primary mark (a line of 20,000 characters is shown in 160)."""
+    text = source.line_text(line)
+    if len(text) <= MAX_EXCERPT:
+        return 0, len(text)
+    column = source.position(anchor.start).column - 1 if source.position(anchor.start).line == line else 0
+    low = max(0, min(column - MAX_EXCERPT // 3, len(text) - MAX_EXCERPT))
+    return low, low + MAX_EXCERPT
+
+
+def _excerpt(text: str, window: tuple[int, int]) -> str:
+    low, high = window
+    return ("…" if low else "") + text[low:high].replace("\t", _TAB) + ("…" if high < len(text) else "")
+
+
+def _mark(
+    source: SourceFile, span: Span, message: str, primary: bool, color: str, style: _Style, window: tuple[int, int]
+) -> str:
     """The caret line under a span: `^^^ message` (primary) or `--- message`."""
     start = source.position(span.start)
     end = source.position(max(span.start, span.end))
     text = source.line_text(start.line)
+    low, high = window
     # Columns are characters; tabs are shown as four spaces, so the marks move with them.
-    before = text[: start.column - 1].replace("\t", _TAB)
+    first = min(max(start.column - 1, low), high)
+    before = ("…" if low else "") + text[low:first].replace("\t", _TAB)
     last_column = end.column if end.line == start.line else len(text) + 1
-    width = max(1, len(text[start.column - 1 : last_column - 1].replace("\t", _TAB)))
+    width = max(1, len(text[first : min(last_column - 1, high)].replace("\t", _TAB)))
     mark = ("^" if primary else "-") * width
     mark_style = ("1", color) if primary else ("1", "34")
     return " " * len(before) + style(mark + (" " + message if message else ""), *mark_style)

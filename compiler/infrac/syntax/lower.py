@@ -21,6 +21,8 @@ from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.source import Span
 from infrac.units import UNITS
 
+#: The longest number the language reads (AWS's largest numbers have 20 digits).
+MAX_DIGITS = 100
 _NUMBER = re.compile(r"(-?[0-9]+)(\.[0-9]+)?([A-Za-z]*)")
 _ESCAPE = re.compile(r"\\(u\{[0-9A-Fa-f]{1,6}\}|.)")
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
@@ -129,6 +131,18 @@ class Lowering(Transformer):
     def number(self, children) -> ir.Number:
         token = children[0]
         whole, fraction, unit = _NUMBER.fullmatch(str(token)).groups()
+        digits = len(whole.lstrip("-")) + len(fraction or "") - bool(fraction)
+        if digits > MAX_DIGITS:  # no AWS value has so many; Python refuses to convert 4300+
+            self.diagnostics.append(
+                diagnostic(
+                    "E0310",
+                    f"a number of {digits} digits",
+                    self._span(token),
+                    label=f"more than {MAX_DIGITS} digits",
+                    hint="no AWS setting takes such a number; if it is an identifier, write it as a string",
+                )
+            )
+            return ir.Number(0, None, span=self._span(token))
         value: int | Decimal = Decimal(whole + fraction) if fraction else int(whole)
         if unit and unit not in UNITS:
             start = token.end_pos - len(unit)

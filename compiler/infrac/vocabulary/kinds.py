@@ -235,6 +235,11 @@ COMMON_FIELDS: dict[str, Field] = {
     "update_replace_policy": Field(
         _POLICIES, "What CloudFormation does with the old resource when an update replaces it."
     ),
+    "replace": Field(
+        Prose(),
+        "Why a change that replaces the resource (a new name, key or FIFO flag, a new logical ID) is "
+        "intended: it acknowledges that the old resource, and its data, will be deleted.",
+    ),
     "internal": Field(
         Prose(),
         "Why the resource exports nothing that identifies it, when the project asks every resource "

@@ -31,10 +31,15 @@ class _Invalid:
 INVALID: Any = _Invalid()
 
 #: Placeholders every string may use: the project's, and CloudFormation's pseudo
-#: parameters that only the deploy knows (``{account}``, ``{partition}``, ``{url_suffix}``).
-STRING_PLACEHOLDERS = frozenset({"project", "stage", "stack", "region", "account", "partition", "url_suffix"})
+#: parameters that only the deploy knows (``{account}``, ``{partition}``, ``{url_suffix}``,
+#: ``{aws_region}`` and ``{stack_name}``: the region and the name of the stack as deployed).
+STRING_PLACEHOLDERS = frozenset(
+    {"project", "stage", "stack", "region", "account", "partition", "url_suffix", "aws_region", "stack_name"}
+)
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+#: Inside an explicit ``Fn::Sub`` string, ``${...}`` is CloudFormation's own syntax, kept as written.
+_SUB_PLACEHOLDER = re.compile(r"\$\{[^{}]*\}|\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
 @attrs.define
@@ -57,18 +62,24 @@ class Checker:
             "E0301", f"expected {expected}, found {describe(value)}", value.span, label=f"expected {expected}"
         )
 
-    def template(self, node: ir.String) -> Template | Any:
-        """Split a string into text and ``{placeholder}`` parts, checking each."""
+    def template(self, node: ir.String, sub: bool = False) -> Template | Any:
+        """Split a string into text and ``{placeholder}`` parts, checking each.
+        ``sub``: the string is an explicit ``Fn::Sub``'s, whose ``${...}`` stay as written."""
         parts: list[str | Placeholder] = []
         text = node.value
         position = 0
         ok = True
-        for match in _PLACEHOLDER.finditer(text):
+        for match in (_SUB_PLACEHOLDER if sub else _PLACEHOLDER).finditer(text):
             parts.append(text[position : match.start()])
             position = match.end()
             token = match.group(0)
+            if token.startswith("${"):
+                parts.append(token)
+                continue
             if token in ("{{", "}}"):
                 parts.append(token[0])
+                continue
+            if not ok:  # one diagnostic per string: the first mistake in it
                 continue
             name = match.group(1)
             if name is None:  # a lone brace
@@ -415,9 +426,20 @@ class Data(Type):
         if isinstance(value, ir.List):
             items = tuple(self.convert(v, checker) for v in value.items)
             return INVALID if INVALID in items else items
+        if len(value.entries) == 1 and value.entries[0].key == "Fn::Sub":
+            return {"Fn::Sub": self._sub(value.entries[0].value, checker)}
         ok = _check_keys(value, checker)
         result = {e.key: self.convert(e.value, checker) for e in value.entries}
         return result if ok and INVALID not in result.values() else INVALID
+
+    def _sub(self, value: ir.Value, checker: Checker) -> Any:
+        """An explicit ``Fn::Sub``'s argument: a string, or a string and its variables."""
+        if isinstance(value, ir.String):
+            return checker.template(value, sub=True)
+        if isinstance(value, ir.List) and len(value.items) == 2 and isinstance(value.items[0], ir.String):
+            text, variables = checker.template(value.items[0], sub=True), self.convert(value.items[1], checker)
+            return INVALID if INVALID in (text, variables) else (text, variables)
+        return self.convert(value, checker)
 
 
 class LinkTo(Type):

@@ -1,0 +1,53 @@
+"""Generic resources get what first-class kinds get: explicit Fn::Sub, deploy-time names,
+export names, cross-resource rules."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from conftest import CASES
+from infrac.backends import BuildOptions, backend
+from infrac.pipeline import compile_sources
+from infrac.source import SourceFile
+
+SUB_CASE = CASES / "ok-explicit-fn-sub-and-deploy-time-names"
+
+
+def program_of(text: str):
+    result = compile_sources([SourceFile("main.infra", text)])
+    assert result.ok, [d.message for d in result.diagnostics]
+    return result.program
+
+
+def resources(program, target: str, **options) -> dict:
+    for artifact in backend(target).render(program, BuildOptions(**options)):
+        if artifact.stack and (artifact.path.endswith("serverless.yml") or artifact.path.endswith(".json")):
+            document = yaml.safe_load(artifact.text) if target == "serverless" else json.loads(artifact.text)
+            return document["resources"]["Resources"] if target == "serverless" else document["Resources"]
+    raise AssertionError("no stack rendered")
+
+
+def test_explicit_fn_sub_is_never_wrapped_twice_in_any_target():
+    program = program_of((SUB_CASE / "main.infra").read_text(encoding="utf-8"))
+    expected = {
+        ("cloudformation", None): ("arn:${AWS::Partition}:s3:::shop-${Stage}-${AWS::Region}", "${AWS::StackName}"),
+        ("cloudformation", "prod"): ("arn:${AWS::Partition}:s3:::shop-prod-${AWS::Region}", "${AWS::StackName}"),
+        ("serverless", None): ("arn:${AWS::Partition}:s3:::shop-${sls:stage}-${AWS::Region}", "${AWS::StackName}"),
+    }
+    for (target, stage), (arn, stack_name) in expected.items():
+        options = {"format": "json"} if target == "cloudformation" else {}
+        found = resources(program, target, stage=stage, **options)
+        assert found["BucketArn"]["Properties"]["Value"] == {"Fn::Sub": arn}, (target, stage)
+        text, variables = found["StackName"]["Properties"]["Value"]["Fn::Sub"]
+        assert text == "${Name} in ${AWS::Region}"
+        assert variables == {"Name": {"Fn::Sub": stack_name}}
+
+
+def test_deploy_time_region_is_not_the_build_time_region():
+    program = program_of('project p {\n  region = "eu-west-1"\n  stages = [dev]\n}\nstack alerts {\n'
+                         '  resource "AWS::SNS::Topic" T {\n'
+                         '    properties = { TopicName: "{region}-{aws_region}" }\n  }\n}\n')
+    found = resources(program, "cloudformation", stage="dev", format="json")
+    assert found["T"]["Properties"]["TopicName"] == {"Fn::Sub": "eu-west-1-${AWS::Region}"}
