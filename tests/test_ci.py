@@ -513,3 +513,24 @@ def test_cfn_lint_knows_get_stack_output():
     root = Path(importlib.util.find_spec("cfnlint").origin).parent
     assert (root / "data" / "schemas" / "other" / "functions" / "getstackoutput.json").is_file()
     assert (root / "rules" / "functions" / "GetStackOutput.py").is_file()
+
+
+def test_a_weak_reference_packages_with_the_serverless_framework(tmp_path):
+    import shutil
+
+    """The framework resolves `${sls:stage}` in the stack name and passes Fn::GetStackOutput through;
+    the name is the one it gives the exporting service's stack (`<service>-<stage>`)."""
+    from conftest import CASES
+    from test_serverless_package import SERVERLESS, package
+
+    assert SERVERLESS.exists(), "the Serverless Framework CLI is missing: run `make test`, which runs `npm ci`"
+    shutil.copy(CASES / "references-weak-and-both" / "main.infra", tmp_path / "main.infra")  # the lock goes beside it
+    process = run_infrac("build", str(tmp_path / "main.infra"), "--target", "serverless", "--out", str(tmp_path / "sls"))
+    assert process.returncode == 0, process.stderr
+    packaged = package(tmp_path / "sls" / "app")
+    assert packaged.returncode == 0, packaged.stdout + packaged.stderr
+    template = json.loads((tmp_path / "sls" / "app" / ".serverless" / "cloudformation-template-update-stack.json").read_text())
+    assert template["Resources"]["UsersTable"]["Properties"]["Value"] == {
+        "Fn::GetStackOutput": {"StackName": "data-dev", "OutputName": "UsersName"}
+    }
+    assert "service: data\n" in (tmp_path / "sls" / "data" / "serverless.yml").read_text()
