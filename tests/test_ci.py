@@ -534,3 +534,26 @@ def test_a_weak_reference_packages_with_the_serverless_framework(tmp_path):
         "Fn::GetStackOutput": {"StackName": "data-dev", "OutputName": "UsersName"}
     }
     assert "service: data\n" in (tmp_path / "sls" / "data" / "serverless.yml").read_text()
+
+
+def test_build_measures_the_bytes_of_its_own_target_and_format(write_project):
+    """The W0911 case is over 51,200 bytes as YAML; as JSON it is larger, and the Serverless
+    Framework, which always uploads to S3, gets no inline warning."""
+    from conftest import CASES
+    from test_cases import load_case
+
+    [source] = load_case(CASES / "W0911-template-over-inline-size")
+    project = write_project({"main.infra": source.text})
+
+    def sizes(*options: str) -> list[str]:
+        process = run_infrac("build", ".", *options, "--out", "out", "--diagnostic-format", "json", cwd=project)
+        assert process.returncode == 0, process.stderr
+        return [d["message"] for d in json.loads(process.stdout)["diagnostics"]]
+
+    [yaml_size] = sizes()
+    [json_size] = sizes("--format", "json")
+    assert yaml_size == "stack `big`'s template is 55,056 bytes, over the 51,200 bytes CloudFormation takes inline"
+    assert json_size != yaml_size and "over the 51,200 bytes" in json_size
+    written = len((project / "out" / "big.json").read_bytes())
+    assert f"template is {written:,} bytes" in json_size
+    assert sizes("--target", "serverless") == []
