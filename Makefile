@@ -44,9 +44,13 @@ test: $(STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 fmt: $(STAMP)
 	$(BIN)/infrac fmt infra.dsl tests
 
-## docs: regenerate docs/diagnostics.md from the registry of codes
+## docs: regenerate the pages made from the code (diagnostics, resource kinds, diagrams,
+## build excerpts) and build the documentation site into site/
 docs: $(STAMP)
-	$(BIN)/python -m infrac.diagnostics.codes > docs/diagnostics.md
+	$(BIN)/python tools/docs.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+	if command -v dot >/dev/null; then \
+	  mkdir -p site/diagrams && $(BIN)/infrac graph infra.dsl --format dot | dot -Tsvg > site/diagrams/stacks.svg; fi
 
 ## vsix: package the VS Code extension (editors/vscode/) into $(VSIX)
 VSIX ?= build/infra.vsix
@@ -84,4 +88,4 @@ lock:
 	mv constraints.new constraints.txt && rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules editors/vscode/node_modules build .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules editors/vscode/node_modules build site .pytest_cache .hypothesis

@@ -49,9 +49,11 @@ def test_resolved_and_serverless_stages():
     template = Template(("a-", Placeholder("stage"), "-b"))
     assert ResolvedStage("prod").render(template) == "a-prod-b"
     assert ServerlessStage().render(template) == "a-${sls:stage}-b"
-    # A literal "${" is not left for the Serverless Framework to read as a variable.
-    literal = Template(("cost ${x} ", Placeholder("stage")))
-    assert ServerlessStage().render(literal) == {"Fn::Sub": "cost ${!x} ${sls:stage}"}
+    # A literal "${" is escaped for the Serverless Framework, which would read it as a variable.
+    literal = Template(("cost ${x} \\${y} ", Placeholder("stage")))
+    assert ServerlessStage().render(literal) == "cost \\${x} \\\\\\${y} ${sls:stage}"
+    with_account = Template(("${x}-", Placeholder("account"), "-", Placeholder("stage")))
+    assert ServerlessStage().render(with_account) == {"Fn::Sub": "\\${!x}-${AWS::AccountId}-${sls:stage}"}
 
 
 def test_cloudformation_template_has_a_stage_parameter_only_when_needed():

@@ -1,6 +1,8 @@
 """Golden cases: each folder under tests/cases/ is one behaviour.
 
-A case holds ``.infra`` sources (or ``generate.json``, below) and ``expected/``:
+A case holds ``.infra`` sources (or ``generate.json``, below), or templates to import under
+``templates/`` (Serverless services or CloudFormation templates, see ``import_outputs``), and
+``expected/``. A case with a ``deployed/`` folder is a move plan (see ``plan_outputs``).
 
 - ``expected/diagnostics.txt``: what ``infrac check`` prints (no colour), or
   absent when the case has no diagnostics;
@@ -50,9 +52,81 @@ def load_case(folder: Path) -> list[SourceFile]:
     return sorted(sources, key=lambda s: s.path)
 
 
+def load_templates(folder: Path) -> list:
+    """The case's templates, each a SourceFile or the diagnostic that it cannot be read."""
+    from infrac.migrate.source import decode
+
+    return [
+        decode(p.relative_to(folder).as_posix(), p.read_bytes())
+        for p in sorted((folder / "templates").glob("*"))
+        if p.is_file()
+    ]
+
+
+def import_outputs(folder: Path) -> dict[str, str]:
+    """What reading a case's templates says: the diagnostics, located in the templates."""
+    from infrac.migrate.source import read
+
+    loaded = load_templates(folder)
+    templates = [t for t in loaded if isinstance(t, SourceFile)]
+    diagnostics = [t for t in loaded if not isinstance(t, SourceFile)]
+    diagnostics += [d for t in templates for d in read(t).diagnostics]
+    text = render_text(diagnostics, {t.path: t for t in templates})
+    return {"diagnostics.txt": text} if text else {}
+
+
+def plan_outputs(folder: Path) -> dict[str, str]:
+    """What ``infrac plan-move`` says of a case's project and the deployed stacks under
+    ``deployed/`` (a template is the stack named by its file's stem; options, such as
+    ``{"strategy": "refactor"}``, in ``plan-move.json``): its diagnostics, and the
+    simulation's verdict."""
+    import json
+
+    from infrac.migrate import source
+    from infrac.migrate.plan import deployed_stack, make_plan
+    from infrac.migrate.rehearsal import rehearse
+    from infrac.rehearse import templates
+
+    options = json.loads((folder / "plan-move.json").read_text()) if (folder / "plan-move.json").is_file() else {}
+    sources = load_case(folder)
+    result = compile_sources(sources)
+    assert result.ok, result.diagnostics
+    program = result.program
+    stage, region = program.settings.stages[0], program.settings.region
+    texts = {s.path: s for s in sources}
+    deployed = []
+    for path in sorted((folder / "deployed").iterdir()):
+        text = SourceFile(path.relative_to(folder).as_posix(), path.read_text(encoding="utf-8"))
+        texts[text.path] = text
+        read = source.read(text)
+        assert read.ok, read.diagnostics
+        deployed.append(deployed_stack(read.template, text, stage, region, None))
+    plan = make_plan(deployed, templates(program, stage), [list(w) for w in program.waves],
+                     {s.name for s in program.stacks if s.is_consumer}, stage, region, options.get("strategy", "auto"))
+    diagnostics = list(plan.diagnostics)
+    verdict = "refused by the planner"
+    if not plan.refused:
+        rehearsal = rehearse(plan, deployed)
+        verdict = "\n".join(rehearsal.lines)
+        if not rehearsal.ok:
+            from infrac.diagnostics import diagnostic
+
+            step, reason = rehearsal.refused
+            diagnostics.append(diagnostic("E0855", f"the simulated execution refused step {step}: {reason}", None))
+    outputs = {"simulation.txt": verdict + "\n"}
+    text = render_text(diagnostics, texts)
+    if text:
+        outputs["diagnostics.txt"] = text
+    return outputs
+
+
 def actual_outputs(folder: Path) -> dict[str, str]:
     """What infrac says of a case: its diagnostics (with those of its ``infra.lock``,
     when the case has one) and, when it builds, its CloudFormation."""
+    if (folder / "templates").is_dir():
+        return import_outputs(folder)
+    if (folder / "deployed").is_dir():
+        return plan_outputs(folder)
     sources = load_case(folder)
     result = compile_sources(sources)
     diagnostics = list(result.diagnostics)
@@ -103,4 +177,5 @@ def test_case(name: str) -> None:
 
 def test_every_case_has_sources() -> None:
     for name in case_names():
-        assert load_case(CASES / name), f"tests/cases/{name} has no .infra file"
+        folder = CASES / name
+        assert load_case(folder) or load_templates(folder), f"tests/cases/{name} has no .infra file or template"

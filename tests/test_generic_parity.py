@@ -51,3 +51,18 @@ def test_deploy_time_region_is_not_the_build_time_region():
                          '    properties = { TopicName: "{region}-{aws_region}" }\n  }\n}\n')
     found = resources(program, "cloudformation", stage="dev", format="json")
     assert found["T"]["Properties"]["TopicName"] == {"Fn::Sub": "eu-west-1-${AWS::Region}"}
+
+
+def export_names(program) -> list[str]:
+    from infrac.linker import link
+
+    return sorted(export.name for export in link(program).exports)
+
+
+def test_a_generic_resource_exports_under_the_names_of_the_first_class_kind():
+    header = 'project shop {\n  stages = [dev]\n}\nstack queues {\n'
+    first_class = program_of(header + '  queue Orders {\n    name = "orders"\n    export url, arn, name\n  }\n}\n')
+    generic = program_of(header + '  resource "AWS::SQS::Queue" Orders {\n    properties = { QueueName: "orders" }\n'
+                         "    export ref, arn, queue_name\n  }\n}\n")
+    assert export_names(generic) == export_names(first_class) == [
+        "queues-{stage}-OrdersArn", "queues-{stage}-OrdersName", "queues-{stage}-OrdersUrl"]

@@ -451,3 +451,16 @@ def test_features_never_raise_on_mangled_files():
         if module is not None:
             features.outline(module)
             analysis.format(sources[index].path)
+
+
+def test_a_lock_it_cannot_read_is_the_cli_diagnostic(project, monkeypatch):
+    from infrac.lsp.server import Project
+
+    lock = project / "infra.dsl" / "infra.lock"
+    lock.write_text(lock.read_text(encoding="utf-8")[:200], encoding="utf-8")  # cut short
+    monkeypatch.chdir(project)
+    analysis = Project(project / "infra.dsl").analyse()
+    [found] = [d for d in analysis.diagnostics if d.code == "E0006"]
+    document = json.loads(run_infrac("check", "--diagnostic-format", "json", cwd=project).stdout)
+    [cli] = [d for d in document["diagnostics"] if d["code"] == "E0006"]
+    assert found.message == cli["message"] and found.span.file == cli["location"]["file"] == "infra.dsl/infra.lock"

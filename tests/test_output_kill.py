@@ -106,7 +106,7 @@ def test_sigkill_anywhere_in_the_write_phase_leaves_the_old_or_the_new_output(tm
             try:
                 counter = iter(range(10**6))
 
-                def step(name: str, at_step=at_step, counter=counter, kill_at=kill_at) -> None:
+                def step(name: str, counter=counter, at_step=at_step, kill_at=kill_at) -> None:
                     if at_step:
                         if next(counter) == kill_at:
                             os.kill(os.getpid(), signal.SIGKILL)

@@ -286,7 +286,9 @@ def test_a_number_out_of_bounds_gives_one_e0707_at_the_value():
         for name, node in rs.properties.items():
             node = rs.resolve(node)
             if scalar_type(node) == "integer" and "maximum" in node and name not in rs.read_only:
-                properties = valid_properties(type_name, random.Random(1)) or {}
+                properties = valid_properties(type_name, random.Random(1))
+                if properties is None:
+                    continue
                 text = source({"Mutated": (type_name, {**properties, name: int(node["maximum"]) + 4242})})
                 only(check(text), "E0707", text, str(int(node["maximum"]) + 4242))
 
@@ -297,3 +299,44 @@ def test_intrinsic_functions_stand_for_any_value():
         text = source({"Q": ("AWS::SQS::Queue", {"DelaySeconds": {function: "x"}, "Tags": {function: "y"}})})
         result = check(text)
         assert not result.diagnostics, (function, [d.message for d in result.diagnostics])
+
+
+def string_properties(predicate):
+    for type_name in TYPES:
+        rs = schema(type_name)
+        for name, node in rs.properties.items():
+            node = rs.resolve(node)
+            if scalar_type(node) == "string" and "enum" not in node and name not in rs.read_only and predicate(node):
+                yield type_name, name, node
+
+
+def test_a_string_too_long_gives_one_e0706_at_the_value():
+    checked = 0
+    for type_name, name, node in string_properties(lambda n: "maxLength" in n and n["maxLength"] < 5000):
+        properties = valid_properties(type_name, random.Random(1))
+        if properties is None:
+            continue
+        value = "a" * (node["maxLength"] + 1)
+        text = source({"Mutated": (type_name, {**properties, name: value})})
+        only(check(text), "E0706", text, quote(value))
+        checked += 1
+    assert checked >= 5
+
+
+def test_a_string_that_breaks_the_pattern_gives_one_e0705_at_the_value():
+    value = "bad value!?"
+    checked = 0
+    for type_name, name, node in string_properties(lambda n: "pattern" in n):
+        try:
+            breaks = re.search(node["pattern"], value) is None
+        except re.error:
+            continue
+        if not breaks or len(value) > node.get("maxLength", 10**6) or len(value) < node.get("minLength", 0):
+            continue
+        properties = valid_properties(type_name, random.Random(1))
+        if properties is None:
+            continue
+        text = source({"Mutated": (type_name, {**properties, name: value})})
+        only(check(text), "E0705", text, quote(value))
+        checked += 1
+    assert checked >= 5

@@ -11,6 +11,7 @@ kind of the vocabulary is highlighted, so the grammar cannot drift from either.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -163,3 +164,13 @@ def test_every_nested_block_is_highlighted(tokens, block):
 def test_a_word_that_is_no_kind_is_not_highlighted_as_one(tokens):
     """So that the kind test above can fail: the grammar lists the kinds, it does not guess."""
     assert _scopes_of(tokens, "unknown:tabel", "tabel")[-1] == "entity.name.tag.block.infra"
+
+
+def test_every_include_names_a_rule_of_the_grammar():
+    """vscode-textmate ignores an include it cannot find; this does not."""
+    grammar = json.loads((ROOT / "editors" / "vscode" / "syntaxes" / "infra.tmLanguage.json").read_text())
+    assert grammar["scopeName"] == "source.infra"
+    includes = re.findall(r'"include": "#([^"]+)"', json.dumps(grammar))
+    assert includes and set(includes) <= set(grammar["repository"])
+    used = set(includes)
+    assert set(grammar["repository"]) <= used, f"unused rules: {set(grammar['repository']) - used}"

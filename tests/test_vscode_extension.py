@@ -111,3 +111,30 @@ def test_the_client_loads_from_the_package(vsix, tmp_path):
     )
     assert process.returncode == 0, process.stderr
     assert process.stdout.strip().startswith(str(tmp_path / "extension" / "node_modules"))
+
+
+def _expand(body: list[str]) -> str:
+    """A snippet as inserted with its defaults: `${1:x}` -> x, `${1|a,b|}` -> a, `$1` -> its default."""
+    text = "\n".join(body)
+    defaults: dict[str, str] = {}
+    for number, default in re.findall(r"\$\{(\d+):([^}]*)\}", text):
+        defaults.setdefault(number, default)
+    text = re.sub(r"\$\{(\d+):([^}]*)\}", lambda m: m.group(2), text)
+    text = re.sub(r"\$\{(\d+)\|([^,|]*)[^}]*\|\}", lambda m: m.group(2), text)
+    return re.sub(r"\$\{?(\d+)\}?", lambda m: defaults.get(m.group(1), ""), text)
+
+
+def test_the_snippets_compile():
+    """Every resource snippet, inserted with its defaults, is a valid resource: together they
+    make a stack that checks without errors (the rule's bus and target are the other snippets')."""
+    from infrac.diagnostics import has_errors
+    from infrac.pipeline import compile_sources
+    from infrac.source import SourceFile
+
+    snippets = json.loads((EXTENSION / "snippets" / "infra.json").read_text(encoding="utf-8"))
+    resources = [name for name, s in snippets.items() if s["prefix"] in words.kinds()]
+    assert len(resources) >= 7
+    body = "\n".join("  " + _expand(snippets[name]["body"]).replace("\n", "\n  ") for name in resources)
+    text = _expand(snippets["project"]["body"]) + "\nstack app {\n" + body + "\n}\n"
+    result = compile_sources([SourceFile("snippets.infra", text)])
+    assert not has_errors(result.diagnostics), [(d.code, d.message) for d in result.diagnostics] + [text]

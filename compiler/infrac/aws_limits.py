@@ -51,6 +51,9 @@ BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
 MAX_RULE_TARGETS = 5
+# https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html
+EVENTS_MAX_RETRY_ATTEMPTS = 185
+EVENTS_MIN_EVENT_AGE, EVENTS_MAX_EVENT_AGE = 60, 86400
 
 # What CloudFormation's pseudo parameters look like, to check names that hold them
 # (an account ID is 12 digits: https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html)

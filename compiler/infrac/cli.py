@@ -97,6 +97,22 @@ def _parser() -> argparse.ArgumentParser:
     with_reporting(rehearse)
     rehearse.set_defaults(product_on_stdout=True)
 
+    plan_move = commands.add_parser(
+        "plan-move", help="plan moving deployed resources into the project's stacks without replacing any"
+    )
+    with_path(plan_move)
+    plan_move.add_argument(
+        "--from", dest="deployed", action="append", required=True, metavar="[STACK=]FILE",
+        help="a deployed stack: a Serverless service file (stack <service>-<stage>) or a CloudFormation "
+        "template (stack STACK, or the file's stem); repeat for each stack",
+    )
+    plan_move.add_argument("--out", type=Path, required=True, help="folder for the plan, its script and its templates")
+    plan_move.add_argument("--stage", help="the deployed stage (default: the project's first)")
+    plan_move.add_argument(
+        "--strategy", choices=("auto", "refactor", "import"), default="auto",
+        help="stack refactoring, retain-and-import, or refactoring where every move allows it (default)",
+    )
+    with_reporting(plan_move)
     commands.add_parser("lsp", help="the language server, over stdin and stdout, for editors")
 
     explain = commands.add_parser("explain", help="explain a diagnostic code, e.g. `infrac explain E0401`")
@@ -440,6 +456,92 @@ def _rehearse(args: argparse.Namespace) -> int:
     return OK if report.ok else FAILED
 
 
+def _plan_move(args: argparse.Namespace) -> int:
+    compiled = _compile(args)
+    if compiled is None:
+        return FAILED
+    program = compiled.program
+    stages = program.settings.stages
+    stage = args.stage or stages[0]
+    if stage not in stages:
+        return _unknown_stage("plan-move", stage, stages)
+    from infrac.diagnostics import diagnostic, has_errors
+    from infrac.diagnostics.render import render_text
+    from infrac.migrate import source as migrate_source
+    from infrac.migrate.plan import AWS_ONLY, deployed_stack, make_plan
+    from infrac.migrate.rehearsal import rehearse as rehearse_plan
+    from infrac.migrate.render import files
+    from infrac.rehearse import templates
+    from infrac.workspace import display, write_outputs
+
+    diagnostics = []
+    texts = {}
+    deployed = []
+    for given in args.deployed:
+        name, _, file = given.rpartition("=") if "=" in given and not Path(given).exists() else ("", "", given)
+        path = Path(file)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            diagnostics.append(diagnostic("E0800", f"cannot read `{display(path)}`: {error.strerror or error}", None,
+                                          hint="check the path given to --from"))
+            continue
+        decoded = migrate_source.decode(display(path), data)
+        if not isinstance(decoded, migrate_source.SourceFile):
+            diagnostics.append(decoded)
+            continue
+        texts[decoded.path] = decoded
+        read = migrate_source.read(decoded)
+        diagnostics.extend(read.diagnostics)
+        if read.template is not None and read.ok:
+            deployed.append(deployed_stack(read.template, decoded, stage, program.settings.region, name or None))
+    if has_errors(diagnostics):
+        _report(args, diagnostics, texts)
+        return FAILED
+    from infrac.migrate.plan import STACK_NAME
+
+    for stack in deployed:
+        if not STACK_NAME.fullmatch(stack.stack):
+            print(f"infrac plan-move: error: `{stack.stack}` ({stack.text.path}) is not a CloudFormation stack name: "
+                  "a letter, then letters, digits and hyphens, at most 128 characters", file=sys.stderr)
+            return USAGE
+    names = [d.stack for d in deployed]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        print(f"infrac plan-move: error: stack `{twice[0]}` is given twice with --from", file=sys.stderr)
+        return USAGE
+    consumers = {s.name for s in program.stacks if s.is_consumer}
+    waves = [list(wave) for wave in program.waves]
+    plan = make_plan(deployed, templates(program, stage), waves, consumers, stage, program.settings.region, args.strategy)
+    diagnostics.extend(plan.diagnostics)
+    rehearsal = None
+    if not plan.refused:
+        rehearsal = rehearse_plan(plan, deployed)
+        if not rehearsal.ok:
+            step, reason = rehearsal.refused or (0, "; ".join(rehearsal.lines[-1:]))
+            diagnostics.append(diagnostic(
+                "E0855", f"the simulated execution refused step {step}: {reason}", None,
+                notes=list(rehearsal.lines), hint="fix the project or the deployed templates given, and plan again",
+            ))
+    _report(args, diagnostics, texts)
+    if has_errors(diagnostics):
+        print(f"infrac plan-move: refused; nothing written to {display(args.out)}", file=sys.stderr)
+        return FAILED
+    warnings_text = render_text([d for d in diagnostics], texts, color=False)
+    written = files(plan, deployed, rehearsal, warnings_text)
+    write_outputs(args.out, written)
+    (args.out / "plan.sh").chmod(0o755)
+    stateful = sum(m.stateful for m in plan.moves)
+    how = "stack refactoring" if plan.strategy == "refactor" else "retain and import"
+    print(f"planned {len(plan.moves)} moves ({stateful} stateful) by {how} in {len(plan.steps)} steps, "
+          f"stage {stage}: {display(args.out / 'plan.md')}, {display(args.out / 'plan.sh')}")
+    print("simulated execution (infrac's CloudFormation simulator, not AWS):")
+    for line in rehearsal.lines:
+        print(f"  {line}")
+    print(AWS_ONLY)
+    return OK
+
+
 def _lsp(args: argparse.Namespace) -> int:
     try:
         import pygls  # noqa: F401
@@ -470,6 +572,7 @@ _COMMANDS = {
     "graph": _graph,
     "exports": _exports,
     "rehearse": _rehearse,
+    "plan-move": _plan_move,
     "lsp": _lsp,
     "explain": _explain,
 }

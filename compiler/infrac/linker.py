@@ -15,7 +15,7 @@ import attrs
 
 from infrac.backends.resources import StackRenderer, StageStyle, consumer_document
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.model import Program, Template
+from infrac.model import Program, Stack, Template
 from infrac.naming import exports_of, stack_name
 from infrac.source import Span
 
@@ -80,6 +80,27 @@ def imports_in(value: Any) -> list[str]:
     return []
 
 
+#: The last program whose stacks were rendered here, and their resources by stack name: the
+#: linker, the lock and the replacement record read the same rendering of the same program.
+_RENDERED: list[Any] = [None, {}]
+
+
+def rendered_resources(program: Program, stack: Stack) -> dict[str, Any]:
+    """The stack's resources as the backend renders them, ``{stage}`` kept symbolic.
+    Callers must not change what they get: it is shared."""
+    if _RENDERED[0] is not program:
+        _RENDERED[0], _RENDERED[1] = program, {}
+    cache = _RENDERED[1]
+    if stack.name not in cache:
+        cache[stack.name] = StackRenderer(program, stack, _SymbolicStage()).resources()
+    return cache[stack.name]
+
+
+#: The program linked last and its linkage: the linker's pass and then the caller
+#: that compiled the program (``pipeline.check_project``) ask for the same one.
+_last: list[tuple[Program, Linkage]] = []
+
+
 def reads_in(value: Any) -> list[tuple[str, str]]:
     """Every ``(StackName, OutputName)`` that a template (or a part) reads with ``Fn::GetStackOutput``."""
     if isinstance(value, dict):
@@ -94,11 +115,6 @@ def reads_in(value: Any) -> list[tuple[str, str]]:
     if isinstance(value, list):
         return [pair for v in value for pair in reads_in(v)]
     return []
-
-
-#: The program linked last and its linkage: the linker's pass and then the caller
-#: that compiled the program (``pipeline.check_project``) ask for the same one.
-_last: list[tuple[Program, Linkage]] = []
 
 
 def link(program: Program) -> Linkage:
@@ -137,7 +153,7 @@ def _link(program: Program) -> Linkage:
     reads: dict[str, tuple[str, ...]] = {}
     for stack in program.stacks:
         renderer = StackRenderer(program, stack, _SymbolicStage())
-        rendered = [renderer.resources(), consumer_document(renderer)]
+        rendered = [rendered_resources(program, stack), consumer_document(renderer)]
         found = imports_in(rendered)
         read = [by_output[pair] for pair in reads_in(rendered) if pair in by_output]
         for name in read:  # `both`: the export stays imported while the stack reads the output
@@ -162,7 +178,6 @@ def _link(program: Program) -> Linkage:
         for e in exports
     ]
     return Linkage(tuple(exports), imports, reads)
-
 
 
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:

@@ -13,10 +13,13 @@ import attrs
 
 from infrac.model import ExportSpec, Placeholder, Resource, Settings, Template
 from infrac.vocabulary import KINDS
+from infrac.vocabulary.generic import export_suffix
 
 
 def attribute_suffix(resource: Resource, attribute: str) -> str:
     """``arn`` -> ``Arn``, as the attribute appears in export and output names."""
+    if KINDS[resource.kind].cfn_type is None:  # a generic resource: named as the first-class kinds name it
+        return export_suffix(resource.values["type"], attribute)
     return KINDS[resource.kind].attribute(attribute).suffix
 
 
@@ -52,8 +55,8 @@ def exports_of(settings: Settings, stack: str, resource: Resource) -> list[Publi
     counts: dict[str, int] = {}
     for spec in resource.export_specs:
         suffix = attribute_suffix(resource, spec.attribute)
-        counts[spec.attribute] = counts.get(spec.attribute, 0) + 1
-        number = counts[spec.attribute]
+        counts[suffix] = counts.get(suffix, 0) + 1
+        number = counts[suffix]
         output_id = resource.logical_id + suffix + (str(number) if number > 1 else "")
         if spec.name is not None:
             name = spec.name.fill(project=settings.name, region=settings.region, stack=stack)

@@ -20,10 +20,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infrac.backends.resources import StackRenderer
 from infrac.cfn.schemas import schema
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.linker import _SymbolicStage
+from infrac.linker import rendered_resources
 from infrac.model import Program, Resource, Stack
 from infrac.vocabulary import KINDS
 
@@ -54,7 +53,7 @@ def record(program: Program) -> dict[str, dict[str, dict[str, Any]]]:
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for stack in program.stacks:
         owners = _owners(stack)
-        documents = StackRenderer(program, stack, _SymbolicStage()).resources()
+        documents = rendered_resources(program, stack)
         entries = {}
         for logical_id, document in documents.items():
             type_name = document["Type"]

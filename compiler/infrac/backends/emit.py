@@ -11,6 +11,7 @@ aliases are ever written, and keys keep the order the backend gave them.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -34,12 +35,40 @@ def _dumper(base: type) -> type:
         # characters and characters beyond the Basic Multilingual Plane (libyaml
         # takes those for unprintable). Double quotes, with escapes, are written
         # the same way by both.
-        style = '"' if not value.isprintable() or any(ord(c) > 0xFFFF for c in value) else None
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+        if not value.isprintable() or any(ord(c) > 0xFFFF for c in value):
+            style = '"'
+        elif looks_like_another_type(value):
+            style = "'"
+        else:
+            style = None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style=style)
 
     Dumper.add_representer(Decimal, represent_decimal)
     Dumper.add_representer(str, represent_str)
     return Dumper
+
+
+# What a plain scalar may be read as by some YAML reader: PyYAML (YAML 1.1) quotes its own
+# (`yes`, `0x1F`, `1_000`, `2024-01-01`); js-yaml (YAML 1.2 core, and the schema the
+# Serverless Framework reads with) and other 1.1 readers also take `1e3`, `0o17`, `0b101`,
+# `.inf`, `y`, `n`, `<<`. Any string that starts like a number, or is one of those words, is
+# quoted: quoting a string is always safe, leaving one plain is not.
+_NUMBER_LIKE = re.compile(r"[-+]?[.0-9]|[-+]?\.(inf|nan)", re.IGNORECASE)
+_SPECIAL_WORDS = frozenset(
+    "y n yes no on off true false null ~ = << .inf -.inf +.inf .nan".split()
+)
+
+
+def looks_like_another_type(value: str) -> bool:
+    """Whether a YAML reader could read ``value``, written plain, as something else than
+    this string (a number, a boolean, null, a date, a merge key), or it would not survive
+    as written (surrounding spaces)."""
+    return (
+        _NUMBER_LIKE.match(value) is not None
+        or value.lower() in _SPECIAL_WORDS
+        or value != value.strip()
+        or value == ""
+    )
 
 
 DUMPERS = {base.__name__: _dumper(base) for base in _BASES}

@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from infrac.backends.escape import Escaped, has_hazard, pieces, serverless_literal
 from infrac.cfn import typecheck
 from infrac.model import Placeholder, Program, Reference, Resource, Stack, Template
 from infrac.naming import export_name, exports_of, output_of, stack_name
@@ -106,12 +107,48 @@ class ServerlessStage(StageStyle):
     """The Serverless Framework's own variable, resolved when the service is packaged
     (before CloudFormation reads any ``Fn::Sub``)."""
 
+    def render(self, template: Template) -> Any:
+        # Literal text is escaped for the framework's variable syntax here, where it meets
+        # infrac's own variable; every other string is escaped by escape.for_serverless.
+        literal = [part for part in template.parts if isinstance(part, str)]
+        joined = "".join(part if isinstance(part, str) else "${" for part in template.parts)
+        if any(has_hazard(part) for part in literal) or has_hazard(joined):
+            return self.join(template)
+        return super().render(template)
+
     def plain(self, template: Template) -> Any:
-        if any(isinstance(part, str) and "${" in part for part in template.parts):
-            # The framework would read a literal "${" as one of its variables; CloudFormation's
-            # escaped form "${!" inside Fn::Sub passes through it untouched.
-            return self.sub(template)
-        return "".join(part if isinstance(part, str) else "${sls:stage}" for part in template.parts)
+        parts = template.parts
+        return Escaped(
+            "".join(
+                serverless_literal(part, before_variable=i + 1 < len(parts)) if isinstance(part, str) else "${sls:stage}"
+                for i, part in enumerate(parts)
+            )
+        )
+
+    def sub(self, template: Template) -> dict[str, str]:
+        """``Fn::Sub`` as the base writes it, its literal text also escaped for the framework."""
+        text = []
+        for i, part in enumerate(template.parts):
+            if isinstance(part, str):
+                text.append(serverless_literal(part.replace("${", "${!"), before_variable=i + 1 < len(template.parts)))
+            elif part.name in PSEUDO_PARAMETERS:
+                text.append("${" + PSEUDO_PARAMETERS[part.name] + "}")
+            else:
+                text.append(self.stage_in_sub())
+        return {"Fn::Sub": Escaped("".join(text))}
+
+    def join(self, template: Template) -> dict[str, Any]:
+        """A text the framework cannot read back from one string (``$`` before ``$`` or a
+        backslash): an ``Fn::Join`` of pieces it can, pseudo parameters as ``Ref``."""
+        joined: list[Any] = []
+        for part in template.parts:
+            if isinstance(part, str):
+                joined.extend(Escaped(serverless_literal(piece)) for piece in pieces(part))
+            elif part.name in PSEUDO_PARAMETERS:
+                joined.append({"Ref": PSEUDO_PARAMETERS[part.name]})
+            else:
+                joined.append(Escaped("${sls:stage}"))
+        return {"Fn::Join": ["", joined]}
 
     def stage_in_sub(self) -> str:
         return "${sls:stage}"

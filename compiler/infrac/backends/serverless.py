@@ -20,6 +20,7 @@ from typing import Any
 from infrac.backends.base import Artifact, BuildOptions
 from infrac.backends.cloudformation import HEADER, describe_counts, describe_imports, describe_waves
 from infrac.backends.emit import to_yaml
+from infrac.backends.escape import Escaped, for_serverless
 from infrac.backends.resources import ResolvedStage, ServerlessStage, StackRenderer, consumer_document
 from infrac.model import Program, Stack
 
@@ -35,12 +36,12 @@ class Serverless:
                 service = self.service(program, stack, options)
                 resources = service["resources"]
                 summary = describe_counts(resources["Resources"], resources.get("Outputs", {}))
-                text = HEADER + to_yaml(service)
+                text = HEADER + to_yaml(for_serverless(service))
                 artifacts.append(Artifact(f"{stack.name}/serverless.yml", text, stack=stack.name, summary=summary))
             if stack.is_consumer:
                 document = consumer_document(StackRenderer(program, stack, stage))
                 summary = "imports: " + describe_imports(document)
-                text = HEADER + to_yaml(document)
+                text = HEADER + to_yaml(for_serverless(document))
                 artifacts.append(Artifact(f"{stack.name}/imports.yml", text, stack=stack.name, summary=summary))
         artifacts.append(Artifact("serverless-compose.yml", HEADER + to_yaml(compose(program)), summary=f"deploy order: {describe_waves(program)}"))
         return tuple(artifacts)
@@ -60,7 +61,7 @@ class Serverless:
             "provider": {
                 "name": "aws",
                 "region": settings.region,
-                "stage": options.stage or f"${{opt:stage, '{settings.stages[0]}'}}",
+                "stage": options.stage or Escaped(f"${{opt:stage, '{settings.stages[0]}'}}"),
             },
             "resources": resources,
         }

@@ -209,6 +209,14 @@ _ENTRIES = [
         fix="Write the number AWS expects; an identifier made of digits is written as a string.",
     ),
     Code(
+        "E0311", E, "a retired reason that cannot be written literally",
+        "An export's `retired` reason goes into its output's description, which CloudFormation "
+        "takes only as literal text. The Serverless Framework reads `${...}` in it as a variable; "
+        "infrac escapes that, except after `$$` or `$\\`, which the framework cannot read back.",
+        example='export arn { retired = "costs $$${env:X}" }',
+        fix="Reword the reason: a space after the `$` will do.",
+    ),
+    Code(
         "E0304", E, "unknown placeholder in a string",
         "Strings may contain placeholders in braces, replaced at build time: `{project}`, "
         "`{stage}`, `{stack}`, `{region}`. This one is not among them. A literal brace is "
@@ -366,6 +374,58 @@ _ENTRIES = [
         '`"{{{{resolve:secretsmanager:db-credentials:SecretString:password}}}}"` (braces are doubled '
         "in .infra strings), or let the service manage the password (`ManageMasterUserPassword`).",
     ),
+    # ---- migration: reading Serverless services and CloudFormation templates (E08xx) ------------
+    Code(
+        "E0800", E, "cannot read a template",
+        "A file given to `infrac import` could not be read: it is missing, unreadable, or not UTF-8 text.",
+        fix="Check the path and the file's encoding (UTF-8).",
+    ),
+    Code(
+        "E0801", E, "invalid YAML or JSON",
+        "The file is not well-formed YAML (or JSON, when it starts with `{`). The position is where "
+        "the reader gave up, which may be after the actual mistake (an indentation or a quote).",
+        example="Resources:\n  Users:\n    Type: AWS::DynamoDB::Table\n   Properties: {}",
+        fix="Fix the syntax at or before the position shown.",
+    ),
+    Code(
+        "E0802", E, "not a valid template",
+        "The file is YAML, but not shaped like a CloudFormation template or a Serverless service: "
+        "a section that is not a mapping, a resource without `Type`, an unknown resource attribute, "
+        "an output without `Value`, a logical ID that is not alphanumeric.",
+        example="Resources:\n  Users:\n    Properties: {}",
+        fix="Follow the message; CloudFormation itself would refuse the template.",
+    ),
+    Code(
+        "E0803", E, "unknown YAML tag or value",
+        "A YAML tag that is not one of CloudFormation's short forms (`!Ref`, `!GetAtt`, `!Sub`, ...), "
+        "or a value a template cannot hold (binary data). Templates are read with a safe loader: "
+        "no tag can make the reader build other objects.",
+        example="Value: !Reference UsersTable",
+        fix="Use a short form CloudFormation knows, or its long form (`Ref: UsersTable`).",
+    ),
+    Code(
+        "E0804", E, "cannot resolve a Serverless variable",
+        "The importer resolves `${self:...}`, `${sls:stage}`, `${opt:stage, ...}`, `${aws:region}` "
+        "and `${aws:accountId}` offline. Others (`${env:...}`, `${ssm:...}`, `${cf:...}`, `${file(...)}`) "
+        "are only known when the service is deployed, a `${self:...}` may name nothing, or "
+        "variables may refer to each other in a cycle.",
+        example="TableName: ${env:TABLE_NAME}",
+        fix="Write the value itself, or give a fallback the importer can use: `${env:TABLE_NAME, 'users'}`.",
+    ),
+    Code(
+        "E0805", E, "key given twice",
+        "A mapping gives the same key twice. YAML and JSON readers disagree on which one wins "
+        "(CloudFormation refuses the template), so the importer refuses to guess.",
+        example="Properties:\n  TableName: a\n  TableName: b",
+        fix="Keep one of the two.",
+    ),
+    Code(
+        "E0806", E, "template too large or too deeply nested",
+        "The file holds more values, or nests them deeper, than the importer reads (500000 values, "
+        "100 levels). Anchors and aliases can make a small file expand to a huge one.",
+        example="a: &a [x, x, x]\nb: &b [*a, *a, *a]\n...",
+        fix="Write the values out without aliases; real templates are far below these limits.",
+    ),
     # ---- warnings ------------------------------------------------------------------------------------
     # ---- resource types from AWS's schemas, and replacement (E07xx) -----------------
     Code(
@@ -436,6 +496,32 @@ _ENTRIES = [
         "has none of this name.",
         example='resource "AWS::SNS::Topic" Alerts {\n  properties = { TopicName: { "Fn::Subb": "x" } }\n}',
         fix="Use the function's name as CloudFormation spells it (`Fn::Sub`).",
+    ),
+    Code(
+        "E0630", E, "a queue and its dead-letter queue differ in type",
+        "SQS requires a queue and its dead-letter queue to be both FIFO or both standard, and refuses "
+        "the redrive policy at deploy time otherwise. infrac checks it whatever blocks declare the two "
+        "queues: a `queue` with `dead_letter_queue`, or a generic `AWS::SQS::Queue` whose "
+        "`RedrivePolicy` names another queue's ARN.",
+        example='queue Orders {\n  fifo = true\n  name = "orders.fifo"\n  dead_letter_queue = Failures   # a standard queue\n  max_receives = 5\n}',
+        fix="Make both queues FIFO or both standard, or send the failures to a queue of the same type.",
+    ),
+    Code(
+        "E0631", E, "dead-letter settings that do not go together",
+        "A queue sends its failed messages to one dead-letter queue: its own (`dead_letter` block) or a "
+        "shared one (`dead_letter_queue = Queue`, which needs `max_receives`). `max_receives` alone "
+        "has nowhere to send them.",
+        example="queue Orders {\n  dead_letter_queue = SharedFailures\n}",
+        fix="Add `max_receives` with `dead_letter_queue`, or keep only one of the two forms.",
+    ),
+    Code(
+        "E0632", E, "two policies for one queue",
+        "A queue has a single policy. A queue with `statement` blocks gets its own `AWS::SQS::QueuePolicy`; "
+        "a queue that is the target of an EventBridge rule gets the policy infrac derives for the rules. "
+        "Both would be written, and whichever is deployed last replaces the other.",
+        example='queue Orders {\n  statement AllowAlerts { effect = allow, actions = "sqs:SendMessage" }\n}\nrule R { target Orders {} }',
+        fix="Keep the queue's own statements, add the rule's permission to them, and name the queue in the "
+        "rule by its `arn`.",
     ),
     Code(
         "E0720", E, "a change replaces a resource that holds data",
@@ -515,6 +601,100 @@ _ENTRIES = [
         fix="Keep `strong` (the default) unless the exporting stack must stay free to change; use "
         "`both` while consumers move to the weak form, then `weak`; or turn the warning off for the "
         "project (`warnings = { W0420: off }`) once the trade is understood.",
+    ),
+    # ---- the move plan: `infrac plan-move` (E085x, W085x) --------------------------------------------
+    Code(
+        "E0850", E, "the move would delete a stateful resource",
+        "A deployed stack that the project now builds holds a stateful resource (a table, queue, "
+        "bucket, user pool, ...) that the project no longer declares, without `DeletionPolicy: Retain`. "
+        "Deploying the project's template would delete the resource and its data, so `infrac "
+        "plan-move` refuses to plan it.",
+        example="# deployed: infrastructure-sqs holds OrdersQueue\nstack infrastructure-sqs {\n  # OrdersQueue is gone\n}",
+        fix="Declare the resource in the project with its logical ID and name, or set `DeletionPolicy: Retain` "
+        "on it (and deploy) before removing it.",
+    ),
+    Code(
+        "E0851", E, "the move would replace a stateful resource",
+        "The project changes a create-only property (per the type's CloudFormation schema: a table's "
+        "`TableName` or key, a queue's `QueueName` or `FifoQueue`, a bucket's `BucketName`) of a "
+        "stateful resource that is already deployed. CloudFormation would create a new, empty "
+        "resource and delete the old one with its data.",
+        example='# deployed: TableName core-dev-users\ntable UsersTable {\n  name = "users-{stage}"\n}',
+        fix="Keep the deployed value in the project (`infrac import` writes it); rename in a separate, "
+        "deliberate data migration.",
+    ),
+    Code(
+        "E0852", E, "the move would remove or change an export in use",
+        "A deployed stack exports a value that another deployed stack imports, and the project's "
+        "template for that stack no longer exports it (or exports another value). CloudFormation "
+        "refuses such an update; the plan would stop half way.",
+        example="# deployed: infrastructure-cognito exports infrastructure-cognito-dev-UserPoolArn, core imports it",
+        fix="Keep the export under the same name with the same value (`export arn` on the resource); "
+        "retire it only after every importer has stopped importing it.",
+    ),
+    Code(
+        "E0853", E, "a stateful resource cannot be moved",
+        "The resource moves to another stack, but stack refactoring does not take its type and "
+        "resource import cannot either (the type has no resource schema or no primary identifier). "
+        "Moving it would mean deleting it and creating a new one.",
+        example="# a Custom:: resource holding data, moved to another stack",
+        fix="Keep the resource in the stack it is in, and refer to it from the new stacks.",
+    ),
+    Code(
+        "E0854", E, "a reference cannot follow a moved resource",
+        "A resource that stays refers to one that moves (`Ref`, `Fn::GetAtt`, `Fn::Sub`). After the "
+        "move the reference can only be an import of the project's export of that attribute, and "
+        "the project does not export it; or, on the retain-and-import path, the value cannot be "
+        "written out while the resource is between stacks (a stream ARN, a generated ID).",
+        example="# core keeps a function whose environment has Ref: UsersTable;\n"
+        "# infrastructure-dynamodb moves UsersTable but does not export its name",
+        fix="Export the attribute from the resource's new stack (`export name, arn`), or use stack "
+        "refactoring (`--strategy refactor`), which keeps references as imports.",
+    ),
+    Code(
+        "E0855", E, "the simulated execution refused a step",
+        "`infrac plan-move` executes every plan in its CloudFormation simulator before writing it. "
+        "A step was refused there (a rule of CloudFormation, or a resource lost on the way), so "
+        "the real execution would fail or lose data at that step.",
+        example="# a refactor whose destination template changes a property",
+        fix="Read the reason; fix the project or the deployed templates given, and plan again.",
+    ),
+    Code(
+        "W0850", W, "a Serverless service gives only its resources",
+        "The deployed stack is given as a Serverless service file. The plan sees its `resources`, "
+        "not what the framework generates from it (functions, roles, event source mappings), which "
+        "refer to the resources that move too. The plan is right for review, but its stack "
+        "definitions for that stack leave the generated resources out.",
+        example="infrac plan-move --from core/serverless.yml --out plan",
+        fix="Give the deployed template: `aws cloudformation get-template --stack-name core-dev "
+        "--query TemplateBody > core-dev.json`, then `--from core-dev=core-dev.json`.",
+    ),
+    Code(
+        "W0851", W, "a consumer's resource would change logical ID",
+        "The Serverless Framework names an event source mapping after the `arn` it is given "
+        "(`<Function>EventSourceMappingSQS<QueueLogicalId>`). When that `arn` becomes an import, the "
+        "name changes, and CloudFormation deletes the old mapping and creates a new one. The plan "
+        "writes the mapping under its old logical ID for the service's `resources` (with the IAM "
+        "statement the framework added), so that nothing is replaced.",
+        example="functions:\n  worker:\n    events:\n      - sqs: { arn: { Fn::GetAtt: [JobsQueue, Arn] } }",
+        fix="Apply `consumers/<stack>.pinned.yml` from the plan: its resources into the service's "
+        "`resources`, its statements into `provider.iam.role.statements`, and remove the event.",
+    ),
+    Code(
+        "W0852", W, "a retained resource is left unmanaged",
+        "A deployed stack that the project now builds holds a stateful resource that the project "
+        "does not declare. It has `DeletionPolicy: Retain`, so the final deploy removes it from the "
+        "stack without deleting it; no stack manages it afterwards.",
+        example="# deployed: infrastructure-s3 holds OldUploads (Retain); the project drops it",
+        fix="Declare it in the project to keep managing it, or accept it as unmanaged.",
+    ),
+    Code(
+        "W0853", W, "the move replaces a resource",
+        "The project changes a create-only property of a deployed resource that holds no data (a "
+        "rule, a policy, a mapping), so CloudFormation replaces it: a new one is created and the "
+        "old one deleted. Nothing is lost, but for a moment both or neither may exist.",
+        example="# deployed rule name core-dev-orders; the project names it orders-{stage}",
+        fix="Keep the deployed value if the moment matters.",
     ),
     # ---- rule configuration and budgets ------------------------------------------------------------------
     Code(

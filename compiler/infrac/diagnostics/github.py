@@ -20,14 +20,18 @@ from infrac.source import SourceFile
 
 
 def escape_data(text: str) -> str:
-    """>>> escape_data("50% done\\nnext")
+    """A workflow command's message, escaped as the runner reads it.
+
+    >>> escape_data("50% done\\nnext")
     '50%25 done%0Anext'
     """
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
-    """>>> escape_property("a:b,c")
+    """A workflow command's property value (``file=``, ``title=``), escaped.
+
+    >>> escape_property("a:b,c")
     'a%3Ab%2Cc'
     """
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -18,8 +18,10 @@ import functools
 import logging
 import os
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
 
+import attrs
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
@@ -85,6 +87,7 @@ class Project:
         self.overlays: dict[str, str] = {}  # display path -> the editor's text
         self.analysis: Analysis | None = None
         self.published: set[str] = set()
+        self.shown: dict[str, SourceFile] = {}
         self._disk: tuple | None = None
 
     def reload(self) -> None:
@@ -93,30 +96,30 @@ class Project:
 
     def _read(self) -> tuple:
         if self._disk is None:
+            from infrac.cli import _read_lock  # the command's own reading of the lock, diagnostics and all
+
             loaded = load([self.folder])
-            lock = self.folder / lockfile.NAME
-            lock_text = lock.read_text(encoding="utf-8") if lock.is_file() else None
-            self._disk = (loaded, lock_text)
+            shown: dict[str, SourceFile] = {}
+            lock_text, problem = _read_lock(self.folder / lockfile.NAME, shown)
+            self._disk = (loaded, None if problem else lock_text, problem, shown)
         return self._disk
 
     def analyse(self) -> Analysis:
-        loaded, lock_text = self._read()
+        """Compile the project as ``infrac check`` does: the files, then the lock."""
+        loaded, lock_text, problem, shown = self._read()
         texts = {s.path: s.text for s in loaded.sources}
         texts.update(self.overlays)
         sources = [SourceFile(path, text) for path, text in sorted(texts.items())]
         analysis = analyse(sources, lock_text, display(self.folder / lockfile.NAME), self.parse_cache)
         extra = tuple(d for d in loaded.diagnostics if d.code != "E0002" or not sources)
+        extra += (problem,) if problem is not None else ()
         if extra:
-            checked = analysis.checked
-            analysis = _with_diagnostics(analysis, extra + checked.diagnostics)
+            analysis = attrs.evolve(
+                analysis, checked=attrs.evolve(analysis.checked, diagnostics=extra + analysis.checked.diagnostics)
+            )
         self.analysis = analysis
+        self.shown = {**analysis.sources, **shown}  # the lock, when a diagnostic points into it
         return analysis
-
-
-def _with_diagnostics(analysis: Analysis, diagnostics: tuple[Diagnostic, ...]) -> Analysis:
-    import attrs
-
-    return attrs.evolve(analysis, checked=attrs.evolve(analysis.checked, diagnostics=diagnostics))
 
 
 def project_folder(path: Path, root: Path) -> Path:
@@ -175,31 +178,33 @@ class InfraServer(LanguageServer):
     def refresh(self, project: Project) -> Analysis:
         """Recompile the whole project and publish the diagnostics of each of its files."""
         analysis = project.analyse()
+        shown = project.shown
         by_file: dict[str, list[lsp.Diagnostic]] = {path: [] for path in analysis.sources}
         first = min(analysis.sources, default=None)
         for found in sorted(analysis.diagnostics, key=sort_key):
-            path = found.span.file if found.span is not None and found.span.file in analysis.sources else first
+            path = found.span.file if found.span is not None and found.span.file in shown else first
             if path is not None:
-                by_file.setdefault(path, []).append(self.to_lsp(analysis, found))
+                by_file.setdefault(path, []).append(self.to_lsp(shown, found))
         for path in project.published - set(by_file):
             by_file[path] = []  # a file that left the project: clear what it showed
         for path, diagnostics in sorted(by_file.items()):
             self.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=self.uri_of(path), diagnostics=diagnostics)
             )
-        project.published = set(analysis.sources)
+        project.published = set(by_file)
         return analysis
 
-    def to_lsp(self, analysis: Analysis, found: Diagnostic) -> lsp.Diagnostic:
-        source = analysis.sources.get(found.span.file) if found.span is not None else None
+    def to_lsp(self, sources: Mapping[str, SourceFile], found: Diagnostic) -> lsp.Diagnostic:
+        """A diagnostic as the protocol has it: the message, then the hint on a line of its own."""
+        source = sources.get(found.span.file) if found.span is not None else None
         where = to_range(source, found.span) if source else lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
         related = [
             lsp.DiagnosticRelatedInformation(
-                lsp.Location(self.uri_of(label.span.file), to_range(analysis.sources[label.span.file], label.span)),
-                label.message,
+                location=lsp.Location(self.uri_of(label.span.file), to_range(sources[label.span.file], label.span)),
+                message=label.message,
             )
             for label in found.labels
-            if label.span is not None and label.span.file in analysis.sources
+            if label.span is not None and label.span.file in sources
         ]
         message = found.message
         if found.hint:
@@ -481,7 +486,7 @@ def code_action(ls: InfraServer, params: lsp.CodeActionParams):
                 lsp.CodeAction(
                     title=fix.title,
                     kind=lsp.CodeActionKind.QuickFix,
-                    diagnostics=[ls.to_lsp(analysis, diagnostic)],
+                    diagnostics=[ls.to_lsp(analysis.sources, diagnostic)],
                     edit=lsp.WorkspaceEdit(changes=changes),
                     is_preferred=True,
                 )

@@ -8,6 +8,7 @@ in ``declared`` so that references to it add no second error.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -414,6 +415,13 @@ EXPORT_FIELDS = {
 }
 
 
+def attributes_span(attributes: list[ir.Attribute], name: str) -> Span | None:
+    for attribute in attributes:
+        if attribute.name == name:
+            return attribute.value.span
+    return None
+
+
 def _exports(statements: list[ir.Export], kind: Kind, owner: str, checker: Checker) -> tuple[ExportSpec, ...]:
     specs: list[ExportSpec] = []
     first: dict[tuple[str, Any], Span | None] = {}
@@ -426,6 +434,19 @@ def _exports(statements: list[ir.Export], kind: Kind, owner: str, checker: Check
                               label="not allowed here")
             settings, _ = read_fields(attributes, EXPORT_FIELDS, checker, "`export`", statement.names[0].span)
             if INVALID in settings.values():
+                continue
+            retired = settings.get("retired")
+            if retired and re.search(r"\$[$\\]", retired):
+                # The reason goes into an output's Description, which CloudFormation takes only
+                # as literal text, and the Serverless Framework cannot read `$$` or `$\` followed
+                # by a variable back literally (see backends/escape.py).
+                checker.error(
+                    "E0311",
+                    "a `retired` reason cannot hold `$` followed by `$` or a backslash",
+                    attributes_span(attributes, "retired") or statement.names[0].span,
+                    label="written into the output's description, which must be literal text",
+                    hint="reword the reason (a space after the `$` will do)",
+                )
                 continue
             if settings["name"] is not None and settings["reason"] is None and settings["retired"] is None:
                 checker.error(

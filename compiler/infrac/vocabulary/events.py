@@ -40,7 +40,7 @@ from infrac.vocabulary.kinds import (
     not_exported,
     tag_list,
 )
-from infrac.vocabulary.types import Boolean, Data, LinkTo, MapOf, Text
+from infrac.vocabulary.types import Boolean, Data, Duration, Integer, LinkTo, MapOf, Name, Record, Text
 
 #: The logical ID of the queue policy derived for a stack's rules.
 QUEUE_POLICY_ID = "EventBridgeToQueuesPolicy"
@@ -74,6 +74,35 @@ TARGET_BLOCK = BlockKind(
         "arn": Field(Data(), "The target's ARN, for a target that is not a resource of the project."),
         "message_group": Field(Text(), "The message group of a FIFO queue target."),
         "input": Field(Data(), "A fixed event to send instead of the matched one (JSON data)."),
+        "id": Field(
+            Name(r"[.\-_A-Za-z0-9]{1,64}", "1-64 letters, digits, `.`, `-` and `_`"),
+            "The target's ID in the rule, to keep the one a moved rule has; the block's name by default.",
+        ),
+        "input_path": Field(Text(), 'The part of the event to send, as a JSON path: `"$.detail"`.'),
+        "input_transformer": Field(
+            Record(
+                {"paths": MapOf(Text()), "template": Text()},
+                required=("template",),
+            ),
+            "Parts of the event picked by JSON paths and sent through a template: "
+            '`{ paths: { id: "$.detail.id" }, template: "{{\\"order\\": <id>}}" }` (braces doubled, as in '
+            "every string).",
+        ),
+        "retry": Field(
+            Record(
+                {
+                    "attempts": Integer(0, aws_limits.EVENTS_MAX_RETRY_ATTEMPTS),
+                    "max_age": Duration(aws_limits.EVENTS_MIN_EVENT_AGE, aws_limits.EVENTS_MAX_EVENT_AGE),
+                }
+            ),
+            "How often and how long EventBridge retries a failed delivery: `{ attempts: 3, max_age: 1h }`.",
+        ),
+        "dead_letter_queue": Field(
+            LinkTo("queue", needs=("arn", "url")),
+            "A queue of the project for the events that could not be delivered; the rules' queue policy "
+            "lets EventBridge send to it.",
+        ),
+        "role": Field(Data(), "The ARN of the role EventBridge assumes to reach the target."),
     },
     label=TARGET,
     link_kinds=("queue", "bus", "resource"),
@@ -111,11 +140,30 @@ def rule_properties(rule: Resource) -> dict[str, Any]:
     props["State"] = "ENABLED" if v["enabled"] else "DISABLED"
     targets = []
     for block in rule.blocks.get("target", ()):
-        target: dict[str, Any] = {"Id": block.name, "Arn": target_resource_arn(block)}
-        if block.values.get("message_group") is not None:
-            target["SqsParameters"] = {"MessageGroupId": block.values["message_group"]}
-        if block.values.get("input") is not None:
-            target["Input"] = _input(block.values["input"])
+        bv = block.values
+        target: dict[str, Any] = {"Id": bv.get("id") or block.name, "Arn": target_resource_arn(block)}
+        if bv.get("message_group") is not None:
+            target["SqsParameters"] = {"MessageGroupId": bv["message_group"]}
+        if bv.get("input") is not None:
+            target["Input"] = _input(bv["input"])
+        if bv.get("input_path") is not None:
+            target["InputPath"] = bv["input_path"]
+        if bv.get("input_transformer") is not None:
+            transformer = bv["input_transformer"]
+            target["InputTransformer"] = {
+                **({"InputPathsMap": dict(transformer["paths"])} if transformer.get("paths") else {}),
+                "InputTemplate": transformer["template"],
+            }
+        if bv.get("retry") is not None:
+            retry = bv["retry"]
+            target["RetryPolicy"] = {
+                **({"MaximumRetryAttempts": retry["attempts"]} if "attempts" in retry else {}),
+                **({"MaximumEventAgeInSeconds": retry["max_age"]} if "max_age" in retry else {}),
+            }
+        if bv.get("dead_letter_queue") is not None:
+            target["DeadLetterConfig"] = {"Arn": bv["dead_letter_queue"].attribute("arn")}
+        if bv.get("role") is not None:
+            target["RoleArn"] = bv["role"]
         targets.append(target)
     if targets:
         props["Targets"] = targets
@@ -165,6 +213,11 @@ def queue_targets(rule: Resource, program: Program) -> list[tuple[Block, Resourc
     return found
 
 
+def _resource_of(program: Program, link: Link | None) -> Resource | None:
+    stack = program.stack(link.stack) if link is not None else None
+    return stack.resource(link.resource) if stack else None
+
+
 def derived(program: Program, stack: Stack) -> dict[str, dict]:
     """The queue policy that lets the stack's rules send to their queue targets."""
     queues: list[Reference] = []
@@ -184,6 +237,23 @@ def derived(program: Program, stack: Stack) -> dict[str, dict]:
                     "Principal": {"Service": "events.amazonaws.com"},
                     "Action": "sqs:SendMessage",
                     "Resource": link.attribute("arn"),
+                    "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule.logical_id, "Arn"]}}},
+                }
+            )
+        for block in rule.blocks.get("target", ()):
+            dead_letters: Link | None = block.values.get("dead_letter_queue")
+            target = _resource_of(program, dead_letters)
+            if target is None or target.kind != "queue":
+                continue
+            if dead_letters.attribute("url") not in queues:
+                queues.append(dead_letters.attribute("url"))
+            statements.append(
+                {
+                    "Sid": f"Allow{rule.logical_id}DeadLettersFrom{block.name}",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": dead_letters.attribute("arn"),
                     "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule.logical_id, "Arn"]}}},
                 }
             )
@@ -252,6 +322,17 @@ def _target_rules(rule: Resource, block: Block, context: RuleContext) -> list[Di
                 hint="remove `arn`",
             )
         ]
+    inputs = [field for field in ("input", "input_path", "input_transformer") if block.values.get(field) is not None]
+    if len(inputs) > 1:
+        found.append(
+            diagnostic(
+                "E0605",
+                f"target `{block.name}` sets both `{inputs[0]}` and `{inputs[1]}`",
+                block.value_spans.get(inputs[1], block.name_span),
+                label="a target takes one of `input`, `input_path` and `input_transformer`",
+                hint=f"keep one: `{inputs[0]}` or `{inputs[1]}`",
+            )
+        )
     given = block.values.get("input")
     if given is not None and not isinstance(given, Template) and not _is_plain(given):
         found.append(

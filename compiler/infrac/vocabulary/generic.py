@@ -15,16 +15,77 @@ from __future__ import annotations
 
 from typing import Any
 
-from infrac.model import Resource
-from infrac.vocabulary.kinds import COMMON_FIELDS, Field, Kind
+from infrac.diagnostics import Diagnostic
+from infrac.model import Link, Reference, Resource
+from infrac.vocabulary.kinds import COMMON_FIELDS, Field, Kind, RuleContext, pascal
 from infrac.vocabulary.types import Data, MapOf, Name
 
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html
 CFN_TYPE = r"[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+(::[A-Za-z0-9]+)?|Custom::[A-Za-z0-9_@-]+"
 
 
+def export_suffix(type_name: str, attribute: str) -> str:
+    """How an attribute of a generic resource appears in export and output names: as the
+    first-class kind of the same type names it (``Url``, ``Arn``, ``Name``), so a resource
+    exports under the same name whichever block declares it.
+
+    ``ref`` is named for what ``Ref`` returns (the first-class kind's attribute, else the
+    type's primary identifier); the type's own noun is dropped from an attribute's name
+    (``QueueName`` -> ``Name``, ``TopicArn`` -> ``Arn``).
+
+    >>> export_suffix("AWS::SQS::Queue", "ref"), export_suffix("AWS::SQS::Queue", "queue_name")
+    ('Url', 'Name')
+    >>> export_suffix("AWS::SNS::Topic", "ref"), export_suffix("AWS::SNS::Topic", "topic_name")
+    ('Arn', 'Name')
+    >>> export_suffix("AWS::SSM::Parameter", "ref"), export_suffix("Custom::Thing", "ref")
+    ('Name', 'Ref')
+    """
+    from infrac.cfn import typecheck
+    from infrac.cfn.schemas import schema
+    from infrac.vocabulary import KINDS
+
+    first_class = {}
+    for kind in KINDS.values():
+        if kind.cfn_type == type_name:
+            for spec in (kind.attributes or {}).values():
+                if spec.owner is None:
+                    first_class[spec.getatt] = spec.suffix
+    if attribute == "ref":
+        if None in first_class:
+            return first_class[None]
+        resource = schema(type_name)
+        identifiers = resource.primary_identifier if resource else ()
+        if len(identifiers) != 1:
+            return "Ref"
+        getatt = identifiers[0].replace("/", ".")
+    else:
+        getatt = typecheck.getatt(type_name, attribute) or pascal(attribute)
+    if getatt in first_class:
+        return first_class[getatt]
+    name = getatt.replace(".", "")
+    noun = type_name.split("::")[-1]
+    if name.startswith(noun) and len(name) > len(noun) and name[len(noun)].isupper():
+        return name[len(noun):]
+    return name
+
+
 def properties(resource: Resource) -> dict[str, Any]:
     return dict(resource.values.get("properties") or {})
+
+
+def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
+    """The rules between resources that first-class kinds follow, for generic ones too: a
+    queue's redrive target is of the same type, FIFO or standard."""
+    from infrac.vocabulary import sqs
+
+    if resource.values.get("type") != "AWS::SQS::Queue":
+        return []
+    redrive = properties(resource).get("RedrivePolicy")
+    target = redrive.get("deadLetterTargetArn") if isinstance(redrive, dict) else None
+    if not isinstance(target, Reference):
+        return []
+    queue = context.resolve(Link(target.stack, target.resource))
+    return sqs.fifo_mismatch(resource, sqs.is_fifo(resource), queue, target.span)
 
 
 GENERIC = Kind(
@@ -40,6 +101,7 @@ GENERIC = Kind(
     blocks={},
     attributes=None,
     properties=properties,
+    rules=rules,
 )
 
 

@@ -24,10 +24,11 @@ from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Block, Resource
 from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext, tag_list
-from infrac.vocabulary.types import Boolean, Choice, Data, Duration, ListOf, MapOf, OneOf, Text
+from infrac.vocabulary.types import Boolean, Choice, Data, Duration, ListOf, MapOf, OneOf, Record, Text
 
 _METHODS = Choice({m: m for m in ("GET", "PUT", "POST", "DELETE", "HEAD")})
 _DAYS_DOC = "a whole number of days, such as `30d`"
+_LOCK_MODES = Choice({"governance": "GOVERNANCE", "compliance": "COMPLIANCE"})
 
 CORS = BlockKind(
     "cors",
@@ -66,6 +67,7 @@ STATEMENT = BlockKind(
         "actions": Field(OneOf(Text(), ListOf(Text(), minimum=1)), "IAM actions.", required=True),
         "objects": Field(Boolean(), "Apply to the bucket's objects (`arn/*`) instead of the bucket.", default=True),
         "condition": Field(MapOf(Data()), "IAM conditions."),
+        "prefix": Field(Text(), 'Only the objects whose key starts with this (`"uploads/"`); needs `objects`.'),
     },
 )
 
@@ -74,24 +76,37 @@ FIELDS = {
     "name": Field(Text(), "The bucket's name; generated if not set."),
     "versioning": Field(Boolean(), "Keep every version of every object.", default=False),
     "encryption": Field(
-        Choice({"aes256": "AES256", "kms": "aws:kms"}), "Default encryption: `aes256` or `kms`.", default="AES256"
+        Choice({"aes256": "AES256", "kms": "aws:kms", "unset": None}),
+        "Default encryption: `aes256` or `kms`; `unset` writes none, for a moved bucket that must stay "
+        "exactly as deployed.",
+        default="AES256",
     ),
     "bucket_key": Field(Boolean(), "Use an S3 bucket key for encryption.", default=True),
-    "block_public_access": Field(Boolean(), "Block every form of public access.", default=True),
+    "block_public_access": Field(
+        OneOf(Boolean(), Choice({"unset": None})),
+        "Block every form of public access; `unset` writes no `PublicAccessBlockConfiguration`.",
+        default=True,
+    ),
     "ownership": Field(
         Choice(
             {
                 "bucket_owner_enforced": "BucketOwnerEnforced",
                 "bucket_owner_preferred": "BucketOwnerPreferred",
                 "object_writer": "ObjectWriter",
+                "unset": None,
             }
         ),
-        "Object ownership.",
+        "Object ownership; `unset` writes no `OwnershipControls`.",
         default="BucketOwnerEnforced",
     ),
     "tls_only": Field(Boolean(), "Refuse requests made without TLS (bucket policy).", default=True),
     "encrypted_uploads_only": Field(
         Boolean(), "Refuse uploads without server-side encryption of the bucket's kind (bucket policy).", default=False
+    ),
+    "object_lock": Field(
+        Record({"mode": _LOCK_MODES, "retention": Duration(86400)}),
+        "S3 Object Lock (needs `versioning`): `{}` to allow locks on objects, or a default retention "
+        "for every new object, `{ mode: governance, retention: 30d }` (whole days).",
     ),
     "tags": Field(MapOf(Text()), "Tags, as a map from key to value."),
 }
@@ -136,6 +151,15 @@ def _lifecycle(block: Block) -> dict[str, Any]:
     return rule
 
 
+def _object_lock(lock: dict[str, Any]) -> dict[str, Any]:
+    configuration: dict[str, Any] = {"ObjectLockEnabled": "Enabled"}
+    if lock.get("retention") is not None:
+        days = lock["retention"] // 86400
+        retention = {"Mode": lock["mode"], "Years": days // 365} if days % 365 == 0 else {"Mode": lock["mode"], "Days": days}
+        configuration["Rule"] = {"DefaultRetention": retention}
+    return configuration
+
+
 def properties(resource: Resource) -> dict[str, Any]:
     v = resource.values
     props: dict[str, Any] = {}
@@ -143,20 +167,26 @@ def properties(resource: Resource) -> dict[str, Any]:
         props["BucketName"] = v["name"]
     if v["versioning"]:
         props["VersioningConfiguration"] = {"Status": "Enabled"}
-    props["BucketEncryption"] = {
-        "ServerSideEncryptionConfiguration": [
-            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": v["encryption"]}, "BucketKeyEnabled": v["bucket_key"]}
-        ]
-    }
-    # Written out either way: S3 blocks public access on new buckets unless told otherwise.
+    if v.get("object_lock") is not None:
+        props["ObjectLockEnabled"] = True
+        props["ObjectLockConfiguration"] = _object_lock(v["object_lock"])
+    if v["encryption"] is not None:
+        props["BucketEncryption"] = {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": v["encryption"]}, "BucketKeyEnabled": v["bucket_key"]}
+            ]
+        }
+    # Written out either way (unless `unset`): S3 blocks public access on new buckets unless told otherwise.
     blocked = v["block_public_access"]
-    props["PublicAccessBlockConfiguration"] = {
-        "BlockPublicAcls": blocked,
-        "BlockPublicPolicy": blocked,
-        "IgnorePublicAcls": blocked,
-        "RestrictPublicBuckets": blocked,
-    }
-    props["OwnershipControls"] = {"Rules": [{"ObjectOwnership": v["ownership"]}]}
+    if blocked is not None:
+        props["PublicAccessBlockConfiguration"] = {
+            "BlockPublicAcls": blocked,
+            "BlockPublicPolicy": blocked,
+            "IgnorePublicAcls": blocked,
+            "RestrictPublicBuckets": blocked,
+        }
+    if v["ownership"] is not None:
+        props["OwnershipControls"] = {"Rules": [{"ObjectOwnership": v["ownership"]}]}
     if resource.blocks.get("cors"):
         props["CorsConfiguration"] = {"CorsRules": [_cors(b) for b in resource.blocks["cors"]]}
     if resource.blocks.get("lifecycle"):
@@ -206,6 +236,8 @@ def companions(resource: Resource) -> dict[str, dict]:
             "Action": v["actions"] if not isinstance(v["actions"], tuple) else list(v["actions"]),
             "Resource": objects if v["objects"] else arn,
         }
+        if v.get("prefix") is not None:
+            statement["Resource"] = {"Fn::Join": ["", [arn, "/", v["prefix"], "*"]]}
         if v.get("condition"):
             statement["Condition"] = v["condition"]
         statements.append(statement)
@@ -225,7 +257,28 @@ def companions(resource: Resource) -> dict[str, dict]:
 # ---- rules S3 enforces at deploy time ---------------------------------------------------
 
 def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
+    found: list[Diagnostic] = _object_lock_rules(resource)
+    if resource.values["encrypted_uploads_only"] and resource.values["encryption"] is None:
+        found.append(
+            diagnostic(
+                "E0604",
+                "`encrypted_uploads_only` needs the bucket's encryption",
+                resource.value_spans.get("encrypted_uploads_only", resource.name_span),
+                label="`encryption = unset` names no kind of encryption to require",
+                hint="set `encryption = aes256` or `kms`, or remove `encrypted_uploads_only`",
+            )
+        )
+    for block in resource.blocks.get("statement", ()):
+        if block.values.get("prefix") is not None and not block.values["objects"]:
+            found.append(
+                diagnostic(
+                    "E0604",
+                    f"statement `{block.name}` is scoped to a key prefix but applies to the bucket",
+                    block.value_spans.get("prefix", block.name_span),
+                    label="a prefix selects objects",
+                    hint="remove `objects = false`, or the `prefix`",
+                )
+            )
     name = resource.values.get("name")
     bad = context.first_bad_name(name, _name_problem) if name is not None else None
     if bad is not None:
@@ -276,6 +329,25 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
                 )
             )
     return found
+
+
+def _object_lock_rules(resource: Resource) -> list[Diagnostic]:
+    lock = resource.values.get("object_lock")
+    if lock is None:
+        return []
+    span = resource.value_spans.get("object_lock", resource.name_span)
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
+    if not resource.values["versioning"]:
+        return [diagnostic("E0604", "S3 Object Lock needs versioning", span, label="the bucket is not versioned",
+                           hint="add `versioning = true`")]
+    if (lock.get("mode") is None) != (lock.get("retention") is None):
+        return [diagnostic("E0604", "a default retention needs both `mode` and `retention`", span,
+                           label="one of the two is missing",
+                           hint="`object_lock = { mode: governance, retention: 30d }`, or `{}` for no default")]
+    if lock.get("retention") is not None and lock["retention"] % 86400:
+        return [diagnostic("E0604", "an object lock's retention is a whole number of days", span,
+                           label="not whole days", hint=f"write {_DAYS_DOC}")]
+    return []
 
 
 def _name_problem(name: str) -> str | None:

@@ -26,13 +26,26 @@ from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Block, Resource
 from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext, tag_list
-from infrac.vocabulary.types import Boolean, Choice, Duration, Integer, MapOf, Text, format_seconds
+from infrac.vocabulary.types import (
+    Boolean,
+    Choice,
+    Data,
+    Duration,
+    Integer,
+    LinkTo,
+    ListOf,
+    MapOf,
+    OneOf,
+    Text,
+    format_seconds,
+)
 
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
 _RETENTION = Duration(aws_limits.SQS_MIN_RETENTION, aws_limits.SQS_MAX_RETENTION)
 _RETENTION_DOC = "How long a message is kept: 60s to 14d (default 4d)."
 _VISIBILITY = Duration(0, aws_limits.SQS_MAX_VISIBILITY_TIMEOUT)
-_ENCRYPTION = Choice({"sqs_managed": True, "none": False})
+#: `unset` writes nothing, for a queue moved into infrac that must stay exactly as deployed.
+_ENCRYPTION = Choice({"sqs_managed": True, "none": False, "unset": None})
 
 DEAD_LETTER = BlockKind(
     "dead_letter",
@@ -49,6 +62,17 @@ DEAD_LETTER = BlockKind(
     repeated=False,
 )
 
+STATEMENT = BlockKind(
+    "statement",
+    "A statement of the queue's policy; its label is the statement's Sid.",
+    {
+        "effect": Field(Choice({"allow": "Allow", "deny": "Deny"}), "`allow` or `deny`.", required=True),
+        "principal": Field(Data(), 'Who: `"*"`, or a map such as `{ Service: "sns.amazonaws.com" }`.', default="*"),
+        "actions": Field(OneOf(Text(), ListOf(Text(), minimum=1)), 'SQS actions: `"sqs:SendMessage"`.', required=True),
+        "condition": Field(MapOf(Data()), "IAM conditions: `{ ArnEquals: { \"aws:SourceArn\": alerts.Topic.ref } }`."),
+    },
+)
+
 FIELDS = {
     **COMMON_FIELDS,
     "name": Field(Text(), "The queue's name; a FIFO queue's ends in `.fifo`. Generated if not set."),
@@ -58,8 +82,22 @@ FIELDS = {
     "retention": Field(_RETENTION, _RETENTION_DOC),
     "delay": Field(Duration(0, aws_limits.SQS_MAX_DELAY), "Delivery delay: 0s to 15m."),
     "receive_wait": Field(Duration(0, aws_limits.SQS_MAX_RECEIVE_WAIT), "Long polling wait: 0s to 20s."),
-    "encryption": Field(_ENCRYPTION, "`sqs_managed` (default) or `none`.", default=True),
+    "encryption": Field(
+        _ENCRYPTION,
+        "`sqs_managed` (default), `none`, or `unset` to leave `SqsManagedSseEnabled` out, as a moved "
+        "queue may have it.",
+        default=True,
+    ),
     "tags": Field(MapOf(Text()), "Tags, as a map from key to value."),
+    "dead_letter_queue": Field(
+        LinkTo("queue", "resource", needs=("arn",)),
+        "Another queue of the project that receives this queue's failed messages, for a dead-letter "
+        "queue shared by several queues (a `dead_letter` block declares one of the queue's own).",
+    ),
+    "max_receives": Field(
+        Integer(aws_limits.SQS_MIN_MAX_RECEIVES, aws_limits.SQS_MAX_MAX_RECEIVES),
+        "With `dead_letter_queue`: receives before a message moves there (1-1000).",
+    ),
 }
 
 
@@ -107,20 +145,54 @@ def properties(resource: Resource) -> dict[str, Any]:
     ):
         if v.get(field) is not None:
             props[prop] = v[field]
-    props["SqsManagedSseEnabled"] = v["encryption"]
+    if v["encryption"] is not None:
+        props["SqsManagedSseEnabled"] = v["encryption"]
     dlq = dead_letter(resource)
     if dlq is not None:
         props["RedrivePolicy"] = {
             "deadLetterTargetArn": {"Fn::GetAtt": [dlq.name, "Arn"]},
             "maxReceiveCount": dlq.values["max_receives"],
         }
+    elif v.get("dead_letter_queue") is not None:
+        props["RedrivePolicy"] = {
+            "deadLetterTargetArn": v["dead_letter_queue"].attribute("arn"),
+            "maxReceiveCount": v["max_receives"],
+        }
     if v.get("tags"):
         props["Tags"] = tag_list(v["tags"])
     return props
 
 
+def policy_id(resource: Resource) -> str:
+    return f"{resource.logical_id}Policy"
+
+
 def companions(resource: Resource) -> dict[str, dict]:
-    """The dead-letter queue, FIFO if its source is."""
+    """The dead-letter queue, FIFO if its source is; the queue's policy, from its statements."""
+    documents = _dead_letter_queue(resource)
+    statements = [
+        {
+            "Sid": block.name,
+            "Effect": block.values["effect"],
+            "Principal": block.values["principal"],
+            "Action": list(block.values["actions"]) if isinstance(block.values["actions"], tuple) else block.values["actions"],
+            "Resource": {"Fn::GetAtt": [resource.logical_id, "Arn"]},
+            **({"Condition": block.values["condition"]} if block.values.get("condition") else {}),
+        }
+        for block in resource.blocks.get("statement", ())
+    ]
+    if statements:
+        documents[policy_id(resource)] = {
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {
+                "Queues": [{"Ref": resource.logical_id}],
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+            },
+        }
+    return documents
+
+
+def _dead_letter_queue(resource: Resource) -> dict[str, dict]:
     dlq = dead_letter(resource)
     if dlq is None:
         return {}
@@ -130,7 +202,8 @@ def companions(resource: Resource) -> dict[str, dict]:
     if resource.values["fifo"]:
         props["FifoQueue"] = True
     props["MessageRetentionPeriod"] = dlq.values["retention"]
-    props["SqsManagedSseEnabled"] = resource.values["encryption"]
+    if resource.values["encryption"] is not None:
+        props["SqsManagedSseEnabled"] = resource.values["encryption"]
     if resource.values.get("tags"):
         props["Tags"] = tag_list(resource.values["tags"])
     document: dict[str, Any] = {"Type": "AWS::SQS::Queue"}
@@ -182,6 +255,8 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
                 hint="set `fifo = true`, or remove `content_dedup`",
             )
         )
+    found += _shared_dead_letter(resource, context)
+    found += _one_policy(resource, context)
     if dlq is not None:
         retention = v.get("retention") or aws_limits.SQS_DEFAULT_RETENTION
         if dlq.values["retention"] <= retention:
@@ -207,6 +282,89 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     return found
 
 
+def _shared_dead_letter(resource: Resource, context: RuleContext) -> list[Diagnostic]:
+    v = resource.values
+    link = v.get("dead_letter_queue")
+    where = resource.value_spans.get("dead_letter_queue", resource.name_span)
+    if link is not None and dead_letter(resource) is not None:
+        return [diagnostic("E0631", f"queue `{resource.name}` has a `dead_letter` block and a `dead_letter_queue`",
+                           where, label="a queue has one dead-letter queue",
+                           hint="keep the block for a queue of its own, or the link for a shared one")]
+    if link is not None and v.get("max_receives") is None:
+        return [diagnostic("E0631", f"queue `{resource.name}` needs `max_receives` with its `dead_letter_queue`",
+                           where, label="`max_receives` is missing", hint="add `max_receives = 5`")]
+    if link is None and v.get("max_receives") is not None:
+        return [diagnostic("E0631", f"`max_receives` of queue `{resource.name}` has no `dead_letter_queue`",
+                           resource.value_spans.get("max_receives", resource.name_span),
+                           label="no dead-letter queue to move messages to",
+                           hint="add `dead_letter_queue = SharedDeadLetters`, or remove `max_receives`")]
+    if link is None:
+        return []
+    target = context.resolve(link)
+    return fifo_mismatch(resource, bool(v["fifo"]), target, where)
+
+
+def _one_policy(resource: Resource, context: RuleContext) -> list[Diagnostic]:
+    """A queue has one policy: its own statements, or the one infrac derives for the rules
+    that send to it, not both (the stack deployed last would replace the other's)."""
+    statements = resource.blocks.get("statement", ())
+    if not statements:
+        return []
+    from infrac.vocabulary.events import queue_targets
+
+    for stack in context.program.stacks:
+        for rule in (r for r in stack.resources if r.kind == "rule"):
+            if any(queue is resource for _, queue in queue_targets(rule, context.program)):
+                return [
+                    diagnostic(
+                        "E0632",
+                        f"queue `{resource.name}` has a policy of its own and is a target of rule `{rule.name}`",
+                        statements[0].name_span,
+                        label="this queue's policy",
+                        labels=[Label(rule.name_span, "its policy lets this rule send to the queue")]
+                        if rule.name_span else [],
+                        notes=["a queue has one policy: the one written last would remove the other's statements"],
+                        hint="add the rule's permission as a statement here (principal events.amazonaws.com, "
+                        "`sqs:SendMessage`, condition on the rule's ARN) and send to the queue by `arn` instead",
+                    )
+                ]
+    return []
+
+
+def is_fifo(resource: Resource) -> bool | None:
+    """Whether a queue, declared by either block, is FIFO; None when not known before deploy."""
+    if resource.kind == "queue":
+        return bool(resource.values["fifo"])
+    if resource.kind == "resource" and resource.values.get("type") == "AWS::SQS::Queue":
+        flag = dict(resource.values.get("properties") or {}).get("FifoQueue", False)
+        if isinstance(flag, bool):
+            return flag
+        if isinstance(flag, str) and flag.lower() in ("true", "false"):
+            return flag.lower() == "true"
+        return None
+    return None
+
+
+def fifo_mismatch(source: Resource, source_fifo: bool | None, target: Resource | None, span) -> list[Diagnostic]:
+    """E0630 when a queue and the dead-letter queue it redrives to differ in FIFO-ness, whatever
+    blocks declared them: SQS refuses the redrive policy at deploy time."""
+    target_fifo = is_fifo(target) if target is not None else None
+    if source_fifo is None or target_fifo is None or source_fifo == target_fifo:
+        return []
+    kinds = ("FIFO", "standard") if source_fifo else ("standard", "FIFO")
+    return [
+        diagnostic(
+            "E0630",
+            f"{kinds[0]} queue `{source.name}` sends failed messages to {kinds[1]} queue `{target.name}`",
+            span,
+            label=f"`{target.name}` is a {kinds[1]} queue",
+            labels=[Label(target.name_span, "declared here")] if target.name_span else [],
+            notes=["SQS requires a queue and its dead-letter queue to be of the same type, FIFO or standard"],
+            hint="make both FIFO or both standard, or send the failures to a queue of the same type",
+        )
+    ]
+
+
 def _name_problem(name: str, fifo: bool) -> str | None:
     if len(name) > aws_limits.SQS_MAX_NAME:
         return f"is {len(name)} characters long, more than {aws_limits.SQS_MAX_NAME}"
@@ -227,7 +385,7 @@ QUEUE = Kind(
     cfn_type="AWS::SQS::Queue",
     doc="An SQS queue, standard or FIFO, with an optional dead-letter queue.",
     fields=FIELDS,
-    blocks={"dead_letter": DEAD_LETTER},
+    blocks={"dead_letter": DEAD_LETTER, "statement": STATEMENT},
     attributes=ATTRIBUTES,
     properties=properties,
     companions=companions,
