@@ -138,7 +138,7 @@ def positions(docs: dict, target: str, i: int) -> dict[str, object]:
     resources = evaluate(template["Resources"])
     imports = evaluate(imports)
     tags = resources[f"Q{i}"]["Properties"]["Tags"]
-    description = template["Outputs"][f"P{i}Ref"]["Description"]
+    description = template["Outputs"][f"P{i}Name"]["Description"]
     return {
         "property value": resources[f"P{i}"]["Properties"]["Value"],
         "property key": list(resources[f"P{i}"]["Properties"]["Tags"])[0],

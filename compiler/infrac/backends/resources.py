@@ -137,6 +137,20 @@ class ServerlessStage(StageStyle):
                 text.append(self.stage_in_sub())
         return {"Fn::Sub": Escaped("".join(text))}
 
+    def inside_sub(self, template: Template) -> str:
+        """An explicit ``Fn::Sub``'s text: the user's own ``${...}`` (CloudFormation's) escaped
+        so that the framework hands them on as written, infrac's ``${sls:stage}`` not."""
+        parts = template.parts
+        text = []
+        for i, part in enumerate(parts):
+            if isinstance(part, str):
+                text.append(serverless_literal(part, before_variable=i + 1 < len(parts)))
+            elif part.name in PSEUDO_PARAMETERS:  # as `sub` writes them: the framework leaves `${AWS::...}`
+                text.append("${" + PSEUDO_PARAMETERS[part.name] + "}")
+            else:
+                text.append(self.stage_in_sub())
+        return Escaped("".join(text))
+
     def join(self, template: Template) -> dict[str, Any]:
         """A text the framework cannot read back from one string (``$`` before ``$`` or a
         backslash): an ``Fn::Join`` of pieces it can, pseudo parameters as ``Ref``."""
