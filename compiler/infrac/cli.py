@@ -227,6 +227,7 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
         display(lock_path),
         allow_breaking=getattr(args, "allow_breaking", False),
         warnings_as_errors=getattr(args, "warnings_as_errors", False),
+        build=_build_target(args),
     )
     diagnostics = list(loaded.diagnostics + checked.diagnostics)
     if problem is not None:
@@ -236,6 +237,15 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
         compiled = _Compiled(checked.program, checked.linkage, lock_path, lock_text)
     _report(args, diagnostics, sources)
     return None if has_errors(diagnostics) else compiled
+
+
+def _build_target(args: argparse.Namespace):
+    """For ``infrac build``: the target and options, so that the budgets measure what it writes."""
+    if args.command != "build":
+        return None
+    from infrac.backends import BuildOptions
+
+    return args.target, BuildOptions(stage=args.stage, format=args.format)
 
 
 def _read_lock(path: Path, sources: dict):

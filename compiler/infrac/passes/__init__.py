@@ -8,6 +8,7 @@ writes files. Read ``PASSES`` top to bottom to know what ``infrac check`` does.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
@@ -62,9 +63,10 @@ class Result:
         return self.program is not None and not has_errors(self.diagnostics)
 
 
-def run(modules: Sequence[ir.Module]) -> Result:
-    """Run every pass over parsed modules (given in a stable order, e.g. by path)."""
-    state = Compilation(modules=tuple(modules))
+def run(modules: Sequence[ir.Module], *, build: tuple[str, Any] | None = None) -> Result:
+    """Run every pass over parsed modules (given in a stable order, e.g. by path);
+    ``build`` is ``(target, BuildOptions)`` when the program is compiled to be written."""
+    state = Compilation(modules=tuple(modules), build=build)
     found: list[Diagnostic] = []
     for step in PASSES:
         state, diagnostics = step(state)
