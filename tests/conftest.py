@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
 SEED = ROOT / "infra.dsl"
+
+#: What the fuzzing, kill and quoting tests tried, by kind; printed at the end of the run
+#: (``make fuzz`` reports its counts this way).
+TRIED: Counter[str] = Counter()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if TRIED:
+        terminalreporter.write_line("tried: " + ", ".join(f"{count} {kind}" for kind, count in sorted(TRIED.items())))
+
 
 #: Set INFRAC_UPDATE=1 to rewrite expected outputs instead of comparing them.
 UPDATE = os.environ.get("INFRAC_UPDATE") == "1"

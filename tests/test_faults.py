@@ -155,3 +155,42 @@ def test_many_mistakes_print_a_capped_number_with_the_count_of_the_rest(write_pr
     assert process.stderr.rstrip().endswith("300 errors")
     listed = json.loads(run_infrac("check", ".", "--diagnostic-format", "json", cwd=project).stdout)
     assert len(listed["diagnostics"]) == 300  # the machine format lists every one
+
+
+def test_a_source_linked_from_outside_the_project_is_refused(write_project, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("elsewhere")
+    (outside / "secret.infra").write_text("stack leaked {\n  nope nope\n}\n")
+    project = write_project({"main.infra": TABLE})
+    (project / "link.infra").symlink_to(outside / "secret.infra")
+    process = run_infrac("check", ".", cwd=project)
+    fails_with(process, "E0003")
+    assert "nope" not in process.stderr  # nothing of the file is shown
+    # A link that stays inside the project is read as usual.
+    (project / "link.infra").unlink()
+    (project / "shared").mkdir()
+    (project / "shared" / "real.infra").write_text("stack more {\n  table T {\n    key = { id: string }\n  }\n}\n")
+    (project / "alias.infra").symlink_to(project / "shared" / "real.infra")
+    assert run_infrac("check", ".", cwd=project).returncode == 1  # `more` declared twice: read twice
+
+
+def test_compose_paths_work_from_any_output_folder(tmp_path):
+    """A consumer's `path` is relative to the file declaring it; the compose file names it
+    relative to itself, wherever --out is."""
+    import shutil
+
+    import yaml
+
+    from conftest import ROOT
+
+    shutil.copytree(ROOT / "infra.dsl", tmp_path / "infra.dsl")
+    shutil.copytree(ROOT / "examples" / "split" / "core", tmp_path / "examples" / "split" / "core")
+    for out in ("build/sls", "deeper/still/out", "../outside-out"):
+        process = run_infrac("build", "infra.dsl", "--target", "serverless", "--out", out, cwd=tmp_path)
+        assert process.returncode == 0, process.stderr
+        folder = (tmp_path / out).resolve()
+        services = yaml.safe_load((folder / "serverless-compose.yml").read_text())["services"]
+        for name, entry in services.items():
+            assert (folder / entry["path"] / "serverless.yml").is_file(), (out, name, entry["path"])
+        assert (folder / services["core"]["path"]).resolve() == (tmp_path / "examples" / "split" / "core").resolve()
+        include = process.stdout.split("core's serverless.yml includes it as ${file(", 1)[1].split(")}", 1)[0]
+        assert (tmp_path / "examples" / "split" / "core" / include).resolve() == folder / "core" / "imports.yml"

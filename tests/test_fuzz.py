@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from conftest import ROOT, SEED, assert_no_traceback, run_infrac
+from conftest import ROOT, SEED, TRIED, assert_no_traceback, run_infrac
 from infrac.diagnostics import Severity, has_errors
 from infrac.diagnostics.render import render_text, to_json
 from infrac.pipeline import compile_sources
@@ -34,6 +34,7 @@ TRICKY = ['"', "{", "}", "[", "]", "=", ",", ":", ".", "#", "\\", "\n", " ", "-"
 
 
 def assert_checks_cleanly(files: dict[str, str]) -> None:
+    TRIED["fuzz inputs"] += 1
     sources = [SourceFile(path, text) for path, text in files.items()]
     result = compile_sources(sources)  # must not raise
     by_path = {s.path: s for s in sources}

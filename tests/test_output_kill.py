@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import TRIED
 from infrac import lockfile, workspace
 from infrac.backends import BuildOptions, backend
 from infrac.linker import link
@@ -132,6 +133,7 @@ def test_sigkill_anywhere_in_the_write_phase_leaves_the_old_or_the_new_output(tm
         if matches[0] == target:
             assert now_lock == lock_text, f"kill {attempt} left a new output beside an old lock"
         outcomes["new" if matches[0] == target else "old"] += 1
+        TRIED["kill points"] += 1
         state = matches[0]
 
     # Both outcomes happened, and the next build sweeps what the killed ones left.

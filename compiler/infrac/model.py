@@ -115,6 +115,56 @@ class Link:
 
 
 @attrs.frozen
+class Call:
+    """A CloudFormation function, checked: ``function`` is its CloudFormation name
+    (``Fn::If``), ``args`` its converted arguments (the backend writes a one-argument
+    function without a list, as CloudFormation wants: ``Fn::Base64: x``)."""
+
+    function: str
+    args: tuple[Any, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ParameterRef:
+    """``param(Env)``: the value of a parameter of the stack (``Ref``)."""
+
+    name: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ConditionRef:
+    """A condition of the stack named in a condition function or ``if``."""
+
+    name: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class NoValue:
+    """``no_value()``: the property is left out (``Ref: AWS::NoValue``)."""
+
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Parameter:
+    """``parameter Env { ... }``: a CloudFormation parameter of the stack.
+
+    ``type`` is CloudFormation's (``String``); ``constraints`` the other settings by
+    their CloudFormation names (``MinLength``, ``NoEcho``...)."""
+
+    name: str
+    type: str
+    default: Any = None
+    allowed: tuple[Any, ...] | None = None
+    description: str | None = None
+    constraints: Mapping[str, Any] = attrs.field(factory=dict)
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Block:
     """A nested block of a resource, typed: an index, a dead-letter queue..."""
 
@@ -210,6 +260,9 @@ class Stack:
     values: Mapping[str, Any] = attrs.field(factory=dict)
     path: str | None = None
     span: Span | None = _span()
+    #: ``parameter`` blocks, in source order, and ``conditions`` (name -> a condition call)
+    parameters: tuple[Parameter, ...] = ()
+    conditions: Mapping[str, Any] = attrs.field(factory=dict)
     #: ``reference`` blocks: how this stack references others' attributes
     strengths: tuple[StrengthChoice, ...] = attrs.field(default=(), kw_only=True)
 
@@ -223,19 +276,28 @@ class Stack:
             if (choice.stack, choice.resource, choice.attribute) == (stack, resource, None):
                 return choice.strength
         return default
-    #: resources by name (the first of a name), so that a lookup is not a scan
-    _by_name: dict[str, Resource] = attrs.field(init=False, eq=False, repr=False)
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", _first_by_name(self.resources))
 
     @property
     def is_consumer(self) -> bool:
         """Whether the stack takes values from others for code of its own (an API service)."""
         return bool(self.uses or self.environment or self.values)
 
+    _by_name: Mapping[str, Resource] = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        by_name: dict[str, Resource] = {}
+        for resource in self.resources:
+            by_name.setdefault(resource.name, resource)
+        object.__setattr__(self, "_by_name", by_name)
+
     def resource(self, name: str) -> Resource | None:
         return self._by_name.get(name)
+
+    def parameter(self, name: str) -> Parameter | None:
+        for parameter in self.parameters:
+            if parameter.name == name:
+                return parameter
+        return None
 
 
 @attrs.frozen
@@ -264,20 +326,19 @@ class Program:
     stacks: tuple[Stack, ...]
     dependencies: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     waves: tuple[tuple[str, ...], ...] = ()
-    _by_name: dict[str, Stack] = attrs.field(init=False, eq=False, repr=False)
     #: Indexes derived from the program, built on first use by the code that needs
-    #: them (exports by resource, rule targets by queue); never part of its value.
-    memo: dict[Any, Any] = attrs.field(init=False, eq=False, repr=False, factory=dict)
+    #: them (each resource's exports); never part of its value.
+    memo: dict[Any, Any] = attrs.field(init=False, eq=False, repr=False, hash=False, factory=dict)
+
+    #: stacks by name, built once: looking a stack up must not cost a scan (a project may
+    #: have hundreds of thousands, and every reference looks one up)
+    _by_name: Mapping[str, Stack] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", _first_by_name(self.stacks))
+        by_name: dict[str, Stack] = {}
+        for stack in self.stacks:
+            by_name.setdefault(stack.name, stack)
+        object.__setattr__(self, "_by_name", by_name)
 
     def stack(self, name: str) -> Stack | None:
         return self._by_name.get(name)
-
-
-def _first_by_name(items) -> dict:
-    index: dict = {}
-    for item in items:
-        index.setdefault(item.name, item)
-    return index

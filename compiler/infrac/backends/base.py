@@ -16,6 +16,9 @@ class BuildOptions:
 
     stage: str | None = None
     format: str = "yaml"
+    #: the output folder, as the sources' paths are written (relative to the current folder,
+    #: or absolute): what paths written into the output are relative to
+    out: str = "."
     #: Stands in front of the emitter: ``emitter(document, form, emit) -> text``
     #: must return ``emit(document)``'s text (the build cache keeps it by document).
     emitter: Callable[[Any, str, Callable[[Any], str]], str] | None = attrs.field(default=None, eq=False)

@@ -15,6 +15,8 @@ the ones it imports from. A consumer stack (``uses``, ``environment``) gets
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from infrac.backends.base import Artifact, BuildOptions, emit
@@ -42,14 +44,28 @@ class Serverless:
                 summary = "imports: " + describe_imports(document)
                 text = HEADER + emit(for_serverless(document), "yaml", options)
                 artifacts.append(Artifact(f"{stack.name}/imports.yml", text, stack=stack.name, summary=summary))
-        artifacts.append(Artifact("serverless-compose.yml", HEADER + emit(compose(program), "yaml", options), summary=f"deploy order: {describe_waves(program)}"))
+        artifacts.append(
+            Artifact(
+                "serverless-compose.yml",
+                HEADER + emit(compose(program, options.out), "yaml", options),
+                summary=f"deploy order: {describe_waves(program)}",
+            )
+        )
         return tuple(artifacts)
 
     def service(self, program: Program, stack: Stack, options: BuildOptions) -> dict[str, Any]:
         settings = program.settings
         stage = ResolvedStage(options.stage) if options.stage else ServerlessStage()
         renderer = StackRenderer(program, stack, stage)
-        resources: dict[str, Any] = {"Resources": renderer.resources()}
+        resources: dict[str, Any] = {}
+        # The framework merges these sections into the template it packages; parameters need
+        # a default (or `provider.stackParameters`), which the deploy then uses.
+        parameters, conditions = renderer.parameters(), renderer.conditions()
+        if parameters:
+            resources["Parameters"] = parameters
+        if conditions:
+            resources["Conditions"] = conditions
+        resources["Resources"] = renderer.resources()
         outputs = renderer.outputs()
         if outputs:
             resources["Outputs"] = outputs
@@ -66,15 +82,16 @@ class Serverless:
         }
 
 
-def compose(program: Program) -> dict[str, Any]:
+def compose(program: Program, out: str = ".") -> dict[str, Any]:
     """The services in dependency order: the generated ones, and consumers that say
-    where their own service lives (``path``)."""
+    where their own service lives (``path``, which the model keeps relative to the
+    current folder, and the compose file needs relative to itself, in ``out``)."""
     paths = {}
     for stack in program.stacks:
         if stack.resources:
             paths[stack.name] = stack.name
         elif stack.path is not None:
-            paths[stack.name] = stack.path
+            paths[stack.name] = relative_to(stack.path, out)
     services: dict[str, Any] = {}
     for wave in program.waves:
         for name in wave:
@@ -86,3 +103,13 @@ def compose(program: Program) -> dict[str, Any]:
                 entry["dependsOn"] = depends
             services[name] = entry
     return {"services": services}
+
+
+def relative_to(path: str, folder: str) -> str:
+    """``path`` relative to ``folder`` (both relative to the current folder, or absolute),
+    with `/` separators.
+
+    >>> relative_to("examples/split/core", "build/sls")
+    '../../examples/split/core'
+    """
+    return Path(os.path.relpath(path, folder)).as_posix()

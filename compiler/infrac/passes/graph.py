@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from infrac.diagnostics import Diagnostic, Label, diagnostic
-from infrac.model import Link, Program, Reference, Stack
+from infrac.model import Call, Link, Program, Reference, Stack
 from infrac.passes.state import Compilation
 
 
@@ -24,13 +24,15 @@ def _targets(value: Any) -> list[Reference | Link]:
         return [t for v in value.values() for t in _targets(v)]
     if isinstance(value, (tuple, list)):
         return [t for v in value for t in _targets(v)]
+    if isinstance(value, Call):
+        return _targets(value.args)
     return []
 
 
 def stack_dependencies(stack: Stack) -> dict[str, Any]:
     """The stacks ``stack`` imports from, each with the span of its first use."""
     found: dict[str, Any] = {}
-    values = [stack.environment, stack.values]
+    values = [stack.environment, stack.values, stack.conditions]
     for resource in stack.resources:
         values.append(resource.values)
         values.extend(block.values for blocks in resource.blocks.values() for block in blocks)
@@ -49,18 +51,28 @@ def deploy_waves(dependencies: dict[str, tuple[str, ...]]) -> tuple[tuple[str, .
     >>> deploy_waves({"api": ("data", "queues"), "queues": ("data",), "data": ()})
     (('data',), ('queues',), ('api',))
     """
-    remaining = {name: set(deps) & set(dependencies) for name, deps in dependencies.items()}
-    waves = []
-    while remaining:
-        ready = sorted(name for name, deps in remaining.items() if not deps)
-        if not ready:
-            break  # a cycle: reported by check()
-        waves.append(tuple(ready))
-        for name in ready:
-            del remaining[name]
-        for deps in remaining.values():
-            deps.difference_update(ready)
-    return tuple(waves)
+    # Kahn's algorithm, each stack's wave one after the latest of its dependencies': linear
+    # in stacks and edges. Stacks on a cycle, and those after one, get no wave (check()
+    # reports the cycle).
+    missing = {name: len(set(deps) & dependencies.keys()) for name, deps in dependencies.items()}
+    dependents: dict[str, list[str]] = {}
+    for name, deps in dependencies.items():
+        for dep in set(deps) & dependencies.keys():
+            dependents.setdefault(dep, []).append(name)
+    wave = {name: 0 for name, count in missing.items() if count == 0}
+    ready = list(wave)
+    while ready:
+        name = ready.pop()
+        for dependent in dependents.get(name, ()):
+            wave[dependent] = max(wave.get(dependent, 0), wave[name] + 1)
+            missing[dependent] -= 1
+            if missing[dependent] == 0:
+                ready.append(dependent)
+    waves: list[list[str]] = [[] for _ in range(max(wave.values(), default=-1) + 1)]
+    for name, number in wave.items():
+        if missing[name] == 0:
+            waves[number].append(name)
+    return tuple(tuple(sorted(names)) for names in waves)
 
 
 def find_cycle(dependencies: dict[str, tuple[str, ...]]) -> list[str] | None:

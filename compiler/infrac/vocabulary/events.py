@@ -223,19 +223,22 @@ def queue_targets(rule: Resource, program: Program) -> list[tuple[Block, Resourc
     return found
 
 
-def rule_stacks_by_queue(program: Program) -> dict[int, set[str]]:
-    """For each queue that rules target (by identity), the stacks whose rules do:
-    one pass over the program's rules, kept with the program."""
-    index = program.memo.get("rule stacks by queue")
-    if index is None:
-        index = {}
-        for stack in program.stacks:
-            for rule in stack.resources:
-                if rule.kind == "rule":
-                    for _, queue in queue_targets(rule, program):
-                        index.setdefault(id(queue), set()).add(stack.name)
-        program.memo["rule stacks by queue"] = index
-    return index
+_RULE_STACKS: list[tuple[Program, dict[int, set[str]]]] = []
+
+
+def _rule_stacks_by_queue(program: Program) -> dict[int, set[str]]:
+    """For each queue (by identity) that rules target, the stacks of those rules; computed
+    once per program, not once per rule (which made checking quadratic in the stacks)."""
+    if _RULE_STACKS and _RULE_STACKS[0][0] is program:
+        return _RULE_STACKS[0][1]
+    found: dict[int, set[str]] = {}
+    for stack in program.stacks:
+        for rule in stack.resources:
+            if rule.kind == "rule":
+                for _, queue in queue_targets(rule, program):
+                    found.setdefault(id(queue), set()).add(stack.name)
+    _RULE_STACKS[:] = [(program, found)]
+    return found
 
 
 def _resource_of(program: Program, link: Link | None) -> Resource | None:
@@ -380,7 +383,9 @@ def _target_rules(rule: Resource, block: Block, context: RuleContext) -> list[Di
             if attribute not in target.exports
         )
     if is_queue(target):
-        others = sorted(name for name in rule_stacks_by_queue(context.program).get(id(target), ()) if name != context.stack.name)
+        others = sorted(
+            name for name in _rule_stacks_by_queue(context.program).get(id(target), ()) if name != context.stack.name
+        )
         if others:
             found.append(
                 diagnostic(
