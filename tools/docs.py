@@ -212,8 +212,10 @@ def excerpt(text: str, path: tuple[str, ...]) -> str:
 
 
 def builds() -> dict[str, str]:
-    """Side-by-side excerpts of the seed system built for both targets."""
-    with tempfile.TemporaryDirectory() as temporary:
+    """Side-by-side excerpts of the seed system built for both targets. They are built in a
+    folder at the depth of `build/` in the checkout, so that the paths the compose file
+    computes from its output folder read as they do after `make demo`, wherever the checkout is."""
+    with tempfile.TemporaryDirectory(dir=ROOT, prefix=".docs-") as temporary:
         out = Path(temporary)
         infrac("build", SEED, "--target", "cloudformation", "--out", str(out / "cfn"))
         infrac("build", SEED, "--target", "serverless", "--out", str(out / "sls"))
