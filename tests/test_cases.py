@@ -64,15 +64,20 @@ def load_templates(folder: Path) -> list:
 
 
 def import_outputs(folder: Path) -> dict[str, str]:
-    """What reading a case's templates says: the diagnostics, located in the templates."""
-    from infrac.migrate.source import read
+    """What ``infrac import`` makes of a case's templates (``--split-by type`` when the case
+    has a file named ``split-by-type``): its diagnostics, located in the templates, and the
+    ``.infra`` files it writes (``import/``)."""
+    from infrac.migrate.command import prepare
 
-    loaded = load_templates(folder)
-    templates = [t for t in loaded if isinstance(t, SourceFile)]
-    diagnostics = [t for t in loaded if not isinstance(t, SourceFile)]
-    diagnostics += [d for t in templates for d in read(t).diagnostics]
-    text = render_text(diagnostics, {t.path: t for t in templates})
-    return {"diagnostics.txt": text} if text else {}
+    inputs = [(p.relative_to(folder).as_posix(), p.read_bytes()) for p in sorted((folder / "templates").glob("*")) if p.is_file()]
+    split = "type" if (folder / "split-by-type").is_file() else None
+    mapping = folder / "map.yml"
+    prepared = prepare(inputs, "out", split, ("map.yml", mapping.read_bytes()) if mapping.is_file() else None)
+    outputs = {f"import/{path}": text for path, text in prepared.files.items()}
+    text = render_text(prepared.diagnostics, prepared.sources)
+    if text:
+        outputs["diagnostics.txt"] = text
+    return outputs
 
 
 def plan_outputs(folder: Path) -> dict[str, str]:

@@ -45,6 +45,7 @@ values = st.recursive(
     lambda inner: st.one_of(
         st.builds(ir.List, st.lists(inner, max_size=4).map(tuple)),
         st.builds(ir.Map, st.lists(st.builds(ir.Entry, texts, inner), max_size=4).map(tuple)),
+        st.builds(ir.Call, names, st.lists(inner, max_size=3).map(tuple)),
     ),
     max_leaves=12,
 )

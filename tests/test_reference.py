@@ -62,7 +62,7 @@ def test_a_block_and_its_fields_map_into_the_rendered_template():
     queue = KINDS["queue"]
     sample = _sample(queue)
     dead_letter = queue.blocks["dead_letter"]
-    assert block_places(sample, dead_letter, None, None) == ["`RedrivePolicy`", "a `AWS::SQS::Queue` of its own"]
+    assert block_places(sample, dead_letter, None, None) == ["`AWS::SQS::Queue` (another resource)", "`RedrivePolicy`"]
     assert block_places(sample, dead_letter, "max_receives", dead_letter.fields["max_receives"]) == [
         "`RedrivePolicy.maxReceiveCount`"
     ]

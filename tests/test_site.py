@@ -113,7 +113,7 @@ def site(tmp_path_factory) -> Path:
 
 def test_the_site_builds_strictly_with_every_page(site):
     for page in ("index", "getting-started", "language", "kinds", "cli", "diagnostics", "editors", "architecture", "patterns",
-                 "deployment", "contributing", "decisions"):
+                 "deployment", "migration", "ci", "contributing", "decisions"):
         path = site / "index.html" if page == "index" else site / page / "index.html"
         assert path.is_file(), page
 
@@ -221,3 +221,11 @@ def test_every_kind_has_an_example_on_the_language_page():
     for keyword in KINDS:
         assert any(f"`{keyword}`" in heading for heading in headings), f"no section for `{keyword}`"
         assert re.search(rf"^\s*{keyword} ", examples, re.M), f"no example of `{keyword}`"
+
+
+def test_the_readme_links_only_to_pages_that_exist():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\((docs/[^)#]+)", readme)
+    assert len(links) >= 8
+    missing = [link for link in links if not (ROOT / link).is_file()]
+    assert not missing, missing

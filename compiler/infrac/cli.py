@@ -116,6 +116,15 @@ def _parser() -> argparse.ArgumentParser:
     with_reporting(plan_move)
     commands.add_parser("lsp", help="the language server, over stdin and stdout, for editors")
 
+    imp = commands.add_parser(
+        "import", help="write .infra sources from Serverless services or CloudFormation templates"
+    )
+    imp.add_argument("files", nargs="+", type=Path, help="serverless.yml files or CloudFormation templates (YAML or JSON)")
+    imp.add_argument("--out", type=Path, required=True, help="the folder for the .infra sources (empty, or a previous import)")
+    imp.add_argument("--split-by", choices=("type",), help="move tables, queues, buckets, EventBridge and Cognito into their own stacks")
+    imp.add_argument("--map", type=Path, help="a YAML file mapping resource types to stacks, for other groupings")
+    with_reporting(imp)
+
     explain = commands.add_parser("explain", help="explain a diagnostic code, e.g. `infrac explain E0401`")
     explain.add_argument("code")
     return parser
@@ -218,6 +227,7 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
         display(lock_path),
         allow_breaking=getattr(args, "allow_breaking", False),
         warnings_as_errors=getattr(args, "warnings_as_errors", False),
+        build=_build_target(args),
     )
     diagnostics = list(loaded.diagnostics + checked.diagnostics)
     if problem is not None:
@@ -227,6 +237,15 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
         compiled = _Compiled(checked.program, checked.linkage, lock_path, lock_text)
     _report(args, diagnostics, sources)
     return None if has_errors(diagnostics) else compiled
+
+
+def _build_target(args: argparse.Namespace):
+    """For ``infrac build``: the target and options, so that the budgets measure what it writes."""
+    if args.command != "build":
+        return None
+    from infrac.backends import BuildOptions
+
+    return args.target, BuildOptions(stage=args.stage, format=args.format)
 
 
 def _read_lock(path: Path, sources: dict):
@@ -458,6 +477,36 @@ def _rehearse(args: argparse.Namespace) -> int:
     return OK if report.ok else FAILED
 
 
+def _import(args: argparse.Namespace) -> int:
+    from infrac.diagnostics import has_errors
+    from infrac.migrate.command import prepare
+    from infrac.workspace import display, import_problems, read_bytes, write_import
+
+    inputs = [(display(path), read_bytes(path)) for path in args.files]
+    mapping = (display(args.map), read_bytes(args.map)) if args.map else None
+    out = display(args.out)
+    prepared = prepare(inputs, out, args.split_by, mapping)
+    diagnostics = list(prepared.diagnostics)
+    if getattr(args, "warnings_as_errors", False):
+        from infrac.diagnostics import Severity
+
+        diagnostics = [attrs.evolve(d, severity=Severity.ERROR) for d in diagnostics]
+    if not has_errors(diagnostics):
+        diagnostics += import_problems(args.out, prepared.files, prepared.services)
+    _report(args, diagnostics, prepared.sources)
+    if has_errors(diagnostics):
+        return FAILED
+    write_import(args.out, prepared.files, prepared.services)
+    count = len(prepared.files)
+    print(f"imported {len(args.files)} file{'s' * (len(args.files) != 1)} into {out}: {count} file{'s' * (count != 1)}")
+    for relative in sorted(prepared.files):
+        print(f"  {display(args.out / relative)}")
+    for path in sorted(prepared.services):
+        print(f"  {path}  the service, taking the moved resources from the imports infrac writes")
+    print(f"  checked: `infrac build {out} --stage {prepared.stage}` gives the resources of the input")
+    return OK
+
+
 def _plan_move(args: argparse.Namespace) -> int:
     compiled = _compile(args)
     if compiled is None:
@@ -577,4 +626,5 @@ _COMMANDS = {
     "plan-move": _plan_move,
     "lsp": _lsp,
     "explain": _explain,
+    "import": _import,
 }

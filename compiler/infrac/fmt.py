@@ -83,6 +83,8 @@ def inline(value: ir.Value) -> str:
         return value.text
     if isinstance(value, ir.List):
         return "[" + ", ".join(inline(item) for item in value.items) + "]"
+    if isinstance(value, ir.Call):
+        return value.name + "(" + ", ".join(inline(arg) for arg in value.args) + ")"
     if not value.entries:
         return "{}"
     return "{ " + ", ".join(f"{key(e.key)}: {inline(e.value)}" for e in value.entries) + " }"

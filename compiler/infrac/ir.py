@@ -95,7 +95,17 @@ class Map:
         return None
 
 
-Value = Union[String, Number, Bool, Symbol, Ref, List, Map]
+@attrs.frozen
+class Call:
+    """``if(IsProd, 3, no_value())``: a CloudFormation function, by its name in the language."""
+
+    name: str
+    args: tuple[Value, ...]
+    span: Span | None = _span()
+    name_span: Span | None = _span()
+
+
+Value = Union[String, Number, Bool, Symbol, Ref, List, Map, Call]
 Label = Union[Symbol, Ref, String]
 
 

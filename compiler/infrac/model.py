@@ -115,6 +115,56 @@ class Link:
 
 
 @attrs.frozen
+class Call:
+    """A CloudFormation function, checked: ``function`` is its CloudFormation name
+    (``Fn::If``), ``args`` its converted arguments (the backend writes a one-argument
+    function without a list, as CloudFormation wants: ``Fn::Base64: x``)."""
+
+    function: str
+    args: tuple[Any, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ParameterRef:
+    """``param(Env)``: the value of a parameter of the stack (``Ref``)."""
+
+    name: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ConditionRef:
+    """A condition of the stack named in a condition function or ``if``."""
+
+    name: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class NoValue:
+    """``no_value()``: the property is left out (``Ref: AWS::NoValue``)."""
+
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Parameter:
+    """``parameter Env { ... }``: a CloudFormation parameter of the stack.
+
+    ``type`` is CloudFormation's (``String``); ``constraints`` the other settings by
+    their CloudFormation names (``MinLength``, ``NoEcho``...)."""
+
+    name: str
+    type: str
+    default: Any = None
+    allowed: tuple[Any, ...] | None = None
+    description: str | None = None
+    constraints: Mapping[str, Any] = attrs.field(factory=dict)
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Block:
     """A nested block of a resource, typed: an index, a dead-letter queue..."""
 
@@ -210,6 +260,9 @@ class Stack:
     values: Mapping[str, Any] = attrs.field(factory=dict)
     path: str | None = None
     span: Span | None = _span()
+    #: ``parameter`` blocks, in source order, and ``conditions`` (name -> a condition call)
+    parameters: tuple[Parameter, ...] = ()
+    conditions: Mapping[str, Any] = attrs.field(factory=dict)
     #: ``reference`` blocks: how this stack references others' attributes
     strengths: tuple[StrengthChoice, ...] = attrs.field(default=(), kw_only=True)
 
@@ -239,6 +292,12 @@ class Stack:
 
     def resource(self, name: str) -> Resource | None:
         return self._by_name.get(name)
+
+    def parameter(self, name: str) -> Parameter | None:
+        for parameter in self.parameters:
+            if parameter.name == name:
+                return parameter
+        return None
 
 
 @attrs.frozen

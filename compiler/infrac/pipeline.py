@@ -12,6 +12,7 @@ to do with the result.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 
@@ -29,12 +30,15 @@ def compile_sources(
     *,
     warnings_as_errors: bool = False,
     parse_file: Callable[[SourceFile], ParseResult] = parse,
+    build: tuple[str, Any] | None = None,
 ) -> Result:
     """Parse and check a project. Files are taken in path order, so the result
     does not depend on the order they were found in. A syntax error in any file
     stops before the passes, whose findings would only echo it. The project's
     rule levels and suppression comments (:mod:`infrac.diagnostics.rules`) apply
-    to what the passes found; ``warnings_as_errors`` makes every warning left an error."""
+    to what the passes found; ``warnings_as_errors`` makes every warning left an error.
+    ``build`` (``(target, BuildOptions)``) is what ``infrac build`` will write, which the
+    budgets measure; without it they measure the default CloudFormation build."""
     sources = sorted(sources, key=lambda s: s.path)
     modules = []
     found: list[Diagnostic] = []
@@ -45,7 +49,7 @@ def compile_sources(
             modules.append(parsed.module)
     if has_errors(found):
         return Result(None, tuple(found))
-    result = passes.run(modules)
+    result = passes.run(modules, build=build)
     levels = result.settings.warnings if result.settings is not None else {}
     diagnostics = rules.apply(
         found + list(result.diagnostics),
@@ -84,6 +88,7 @@ def check_project(
     allow_breaking: bool = False,
     warnings_as_errors: bool = False,
     parse_file: Callable[[SourceFile], ParseResult] = parse,
+    build: tuple[str, Any] | None = None,
 ) -> Checked:
     """Compile a project and compare its exports with the lock's text (if any),
     shown as ``lock_path`` in messages. The command line and the language server
@@ -92,7 +97,7 @@ def check_project(
     ``parse_file`` lets a caller that compiles the same files again and again
     (the language server) reuse the parse of a file whose text did not change.
     """
-    result = compile_sources(sources, warnings_as_errors=warnings_as_errors, parse_file=parse_file)
+    result = compile_sources(sources, warnings_as_errors=warnings_as_errors, parse_file=parse_file, build=build)
     diagnostics = list(result.diagnostics)
     if not result.ok:
         return Checked(result, None, tuple(diagnostics))

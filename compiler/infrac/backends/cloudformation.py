@@ -66,6 +66,7 @@ class CloudFormation:
         stage = _stage(options)
         renderer = StackRenderer(program, stack, stage)
         resources, outputs = renderer.resources(), renderer.outputs()
+        parameters, conditions = renderer.parameters(), renderer.conditions()
         described = f"stack {stack.name} of project {program.settings.name}"
         template: dict[str, Any] = {
             "AWSTemplateFormatVersion": "2010-09-09",
@@ -73,14 +74,19 @@ class CloudFormation:
         }
         if isinstance(stage, StageParameter) and stage.used:
             stages = list(program.settings.stages)
-            template["Parameters"] = {
+            parameters = {
                 "Stage": {
                     "Type": "String",
                     "Description": "The stage (environment) to deploy.",
                     "AllowedValues": stages,
                     "Default": stages[0],
-                }
+                },
+                **parameters,
             }
+        if parameters:
+            template["Parameters"] = parameters
+        if conditions:
+            template["Conditions"] = conditions
         template["Resources"] = resources
         if outputs:
             template["Outputs"] = outputs

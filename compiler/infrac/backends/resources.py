@@ -13,7 +13,18 @@ import attrs
 
 from infrac.backends.escape import Escaped, has_hazard, pieces, serverless_literal
 from infrac.cfn import typecheck
-from infrac.model import Placeholder, Program, Reference, Resource, Stack, Template
+from infrac.model import (
+    Call,
+    ConditionRef,
+    NoValue,
+    ParameterRef,
+    Placeholder,
+    Program,
+    Reference,
+    Resource,
+    Stack,
+    Template,
+)
 from infrac.naming import export_name, exports_of, output_of, stack_name
 from infrac.vocabulary import DERIVED, KINDS
 
@@ -182,6 +193,14 @@ class StackRenderer:
             return self.template(value)
         if isinstance(value, Reference):
             return self.reference(value)
+        if isinstance(value, Call):
+            return self.call(value)
+        if isinstance(value, ParameterRef):
+            return {"Ref": value.name}
+        if isinstance(value, ConditionRef):
+            return {"Condition": value.name}
+        if isinstance(value, NoValue):
+            return {"Ref": "AWS::NoValue"}
         if isinstance(value, dict) and len(value) == 1 and "Fn::Sub" in value:
             return {"Fn::Sub": self.sub_argument(value["Fn::Sub"])}
         if isinstance(value, dict):
@@ -189,6 +208,67 @@ class StackRenderer:
         if isinstance(value, (list, tuple)):
             return [self.value(v) for v in value]
         return value
+
+    def call(self, call: Call) -> Any:
+        """A function as CloudFormation writes it: ``Fn::If``'s condition by name, a
+        one-argument function without a list, ``Fn::Sub``'s text with its variables."""
+        if call.function == "Fn::Sub":
+            return self.sub(call)
+        args = [self.value(arg) for arg in call.args]
+        if call.function == "Fn::If":
+            args[0] = call.args[0].name
+        if call.function in ("Fn::Base64", "Fn::ImportValue", "Fn::GetAZs"):
+            return {call.function: args[0]}
+        return {call.function: args}
+
+    def sub(self, call: Call) -> Any:
+        """``sub(text, { variables })``: placeholders naming a variable become ``${Name}``;
+        the others are filled in as in any string."""
+        template, *rest = call.args
+        variables = rest[0] if rest else {}
+        settings = self.program.settings
+        filled = template.fill(project=settings.name, stack=self.stack.name, region=settings.region)
+        # (text, is the framework's own variable): in the Serverless target every other piece
+        # is escaped for the framework, which resolves only ``${sls:stage}`` before CloudFormation
+        pieces_: list[tuple[str, bool]] = []
+        for part in filled.parts:
+            if isinstance(part, str):
+                pieces_.append((part.replace("${", "${!"), False))
+            elif part.name in variables:
+                pieces_.append(("${" + part.name + "}", False))
+            elif part.name in PSEUDO_PARAMETERS:  # the framework leaves `${AWS::...}` as it is
+                pieces_.append(("${" + PSEUDO_PARAMETERS[part.name] + "}", True))
+            else:
+                pieces_.append((self.stage.stage_in_sub(), True))
+        if isinstance(self.stage, ServerlessStage):
+            text: Any = Escaped("".join(
+                piece if own else serverless_literal(piece, before_variable=i + 1 < len(pieces_) and pieces_[i + 1][1])
+                for i, (piece, own) in enumerate(pieces_)
+            ))
+        else:
+            text = "".join(piece for piece, _ in pieces_)
+        if not rest:
+            return {"Fn::Sub": text}
+        return {"Fn::Sub": [text, self.value(dict(variables))]}
+
+    def parameters(self) -> dict[str, Any]:
+        """The stack's own parameters, as CloudFormation declares them."""
+        parameters: dict[str, Any] = {}
+        for parameter in self.stack.parameters:
+            document: dict[str, Any] = {"Type": parameter.type}
+            if parameter.description is not None:
+                document["Description"] = parameter.description
+            if parameter.default is not None:
+                document["Default"] = self.value(parameter.default)
+            if parameter.allowed is not None:
+                document["AllowedValues"] = self.value(list(parameter.allowed))
+            for key, value in parameter.constraints.items():
+                document[key] = self.value(value)
+            parameters[parameter.name] = document
+        return parameters
+
+    def conditions(self) -> dict[str, Any]:
+        return {name: self.value(value) for name, value in self.stack.conditions.items()}
 
     def template(self, template: Template) -> Any:
         return self.stage.render(self.filled(template))
@@ -239,6 +319,14 @@ class StackRenderer:
     def resource(self, resource: Resource) -> dict[str, Any]:
         kind = KINDS[resource.kind]
         document: dict[str, Any] = {"Type": kind.type_name(resource)}
+        if resource.values.get("condition"):
+            document["Condition"] = resource.values["condition"]
+        if resource.values.get("depends_on"):
+            ids = {r.name: r.logical_id for r in self.stack.resources}
+            depends = [ids.get(name, name) for name in resource.values["depends_on"]]
+            document["DependsOn"] = depends[0] if len(depends) == 1 else depends
+        if resource.values.get("metadata") is not None:
+            document["Metadata"] = self.value(dict(resource.values["metadata"]))
         if resource.values.get("deletion_policy"):
             document["DeletionPolicy"] = resource.values["deletion_policy"]
         if resource.values.get("update_replace_policy"):

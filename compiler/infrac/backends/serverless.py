@@ -58,7 +58,15 @@ class Serverless:
         settings = program.settings
         stage = ResolvedStage(options.stage) if options.stage else ServerlessStage()
         renderer = StackRenderer(program, stack, stage)
-        resources: dict[str, Any] = {"Resources": renderer.resources()}
+        resources: dict[str, Any] = {}
+        # The framework merges these sections into the template it packages; parameters need
+        # a default (or `provider.stackParameters`), which the deploy then uses.
+        parameters, conditions = renderer.parameters(), renderer.conditions()
+        if parameters:
+            resources["Parameters"] = parameters
+        if conditions:
+            resources["Conditions"] = conditions
+        resources["Resources"] = renderer.resources()
         outputs = renderer.outputs()
         if outputs:
             resources["Outputs"] = outputs

@@ -88,6 +88,12 @@ SECRET_PROPERTIES: dict[str, frozenset[str]] = {
     "AWS::Invoicing::ProcurementPortalPreference": frozenset({"ProcurementPortalSharedSecret"}),
 }
 
+#: Paths whose last name is in SECRET_PROPERTY_NAMES but that hold no secret, by type:
+#: a user pool client's token validity units say "minutes" or "days".
+NOT_SECRET_PROPERTIES: dict[str, frozenset[str]] = {
+    "AWS::Cognito::UserPoolClient": frozenset({"TokenValidityUnits/AccessToken"}),
+}
+
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:(secretsmanager|ssm-secure):[^{}]+\}\}")
 
 
@@ -99,6 +105,8 @@ def is_secret_attribute(type_name: str, attribute: str) -> bool:
 def is_secret_property(type_name: str, path: Sequence[str]) -> bool:
     """Whether the property at ``path`` (names from the Properties root) holds a secret."""
     if not path:
+        return False
+    if "/".join(path) in NOT_SECRET_PROPERTIES.get(type_name, frozenset()):
         return False
     if path[-1] in SECRET_PROPERTY_NAMES:
         return True

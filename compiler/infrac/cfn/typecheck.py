@@ -349,8 +349,9 @@ def _types(node: dict[str, Any]) -> tuple[str, ...] | None:
 
 
 def _stands_in(value: ir.Value) -> bool:
-    """A reference, or a one-key map naming an intrinsic function (``Fn::...`` or ``Ref``)."""
-    if isinstance(value, ir.Ref):
+    """A reference, a function (``if(...)``), or a one-key map naming an intrinsic function
+    (``Fn::...`` or ``Ref``)."""
+    if isinstance(value, (ir.Ref, ir.Call)):
         return True
     return (
         isinstance(value, ir.Map)
@@ -425,6 +426,8 @@ def _describe(value: ir.Value) -> str:
         return f"the name `{value.name}`"
     if isinstance(value, ir.List):
         return "a list"
+    if isinstance(value, ir.Call):
+        return f"a call of `{value.name}`"
     return "a map"
 
 

@@ -442,6 +442,131 @@ _ENTRIES = [
         example="a: &a [x, x, x]\nb: &b [*a, *a, *a]\n...",
         fix="Write the values out without aliases; real templates are far below these limits.",
     ),
+    # ---- parameters, conditions and functions (E0210, E032x, E041x) -----------------------------
+    Code(
+        "E0210", E, "reserved parameter name",
+        "`Stage` is the parameter the CloudFormation target writes for the stage (`{stage}` in "
+        "strings), so a stack cannot declare its own.",
+        example="parameter Stage { type = string }",
+        fix='Write "{stage}" where the stage is meant, or give the parameter another name.',
+    ),
+    Code(
+        "E0320", E, "unknown function",
+        "A value written `name(...)` calls one of CloudFormation's functions by its name in the "
+        "language: `if`, `equals`, `not`, `and`, `or`, `param`, `no_value`, `sub`, `join`, "
+        "`select`, `split`, `base64`, `import_value`, `get_azs`, `cidr`.",
+        example='properties = { Size: iff(IsProd, 3, 1) }',
+        fix="Use one of the functions listed; the message suggests the closest.",
+    ),
+    Code(
+        "E0321", E, "wrong number of arguments",
+        "Each function takes a fixed number of arguments: `if(condition, then, else)`, "
+        "`equals(a, b)`, `not(condition)`, `and`/`or` 2 to 10 conditions, `param(Name)`, "
+        "`no_value()`, `sub(text)` or `sub(text, { variables })`.",
+        example="properties = { Size: if(IsProd, 3) }",
+        fix="Give the arguments the message's signature shows.",
+    ),
+    Code(
+        "E0322", E, "wrong kind of argument",
+        "An argument is not of the kind the function needs: `if`, `not`, `and` and `or` take "
+        "conditions (a condition's name, or a condition function), `param` the name of a parameter, "
+        "`sub` a string and a map of variables; a stack's `conditions` must each be `equals`, "
+        "`not`, `and` or `or`.",
+        example='conditions = { IsProd: "prod" }',
+        fix='Write a condition function: `conditions = { IsProd: equals(param(Env), "prod") }`.',
+    ),
+    Code(
+        "E0323", E, "default not among the allowed values",
+        "A parameter's `default` must be one of its `allowed` values, or CloudFormation refuses "
+        "every deploy that relies on the default.",
+        example='parameter Env {\n  type    = string\n  default = "qa"\n  allowed = ["dev", "prod"]\n}',
+        fix="Make the default one of the allowed values, or add it to them.",
+    ),
+    Code(
+        "E0410", E, "unknown parameter",
+        "`param(Name)` names no `parameter` block of the stack. Parameters belong to one stack; "
+        "another stack's values travel as exports.",
+        example='properties = { Name: param(Enviroment) }',
+        fix="Declare the parameter in the stack, or correct the name.",
+    ),
+    Code(
+        "E0411", E, "unknown condition",
+        "A condition's name (in `condition = ...`, `if(...)`, `not(...)`, `and(...)`, `or(...)`) "
+        "is not a key of the stack's `conditions`.",
+        example="condition = IsProduction",
+        fix="Declare it in the stack's `conditions`, or correct the name.",
+    ),
+    Code(
+        "E0412", E, "conditions or dependencies in a cycle",
+        "A condition refers to itself through others, or a resource lists itself in `depends_on`: "
+        "CloudFormation could never evaluate or create it.",
+        example="conditions = { A: not(B), B: not(A) }",
+        fix="Break the cycle.",
+    ),
+    # ---- migration: importing (E081x) -----------------------------------------------------------
+    Code(
+        "E0810", E, "cannot be expressed in the language",
+        "The template holds a construct the language has no form for: `Mappings` and "
+        "`Fn::FindInMap`, `Transform` (macros, SAM), `CreationPolicy`/`UpdatePolicy`, "
+        "`RetainExceptOnCreate`, `AWS::StackId`, a reference to a resource the template does "
+        "not declare (one the Serverless Framework generates), an output that is not a resource's "
+        "attribute, `null`. Nothing is imported, so nothing is dropped silently.",
+        example="Properties:\n  ImageId: !FindInMap [Images, !Ref AWS::Region, Id]",
+        fix="Rewrite the value in a form the language has (a parameter, `if`, a literal), or leave "
+        "the resource out of the template you import and keep it where it is.",
+    ),
+    Code(
+        "E0811", E, "logical ID used twice",
+        "Two imported templates put resources with the same logical ID into one stack, where "
+        "logical IDs must be unique.",
+        example="infrac import a.yml b.yml --split-by type   # both declare UsersTable",
+        fix="Import the templates separately, or rename one of the resources.",
+    ),
+    Code(
+        "E0812", E, "cannot write the import",
+        "`infrac import` writes into a folder only when it is empty or holds a previous import "
+        "(its `.infrac-import.json`), so that no file of yours is overwritten; or a consumer's new "
+        "service file would replace a file that exists.",
+        example="infrac import serverless.yml --out src/   # src/ holds other files",
+        fix="Choose an empty folder, or remove the files named.",
+    ),
+    Code(
+        "E0813", E, "the import would not rebuild the template exactly",
+        "The importer compiles what it wrote and compares every resource with the template's. "
+        "A resource that would not come out the same (or does not compile, such as a name AWS "
+        "would refuse) is reported instead of written.",
+        example="TableName: 'a'   # too short for DynamoDB",
+        fix="Follow the note; fix the template, or leave the resource out of the import.",
+    ),
+    Code(
+        "E0814", E, "invalid mapping file",
+        "`infrac import --map FILE` reads a YAML mapping from resource types (`AWS::SQS::Queue`, "
+        "or `AWS::SQS::*` for a whole service) to the stacks that should hold them.",
+        example="AWS::DynamoDB::Table: data\nAWS::SQS::*: 42",
+        fix="Write one `Type: stack-name` line per type; stack names are letters, digits and hyphens.",
+    ),
+    Code(
+        "W0810", W, "output without export not imported",
+        "infrac writes an output for each export; an output without `Export` carries nothing "
+        "another stack can import, and is not imported.",
+        example="Outputs:\n  TableName:\n    Value: !Ref Users",
+        fix="Export the attribute in the `.infra` source if another stack needs it.",
+    ),
+    Code(
+        "W0812", W, "template metadata not imported",
+        "A template's top-level `Metadata` (such as `AWS::CloudFormation::Interface`, which groups "
+        "parameters in the console) has no place in the language; infrac writes templates without it.",
+        example="Metadata:\n  AWS::CloudFormation::Interface: { ... }",
+        fix="Nothing to do if the console's layout does not matter; a resource's own `Metadata` is imported.",
+    ),
+    Code(
+        "W0811", W, "resource stays in the service",
+        "The resource refers to something the Serverless Framework generates (the API, a "
+        "function's role), so it cannot leave the service file: it stays there, in the new "
+        "service file the import writes.",
+        example="Authorizer:\n  Properties:\n    RestApiId: { Ref: ApiGatewayRestApi }",
+        fix="Nothing to do; move it by hand later if the references change.",
+    ),
     # ---- warnings ------------------------------------------------------------------------------------
     # ---- resource types from AWS's schemas, and replacement (E07xx) -----------------
     Code(

@@ -115,6 +115,8 @@ class InfraLexer(RegexLexer):
         ],
         "atom": [
             (_STRING_START, String.Double, ("#pop", "string")),
+            # a function: if(IsProd, 3, no_value())
+            (r"(" + _NAME + r")(\s*)(\()", bygroups(Name.Function, Whitespace, Punctuation), ("#pop", "args")),
             (r"-?[0-9]+(\.[0-9]+)?(" + _UNITS + r")\b", Number.Float, "#pop"),
             (r"-?[0-9]+\.[0-9]+[A-Za-z]*", Number.Float, "#pop"),
             (r"-?[0-9]+[A-Za-z]*", Number.Integer, "#pop"),
@@ -126,6 +128,14 @@ class InfraLexer(RegexLexer):
             include("space"),
             (r",", Punctuation),
             (r"\]", Punctuation, "#pop"),
+            (r"\[", Punctuation, "list"),
+            (r"\{", Punctuation, "map"),
+            (r"(?=\S)", Text, "list-item"),
+        ],
+        "args": [
+            include("space"),
+            (r",", Punctuation),
+            (r"\)", Punctuation, "#pop"),
             (r"\[", Punctuation, "list"),
             (r"\{", Punctuation, "map"),
             (r"(?=\S)", Text, "list-item"),

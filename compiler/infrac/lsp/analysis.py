@@ -19,7 +19,7 @@ from infrac import ir, lockfile
 from infrac.diagnostics import Diagnostic
 from infrac.fmt import format_module
 from infrac.linker import Linkage
-from infrac.model import Link, Program, Reference
+from infrac.model import Call, Link, Program, Reference
 from infrac.pipeline import Checked, check_project
 from infrac.source import SourceFile, Span
 from infrac.syntax.parser import ParseResult, parse
@@ -251,7 +251,7 @@ def _fields(body: tuple, stack: str, kind: str, block: str = "") -> Iterator[Occ
 def _referenced(program: Program, sources: Mapping[str, SourceFile]) -> Iterator[Occurrence]:
     """References as the compiler resolved them (``Resource.attribute`` gets its stack)."""
     for stack in program.stacks:
-        values: list[Any] = [stack.environment, stack.values]
+        values: list[Any] = [stack.environment, stack.values, stack.conditions]
         for resource in stack.resources:
             values.append(resource.values)
             values += [b.values for blocks in resource.blocks.values() for b in blocks]
@@ -277,6 +277,8 @@ def _references_in(value: Any) -> Iterator[Reference | Link]:
     elif isinstance(value, (tuple, list)):
         for v in value:
             yield from _references_in(v)
+    elif isinstance(value, Call):  # if(IsProd, Users.arn, ...): the references in its arguments
+        yield from _references_in(value.args)
 
 
 def _reference(ref: Reference, stack: str) -> Iterator[Occurrence]:

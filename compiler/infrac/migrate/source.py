@@ -33,9 +33,9 @@ API
     ``kind`` (``"cloudformation"`` or ``"serverless"``), ``file``, ``service`` (the
     Serverless service name), ``description``, ``parameters``, ``conditions`` (name ->
     value), ``mappings``, ``resources`` (:class:`Resource`, in file order), ``outputs``
-    (:class:`Output`), ``transform``, and ``locations``: template path -> :class:`Span`.
+    (:class:`Output`), ``transform``, ``rules``, ``metadata``, and ``locations``: template path -> :class:`Span`.
     ``template.span(path)`` gives the span of a value or, failing that, of its nearest
-    located ancestor; ``template.resource(logical_id)`` finds a resource.
+    located ancestor, ``template.key_span(path)`` that of the key holding it; ``template.resource(logical_id)`` finds a resource.
 
 :class:`Resource`
     ``logical_id``, ``type``, ``properties`` (a dict, possibly empty), ``depends_on`` (a
@@ -165,7 +165,17 @@ class Template:
     resources: tuple[Resource, ...] = ()
     outputs: tuple[Output, ...] = ()
     transform: Any = None
+    #: the template's ``Rules`` and ``Metadata`` sections, as written
+    rules: Any = None
+    metadata: Any = None
     locations: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False)
+    #: a service's default stage (``${opt:stage, 'dev'}`` gives ``dev``) and region, if known
+    stage: str | None = None
+    region: str | None = None
+    #: a service's whole file as plain data, variables unresolved (to rewrite it when split)
+    document: Any = attrs.field(default=None, eq=False, repr=False)
+    #: the spans of the service file's values by their path in the file (``functions.api.events[0]``)
+    document_locations: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False)
 
     def span(self, path: str) -> Span | None:
         """The span of the value at ``path``, or of its nearest located ancestor."""
@@ -175,6 +185,10 @@ class Template:
                 return found
             path = parent(path)
         return self.locations.get("")
+
+    def key_span(self, path: str) -> Span | None:
+        """The span of the key that holds the value at ``path`` (``UsersTable:``), or :meth:`span`."""
+        return self.locations.get(path + "#key") or self.span(path)
 
     def resource(self, logical_id: str) -> Resource | None:
         for resource in self.resources:
@@ -538,6 +552,8 @@ class _Shape:
             resources=tuple(r for r in (self.resource(n, v) for n, v in resources.items()) if r),
             outputs=tuple(o for o in (self.output(n, v) for n, v in self.section(data, "Outputs").items()) if o),
             transform=data.get("Transform"),
+            rules=data.get("Rules"),
+            metadata=data.get("Metadata"),
             locations=self.locations,
         )
 
@@ -688,6 +704,8 @@ class _Resolver:
             result = self.variable(whole.group(1), path, depth)
             if isinstance(result, _Failed):
                 return text
+            if isinstance(result, _Literal):
+                return str(result)
             if not isinstance(result, (str, Interpolated)) or isinstance(result, _Placeholder):
                 return _finish([result]) if isinstance(result, _Placeholder) else result
             if isinstance(result, str) and "${" in result:
@@ -711,7 +729,7 @@ class _Resolver:
             parts.append(result)
             position = match.end()
         parts.append(text[position:])
-        if "${" in "".join(p for p in parts if isinstance(p, str) and not isinstance(p, _Placeholder)):
+        if "${" in "".join(p for p in parts if isinstance(p, str) and not isinstance(p, (_Placeholder, _Literal))):
             # variables built from variables: resolve again with the inner ones filled in
             flat = "".join(p if isinstance(p, str) else "" for p in parts)
             if all(isinstance(p, str) for p in parts) and not any(isinstance(p, _Placeholder) for p in parts):
@@ -721,6 +739,8 @@ class _Resolver:
         return _finish(parts)
 
     def variable(self, expression: str, path: str, depth: int) -> Any:
+        if _NOT_A_VARIABLE.match(expression):
+            return _Literal("${" + expression + "}")
         choices = _split_fallbacks(expression)
         for i, choice in enumerate(choices):
             last = i == len(choices) - 1
@@ -768,6 +788,14 @@ class _Resolver:
 
 class _Cycle(Exception):
     pass
+
+
+class _Literal(str):
+    """``${AWS::Region}``, ``${Name}``, ``${!x}``: CloudFormation's own (Fn::Sub), kept as text."""
+
+
+#: What the framework leaves to CloudFormation: pseudo parameters, plain names, ``${!...}``.
+_NOT_A_VARIABLE = re.compile(r"AWS::|!|[A-Za-z0-9_.]*$")
 
 
 class _Failed:
@@ -869,7 +897,22 @@ def _service(data: dict, locations: dict[str, Span], file: str, diagnostics: lis
             else:
                 merged[section] = content
     shape = _Shape(file, template_locations, diagnostics)
-    return shape.template(merged, "serverless", service)
+    template = shape.template(merged, "serverless", service)
+    if template is None:
+        return None
+    provider = data.get("provider") if isinstance(data.get("provider"), dict) else {}
+    stage = provider.get("stage")
+    if isinstance(stage, str):
+        fallback = re.fullmatch(r"\$\{opt:stage,\s*(?:'([^']*)'|\"([^\"]*)\")\s*\}", stage.strip())
+        stage = (fallback.group(1) or fallback.group(2)) if fallback else (stage if "${" not in stage else None)
+    region = provider.get("region")
+    return attrs.evolve(
+        template,
+        stage=stage if isinstance(stage, str) else "dev",
+        region=region if isinstance(region, str) and "${" not in region else None,
+        document=data,
+        document_locations=locations,
+    )
 
 
 # ---- the entry point -----------------------------------------------------------------------

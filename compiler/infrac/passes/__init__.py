@@ -8,6 +8,7 @@ writes files. Read ``PASSES`` top to bottom to know what ``infrac check`` does.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
@@ -17,6 +18,7 @@ from infrac.model import Program, Settings
 from infrac.passes import (
     aws_rules,
     budgets,
+    conditions,
     exports,
     graph,
     references,
@@ -34,6 +36,7 @@ PASSES = (
     resources.check,  # resource blocks -> typed resources, by the vocabulary
     schemas.check,  # generic resources against AWS's resource provider schemas
     references.resolve,  # stack.Resource.attribute and `uses` -> checked links
+    conditions.check,  # param(...), condition names, depends_on: declared; no cycles
     graph.check,  # which stack imports from which: deploy waves, no cycles
     exports.check,  # export names from the project's pattern: legal and unique
     aws_rules.check,  # what AWS would refuse at deploy time
@@ -60,9 +63,10 @@ class Result:
         return self.program is not None and not has_errors(self.diagnostics)
 
 
-def run(modules: Sequence[ir.Module]) -> Result:
-    """Run every pass over parsed modules (given in a stable order, e.g. by path)."""
-    state = Compilation(modules=tuple(modules))
+def run(modules: Sequence[ir.Module], *, build: tuple[str, Any] | None = None) -> Result:
+    """Run every pass over parsed modules (given in a stable order, e.g. by path);
+    ``build`` is ``(target, BuildOptions)`` when the program is compiled to be written."""
+    state = Compilation(modules=tuple(modules), build=build)
     found: list[Diagnostic] = []
     for step in PASSES:
         state, diagnostics = step(state)

@@ -53,8 +53,9 @@ def measures(template: dict, body: bytes) -> list[Measure]:
     ]
 
 
-def findings(stack: Stack, template: dict, body: bytes) -> list[Diagnostic]:
-    """E0910 over a quota, W0910 near one, W0911 over the inline body size."""
+def findings(stack: Stack, template: dict, body: bytes, *, inline: bool = True) -> list[Diagnostic]:
+    """E0910 over a quota, W0910 near one, W0911 over the inline body size (when the
+    template may be passed inline: not the Serverless Framework's, always uploaded)."""
     found = []
     for measure in measures(template, body):
         share = f"{measure.used:,} {measure.unit}"
@@ -86,7 +87,7 @@ def findings(stack: Stack, template: dict, body: bytes) -> list[Diagnostic]:
                     hint="plan the split now: " + _MOVE,
                 )
             )
-    if aws_limits.MAX_TEMPLATE_BODY_INLINE < len(body) <= aws_limits.MAX_TEMPLATE_BODY_S3:
+    if inline and aws_limits.MAX_TEMPLATE_BODY_INLINE < len(body) <= aws_limits.MAX_TEMPLATE_BODY_S3:
         found.append(
             diagnostic(
                 "W0911",
@@ -110,25 +111,35 @@ def _breakdown(measure: Measure, template: dict) -> list[str]:
 
 
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
-    """The pass: every stack's template as ``infrac build`` writes it by default. The YAML
-    emitter runs only for a template that could be over 51,200 bytes (see
-    :func:`yaml_size_bound`), so that ``infrac check`` of a small project stays light."""
+    """The pass: every stack's template as the build writes it (``state.build``; by default
+    the CloudFormation target in YAML, the stage left to a parameter). For YAML, the emitter
+    runs only for a template that could be over 51,200 bytes (see :func:`yaml_size_bound`), so
+    that ``infrac check`` of a small project stays light. The Serverless Framework packages
+    its own template, as JSON, and always uploads it to S3: there the JSON form is measured
+    and the inline size does not apply."""
     from infrac.backends.base import BuildOptions
     from infrac.backends.cloudformation import HEADER, CloudFormation
 
+    target, options = state.build or ("cloudformation", BuildOptions())
+    if target != "cloudformation":  # the framework writes JSON; the stage is its own
+        options = BuildOptions(stage=options.stage, format="json")
     backend = CloudFormation()
     found: list[Diagnostic] = []
     for stack in state.program.stacks:
         if not stack.resources:
             continue
-        template = backend.template(state.program, stack, BuildOptions())
-        if len(HEADER) + yaml_size_bound(template) <= aws_limits.MAX_TEMPLATE_BODY_INLINE:
+        template = backend.template(state.program, stack, options)
+        if options.format == "json":
+            from infrac.backends.emit import to_json
+
+            body = to_json(template).encode("utf-8")
+        elif len(HEADER) + yaml_size_bound(template) <= aws_limits.MAX_TEMPLATE_BODY_INLINE:
             body = b""  # under every size quota: no size finding is possible
         else:
             from infrac.backends.emit import to_yaml
 
             body = (HEADER + to_yaml(template)).encode("utf-8")
-        found += findings(stack, template, body)
+        found += findings(stack, template, body, inline=target == "cloudformation")
     return state, found
 
 

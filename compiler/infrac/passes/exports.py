@@ -18,6 +18,7 @@ class _Published:
     resource: str
     attribute: str
     span: object
+    stage: str = ""
 
 
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
@@ -48,8 +49,25 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                             )
                         )
                         break
-                    here = _Published(stack.name, resource.name, attribute, span)
+                    here = _Published(stack.name, resource.name, attribute, span, stage)
                     other = seen.setdefault(name, here)
+                    if other is not here and (other.stack, other.resource, other.attribute) == (
+                        stack.name,
+                        resource.name,
+                        attribute,
+                    ):
+                        found.append(
+                            diagnostic(
+                                "E0503",
+                                f"export name `{name}` is the same in stages `{other.stage}` and `{stage}`",
+                                span,
+                                label=f"`{stack.name}.{resource.name}.{attribute}` is exported as `{name}` in every stage",
+                                notes=["export names are unique per account and region: the second stage deployed "
+                                       "to the same account and region fails"],
+                                hint="put `{stage}` in the export's name",
+                            )
+                        )
+                        break
                     if other is not here:
                         found.append(
                             diagnostic(

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from infrac.diagnostics import Diagnostic, Label, diagnostic
-from infrac.model import Link, Program, Reference, Stack
+from infrac.model import Call, Link, Program, Reference, Stack
 from infrac.passes.state import Compilation
 
 
@@ -24,13 +24,15 @@ def _targets(value: Any) -> list[Reference | Link]:
         return [t for v in value.values() for t in _targets(v)]
     if isinstance(value, (tuple, list)):
         return [t for v in value for t in _targets(v)]
+    if isinstance(value, Call):
+        return _targets(value.args)
     return []
 
 
 def stack_dependencies(stack: Stack) -> dict[str, Any]:
     """The stacks ``stack`` imports from, each with the span of its first use."""
     found: dict[str, Any] = {}
-    values = [stack.environment, stack.values]
+    values = [stack.environment, stack.values, stack.conditions]
     for resource in stack.resources:
         values.append(resource.values)
         values.extend(block.values for blocks in resource.blocks.values() for block in blocks)

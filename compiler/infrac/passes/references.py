@@ -14,7 +14,7 @@ import attrs
 
 from infrac.cfn import typecheck
 from infrac.diagnostics import Diagnostic, Fix, Label, Replacement, diagnostic
-from infrac.model import Link, Program, Reference, Resource, Stack, StrengthChoice
+from infrac.model import Call, Link, Program, Reference, Resource, Stack, StrengthChoice
 from infrac.passes.settings import weak_reference_warning
 from infrac.passes.state import Compilation
 from infrac.suggest import article, closest, did_you_mean
@@ -30,6 +30,8 @@ def map_references(value: Any, function: Callable[[Reference | Link], Reference 
         return {k: map_references(v, function) for k, v in value.items()}
     if isinstance(value, tuple):
         return tuple(map_references(v, function) for v in value)
+    if isinstance(value, Call):
+        return attrs.evolve(value, args=map_references(value.args, function))
     return value
 
 
@@ -73,9 +75,12 @@ def resolve(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                 return _link(ref, _stack, scope, found)
             return _reference(ref, _stack, scope, found)
 
+        conditions = map_references(dict(stack.conditions), fill_environment)
         environment = map_references(dict(stack.environment), fill_environment)
         values = map_references(dict(stack.values), fill_environment)
-        stacks.append(attrs.evolve(stack, resources=tuple(resources), environment=environment, values=values))
+        stacks.append(attrs.evolve(
+            stack, resources=tuple(resources), environment=environment, values=values, conditions=conditions
+        ))
     program = attrs.evolve(state.program, stacks=tuple(stacks))
     return attrs.evolve(state, program=program), found
 

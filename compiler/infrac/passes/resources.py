@@ -17,14 +17,14 @@ import attrs
 
 from infrac import aws_limits, ir
 from infrac.diagnostics import Diagnostic, Label, duplicate
-from infrac.model import STRENGTHS, Block, ExportSpec, Link, Program, Resource, Stack, StrengthChoice, Use
+from infrac.model import STRENGTHS, Block, ExportSpec, Link, Parameter, Program, Resource, Stack, StrengthChoice, Use
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation, StackDeclaration
 from infrac.source import Span
 from infrac.suggest import article, did_you_mean
 from infrac.vocabulary import KINDS, Kind
 from infrac.vocabulary.kinds import NAME, NONE, TARGET, BlockKind, Field
-from infrac.vocabulary.types import INVALID, Checker, Choice, Data, MapOf, Name, Prose, Text
+from infrac.vocabulary.types import INVALID, Checker, Choice, Data, ListOf, MapOf, Name, OneOf, Prose, Text
 
 
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
@@ -46,6 +46,7 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
         declaration.attributes, STACK_FIELDS, checker, f"stack `{declaration.name}`", declaration.span
     )
     resources: list[Resource] = []
+    parameters: list[Parameter] = []
     first_by_name: dict[str, ir.Block] = {}
     first_by_id: dict[str, Resource] = {}
     strengths = []
@@ -56,6 +57,23 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
                 strengths.append(choice)
             continue
         name_label = _name_label(block)
+        if block.kind == "parameter":
+            if name_label is not None and name_label.name in first_by_name:
+                checker.report(
+                    duplicate(
+                        f"`{name_label.name}` is declared twice in stack `{declaration.name}`",
+                        name_label.span,
+                        _name_label(first_by_name[name_label.name]).span,
+                        "declared",
+                        hint="parameters and resources of a stack share one set of names (logical IDs)",
+                    )
+                )
+                continue
+            parameter = _parameter(block, checker)
+            if parameter is not None:
+                first_by_name[parameter.name] = block
+                parameters.append(parameter)
+            continue
         if name_label is not None:
             if name_label.name in first_by_name:
                 checker.report(
@@ -102,8 +120,21 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
         values=settings["values"] if settings["values"] not in (None, INVALID) else {},
         path=_service_path(settings["path"], spans.get("path"), checker),
         span=declaration.span,
+        parameters=tuple(parameters),
+        conditions=settings["conditions"] if settings["conditions"] not in (None, INVALID) else {},
         strengths=tuple(strengths),
     )
+    for parameter in parameters:
+        if parameter.name in first_by_id:
+            other = first_by_id[parameter.name]
+            checker.error(
+                "E0202",
+                f"logical ID `{parameter.name}` is used by a parameter and a resource of stack `{declaration.name}`",
+                parameter.span,
+                label="parameter declared here",
+                labels=[Label(other.name_span, f"`{other.name}` has logical ID `{other.logical_id}`")],
+                hint="parameters and resources of a stack share one set of names (logical IDs)",
+            )
     return stack, frozenset(first_by_name), checker.diagnostics
 
 
@@ -142,12 +173,127 @@ STACK_FIELDS = {
         "Other values the stack's own service needs by name, such as a queue's ARN for an event "
         "source: `{ OrdersQueueArn: queues.Orders.arn }`.",
     ),
+    "conditions": Field(
+        MapOf(Data(), key=Name(r"[A-Za-z0-9]{1,255}", "a condition's name: letters and digits")),
+        "The stack's conditions, each a condition function: "
+        '`{ IsProd: equals(param(Env), "prod") }`. Resources name one with `condition = IsProd`; '
+        "`if(IsProd, a, b)` chooses a value.",
+    ),
     "path": Field(
         Name(r"[^\x00]+", "a path"),
         "Where the stack's own Serverless service lives, relative to the file that declares it; "
         "it puts the service in serverless-compose.yml.",
     ),
 }
+
+
+#: CloudFormation's parameter types, by the names the language gives the common ones.
+PARAMETER_TYPES = {
+    "string": "String",
+    "number": "Number",
+    "number_list": "List<Number>",
+    "comma_list": "CommaDelimitedList",
+}
+
+#: ``parameter Name { ... }``: a CloudFormation parameter of the stack.
+PARAMETER_FIELDS = {
+    "type": Field(
+        OneOf(
+            Choice(PARAMETER_TYPES),
+            Name(r"(AWS::|List<AWS::)[A-Za-z0-9:<>.-]+", "an AWS-specific parameter type such as `AWS::EC2::VPC::Id`"),
+        ),
+        "The parameter's type: `string`, `number`, `number_list`, `comma_list`, or an AWS-specific "
+        'type as a string (`"AWS::EC2::VPC::Id"`).',
+        required=True,
+    ),
+    "default": Field(Data(), "The value when the deploy gives none."),
+    "allowed": Field(ListOf(Data(), minimum=1), "The values allowed (`AllowedValues`)."),
+    "description": Field(Prose(), "What the parameter is for."),
+    "pattern": Field(Prose(), "A regular expression a string value must match (`AllowedPattern`)."),
+    "min_length": Field(Data(), "The shortest string allowed (`MinLength`)."),
+    "max_length": Field(Data(), "The longest string allowed (`MaxLength`)."),
+    "min_value": Field(Data(), "The smallest number allowed (`MinValue`)."),
+    "max_value": Field(Data(), "The largest number allowed (`MaxValue`)."),
+    "constraint_description": Field(Prose(), "What to say when a value breaks a constraint."),
+    "no_echo": Field(Data(), "Whether the value is masked in the console and API (`NoEcho`)."),
+}
+
+_PARAMETER_KEYS = {
+    "pattern": "AllowedPattern",
+    "min_length": "MinLength",
+    "max_length": "MaxLength",
+    "min_value": "MinValue",
+    "max_value": "MaxValue",
+    "constraint_description": "ConstraintDescription",
+    "no_echo": "NoEcho",
+}
+
+
+def _parameter(block: ir.Block, checker: Checker) -> Parameter | None:
+    labels = block.labels
+    if len(labels) != 1 or not isinstance(labels[0], ir.Symbol):
+        checker.error(
+            "E0206",
+            "wrong header for a `parameter` block",
+            labels[0].span.to(labels[-1].span) if labels else block.kind_span,
+            label="expected one name",
+            hint="a `parameter` block is written `parameter Name { type = string ... }`",
+        )
+        return None
+    name = labels[0]
+    if not aws_limits.LOGICAL_ID.fullmatch(name.name):
+        checker.error("E0208", f"`{name.name}` cannot be a CloudFormation logical ID", name.span,
+                      label="letters and digits only, at most 255")
+        return None
+    if name.name == "Stage":
+        checker.error(
+            "E0210",
+            "`Stage` is the parameter infrac writes for the stage",
+            name.span,
+            label="reserved",
+            hint='write "{stage}" in strings for the stage, or give the parameter another name',
+        )
+        return None
+    attributes = []
+    for statement in block.body:
+        if isinstance(statement, ir.Attribute):
+            attributes.append(statement)
+        else:
+            span = statement.kind_span if isinstance(statement, ir.Block) else statement.span
+            checker.error("E0207", "only attributes are allowed in a `parameter` block", span, label="not allowed here")
+            return None
+    before = len(checker.diagnostics)
+    values, _ = read_fields(attributes, PARAMETER_FIELDS, checker, f"parameter `{name.name}`", name.span)
+    if INVALID in values.values() or len(checker.diagnostics) > before:
+        return None
+    allowed = values["allowed"]
+    default = values["default"]
+    if allowed is not None and default is not None and default not in allowed:
+        span = next((a.value.span for a in attributes if a.name == "default"), name.span)
+        checker.error(
+            "E0323",
+            f"the default of parameter `{name.name}` is not one of its allowed values",
+            span,
+            label="not in `allowed`",
+            hint="allowed: " + ", ".join(_show(a) for a in allowed),
+        )
+    return Parameter(
+        name=name.name,
+        type=values["type"],
+        default=default,
+        allowed=tuple(allowed) if allowed is not None else None,
+        description=values["description"],
+        constraints={_PARAMETER_KEYS[k]: values[k] for k in _PARAMETER_KEYS if values[k] is not None},
+        span=name.span,
+    )
+
+
+def _show(value: Any) -> str:
+    from infrac.model import Template
+
+    if isinstance(value, Template):
+        return '"' + "".join(p if isinstance(p, str) else "{" + p.name + "}" for p in value.parts) + '"'
+    return f"`{value}`"
 
 
 REFERENCE_FIELDS = {

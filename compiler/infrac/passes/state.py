@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from infrac import ir
@@ -30,3 +32,6 @@ class Compilation:
     #: stay in ``declared`` so that references to them add no further errors).
     program: Program | None = None
     declared: dict[str, frozenset[str]] = attrs.field(factory=dict)
+    #: What ``infrac build`` will write: ``(target, BuildOptions)``, for the passes that measure the
+    #: emitted files (budgets); None for ``infrac check``, which measures the default build.
+    build: tuple[str, Any] | None = None

@@ -180,6 +180,15 @@ class Lowering(Transformer):
         open_, *entries, close = children
         return ir.Map(tuple(e for e in entries if e is not None), span=self._span(open_, close))
 
+    def call(self, children) -> ir.Call:
+        name, _open, *args, close = children
+        return ir.Call(
+            str(name),
+            tuple(a for a in args if a is not None),
+            span=self._span(name, close),
+            name_span=self._span(name),
+        )
+
     def entry(self, children) -> ir.Entry:
         key, value = children
         text = self._unescape(key) if key.type == "STRING" else str(key)

@@ -46,6 +46,8 @@ _TOKEN_WORDS = {
     "RBRACE": "`}`",
     "LBRACKET": "`[`",
     "RBRACKET": "`]`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
     "EQUAL": "`=`",
     "COMMA": "`,`",
     "COLON": "`:`",
@@ -55,7 +57,7 @@ _TOKEN_WORDS = {
 _VALUE_START = {"STRING", "NUMBER", "TRUE", "FALSE", "NAME", "LBRACKET", "LBRACE"}
 _STATEMENT_START = {"NAME", "EXPORT", "USES"}
 _ITEM_START = {"PROJECT", "STACK"}
-_OPENERS = {"LBRACE": "`{`", "LBRACKET": "`[`"}
+_OPENERS = {"LBRACE": "`{`", "LBRACKET": "`[`", "LPAR": "`(`"}
 
 
 def describe_expected(expected: set[str]) -> str:
@@ -257,7 +259,7 @@ def _innermost_open(error: UnexpectedToken) -> Token | None:
     for value in getattr(state, "value_stack", None) or []:
         if isinstance(value, Token) and value.type in _OPENERS:
             open_.append(value)
-        elif isinstance(value, Token) and value.type in ("RBRACE", "RBRACKET") and open_:
+        elif isinstance(value, Token) and value.type in ("RBRACE", "RBRACKET", "RPAR") and open_:
             open_.pop()
     return open_[-1] if open_ else None
 
@@ -281,6 +283,8 @@ def _too_deep(module: ir.Module):
             children = node.items
         elif isinstance(node, ir.Map):
             children = tuple(e.value for e in node.entries)
+        elif isinstance(node, ir.Call):
+            children = node.args
         else:
             children = ()
         pending.extend((child, depth + 1) for child in children)

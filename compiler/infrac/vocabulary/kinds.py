@@ -12,7 +12,7 @@ from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Link, Program, Resource, Settings, Stack, Template
 from infrac.suggest import did_you_mean
-from infrac.vocabulary.types import Choice, Name, Prose, Type
+from infrac.vocabulary.types import Choice, Data, ListOf, MapOf, Name, Prose, Type
 
 
 @attrs.frozen
@@ -235,6 +235,16 @@ COMMON_FIELDS: dict[str, Field] = {
     "update_replace_policy": Field(
         _POLICIES, "What CloudFormation does with the old resource when an update replaces it."
     ),
+    "condition": Field(
+        Name(r"[A-Za-z0-9]+", "a condition's name: letters and digits"),
+        "The condition of the stack (`conditions = { ... }`) under which the resource exists (`Condition`).",
+    ),
+    "depends_on": Field(
+        ListOf(Name(r"[A-Za-z0-9]+", "a resource's name: letters and digits"), minimum=1),
+        "Resources of the same stack to create before this one, by name (`DependsOn`), when no "
+        "reference already orders them.",
+    ),
+    "metadata": Field(MapOf(Data()), "The resource's `Metadata`, passed through as written."),
     "replace": Field(
         Prose(),
         "Why a change that replaces the resource (a new name, key or FIFO flag, a new logical ID) is "

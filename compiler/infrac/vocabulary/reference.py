@@ -217,7 +217,7 @@ def _places(renderings: list[dict[str, Any]], depth: int) -> list[str]:
                 places.append("the logical ID")
             else:
                 document = next(r[logical_id] for r in renderings if logical_id in r)
-                places.append(f"a `{document['Type']}` of its own")
+                places.append(f"`{document['Type']}` (another resource)")
             continue
         document = first[logical_id] if logical_id in first else renderings[-1][logical_id]
         if rest[0] == "Properties":
@@ -257,7 +257,36 @@ NOT_MEASURED = "not measured"
 
 
 def _field_places(sample: _Sample, name: str, field: Field) -> list[str]:
-    base = sample.resource
+    places = _vary(sample, sample.resource, name, field)
+    if places:
+        return places
+    # Some fields take effect only with others (a shared dead-letter queue and its receive
+    # count): measure again with every other field set and no nested blocks.
+    try:
+        full = attrs.evolve(
+            sample.resource,
+            values={**sample.resource.values, **_first_samples(sample.kind.fields, sample.links)},
+            blocks={keyword: () for keyword in sample.kind.blocks},
+        )
+        return _vary(sample, full, name, field)
+    except Exception:  # the combination is one no checked program holds: keep the first answer
+        return places
+
+
+def _first_samples(fields: Mapping[str, Field], links: tuple[Link, ...]) -> dict[str, Any]:
+    found = {}
+    for name, field in fields.items():
+        if name in COMMON_FIELDS:
+            continue
+        try:
+            found[name] = samples(field.type, links)[0]
+        except ReferenceError:
+            continue
+    return found
+
+
+def _vary(sample: _Sample, base: Resource, name: str, field: Field) -> list[str]:
+    """Where the rendering changes when ``name`` takes its default and sample values in ``base``."""
     alternatives = samples(field.type, sample.links)
     if not field.required:
         alternatives = [field.default, *alternatives]
@@ -366,7 +395,7 @@ def _cell(text: str) -> str:
 
 
 def _places_cell(places: list[str]) -> str:
-    own = [p for p in places if p.startswith("`") and " of the " not in p]
+    own = [p for p in places if p.startswith("`") and " of the " not in p and "(another resource)" not in p]
     return ", ".join(own + [p for p in places if p not in own]) or "nothing by itself"
 
 

@@ -137,6 +137,8 @@ def describe(value: ir.Value) -> str:
         return f"the reference `{value.text}`"
     if isinstance(value, ir.List):
         return "a list"
+    if isinstance(value, ir.Call):
+        return f"a call of `{value.name}`"
     return "a map"
 
 
@@ -400,9 +402,13 @@ class Data(Type):
     """
 
     description = "a value"
-    accepts = (ir.String, ir.Number, ir.Bool, ir.Symbol, ir.Ref, ir.List, ir.Map)
+    accepts = (ir.String, ir.Number, ir.Bool, ir.Symbol, ir.Ref, ir.List, ir.Map, ir.Call)
 
     def convert(self, value, checker):
+        if isinstance(value, ir.Call):
+            from infrac.vocabulary.functions import convert_call
+
+            return convert_call(value, checker, self.convert)
         if isinstance(value, ir.String):
             return checker.template(value)
         if isinstance(value, ir.Number):
