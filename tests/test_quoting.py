@@ -18,14 +18,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, TRIED
 from infrac.backends import BuildOptions, backend
 from infrac.diagnostics import has_errors
 from infrac.pipeline import compile_sources
@@ -176,9 +175,6 @@ def read_with_js_yaml(texts: list[str]) -> list[dict]:
     return json.loads(process.stdout)
 
 
-COUNTS = {"strings": 0, "checks": 0}
-
-
 def check_batch(strings: list[str]) -> None:
     strings = list(dict.fromkeys(strings))
     keys = [s if usable_key(s) else None for s in strings]
@@ -203,8 +199,8 @@ def check_batch(strings: list[str]) -> None:
             got, want = positions(read, target, i), expected(s, i)
             for position in want:
                 assert got[position] == want[position], f"{target}, {position}: {s!r} read back as {got[position]!r}"
-                COUNTS["checks"] += 1
-    COUNTS["strings"] += len(strings)
+                TRIED["string x position x target checks"] += 1
+    TRIED["strings through every position"] += len(strings)
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
@@ -218,10 +214,6 @@ def test_the_corpus_reads_back_exactly_everywhere():
 @given(st.lists(STRINGS, min_size=1, max_size=BATCH))
 def test_generated_strings_read_back_exactly_everywhere(strings):
     check_batch(strings)
-
-
-def test_report_counts():
-    print(f"\nquoting: {COUNTS['strings']} strings, {COUNTS['checks']} string x position x target checks", file=sys.stderr)
 
 
 CONSUMER = """service: consumer
