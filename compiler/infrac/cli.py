@@ -238,7 +238,7 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     from infrac import lockfile
     from infrac.diagnostics import has_errors
     from infrac.pipeline import check_project
-    from infrac.workspace import default_path, display, load
+    from infrac.workspace import default_path, display, load, read_lock
 
     root = args.path or default_path()
     loaded = load([root])
@@ -247,7 +247,7 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
         _report(args, loaded.diagnostics, sources)
         return None
     lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
-    lock_text, problem = _read_lock(lock_path, sources)
+    lock_text, problem = read_lock(lock_path, sources)
     cache = _cache(args)
     checked = check_project(
         loaded.sources,
@@ -275,41 +275,6 @@ def _build_target(args: argparse.Namespace):
     from infrac.backends import BuildOptions
 
     return args.target, BuildOptions(stage=args.stage, format=args.format)
-
-
-def _read_lock(path: Path, sources: dict):
-    """``infra.lock``'s text (None when there is none) and the diagnostic when it is not a
-    lock infrac can read: an unreadable or malformed lock stops the build rather than
-    being ignored, since it is what protects the exports other stacks import."""
-    from infrac import lockfile
-    from infrac.diagnostics import diagnostic
-    from infrac.source import SourceFile, Span
-    from infrac.workspace import display
-
-    hint = (
-        f"restore {lockfile.NAME} from version control; delete it only if no deployed stack imports "
-        "this project's exports (the next build writes a new one)"
-    )
-    if not path.exists() and not path.is_symlink():
-        return None, None
-    if not path.is_file():
-        return None, diagnostic("E0006", f"`{display(path)}` is not a file", None, hint=hint)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror
-        return None, diagnostic("E0006", f"cannot read `{display(path)}`: {reason}", None, hint=hint)
-    found = lockfile.problem(text)
-    if found is None:
-        return text, None
-    message, offset = found
-    name = display(path)
-    sources[name] = SourceFile(name, text)
-    offset = min(max(offset, 0), len(text))
-    span = Span(name, offset, min(offset + 1, len(text)))
-    return text, diagnostic(
-        "E0006", f"`{name}` is not a lock this infrac can read: {message}", span, label="here", hint=hint
-    )
 
 
 def _unknown_stage(command: str, stage: str, stages: tuple[str, ...]) -> int:

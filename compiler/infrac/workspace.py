@@ -103,6 +103,41 @@ def load(paths: Iterable[Path]) -> Loaded:
     return Loaded(tuple(sources), tuple(found))
 
 
+def read_lock(path: Path, sources: dict[str, SourceFile]) -> tuple[str | None, Diagnostic | None]:
+    """``infra.lock``'s text (None when there is none) and the diagnostic when it is not a
+    lock infrac can read (its text is then added to ``sources``, for the excerpt). An
+    unreadable or malformed lock stops the build rather than being ignored, since it is
+    what protects the exports other stacks import. The CLI and the language server both
+    read the lock through this."""
+    from infrac import lockfile
+    from infrac.source import Span
+
+    hint = (
+        f"restore {lockfile.NAME} from version control; delete it only if no deployed stack imports "
+        "this project's exports (the next build writes a new one)"
+    )
+    if not path.exists() and not path.is_symlink():
+        return None, None
+    if not path.is_file():
+        return None, diagnostic("E0006", f"`{display(path)}` is not a file", None, hint=hint)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror
+        return None, diagnostic("E0006", f"cannot read `{display(path)}`: {reason}", None, hint=hint)
+    found = lockfile.problem(text)
+    if found is None:
+        return text, None
+    message, offset = found
+    name = display(path)
+    sources[name] = SourceFile(name, text)
+    offset = min(max(offset, 0), len(text))
+    span = Span(name, offset, min(offset + 1, len(text)))
+    return text, diagnostic(
+        "E0006", f"`{name}` is not a lock this infrac can read: {message}", span, label="here", hint=hint
+    )
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write a file so that readers see the old content or the new, never a part. A new
     file's mode follows the umask, like any file the user creates; a rewritten one keeps its own."""

@@ -32,7 +32,7 @@ from infrac.diagnostics import Diagnostic, Severity, sort_key
 from infrac.lsp import features
 from infrac.lsp.analysis import RESOURCE, STACK, Analysis, ParseCache, analyse
 from infrac.source import SourceFile, Span
-from infrac.workspace import SUFFIX, display, load
+from infrac.workspace import SUFFIX, display, load, read_lock
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +96,9 @@ class Project:
 
     def _read(self) -> tuple:
         if self._disk is None:
-            from infrac.cli import _read_lock  # the command's own reading of the lock, diagnostics and all
-
             loaded = load([self.folder])
             shown: dict[str, SourceFile] = {}
-            lock_text, problem = _read_lock(self.folder / lockfile.NAME, shown)
+            lock_text, problem = read_lock(self.folder / lockfile.NAME, shown)  # as `infrac check` reads it
             self._disk = (loaded, None if problem else lock_text, problem, shown)
         return self._disk
 
