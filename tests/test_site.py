@@ -113,7 +113,7 @@ def site(tmp_path_factory) -> Path:
 
 def test_the_site_builds_strictly_with_every_page(site):
     for page in ("index", "getting-started", "language", "kinds", "cli", "diagnostics", "editors", "architecture", "patterns",
-                 "deployment", "migration", "ci", "contributing", "decisions"):
+                 "deployment", "migration", "ci", "contributing", "performance", "decisions"):
         path = site / "index.html" if page == "index" else site / page / "index.html"
         assert path.is_file(), page
 
