@@ -88,25 +88,14 @@ def imports_in(value: Any) -> list[str]:
     return []
 
 
-#: The last program whose stacks were rendered here, and their resources by stack name: the
-#: linker, the lock and the replacement record read the same rendering of the same program.
-_RENDERED: list[Any] = [None, {}]
-
-
 def rendered_resources(program: Program, stack: Stack) -> dict[str, Any]:
-    """The stack's resources as the backend renders them, ``{stage}`` kept symbolic.
-    Callers must not change what they get: it is shared."""
-    if _RENDERED[0] is not program:
-        _RENDERED[0], _RENDERED[1] = program, {}
-    cache = _RENDERED[1]
-    if stack.name not in cache:
-        cache[stack.name] = StackRenderer(program, stack, _SymbolicStage()).resources()
-    return cache[stack.name]
-
-
-#: The program linked last and its linkage: the linker's pass and then the caller
-#: that compiled the program (``pipeline.check_project``) ask for the same one.
-_last: list[tuple[Program, Linkage]] = []
+    """The stack's resources as the backend renders them, ``{stage}`` kept symbolic, rendered
+    once per program (kept in ``Program.memo``): the linker, the lock and the replacement
+    record read the same rendering. Callers must not change what they get: it is shared."""
+    key = ("linker.rendered", stack.name)
+    if key not in program.memo:
+        program.memo[key] = StackRenderer(program, stack, _SymbolicStage()).resources()
+    return program.memo[key]
 
 
 def reads_in(value: Any) -> list[tuple[str, str]]:
@@ -126,12 +115,12 @@ def reads_in(value: Any) -> list[tuple[str, str]]:
 
 
 def link(program: Program) -> Linkage:
-    """Every export of the project with its importers, in stack and source order."""
-    if _last and _last[0][0] is program:
-        return _last[0][1]
-    linkage = _link(program)
-    _last[:] = [(program, linkage)]
-    return linkage
+    """Every export of the project with its importers, in stack and source order. Computed
+    once per program (kept in ``Program.memo``): the linker's pass and the caller that
+    compiled the program ask for the same one."""
+    if "linker.linkage" not in program.memo:
+        program.memo["linker.linkage"] = _link(program)
+    return program.memo["linker.linkage"]
 
 
 def _link(program: Program) -> Linkage:

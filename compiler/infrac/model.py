@@ -326,8 +326,8 @@ class Program:
     stacks: tuple[Stack, ...]
     dependencies: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     waves: tuple[tuple[str, ...], ...] = ()
-    #: Indexes derived from the program, built on first use by the code that needs
-    #: them (each resource's exports); never part of its value.
+    #: Data derived from the program, built on first use by the code that needs it (each
+    #: resource's exports, the symbolic rendering and the linkage); never part of its value.
     memo: dict[Any, Any] = attrs.field(init=False, eq=False, repr=False, hash=False, factory=dict)
 
     #: stacks by name, built once: looking a stack up must not cost a scan (a project may

@@ -41,6 +41,7 @@ from infrac.cfn.schemas import ResourceSchema, known_types, schema
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.source import Span
 from infrac.suggest import closest, did_you_mean
+from infrac.vocabulary.types import describe
 
 #: What a one-key map may name to stand for a value: CloudFormation's intrinsic
 #: functions (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html).
@@ -200,7 +201,7 @@ class _Walker:
         expected = " or ".join(dict.fromkeys(_TYPE_WORDS.get(t, t) for t in types))
         self.error(
             "E0702",
-            f"`{where}` expects {expected}, found {_describe(value)}",
+            f"`{where}` expects {expected}, found {describe(value)}",
             value.span,
             label=f"expected {expected}",
         )
@@ -413,22 +414,6 @@ def _number(value: ir.Value) -> Decimal | int | None:
     if text is not None and _NUMERIC.fullmatch(text):
         return Decimal(text)
     return None
-
-
-def _describe(value: ir.Value) -> str:
-    if isinstance(value, ir.String):
-        return "a string"
-    if isinstance(value, ir.Number):
-        return f"the number `{value.value}`"
-    if isinstance(value, ir.Bool):
-        return "`true`" if value.value else "`false`"
-    if isinstance(value, ir.Symbol):
-        return f"the name `{value.name}`"
-    if isinstance(value, ir.List):
-        return "a list"
-    if isinstance(value, ir.Call):
-        return f"a call of `{value.name}`"
-    return "a map"
 
 
 def _bounds(low, high) -> str:
