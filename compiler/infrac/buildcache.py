@@ -103,7 +103,7 @@ class BuildCache:
         _private_folder(self.top)
         self.folder = self.top / _fingerprint()
         _private_folder(self.folder)
-        for part in ("parse", "emit"):
+        for part in ("parse", "emit", "summary", "group"):
             _private_folder(self.folder / part)
         self.parsed = 0  # files parsed, not found in the cache
         self.emitted = 0  # documents emitted, not found in the cache
@@ -138,6 +138,23 @@ class BuildCache:
                 raise
         except OSError:
             pass
+
+    # ---- JSON entries (infrac.incremental: file summaries and group results) -------------
+
+    def get(self, part: str, key: str) -> Any:
+        """The JSON data of entry ``key`` of ``part`` (``summary``, ``group``); None on a miss.
+        A corrupt entry is a miss (the checksum, then JSON, then the reader's own checks)."""
+        text = self._read(self.folder / part / f"{key}.json")
+        if text is None:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def put(self, part: str, key: str, data: Any) -> None:
+        self._write(self.folder / part / f"{key}.json", json.dumps(data, separators=(",", ":"), ensure_ascii=False))
 
     # ---- parsing --------------------------------------------------------------------
 
