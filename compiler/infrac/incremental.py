@@ -223,8 +223,7 @@ def _compile_group(
     modules: list[ir.Module],
     target: str,
     options,
-    lock_text: str | None,
-    lock_readable: bool,
+    previous_record: dict[str, Any] | None,
     lock_path: str,
 ) -> dict[str, Any] | None:
     """A group's result as JSON data, or None when it has an error (the whole-program
@@ -258,8 +257,8 @@ def _compile_group(
     program = state.program
     linkage = linker.link(program)
     replaced = []
-    if lock_text is not None and lock_readable:
-        replaced = replacement.compare(replacement.read(lock_text), program, lock_path)
+    if previous_record is not None:
+        replaced = replacement.compare(previous_record, program, lock_path)
         if has_errors(replaced):
             return None
     record = replacement.record(program)
@@ -379,12 +378,17 @@ def build(
     keys = {s.path: _digest("file", s.path, s.text) for s in sources}
     summaries: dict[str, Summary] = {}
     modules: dict[str, ir.Module] = {}
+    # the project's summaries, one entry (file key -> summary) for the project (named by its lock's path)
+    index_key = _digest("index", str(FORMAT), lock_path)
+    index = cache.get("summary", index_key) or {}
+    known = index.get("files") if isinstance(index.get("files"), dict) else {}
+    kept: dict[str, Any] = {}
     for source in sources:
-        data = cache.get("summary", keys[source.path])
+        key = keys[source.path]
         summary = None
-        if data is not None:
+        if key in known:
             try:
-                summary = Summary.decode(data)
+                summary = Summary.decode(known[key])
             except (ValueError, KeyError, TypeError, IndexError):
                 summary = None
         if summary is None:
@@ -393,8 +397,10 @@ def build(
                 return None  # a syntax error: the whole-program compilation reports it
             modules[source.path] = parsed.module
             summary = summarize(parsed.module, source)
-            cache.put("summary", keys[source.path], summary.encode())
+        kept[key] = known[key] if key in known and summary is not None and source.path not in modules else summary.encode()
         summaries[source.path] = summary
+    if kept != known:
+        cache.put("summary", index_key, {"files": kept})
     if any(s.problems for s in summaries.values()) or sum(s.projects for s in summaries.values()) > 1:
         return None
     project_path = next((p for p, s in summaries.items() if s.project), None)
@@ -407,7 +413,7 @@ def build(
         return None
     previous_exports = lockfile.read(lock_text) if lock_text is not None else {}
     lock_readable = previous_exports is not None
-    previous_record = {}
+    previous_record = None  # the lock's record of resources, when there is a readable lock
     if lock_text is not None and lock_readable:
         from infrac import replacement
 
@@ -426,7 +432,7 @@ def build(
     compiled = 0
     for files in files_of:
         stacks = [name for path in files for name in summaries[path].declares]
-        recorded = json.dumps({name: previous_record.get(name) for name in sorted(set(stacks))}, sort_keys=True)
+        recorded = json.dumps({name: (previous_record or {}).get(name) for name in sorted(set(stacks))}, sort_keys=True)
         key = _digest("group", str(FORMAT), build_key, project_key, recorded, *(keys[p] for p in files))
         result = cache.get("group", key)
         if result is not None and result.get("format") != FORMAT:
@@ -446,8 +452,7 @@ def build(
                 group_modules,
                 target,
                 options,
-                lock_text,
-                lock_readable,
+                previous_record,
                 lock_path,
             )
             if result is None:
