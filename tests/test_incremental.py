@@ -13,6 +13,7 @@ repair the syntax, change the project block, and add suppression comments.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -268,3 +269,30 @@ def test_a_damaged_group_or_summary_entry_is_a_miss(tmp_path, capsys, monkeypatc
         if entry.parent.name in ("group", "summary"):
             entry.write_bytes(damage)
     assert _build(tmp_path, capsys, cache=True, target="cloudformation", form="json") == first
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    exports=st.dictionaries(st.text(max_size=10), st.dictionaries(st.text(max_size=6), _JSON, max_size=4), max_size=4),
+    resources=st.dictionaries(st.text(max_size=10), st.dictionaries(st.text(max_size=6), _JSON, min_size=1, max_size=3),
+                              max_size=3),
+)
+def test_the_lock_assembled_from_fragments_is_the_lock_dumped_whole(exports, resources):
+    from infrac import lockfile
+
+    document = {"generator": "infrac", "version": lockfile.VERSION, "exports": dict(sorted(exports.items()))}
+    if resources:
+        document["resources"] = {s: {k: r[k] for k in sorted(r)} for s, r in sorted(resources.items())}
+    expected = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    assembled = lockfile.assemble(
+        [(name, lockfile.fragment(entry)) for name, entry in sorted(exports.items())],
+        [(stack, lockfile.stack_fragment(record)) for stack, record in sorted(resources.items())],
+    )
+    assert assembled == expected

@@ -49,7 +49,7 @@ from infrac import ir
 from infrac.source import SourceFile, Span
 
 #: Bumped when the content of summaries or group results changes.
-FORMAT = 1
+FORMAT = 2
 
 
 # ---- per file: what it declares and names -------------------------------------------------
@@ -228,7 +228,7 @@ def _compile_group(
 ) -> dict[str, Any] | None:
     """A group's result as JSON data, or None when it has an error (the whole-program
     compilation then reports it)."""
-    from infrac import linker, passes, replacement
+    from infrac import linker, lockfile, passes, replacement
     from infrac.aws_limits import PSEUDO_PARAMETER_SAMPLES
     from infrac.backends import BuildOptions, backend
     from infrac.diagnostics import has_errors
@@ -302,6 +302,11 @@ def _compile_group(
             "imports": list(linkage.imports.get(stack.name, ())),
             "reads": list(linkage.reads[stack.name]) if stack.name in linkage.reads else None,
             "record": record.get(stack.name),
+            # the lock's pieces for this stack (infrac.lockfile.assemble joins them)
+            "lock_exports": [
+                [e.name, lockfile.fragment(lockfile.entry(e))] for e in linkage.exports if e.stack == stack.name
+            ],
+            "lock_record": lockfile.stack_fragment(record[stack.name]) if record.get(stack.name) else None,
         })
     return {
         "format": FORMAT,
@@ -476,7 +481,6 @@ def _merge(results, summaries, by_path, files_of, target, options, lock_text, lo
     from infrac.backends import Artifact
     from infrac.backends.cloudformation import deploy_order, describe_waves
     from infrac.diagnostics import has_errors, rules
-    from infrac.linker import Export, Linkage
     from infrac.model import Program
     from infrac.passes.graph import deploy_waves
 
@@ -509,28 +513,20 @@ def _merge(results, summaries, by_path, files_of, target, options, lock_text, lo
         if any(outputs.get((stack, output), number) != number for stack, output in result["foreign_reads"]):
             return None
 
-    exports = []
-    imports: dict[str, tuple[str, ...]] = {}
-    reads: dict[str, tuple[str, ...]] = {}
-    record: dict[str, Any] = {}
+    lock_exports: list[tuple[str, str]] = []
+    lock_records: list[tuple[str, str]] = []
     dependencies: dict[str, tuple[str, ...]] = {}
     outlines = []
     artifacts = []
     for name in order:
         _, entry = entries[name]
-        for export, resource, attribute, importers, retired, output, readers in entry["exports"]:
-            exports.append(Export(export, name, resource, attribute, tuple(importers), retired,
-                                  output=output, readers=tuple(readers)))
-        imports[name] = tuple(entry["imports"])
-        if entry["reads"] is not None:
-            reads[name] = tuple(entry["reads"])
-        if entry["record"]:
-            record[name] = entry["record"]
+        lock_exports += [(export, text) for export, text in entry["lock_exports"]]
+        if entry["lock_record"] is not None:
+            lock_records.append((name, entry["lock_record"]))
         dependencies[name] = tuple(entry["dependencies"])
         outlines.append(Outline(name, tuple(range(entry["resources"])), bool(entry["consumer"]), entry["path"]))
         for path, text, summary in entry["artifacts"]:
             artifacts.append(Artifact(path, text, stack=name, summary=summary))
-    linkage = Linkage(tuple(exports), imports, reads)
 
     # diagnostics: the groups', the project block's once, then the project's levels and
     # suppression comments over them all (infrac.diagnostics.rules.apply)
@@ -549,10 +545,11 @@ def _merge(results, summaries, by_path, files_of, target, options, lock_text, lo
     skeleton = Program(settings=None, stacks=tuple(outlines), dependencies=dependencies,
                        waves=deploy_waves(dependencies))
     if lock_text is not None and previous_exports is not None:
-        if not allow_breaking and lockfile.compare(previous_exports, linkage, skeleton, lock_path):
+        if not allow_breaking and lockfile.compare(previous_exports, _linkage(order, entries), skeleton, lock_path):
             return None  # errors only: the whole program says them, with their places
         diagnostics += [decode_diagnostic(d) for result in results for d in result["replaced"]]
-    lock = lockfile.render(linkage, record)
+    lock_records.sort()
+    lock = lockfile.assemble(sorted(lock_exports), lock_records)
     from infrac.backends import backend
 
     artifacts += backend(target).project_files(skeleton, options)
@@ -560,3 +557,21 @@ def _merge(results, summaries, by_path, files_of, target, options, lock_text, lo
         tuple(diagnostics), tuple(artifacts), lock, tuple(outlines), tuple(results[0]["stages"]),
         compiled, len(results),
     )
+
+
+def _linkage(order: list[str], entries: dict[str, tuple[int, dict]]):
+    """The project's linkage from the groups' results (for the comparison with the lock)."""
+    from infrac.linker import Export, Linkage
+
+    exports = []
+    imports: dict[str, tuple[str, ...]] = {}
+    reads: dict[str, tuple[str, ...]] = {}
+    for name in order:
+        entry = entries[name][1]
+        for export, resource, attribute, importers, retired, output, readers in entry["exports"]:
+            exports.append(Export(export, name, resource, attribute, tuple(importers), retired,
+                                  output=output, readers=tuple(readers)))
+        imports[name] = tuple(entry["imports"])
+        if entry["reads"] is not None:
+            reads[name] = tuple(entry["reads"])
+    return Linkage(tuple(exports), imports, reads)
