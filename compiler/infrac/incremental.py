@@ -374,7 +374,8 @@ def build(
 ) -> Built | None:
     """``infrac build``'s compilation, group by group through ``cache`` (a
     :class:`infrac.buildcache.BuildCache`); None when the whole-program compilation
-    must decide (see the module's docstring). ``options`` is the build's
+    must decide (see the module's docstring). ``lock_text`` is None or a lock that
+    :func:`infrac.workspace.read_lock` accepted. ``options`` is the build's
     :class:`~infrac.backends.BuildOptions` (its emitter is not used)."""
     from infrac import lockfile
 
@@ -416,13 +417,16 @@ def build(
     files_of = groups(summaries)
     if not files_of:
         return None
-    previous_exports = lockfile.read(lock_text) if lock_text is not None else {}
-    lock_readable = previous_exports is not None
-    previous_record = None  # the lock's record of resources, when there is a readable lock
-    if lock_text is not None and lock_readable:
+    # a lock the command line read (infrac.workspace.read_lock found no problem in it): parsed once here
+    previous_exports: dict | None = {}
+    previous_record = None  # the lock's record of resources
+    if lock_text is not None:
         from infrac import replacement
 
-        previous_record = replacement.read(lock_text)
+        document = json.loads(lock_text)
+        previous_exports = document["exports"]
+        previous_record = replacement.from_document(document)
+    lock_readable = True
     build_key = json.dumps([target, options.stage, options.format, options.out, lock_text is not None and lock_readable, lock_path])
 
     def module(path: str) -> ir.Module | None:
