@@ -5,14 +5,12 @@ Only the command line uses this module; the compiler itself never touches disk.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import glob
 import hashlib
 import json
 import os
 import secrets
-import shutil
 import stat
 import sys
 import tempfile
@@ -379,6 +377,8 @@ def _carry(source: Path, target: Path) -> None:
     try:
         os.link(source, target, follow_symlinks=False)
     except OSError:
+        import shutil
+
         shutil.copy2(source, target, follow_symlinks=False)
 
 
@@ -405,6 +405,8 @@ def _exchange(a: Path, b: Path) -> bool:
     """Exchange two paths atomically (Linux ``renameat2``); False where not supported."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes  # here, not at the top: `check` never swaps folders
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
@@ -445,6 +447,8 @@ def _remove_tree(folder: Path) -> None:
         if entry.name == MANIFEST:
             continue
         if entry.is_dir() and not entry.is_symlink():
+            import shutil
+
             shutil.rmtree(entry)
         else:
             entry.unlink()
