@@ -216,16 +216,27 @@ def _human(args: argparse.Namespace) -> TextIO:
 def _report(args: argparse.Namespace, diagnostics, sources) -> None:
     """Print every diagnostic of the run, once, in file order, in the chosen format. The
     machine formats print a document even when there is nothing to say (an empty SARIF run)."""
-    from infrac.diagnostics.github import to_github
-    from infrac.diagnostics.render import render_text, to_json
-    from infrac.diagnostics.sarif import to_sarif
-
     form = args.diagnostic_format
     if form == "text":
         color = args.diagnostic_output is None and _use_color(args.color, sys.stderr)
-        text = render_text(diagnostics, sources, color=color) if diagnostics else ""
+        if diagnostics:
+            from infrac.diagnostics.render import render_text
+
+            text = render_text(diagnostics, sources, color=color)
+        else:
+            text = ""
+    elif form == "json":
+        from infrac.diagnostics.render import to_json
+
+        text = to_json(diagnostics, sources)
+    elif form == "sarif":
+        from infrac.diagnostics.sarif import to_sarif
+
+        text = to_sarif(diagnostics, sources)
     else:
-        text = {"json": to_json, "sarif": to_sarif, "github": to_github}[form](diagnostics, sources)
+        from infrac.diagnostics.github import to_github
+
+        text = to_github(diagnostics, sources)
     if args.diagnostic_output is not None:
         from infrac.workspace import write_atomic
 
