@@ -207,3 +207,38 @@ def test_the_shared_repr_is_the_one_attrs_writes():
         assert cls.__repr__ is frozen._repr or "__repr__" in cls.__dict__
         for instance in found[cls][:50]:
             assert repr(instance) == _attrs_own_repr(instance)
+
+
+def test_main_in_a_process_that_goes_on_leaves_the_collector_on(capsys):
+    """The `infrac` program runs with the cyclic collector off (`cli.run`); a caller
+    of `main` in its own process (tests, tools) keeps its collector."""
+    import gc
+
+    from infrac.cli import main
+
+    assert gc.isenabled()
+    assert main(["check", str(SEED), "--no-cache"]) == 0
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_program_runs_with_the_collector_off_and_the_server_with_it_on():
+    probe = (
+        "import gc, sys\n"
+        "import infrac.cli as cli\n"
+        "seen = []\n"
+        "def check(args):\n"
+        "    seen.append(('check', gc.isenabled()))\n"
+        "    return 0\n"
+        "import infrac.lsp.server as server\n"
+        "server.serve = lambda: seen.append(('lsp', gc.isenabled()))\n"
+        "cli._COMMANDS['check'] = check\n"
+        "sys.argv = ['infrac', sys.argv[1]]\n"
+        "try:\n"
+        "    cli.run()\n"
+        "finally:\n"
+        "    print(seen, gc.get_freeze_count() > 0)\n"
+    )
+    for command, expected in (("check", "[('check', False)] True"), ("lsp", "[('lsp', True)] True")):
+        process = subprocess.run([sys.executable, "-c", probe, command], capture_output=True, text=True, timeout=60)
+        assert process.stdout.strip() == expected, process.stderr
