@@ -10,7 +10,6 @@ import glob
 import hashlib
 import json
 import os
-import secrets
 import stat
 import sys
 import tempfile
@@ -141,7 +140,7 @@ def write_atomic(path: Path, text: str) -> None:
     file's mode follows the umask, like any file the user creates; a rewritten one keeps its own."""
     path.parent.mkdir(parents=True, exist_ok=True)
     sweep_temporaries(path.parent, path.name)
-    temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.infrac-tmp"
+    temporary = path.parent / f".{path.name}.{os.urandom(6).hex()}.infrac-tmp"
     try:
         with open(temporary, "x", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
@@ -395,7 +394,7 @@ def _swap(staging: Path, out: Path) -> None:
         return
     # No atomic exchange here: two renames. A run killed between them leaves the old
     # output at `.<out>.infrac-old-...`, which the next run puts back (sweep_staging).
-    old = out.parent / f".{out.name}{_STAGING}old-{secrets.token_hex(6)}"
+    old = out.parent / f".{out.name}{_STAGING}old-{os.urandom(6).hex()}"
     os.rename(out, old)
     os.rename(staging, out)
     os.rename(old, staging)
