@@ -34,6 +34,7 @@ import stat
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 from infrac import __version__, ir
@@ -189,12 +190,14 @@ class BuildCache:
 # Flat and positional, so that a warm build reads a module with one json.loads and one
 # call per node: a node is a list ``[class, field, ..., start, end, ...]`` whose class
 # is a number (0 String, 1 Number, 2 Bool, 3 Symbol, 4 Ref, 5 List, 6 Map, 7 Call,
-# 8 Attribute, 9 Block, 10 Export, 11 Uses, 12 Project, 13 Stack) and whose fields are
-# in the order encode_module writes them and decode_module reads them; a span is two numbers (its file is the module's); a value that
-# is a node is a node list; a tuple of nodes is a list of node lists. Decoding checks
-# every node's length (unpacking fails otherwise) and its class, so a corrupt or
-# foreign entry is a miss. ``tests/test_buildcache.py`` checks that every ``.infra``
-# file of the repository reads back equal, spans included.
+# 8 Attribute, 9 Block, 10 Export, 11 Uses, 12 Project, 13 Stack) and whose fields
+# are in the order encode_module writes them and decode_module reads them; a span is
+# two numbers (its file is the module's); a value that is a node is a node list; a
+# tuple of nodes is a list of node lists. Decoding checks every node's length
+# (unpacking fails otherwise) and its class, so a corrupt or foreign entry is a miss.
+# Names are interned, as the parser's are, so that the many copies of `name` or
+# `table` are one string. ``tests/test_buildcache.py`` checks that every ``.infra``
+# file of the repository reads back identical, spans included.
 
 
 class _Unencodable(Exception):
@@ -295,14 +298,14 @@ def decode_module(data: Any, path: str) -> ir.Module:
 
     def symbol(n: list) -> ir.Symbol:
         _, name, start, end = n
-        return Symbol(name, span=Span(path, start, end))
+        return Symbol(intern(name), span=Span(path, start, end))
 
     def ref(n: list) -> ir.Ref:
         _, parts, start, end, spans = n
         if len(spans) != 2 * len(parts):
             raise ValueError("ref")
         part_spans = tuple(Span(path, spans[i], spans[i + 1]) for i in range(0, len(spans), 2))
-        return Ref(tuple(parts), span=Span(path, start, end), part_spans=part_spans)
+        return Ref(tuple([intern(p) for p in parts]), span=Span(path, start, end), part_spans=part_spans)
 
     def list_(n: list) -> ir.List:
         _, items, start, end = n
@@ -313,12 +316,12 @@ def decode_module(data: Any, path: str) -> ir.Module:
         return Map(tuple([entry(*e) for e in entries]), span=Span(path, start, end))
 
     def entry(key: str, value: list, start: int, end: int, key_start: int, key_end: int) -> ir.Entry:
-        return Entry(key, node(value), span=Span(path, start, end), key_span=Span(path, key_start, key_end))
+        return Entry(intern(key), node(value), span=Span(path, start, end), key_span=Span(path, key_start, key_end))
 
     def call(n: list) -> ir.Call:
         _, name, args, start, end, name_start, name_end = n
         return Call(
-            name,
+            intern(name),
             tuple([node(a) for a in args]),
             span=Span(path, start, end),
             name_span=Span(path, name_start, name_end),
@@ -326,12 +329,14 @@ def decode_module(data: Any, path: str) -> ir.Module:
 
     def attribute(n: list) -> ir.Attribute:
         _, name, value, start, end, name_start, name_end = n
-        return ir.Attribute(name, node(value), span=Span(path, start, end), name_span=Span(path, name_start, name_end))
+        return ir.Attribute(
+            intern(name), node(value), span=Span(path, start, end), name_span=Span(path, name_start, name_end)
+        )
 
     def block(n: list) -> ir.Block:
         _, kind, labels, statements, start, end, kind_start, kind_end = n
         return ir.Block(
-            kind,
+            intern(kind),
             tuple([node(label) for label in labels]),
             tuple([node(s) for s in statements]),
             span=Span(path, start, end),
@@ -357,7 +362,7 @@ def decode_module(data: Any, path: str) -> ir.Module:
         return ir.Stack(ident(*name), tuple([node(s) for s in statements]), span=Span(path, start, end))
 
     def ident(name: str, start: int, end: int) -> ir.Ident:
-        return ir.Ident(name, span=Span(path, start, end))
+        return ir.Ident(intern(name), span=Span(path, start, end))
 
     decoders = (
         string, number, bool_, symbol, ref, list_, map_, call, attribute, block, export, uses, project, stack,

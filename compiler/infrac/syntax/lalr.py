@@ -31,6 +31,7 @@ change that breaks it turns the fast path off instead of making it wrong.
 from __future__ import annotations
 
 import re
+from sys import intern
 from typing import Any
 
 from lark import Lark
@@ -54,6 +55,14 @@ class FastToken:
 
     def __repr__(self) -> str:
         return f"FastToken({self.type!r}, {self.value!r}, {self.start_pos}, {self.end_pos})"
+
+
+# How a rule's reduction is done (see FastParser._compile_rule).
+_GENERAL = 0  # any rule
+_PASS = 1  # one child, which is the result (`?value: path`)
+_WRAP = 2  # one child, spliced into the parent (`_statement: attribute`)
+_CALL = 3  # one child, lowered (`value: STRING -> string`)
+_EXTEND = 4  # two spliced children (`__star: __star _statement`), joined in place
 
 
 class FastParser:
@@ -128,7 +137,13 @@ class FastParser:
         plain: Any = None  # the kept children's indexes when none is spliced (True: all of them)
         if not any(splice for _, splice in keep):
             plain = True if len(keep) == len(rule.expansion) else tuple(i for i, _ in keep)
-        return (len(rule.expansion), rule.origin.name, plain, keep, callback, inline, single)
+        # The commonest reductions, done in place on the top of the stack.
+        shortcut = _GENERAL
+        if len(rule.expansion) == 1 and plain is True:
+            shortcut = _WRAP if inline else _PASS if single else _CALL
+        elif inline and len(rule.expansion) == 2 and keep == ((0, True), (1, True)):
+            shortcut = _EXTEND
+        return (shortcut, len(rule.expansion), rule.origin.name, plain, keep, callback, inline, single)
 
     def _check(self, lark: Lark) -> bool:
         """The property the lexer relies on: no two terminals (keywords aside) can
@@ -164,7 +179,7 @@ class FastParser:
             if kind in dropped:
                 token = None
             elif kind == "NAME":
-                value = match[kind]
+                value = intern(match[kind])  # names repeat: one string for all of them
                 token = FastToken(keywords.get(value, kind), value, match.start(kind), match.end())
                 kind = token.type
             elif kind == "COMMENT":
@@ -193,34 +208,53 @@ class FastParser:
                         deepest = len(values)
                     break
                 fresh = False
-                size, origin, plain, keep, callback, inline, single = rules[~action]
-                if size:
-                    children = values[-size:]
-                    del values[-size:]
-                    del state_stack[-size:]
+                rule = rules[~action]
+                shortcut = rule[0]
+                if shortcut == _PASS:
+                    value = values[-1]
+                elif shortcut == _WRAP:
+                    value = values[-1] = [values[-1]]
+                elif shortcut == _CALL:
+                    value = values[-1] = rule[5]([values[-1]])
+                elif shortcut == _EXTEND:
+                    tail = values.pop()
+                    value = values[-1]
+                    value += tail
+                    state_stack.pop()
                 else:
-                    children = []
-                if plain is not None:  # no child to splice
-                    kept = children if plain is True else [children[i] for i in plain]
-                else:
-                    kept = []
-                    for index, splice in keep:
-                        if splice:
-                            if kept:
-                                kept += children[index]
-                            else:  # left recursion: extend the list in place
-                                kept = children[index]
-                        else:
-                            kept.append(children[index])
-                if inline:
-                    value = kept
-                elif single and len(kept) == 1:
-                    value = kept[0]
-                else:
-                    value = callback(kept)
-                state = states[state_stack[-1]][origin]
-                state_stack.append(state)
-                values.append(value)
+                    _, size, origin, plain, keep, callback, inline, single = rule
+                    if size:
+                        children = values[-size:]
+                        del values[-size:]
+                        del state_stack[-size:]
+                    else:
+                        children = []
+                    if plain is not None:  # no child to splice
+                        kept = children if plain is True else [children[i] for i in plain]
+                    else:
+                        kept = []
+                        for index, splice in keep:
+                            if splice:
+                                if kept:
+                                    kept += children[index]
+                                else:  # left recursion: extend the list in place
+                                    kept = children[index]
+                            else:
+                                kept.append(children[index])
+                    if inline:
+                        value = kept
+                    elif single and len(kept) == 1:
+                        value = kept[0]
+                    else:
+                        value = callback(kept)
+                    state = states[state_stack[-1]][origin]
+                    state_stack.append(state)
+                    values.append(value)
+                    if kind == "$END" and state == end:
+                        return value, comments, deepest
+                    continue
+                # the shortcuts leave one entry for the rule on the stacks: its state changes
+                state = state_stack[-1] = states[state_stack[-2]][rule[2]]
                 if kind == "$END" and state == end:
                     return value, comments, deepest
         return None  # pragma: no cover - the text always ends with an end match
