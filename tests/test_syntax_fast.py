@@ -110,3 +110,27 @@ def test_mutated_real_sources(text):
 @given(st.text(alphabet=st.sampled_from(TRICKY + list("abcstackprojecttrue0123456789")), max_size=200))
 def test_random_text(text):
     check(text)
+
+
+def test_the_fast_path_turns_off_for_a_grammar_whose_terminals_overlap():
+    """A terminal starting like another (`-` and a negative number) would make the one
+    expression's tokens differ from Lark's: such a grammar is parsed by Lark alone."""
+    from lark import Lark
+
+    from infrac.syntax import tables
+    from infrac.syntax.lalr import FastParser
+    from infrac.syntax.lower import Lowering
+    from infrac.syntax.parser import grammar_path
+
+    class Negating(Lowering):
+        def negated(self, children):
+            return children[0]
+
+    grammar = grammar_path().read_text(encoding="utf-8")
+    assert FastParser(Lark(grammar, **tables.OPTIONS), Negating()).usable
+    changed = grammar.replace("| call\n", '| call\n      | "-" value -> negated\n', 1)
+    assert changed != grammar
+    assert not FastParser(Lark(changed, **tables.OPTIONS), Negating()).usable
+    # the same rule with a terminal of its own first character is fine
+    fine = grammar.replace("| call\n", '| call\n      | "~" value -> negated\n', 1)
+    assert FastParser(Lark(fine, **tables.OPTIONS), Negating()).usable

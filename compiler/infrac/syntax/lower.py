@@ -1,9 +1,11 @@
 """Lowering: grammar rules to IR nodes, called by the parser as it reduces.
 
 This is the only module that knows the shape of the parse tree. It runs inline
-in Lark's LALR parser (``transformer=``), so no parse tree is ever built: each
-method receives the children of one rule (tokens and already-lowered nodes) and
-returns an IR node whose span comes from the tokens' offsets.
+in the LALR parser, so no parse tree is ever built: each method receives the
+children of one rule (tokens and already-lowered nodes) and returns an IR node
+whose span comes from the tokens' offsets. Both parsers call it with the same
+children: the fast path (``infrac.syntax.lalr``, whose tokens are ``FastToken``)
+and Lark's (``transformer=``, Lark's ``Token``).
 
 Errors found while lowering (a bad escape, an unknown unit) become diagnostics
 in ``self.diagnostics``; lowering goes on with a best-effort node.
@@ -86,7 +88,7 @@ class Lowering(Transformer):
 
     @staticmethod
     def _statements(children) -> tuple:
-        return tuple(c for c in children if not isinstance(c, _TOKENS) and c is not None)
+        return tuple([c for c in children if c is not None and not isinstance(c, _TOKENS)])
 
     # ---- top level ----------------------------------------------------------------------
 
@@ -109,8 +111,12 @@ class Lowering(Transformer):
 
     def attribute(self, children) -> ir.Attribute:
         name, value = children
+        start = name.start_pos
         return ir.Attribute(
-            name.value, value, span=Span(self.file, name.start_pos, value.span.end), name_span=self._token_span(name)
+            name.value,
+            value,
+            span=Span(self.file, start, value.span.end),
+            name_span=Span(self.file, start, name.end_pos),
         )
 
     def block(self, children) -> ir.Block:
@@ -182,27 +188,31 @@ class Lowering(Transformer):
         return ir.Bool(False, span=self._token_span(children[0]))
 
     def path(self, children) -> ir.Symbol | ir.Ref:
+        file = self.file
         if len(children) == 1:
-            return ir.Symbol(children[0].value, span=self._token_span(children[0]))
+            name = children[0]
+            return ir.Symbol(name.value, span=Span(file, name.start_pos, name.end_pos))
         return ir.Ref(
-            tuple(c.value for c in children),
-            span=Span(self.file, children[0].start_pos, children[-1].end_pos),
-            part_spans=tuple(self._token_span(c) for c in children),
+            tuple([c.value for c in children]),
+            span=Span(file, children[0].start_pos, children[-1].end_pos),
+            part_spans=tuple([Span(file, c.start_pos, c.end_pos) for c in children]),
         )
 
     def list(self, children) -> ir.List:
         open_, *items, close = children
-        return ir.List(tuple(i for i in items if i is not None), span=Span(self.file, open_.start_pos, close.end_pos))
+        return ir.List(tuple([i for i in items if i is not None]), span=Span(self.file, open_.start_pos, close.end_pos))
 
     def map(self, children) -> ir.Map:
         open_, *entries, close = children
-        return ir.Map(tuple(e for e in entries if e is not None), span=Span(self.file, open_.start_pos, close.end_pos))
+        return ir.Map(
+            tuple([e for e in entries if e is not None]), span=Span(self.file, open_.start_pos, close.end_pos)
+        )
 
     def call(self, children) -> ir.Call:
         name, _open, *args, close = children
         return ir.Call(
             name.value,
-            tuple(a for a in args if a is not None),
+            tuple([a for a in args if a is not None]),
             span=Span(self.file, name.start_pos, close.end_pos),
             name_span=self._token_span(name),
         )
@@ -210,6 +220,7 @@ class Lowering(Transformer):
     def entry(self, children) -> ir.Entry:
         key, value = children
         text = self._unescape(key) if key.type == "STRING" else key.value
+        start = key.start_pos
         return ir.Entry(
-            text, value, span=Span(self.file, key.start_pos, value.span.end), key_span=self._token_span(key)
+            text, value, span=Span(self.file, start, value.span.end), key_span=Span(self.file, start, key.end_pos)
         )

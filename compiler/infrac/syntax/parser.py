@@ -1,5 +1,9 @@
 """The parser: ``grammar/infra.lark`` loaded once, LALR, lowering inline.
 
+A file is parsed by the fast path (``infrac.syntax.lalr``: Lark's tables, a
+loop of this project's) and, when that gives up at a syntax error, by Lark's
+parser, which reports it.
+
 ``parse(source)`` returns the file's :class:`~infrac.ir.Module` (or None when
 the file has a syntax error) and its diagnostics. It never raises for any
 input text.
