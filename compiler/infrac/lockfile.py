@@ -49,7 +49,9 @@ def fragment(value: Any) -> str:
     """``value`` as the lock writes it two levels deep (an export's entry, a stack's record):
     ``json.dumps(..., indent=2)`` of the whole document, cut into pieces that an incremental
     build keeps per stack and joins (:func:`assemble`)."""
-    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+    from infrac.backends.emit import to_json  # json.dumps(indent=2)'s bytes, faster
+
+    return to_json(value)[:-1].replace("\n", "\n    ")
 
 
 def stack_fragment(record: dict[str, Any]) -> str:
