@@ -8,7 +8,12 @@ back from it can run code):
   rebuild parses only the files that changed (and, when none did, never loads
   the parser at all);
 - ``emit/<sha256 of the rendered document>.txt``: a stack's YAML or JSON text,
-  so that only stacks whose rendered document changed are emitted again.
+  so that only stacks whose rendered document changed are emitted again (when a
+  build compiles the whole program);
+- ``summary/<sha256>.json`` and ``group/<sha256>.json``: what
+  :mod:`infrac.incremental` keeps, a project's file summaries and each group of
+  stacks' compiled result (its files, diagnostics and part of the lock), so that
+  a rebuild compiles only the groups whose inputs changed.
 
 Both are under a folder named after a fingerprint of this infrac (its
 version, and the path, size and time of every module, grammar and schema
