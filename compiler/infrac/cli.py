@@ -412,10 +412,11 @@ def _build(args: argparse.Namespace) -> int:
         return FAILED
     stacks = len(program_stacks)
     print(f"built {stacks} stack{'s' * (stacks != 1)} for {args.target} in {display(out)}", file=human)
-    width = max((len(display(out / a.path)) for a in artifacts), default=0)
-    for artifact in artifacts:
+    shown = [display(out / a.path) for a in artifacts]
+    width = max((len(path) for path in shown), default=0)
+    for artifact, path in zip(artifacts, shown):
         what = f"{artifact.stack}: {artifact.summary}" if artifact.stack else artifact.summary
-        print(f"  {display(out / artifact.path).ljust(width)}  {what}", file=human)
+        print(f"  {path.ljust(width)}  {what}", file=human)
     for relative in removed:
         print(f"  removed {display(out / relative)} (no longer built)", file=human)
     if args.target == "serverless":

@@ -49,7 +49,7 @@ from infrac import ir
 from infrac.source import SourceFile, Span
 
 #: Bumped when the content of summaries or group results changes.
-FORMAT = 2
+FORMAT = 3
 
 
 # ---- per file: what it declares and names -------------------------------------------------
@@ -304,9 +304,11 @@ def _compile_group(
             "record": record.get(stack.name),
             # the lock's pieces for this stack (infrac.lockfile.assemble joins them)
             "lock_exports": [
-                [e.name, lockfile.fragment(lockfile.entry(e))] for e in linkage.exports if e.stack == stack.name
+                [e.name, lockfile.member(e.name, lockfile.fragment(lockfile.entry(e)))]
+                for e in linkage.exports if e.stack == stack.name
             ],
-            "lock_record": lockfile.stack_fragment(record[stack.name]) if record.get(stack.name) else None,
+            "lock_record": lockfile.member(stack.name, lockfile.stack_fragment(record[stack.name]))
+            if record.get(stack.name) else None,
         })
     return {
         "format": FORMAT,
@@ -553,7 +555,8 @@ def _merge(results, summaries, by_path, files_of, target, options, lock_text, lo
             return None  # errors only: the whole program says them, with their places
         diagnostics += [decode_diagnostic(d) for result in results for d in result["replaced"]]
     lock_records.sort()
-    lock = lockfile.assemble(sorted(lock_exports), lock_records)
+    lock_exports.sort()
+    lock = lockfile.join([line for _, line in lock_exports], [line for _, line in lock_records])
     from infrac.backends import backend
 
     artifacts += backend(target).project_files(skeleton, options)

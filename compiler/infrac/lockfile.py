@@ -65,10 +65,19 @@ def assemble(exports: list[tuple[str, str]], resources: list[tuple[str, str]]) -
     ``json.dumps(document, indent=2, ensure_ascii=False)``: JSON strings hold no line
     break, so indenting a fragment's lines is exact."""
 
-    def section(items: list[tuple[str, str]]) -> str:
-        if not items:
-            return "{}"
-        return "{\n" + ",\n".join(f"    {json.dumps(k, ensure_ascii=False)}: {v}" for k, v in items) + "\n  }"
+    return join([member(k, v) for k, v in exports], [member(k, v) for k, v in resources])
+
+
+def member(key: str, fragment: str) -> str:
+    """A key and its fragment, as one member of the ``exports`` or ``resources`` map."""
+    return f"{json.dumps(key, ensure_ascii=False)}: {fragment}"
+
+
+def join(exports: list[str], resources: list[str]) -> str:
+    """:func:`assemble` of members already made by :func:`member` (in their order)."""
+
+    def section(members: list[str]) -> str:
+        return "{\n    " + ",\n    ".join(members) + "\n  }" if members else "{}"
 
     text = f'{{\n  "generator": "infrac",\n  "version": {VERSION},\n  "exports": {section(exports)}'
     if resources:
