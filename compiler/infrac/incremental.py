@@ -286,8 +286,12 @@ def _compile_group(
         renderer = linker.StackRenderer(program, stack, style)
         rendered = [linker.rendered_resources(program, stack), linker.consumer_document(renderer)]
         foreign_reads += [list(pair) for pair in linker.reads_in(rendered) if pair not in outputs]
+    exports_of: dict[str, list] = {}
+    for export in linkage.exports:
+        exports_of.setdefault(export.stack, []).append(export)
     stacks = []
     for stack in program.stacks:
+        published = exports_of.get(stack.name, [])
         stacks.append({
             "name": stack.name,
             "resources": len(stack.resources),
@@ -297,16 +301,12 @@ def _compile_group(
             "artifacts": by_stack.get(stack.name, []),
             "exports": [
                 [e.name, e.resource, e.attribute, list(e.importers), e.retired, e.output, list(e.readers)]
-                for e in linkage.exports if e.stack == stack.name
+                for e in published
             ],
             "imports": list(linkage.imports.get(stack.name, ())),
             "reads": list(linkage.reads[stack.name]) if stack.name in linkage.reads else None,
-            "record": record.get(stack.name),
-            # the lock's pieces for this stack (infrac.lockfile.assemble joins them)
-            "lock_exports": [
-                [e.name, lockfile.member(e.name, lockfile.fragment(lockfile.entry(e)))]
-                for e in linkage.exports if e.stack == stack.name
-            ],
+            # the lock's pieces for this stack (infrac.lockfile.join joins them)
+            "lock_exports": [[e.name, lockfile.member(e.name, lockfile.fragment(lockfile.entry(e)))] for e in published],
             "lock_record": lockfile.member(stack.name, lockfile.stack_fragment(record[stack.name]))
             if record.get(stack.name) else None,
         })
