@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -379,8 +379,6 @@ def build(
     must decide (see the module's docstring). ``lock_text`` is None or a lock that
     :func:`infrac.workspace.read_lock` accepted. ``options`` is the build's
     :class:`~infrac.backends.BuildOptions` (its emitter is not used)."""
-    from infrac import lockfile
-
     sources = sorted(sources, key=lambda s: s.path)
     by_path = {s.path: s for s in sources}
     keys = {s.path: _digest("file", s.path, s.text) for s in sources}
@@ -428,8 +426,7 @@ def build(
         document = json.loads(lock_text)
         previous_exports = document["exports"]
         previous_record = replacement.from_document(document)
-    lock_readable = True
-    build_key = json.dumps([target, options.stage, options.format, options.out, lock_text is not None and lock_readable, lock_path])
+    build_key = json.dumps([target, options.stage, options.format, options.out, lock_text is not None, lock_path])
 
     def module(path: str) -> ir.Module | None:
         if path not in modules:
@@ -471,13 +468,14 @@ def build(
             compiled += 1
             cache.put("group", key, result)
             for path in files:
-                modules.pop(path, None)
+                if path != project_path:  # the other groups read its project block
+                    modules.pop(path, None)
         results.append(result)
 
     try:
         return _merge(results, summaries, by_path, files_of, target, options, lock_text, lock_path,
                       previous_exports, allow_breaking, warnings_as_errors, compiled)
-    except (KeyError, ValueError, TypeError, IndexError):  # a foreign or damaged entry
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError):  # a foreign or damaged entry
         return None
 
 
@@ -485,7 +483,6 @@ def _merge(results, summaries, by_path, files_of, target, options, lock_text, lo
            previous_exports, allow_breaking, warnings_as_errors, compiled) -> Built | None:
     from infrac import lockfile
     from infrac.backends import Artifact
-    from infrac.backends.cloudformation import deploy_order, describe_waves
     from infrac.diagnostics import has_errors, rules
     from infrac.model import Program
     from infrac.passes.graph import deploy_waves
