@@ -172,11 +172,13 @@ def run() -> None:
     A compilation allocates millions of small objects that live until the process
     ends, and almost none of them in reference cycles: the cyclic collector would
     only traverse them again and again (a tenth of a large build), and once more
-    when the interpreter shuts down. So the program runs with the collector off,
-    and freezes what it made before exiting (the shutdown collection skips frozen
-    objects). ``infrac lsp``, which runs for as long as the editor does, turns it
-    back on. :func:`main` itself, called in a process that goes on (tests, tools),
-    leaves the collector as it was (docs/decisions.md, "Start-up").
+    when the interpreter shuts down. So the commands that compile (``_COMPILING``)
+    run with the collector off, and the program freezes what it made before
+    exiting (the shutdown collection skips frozen objects). The others turn it back
+    on: ``infrac lsp`` runs as long as the editor does, and the rehearsals and the
+    import drive libraries (moto, boto3) that make garbage in cycles. :func:`main`
+    itself, called in a process that goes on (tests, tools), leaves the collector
+    as it was (docs/decisions.md, "Start-up").
     """
     gc.disable()
     code = main()
@@ -193,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     gc.set_threshold(100_000, 50, 1000)
     argv = sys.argv[1:] if argv is None else argv
     args = _parser(argv).parse_args(argv)
+    if args.command not in _COMPILING:
+        gc.enable()  # see `run`
     try:
         return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
@@ -662,7 +666,6 @@ def _lsp(args: argparse.Namespace) -> int:
         return USAGE
     from infrac.lsp.server import serve
 
-    gc.enable()  # the server lives as long as the editor: its garbage must be collected
     serve()
     return OK
 
@@ -677,6 +680,10 @@ def _explain(args: argparse.Namespace) -> int:
     sys.stdout.write(render_text(code))
     return OK
 
+
+#: The commands that compile a project (or explain a code) and exit: under `run`, they
+#: run without the cyclic collector.
+_COMPILING = frozenset({"check", "build", "fmt", "graph", "exports", "explain"})
 
 _COMMANDS = {
     "check": _check,
