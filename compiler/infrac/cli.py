@@ -317,7 +317,7 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
         allow_breaking=getattr(args, "allow_breaking", False),
         warnings_as_errors=getattr(args, "warnings_as_errors", False),
         **({"parse_file": cache.parse} if cache else {}),
-        build=_build_target(args),
+        build=_build_target(args, cache),
     )
     diagnostics = list(loaded.diagnostics + checked.diagnostics)
     if problem is not None:
@@ -329,13 +329,14 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     return None if has_errors(diagnostics) else compiled
 
 
-def _build_target(args: argparse.Namespace):
-    """For ``infrac build``: the target and options, so that the budgets measure what it writes."""
+def _build_target(args: argparse.Namespace, cache=None):
+    """For ``infrac build``: the target and options, so that the budgets measure what it
+    writes (a CloudFormation template is emitted there once, through the cache)."""
     if args.command != "build":
         return None
     from infrac.backends import BuildOptions
 
-    return args.target, BuildOptions(stage=args.stage, format=args.format)
+    return args.target, BuildOptions(stage=args.stage, format=args.format, emitter=cache.emit if cache else None)
 
 
 def _unknown_stage(command: str, stage: str, stages: tuple[str, ...]) -> int:
