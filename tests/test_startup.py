@@ -147,6 +147,29 @@ def test_a_command_alone_has_the_arguments_it_has_among_all(command):
     assert alone._defaults == among_all._defaults
 
 
+
+@pytest.mark.parametrize("argv", [
+    [], ["-h"], ["-h", "check"], ["--version", "check"], ["frobnicate"], ["check"], ["check", "--help"],
+    ["check", "p", "--bogus"], ["check", "p", "--diagnostic-format", "sarif", "--color", "never"],
+    ["build", "--target", "terraform"], ["build", "p", "--out", "o", "--stage", "dev", "--format", "json"],
+    ["fmt", "a", "b", "--check"], ["graph", "--format", "dot"], ["exports", "--stage"], ["lsp", "extra"],
+    ["import", "a.yml", "--out", "x", "--split-by", "type"], ["explain"], ["plan-move", "--from", "a.yml"],
+])
+def test_the_parser_of_one_command_answers_as_the_parser_of_all(argv, capsys):
+    """Stdout, stderr, exit status and arguments: the same from the parser built for
+    ``argv``'s command alone as from the one with every command."""
+    from infrac.cli import _parser
+
+    def outcome(parser):
+        try:
+            result = vars(parser.parse_args(argv))
+        except SystemExit as exit:
+            result = ("exit", exit.code)
+        out, err = capsys.readouterr()
+        return result, out, err
+
+    assert outcome(_parser(argv)) == outcome(_parser())
+
 # ---- the shared repr of the frozen data classes ----------------------------------------
 
 
