@@ -4,14 +4,17 @@ and representers, for every document and with both emitters."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from enum import IntEnum
 
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infrac.backends.emit import DUMPERS, string_style, to_yaml
+from infrac.backends.emit import DUMPERS, string_style, to_json, to_yaml
+from infrac.backends.escape import Escaped
 
 # Text as infrac meets it: decoded from UTF-8 files, so never a lone surrogate.
 TEXT = st.one_of(
@@ -67,3 +70,34 @@ def test_a_seed_template_is_unchanged(tmp_path):
     document = {"Resources": {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {"X": [Decimal("1.50"), 3, True]}}}}
     for dumper in DUMPERS.values():
         assert to_yaml(document, dumper=dumper) == pyyaml(document, dumper)
+
+
+# JSON: the writer joins containers itself and encodes scalars with the C encoder; its bytes
+# must be json.dumps(indent=2, ensure_ascii=False)'s for every document, tuples and str
+# subclasses included, and anything else falls back to json.dumps itself.
+JSON_DOCUMENTS = st.recursive(
+    st.one_of(SCALARS, TEXT.map(Escaped)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(TEXT, inner, max_size=4),
+    ),
+    max_leaves=25,
+)
+
+
+def stdlib_json(document) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, default=float) + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=JSON_DOCUMENTS)
+def test_the_json_writer_writes_what_json_dumps_writes(document):
+    assert to_json(document) == stdlib_json(document)
+
+
+def test_json_documents_the_writer_does_not_take_go_through_json_dumps():
+    for document in ({1: "a", None: [True]}, {"a": {2.5: "x"}}, [IntEnum("E", "A").A]):
+        assert to_json(document) == stdlib_json(document)
+    with pytest.raises(TypeError):
+        to_json({"a": object()})

@@ -89,13 +89,11 @@ def imports_in(value: Any) -> list[str]:
 
 
 def rendered_resources(program: Program, stack: Stack) -> dict[str, Any]:
-    """The stack's resources as the backend renders them, ``{stage}`` kept symbolic, rendered
-    once per program (kept in ``Program.memo``): the linker, the lock and the replacement
-    record read the same rendering. Callers must not change what they get: it is shared."""
-    key = ("linker.rendered", stack.name)
-    if key not in program.memo:
-        program.memo[key] = StackRenderer(program, stack, _SymbolicStage()).resources()
-    return program.memo[key]
+    """The stack's resources as the backend renders them, ``{stage}`` kept symbolic. The
+    linker renders each stack once per program and keeps only what it reads off it (the
+    imports, and the replacement record: :func:`infrac.replacement.stack_record`), so that
+    a build does not hold every stack's rendering at once."""
+    return StackRenderer(program, stack, _SymbolicStage()).resources()
 
 
 def reads_in(value: Any) -> list[tuple[str, str]]:
@@ -148,13 +146,21 @@ def _link(program: Program) -> Linkage:
                 )
     imports: dict[str, tuple[str, ...]] = {}
     reads: dict[str, tuple[str, ...]] = {}
+    from infrac import replacement  # which imports this module
+
+    by_name: dict[str, Export] = {}
+    for export in exports:
+        by_name.setdefault(export.name, export)
     for stack in program.stacks:
         renderer = StackRenderer(program, stack, _SymbolicStage())
-        rendered = [rendered_resources(program, stack), consumer_document(renderer)]
+        resources = renderer.resources()
+        replacement.keep_stack_record(program, stack, resources)
+        rendered = [resources, consumer_document(renderer)]
         found = imports_in(rendered)
         read = [by_output[pair] for pair in reads_in(rendered) if pair in by_output]
+        del rendered, resources
         for name in read:  # `both`: the export stays imported while the stack reads the output
-            export = next(e for e in exports if e.name == name)
+            export = by_name[name]
             if stack.strength(export.stack, export.resource, export.attribute, program.settings.references) == "both":
                 found.append(name)
         imports[stack.name] = tuple(dict.fromkeys(found))

@@ -49,24 +49,40 @@ ALWAYS = {("AWS::DynamoDB::Table", "KeySchema")}
 
 def record(program: Program) -> dict[str, dict[str, dict[str, Any]]]:
     """Per stack and logical ID: the type, the source resource that declares it, and
-    the values of its replacement-triggering properties (those set)."""
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    for stack in program.stacks:
-        owners = _owners(stack)
-        documents = rendered_resources(program, stack)
-        entries = {}
-        for logical_id, document in documents.items():
-            type_name = document["Type"]
-            entry: dict[str, Any] = {"type": type_name}
-            if logical_id in owners:
-                entry["resource"] = owners[logical_id].name
-            replacing = _replacing(type_name, document.get("Properties") or {})
-            if replacing:
-                entry["replacing"] = replacing
-            entries[logical_id] = entry
-        if entries:
-            out[stack.name] = entries
-    return out
+    the values of its replacement-triggering properties (those set). Made once per
+    program (kept in ``Program.memo``), from what the linker kept of each stack's
+    rendering; callers must not change it."""
+    if "replacement.record" not in program.memo:
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for stack in program.stacks:
+            entries = program.memo.pop(("replacement.stack", stack.name), None)
+            if entries is None:
+                entries = stack_record(stack, rendered_resources(program, stack))
+            if entries:
+                out[stack.name] = entries
+        program.memo["replacement.record"] = out
+    return program.memo["replacement.record"]
+
+
+def keep_stack_record(program: Program, stack: Stack, documents: dict[str, Any]) -> None:
+    """Keep the record of one stack from its rendering (the linker's), for :func:`record`."""
+    program.memo[("replacement.stack", stack.name)] = stack_record(stack, documents)
+
+
+def stack_record(stack: Stack, documents: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The record of one stack, from its resources as rendered with ``{stage}`` symbolic."""
+    owners = _owners(stack)
+    entries = {}
+    for logical_id, document in documents.items():
+        type_name = document["Type"]
+        entry: dict[str, Any] = {"type": type_name}
+        if logical_id in owners:
+            entry["resource"] = owners[logical_id].name
+        replacing = _replacing(type_name, document.get("Properties") or {})
+        if replacing:
+            entry["replacing"] = replacing
+        entries[logical_id] = entry
+    return entries
 
 
 def _owners(stack: Stack) -> dict[str, Resource]:

@@ -47,9 +47,8 @@ class CloudFormation:
         suffix = "json" if options.format == "json" else "yml"
         for stack in program.stacks:
             if stack.resources:
-                template = self.template(program, stack, options)
-                text = emit(template, "json", options) if options.format == "json" else HEADER + emit(template, "yaml", options)
-                summary = describe_counts(template["Resources"], template.get("Outputs", {}))
+                kept = program.memo.pop(_kept(stack, options), None)
+                text, summary = kept[1:] if kept else self.file(program, stack, options)[1:]
                 artifacts.append(Artifact(f"{stack.name}.{suffix}", text, stack=stack.name, summary=summary))
             if stack.is_consumer:
                 document = consumer_document(StackRenderer(program, stack, _stage(options)))
@@ -58,6 +57,21 @@ class CloudFormation:
                 artifacts.append(Artifact(f"{stack.name}.imports.{suffix}", text, stack=stack.name, summary=summary))
         artifacts.append(Artifact("deploy-order.json", deploy_order(program, suffix), summary=f"deploy order: {describe_waves(program)}"))
         return tuple(artifacts)
+
+    def file(self, program: Program, stack: Stack, options: BuildOptions) -> tuple[dict[str, Any], str, str]:
+        """A stack's template, the text of its file and the file's summary."""
+        template = self.template(program, stack, options)
+        text = emit(template, "json", options) if options.format == "json" else HEADER + emit(template, "yaml", options)
+        return template, text, describe_counts(template["Resources"], template.get("Outputs", {}))
+
+    def measured_file(self, program: Program, stack: Stack, options: BuildOptions) -> tuple[dict[str, Any], str]:
+        """:meth:`file` for the budgets pass of a build, which measures what the build writes:
+        the text and summary are kept in ``Program.memo`` for :meth:`render`, which takes
+        them (once) instead of rendering and emitting the stack again. The template is
+        not kept: a build holds the texts it writes, not every stack's template at once."""
+        template, text, summary = self.file(program, stack, options)
+        program.memo[_kept(stack, options)] = (None, text, summary)
+        return template, text
 
     def template(self, program: Program, stack: Stack, options: BuildOptions) -> dict[str, Any]:
         stage = _stage(options)
@@ -88,6 +102,12 @@ class CloudFormation:
         if outputs:
             template["Outputs"] = outputs
         return template
+
+
+def _kept(stack: Stack, options: BuildOptions) -> tuple[str, ...]:
+    """Where a stack's file, emitted by the budgets pass, waits for the backend: by what
+    the text depends on (the emitter makes the same text by contract)."""
+    return ("cloudformation.file", stack.name, options.stage or "", options.format)
 
 
 def _stage(options: BuildOptions) -> ResolvedStage | StageParameter:

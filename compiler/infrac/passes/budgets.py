@@ -14,6 +14,7 @@ The numbers live in :mod:`infrac.aws_limits`.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -112,15 +113,18 @@ def _breakdown(measure: Measure, template: dict) -> list[str]:
 
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     """The pass: every stack's template as the build writes it (``state.build``; by default
-    the CloudFormation target in YAML, the stage left to a parameter). For YAML, the emitter
-    runs only for a template that could be over 51,200 bytes (see :func:`yaml_size_bound`), so
-    that ``infrac check`` of a small project stays light. The Serverless Framework packages
-    its own template, as JSON, and always uploads it to S3: there the JSON form is measured
-    and the inline size does not apply."""
+    the CloudFormation target in YAML, the stage left to a parameter). A CloudFormation
+    build measures the very text it writes: the backend emits it here, once, and the
+    build writes it (:meth:`~infrac.backends.cloudformation.CloudFormation.measured_file`).
+    Otherwise, for YAML, the emitter runs only for a template that could be over 51,200
+    bytes (see :func:`yaml_size_bound`), so that ``infrac check`` of a small project stays
+    light. The Serverless Framework packages its own template, as JSON, and always uploads
+    it to S3: there the JSON form is measured and the inline size does not apply."""
     from infrac.backends.base import BuildOptions
     from infrac.backends.cloudformation import HEADER, CloudFormation
 
     target, options = state.build or ("cloudformation", BuildOptions())
+    shared = state.build is not None and target == "cloudformation"
     if target != "cloudformation":  # the framework writes JSON; the stage is its own
         options = BuildOptions(stage=options.stage, format="json")
     backend = CloudFormation()
@@ -128,22 +132,26 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     for stack in state.program.stacks:
         if not stack.resources:
             continue
-        template = backend.template(state.program, stack, options)
-        if options.format == "json":
-            from infrac.backends.emit import to_json
-
-            body = to_json(template).encode("utf-8")
-        elif len(HEADER) + yaml_size_bound(template) <= aws_limits.MAX_TEMPLATE_BODY_INLINE:
-            body = b""  # under every size quota: no size finding is possible
+        if shared:
+            template, text = backend.measured_file(state.program, stack, options)
+            body = text.encode("utf-8")
         else:
-            from infrac.backends.emit import to_yaml
+            template = backend.template(state.program, stack, options)
+            if options.format == "json":
+                from infrac.backends.emit import to_json
 
-            body = (HEADER + to_yaml(template)).encode("utf-8")
+                body = to_json(template).encode("utf-8")
+            elif len(HEADER) + yaml_size_bound(template) <= aws_limits.MAX_TEMPLATE_BODY_INLINE:
+                body = b""  # under every size quota: no size finding is possible
+            else:
+                from infrac.backends.emit import to_yaml
+
+                body = (HEADER + to_yaml(template)).encode("utf-8")
         found += findings(stack, template, body, inline=target == "cloudformation")
     return state, found
 
 
-_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./")
+_PLAIN = re.compile(r"[a-zA-Z0-9\-_./]*")
 
 
 def yaml_size_bound(value: object, depth: int = 0) -> int:
@@ -170,7 +178,7 @@ def yaml_size_bound(value: object, depth: int = 0) -> int:
 def _scalar_bound(text: str, depth: int) -> int:
     # a scalar past the width is folded at its spaces, each break with its indent
     folds = 0 if len(text) < 4000 else (len(text) // 2000 + 1) * (2 * depth + 8)
-    if all(c in _PLAIN for c in text):
+    if _PLAIN.fullmatch(text):
         return len(text) + 2 + folds
     if text.isascii() and text.isprintable():
         return 2 * len(text) + 2 + folds
