@@ -29,12 +29,19 @@ def _dumper(base: type) -> type:
         def ignore_aliases(self, data: Any) -> bool:
             return True
 
+        # The serializer asks the resolver twice per scalar and tells it every step down
+        # and up the tree. Without path resolvers (none here), the answer depends only on
+        # the value, and a project's scalars repeat: it is cached, the steps are skipped.
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-            # The serializer asks twice per scalar; the answer depends only on the value
-            # (no path resolvers here), and a project's scalars repeat.
             if kind is yaml.ScalarNode:
                 return _plain_tag(value) if implicit[0] else _STR
-            return super().resolve(kind, value, implicit)
+            return _MAP if kind is yaml.MappingNode else _SEQ
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            pass
+
+        def ascend_resolver(self) -> None:
+            pass
 
     def represent_decimal(dumper: Any, value: Decimal) -> Any:
         return dumper.represent_scalar("tag:yaml.org,2002:float", format(value, "f"))
@@ -87,13 +94,14 @@ def string_style(value: str) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def _plain_tag(value: str) -> str:
     """The tag a plain scalar ``value`` reads back as (PyYAML's implicit resolvers)."""
     return yaml.SafeDumper.resolve(_RESOLVER, yaml.ScalarNode, value, (True, False))
 
 
 _RESOLVER = yaml.SafeDumper.__new__(yaml.SafeDumper)
+assert not _RESOLVER.yaml_path_resolvers
 DUMPERS = {base.__name__: _dumper(base) for base in _BASES}
 DEFAULT_DUMPER = DUMPERS[_BASES[0].__name__]
 
@@ -103,13 +111,110 @@ def to_yaml(data: Any, *, dumper: type | None = None) -> str:
 
     The same bytes as ``yaml.dump(data, Dumper=dumper, sort_keys=False,
     default_flow_style=False, allow_unicode=True, width=4096, indent=2)`` (a
-    property test holds them equal), faster: the node tree is built here, by
-    exact type, instead of through PyYAML's generic representer; anything else
-    (floats, any other type) still goes through the dumper's own representer."""
+    property test holds them equal), faster. The block structure (indents, ``- ``,
+    ``key:``) is written here, and each scalar as the dumper writes it, asked once
+    per distinct scalar (:func:`_scalar_text`): how a scalar is written on one line
+    (plain, quoted) does not depend on where it stands in a block document. A
+    document with anything else (floats, other types, keys that are not strings,
+    a scalar written over several lines or long enough to be folded) goes through
+    the dumper whole (:func:`_through_pyyaml`)."""
+    dumper = dumper or DEFAULT_DUMPER
+    out: list[str] = []
+    try:
+        if type(data) is dict and data:
+            _write_mapping(data, 0, "", out, dumper)
+        elif type(data) is list and data:
+            _write_sequence(data, 0, "", out, dumper)
+        else:
+            raise _Unusual
+    except _Unusual:
+        return _through_pyyaml(data, dumper)
+    return "".join(out)
+
+
+def _write_mapping(mapping: dict, indent: int, first: str, out: list[str], dumper: type) -> None:
+    """A non-empty mapping's lines at ``indent``; the first line starts with ``first``."""
+    if indent > _MAX_INDENT:
+        raise _Unusual
+    pad = " " * indent
+    lead = first
+    for key, item in mapping.items():
+        if type(key) is not str:
+            raise _Unusual
+        head = lead + _scalar_text(dumper, str, key, True) + ":"
+        kind = type(item)
+        if kind is dict and item:
+            out.append(head + "\n")
+            _write_mapping(item, indent + 2, pad + "  ", out, dumper)
+        elif kind is list and item:  # a sequence in a mapping is not indented
+            out.append(head + "\n")
+            _write_sequence(item, indent, pad, out, dumper)
+        else:
+            out.append(head + " " + _value_text(item, dumper) + "\n")
+        lead = pad
+
+
+def _write_sequence(sequence: list, indent: int, first: str, out: list[str], dumper: type) -> None:
+    """A non-empty sequence's items at ``indent``; the first line starts with ``first``."""
+    if indent > _MAX_INDENT:
+        raise _Unusual
+    pad = " " * indent
+    lead = first
+    for item in sequence:
+        kind = type(item)
+        if kind is dict and item:
+            _write_mapping(item, indent + 2, lead + "- ", out, dumper)
+        elif kind is list and item:
+            _write_sequence(item, indent + 2, lead + "- ", out, dumper)
+        else:
+            out.append(lead + "- " + _value_text(item, dumper) + "\n")
+        lead = pad
+
+
+def _value_text(value: Any, dumper: type) -> str:
+    kind = type(value)
+    if kind is dict:
+        return "{}"  # empty: the non-empty ones are blocks
+    if kind is list:
+        return "[]"
+    if kind is Decimal:
+        return _scalar_text(dumper, Decimal, str(value), False)
+    if kind is str or kind is int or kind is bool or value is None:
+        return _scalar_text(dumper, kind, value, False)
+    raise _Unusual
+
+
+#: Past this indent a line could pass the width (4096) and a scalar be folded.
+_MAX_INDENT = 2000
+#: Longer scalars could be folded at the width: the whole document goes through the dumper.
+_MAX_SCALAR = 1000
+
+
+class _Unusual(Exception):
+    pass
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _scalar_text(dumper: type, kind: type, value: Any, key: bool) -> str:
+    """A scalar as ``dumper`` writes it as a key (``key``) or a value of a block mapping:
+    asked of the dumper itself, on a one-entry document. A Decimal comes as its text."""
+    if kind is Decimal:
+        value = Decimal(value)
+    if key:
+        text = _through_pyyaml({value: 0}, dumper)
+        written = text[: -len(": 0\n")] if text.endswith(": 0\n") else "\n"
+    else:
+        text = _through_pyyaml({"k": value}, dumper)
+        written = text[len("k: ") : -1] if text.startswith("k: ") and text.endswith("\n") else "\n"
+    if "\n" in written or written.startswith(("? ", "!")) or len(written) > _MAX_SCALAR:
+        raise _Unusual
+    return written
+
+
+def _through_pyyaml(data: Any, dumper: type) -> str:
+    """``data`` through ``dumper``'s serializer and emitter, from nodes built here."""
     stream = io.StringIO()
-    emitter = (dumper or DEFAULT_DUMPER)(
-        stream, default_flow_style=False, indent=2, width=4096, allow_unicode=True, sort_keys=False
-    )
+    emitter = dumper(stream, default_flow_style=False, indent=2, width=4096, allow_unicode=True, sort_keys=False)
     try:
         emitter.open()
         emitter.serialize(_node(emitter, data))
