@@ -1,5 +1,3 @@
-import sys
+from infrac.cli import run
 
-from infrac.cli import main
-
-sys.exit(main())
+run()

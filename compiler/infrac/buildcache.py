@@ -34,15 +34,14 @@ import stat
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from sys import intern
 from typing import Any
-
-import attrs
 
 from infrac import __version__, ir
 from infrac.source import SourceFile, Span
 
 #: Bumped when the layout or the encoding of entries changes.
-FORMAT = 1
+FORMAT = 2
 
 
 class Unusable(Exception):
@@ -187,13 +186,18 @@ class BuildCache:
 
 
 # ---- the syntax IR as JSON ----------------------------------------------------------------
-
-_CLASSES = {
-    cls.__name__: cls
-    for cls in vars(ir).values()
-    if isinstance(cls, type) and attrs.has(cls) and cls.__module__ == ir.__name__
-}
-_FIELDS = {name: tuple(f.name for f in attrs.fields(cls)) for name, cls in _CLASSES.items()}
+#
+# Flat and positional, so that a warm build reads a module with one json.loads and one
+# call per node: a node is a list ``[class, field, ..., start, end, ...]`` whose class
+# is a number (0 String, 1 Number, 2 Bool, 3 Symbol, 4 Ref, 5 List, 6 Map, 7 Call,
+# 8 Attribute, 9 Block, 10 Export, 11 Uses, 12 Project, 13 Stack) and whose fields
+# are in the order encode_module writes them and decode_module reads them; a span is
+# two numbers (its file is the module's); a value that is a node is a node list; a
+# tuple of nodes is a list of node lists. Decoding checks every node's length
+# (unpacking fails otherwise) and its class, so a corrupt or foreign entry is a miss.
+# Names are interned, as the parser's are, so that the many copies of `name` or
+# `table` are one string. ``tests/test_buildcache.py`` checks that every ``.infra``
+# file of the repository reads back identical, spans included.
 
 
 class _Unencodable(Exception):
@@ -201,56 +205,174 @@ class _Unencodable(Exception):
 
 
 def encode_module(module: ir.Module) -> Any:
-    """A module as JSON data: ``{"c": class, "f": [fields]}`` for IR nodes, spans as
-    ``{"s": [start, end]}`` (their file is the module's), ``{"d": "1.5"}`` for
-    decimals, lists for tuples."""
+    """A module as JSON data (see above); raises _Unencodable for a module that did
+    not come from parsing one file (a span of another file, a missing span)."""
     path = module.path
 
-    def encode(value: Any) -> Any:
-        if value is None or type(value) in (str, bool, int):
-            return value
-        if isinstance(value, tuple):
-            return [encode(v) for v in value]
-        if type(value) is Span:
-            if value.file != path:
+    def span(value: Span | None) -> tuple[int, int]:
+        if type(value) is not Span or value.file != path:
+            raise _Unencodable(value)
+        return value.start, value.end
+
+    def node(value: Any) -> list:
+        cls = type(value)
+        if cls is ir.String:
+            return [0, value.value, *span(value.span)]
+        if cls is ir.Number:
+            number = value.value
+            if type(number) is Decimal:
+                number = str(number)
+            elif type(number) is not int:
                 raise _Unencodable(value)
-            return {"s": [value.start, value.end]}
-        if type(value) is Decimal:
-            return {"d": str(value)}
-        name = type(value).__name__
-        if _CLASSES.get(name) is type(value):
-            return {"c": name, "f": [encode(getattr(value, f)) for f in _FIELDS[name]]}
+            return [1, number, value.unit, *span(value.span)]
+        if cls is ir.Bool:
+            return [2, value.value, *span(value.span)]
+        if cls is ir.Symbol:
+            return [3, value.name, *span(value.span)]
+        if cls is ir.Ref:
+            parts = [n for part in value.part_spans for n in span(part)]
+            return [4, list(value.parts), *span(value.span), parts]
+        if cls is ir.List:
+            return [5, [node(item) for item in value.items], *span(value.span)]
+        if cls is ir.Map:
+            entries = [[e.key, node(e.value), *span(e.span), *span(e.key_span)] for e in value.entries]
+            if any(type(e) is not ir.Entry for e in value.entries):
+                raise _Unencodable(value)
+            return [6, entries, *span(value.span)]
+        if cls is ir.Call:
+            return [7, value.name, [node(a) for a in value.args], *span(value.span), *span(value.name_span)]
+        if cls is ir.Attribute:
+            return [8, value.name, node(value.value), *span(value.span), *span(value.name_span)]
+        if cls is ir.Block:
+            labels = [node(label) for label in value.labels]
+            return [9, value.kind, labels, body(value.body), *span(value.span), *span(value.kind_span)]
+        if cls is ir.Export:
+            return [10, [ident(n) for n in value.names], body(value.body), *span(value.span)]
+        if cls is ir.Uses:
+            return [11, node(value.target), [ident(n) for n in value.access], *span(value.span)]
+        if cls is ir.Project or cls is ir.Stack:
+            return [12 if cls is ir.Project else 13, ident(value.name), body(value.body), *span(value.span)]
         raise _Unencodable(value)
 
-    return {"format": FORMAT, "module": encode(module)}
+    def ident(value: ir.Ident) -> list:
+        if type(value) is not ir.Ident:
+            raise _Unencodable(value)
+        return [value.name, *span(value.span)]
+
+    def body(statements: tuple) -> list:
+        return [node(s) for s in statements]
+
+    comments = []
+    for comment in module.comments:
+        if type(comment) is not ir.Comment:
+            raise _Unencodable(comment)
+        comments.append([comment.text, *span(comment.span)])
+    return {"format": FORMAT, "items": [node(item) for item in module.items], "comments": comments}
 
 
 def decode_module(data: Any, path: str) -> ir.Module:
     """The module :func:`encode_module` encoded; raises on anything else."""
     if data.get("format") != FORMAT:
         raise ValueError("another format")
+    String, Number, Bool, Symbol, Ref, List, Map, Entry, Call = (
+        ir.String, ir.Number, ir.Bool, ir.Symbol, ir.Ref, ir.List, ir.Map, ir.Entry, ir.Call,
+    )  # fmt: skip
 
-    def decode(value: Any) -> Any:
-        if isinstance(value, list):
-            return tuple(decode(v) for v in value)
-        if isinstance(value, dict):
-            if "c" in value:
-                name = value["c"]
-                cls = _CLASSES[name]
-                fields = _FIELDS[name]
-                values = value["f"]
-                if len(values) != len(fields):
-                    raise ValueError("fields")
-                return cls(**{f: decode(v) for f, v in zip(fields, values)})
-            if "s" in value:
-                start, end = value["s"]
-                return Span(path, int(start), int(end))
-            if "d" in value:
-                return Decimal(value["d"])
-            raise ValueError("unknown entry")
-        return value
+    def string(n: list) -> ir.String:
+        _, value, start, end = n
+        if type(value) is not str:
+            raise TypeError("string")
+        return String(value, span=Span(path, start, end))
 
-    module = decode(data["module"])
-    if type(module) is not ir.Module or module.path != path:
-        raise ValueError("not this file's module")
-    return module
+    def number(n: list) -> ir.Number:
+        _, value, unit, start, end = n
+        if type(value) is str:
+            value = Decimal(value)
+        elif type(value) is not int:
+            raise TypeError("number")
+        return Number(value, unit, span=Span(path, start, end))
+
+    def bool_(n: list) -> ir.Bool:
+        _, value, start, end = n
+        return Bool(value, span=Span(path, start, end))
+
+    def symbol(n: list) -> ir.Symbol:
+        _, name, start, end = n
+        return Symbol(intern(name), span=Span(path, start, end))
+
+    def ref(n: list) -> ir.Ref:
+        _, parts, start, end, spans = n
+        if len(spans) != 2 * len(parts):
+            raise ValueError("ref")
+        part_spans = tuple(Span(path, spans[i], spans[i + 1]) for i in range(0, len(spans), 2))
+        return Ref(tuple([intern(p) for p in parts]), span=Span(path, start, end), part_spans=part_spans)
+
+    def list_(n: list) -> ir.List:
+        _, items, start, end = n
+        return List(tuple([node(i) for i in items]), span=Span(path, start, end))
+
+    def map_(n: list) -> ir.Map:
+        _, entries, start, end = n
+        return Map(tuple([entry(*e) for e in entries]), span=Span(path, start, end))
+
+    def entry(key: str, value: list, start: int, end: int, key_start: int, key_end: int) -> ir.Entry:
+        return Entry(intern(key), node(value), span=Span(path, start, end), key_span=Span(path, key_start, key_end))
+
+    def call(n: list) -> ir.Call:
+        _, name, args, start, end, name_start, name_end = n
+        return Call(
+            intern(name),
+            tuple([node(a) for a in args]),
+            span=Span(path, start, end),
+            name_span=Span(path, name_start, name_end),
+        )
+
+    def attribute(n: list) -> ir.Attribute:
+        _, name, value, start, end, name_start, name_end = n
+        return ir.Attribute(
+            intern(name), node(value), span=Span(path, start, end), name_span=Span(path, name_start, name_end)
+        )
+
+    def block(n: list) -> ir.Block:
+        _, kind, labels, statements, start, end, kind_start, kind_end = n
+        return ir.Block(
+            intern(kind),
+            tuple([node(label) for label in labels]),
+            tuple([node(s) for s in statements]),
+            span=Span(path, start, end),
+            kind_span=Span(path, kind_start, kind_end),
+        )
+
+    def export(n: list) -> ir.Export:
+        _, names, statements, start, end = n
+        return ir.Export(
+            tuple([ident(*i) for i in names]), tuple([node(s) for s in statements]), span=Span(path, start, end)
+        )
+
+    def uses(n: list) -> ir.Uses:
+        _, target, access, start, end = n
+        return ir.Uses(node(target), tuple([ident(*i) for i in access]), span=Span(path, start, end))
+
+    def project(n: list) -> ir.Project:
+        _, name, statements, start, end = n
+        return ir.Project(ident(*name), tuple([node(s) for s in statements]), span=Span(path, start, end))
+
+    def stack(n: list) -> ir.Stack:
+        _, name, statements, start, end = n
+        return ir.Stack(ident(*name), tuple([node(s) for s in statements]), span=Span(path, start, end))
+
+    def ident(name: str, start: int, end: int) -> ir.Ident:
+        return ir.Ident(intern(name), span=Span(path, start, end))
+
+    decoders = (
+        string, number, bool_, symbol, ref, list_, map_, call, attribute, block, export, uses, project, stack,
+    )  # fmt: skip
+
+    def node(n: list) -> Any:
+        return decoders[n[0]](n)
+
+    items = tuple([node(i) for i in data["items"]])
+    if any(type(i) is not ir.Project and type(i) is not ir.Stack for i in items):
+        raise ValueError("not a module")
+    comments = tuple([ir.Comment(text, Span(path, start, end)) for text, start, end in data["comments"]])
+    return ir.Module(items, path=path, comments=comments)

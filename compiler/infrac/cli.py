@@ -13,21 +13,41 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from pathlib import Path
 
 from infrac import __version__
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
     from typing import TextIO
 
 OK, FAILED, USAGE, INTERNAL = 0, 1, 2, 3
 DIAGNOSTIC_FORMATS = ("text", "json", "sarif", "github")
 
 
-def _parser() -> argparse.ArgumentParser:
+class _Unused:
+    """Stands for the parser of a command that is not being run: its arguments are
+    not defined (with argparse, defining them is most of the start-up of a command)."""
+
+    def add_argument(self, *args, **kwargs) -> None:
+        pass
+
+    def set_defaults(self, **kwargs) -> None:
+        pass
+
+
+def _command_word(argv: list[str]) -> str | None:
+    """The command named on the command line: its first word that is not an option
+    (``infrac`` itself has no option that takes a value)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. Every command is listed, but only the one that
+    ``argv`` names gets its arguments (all of them do when it names none we know)."""
     import argparse
+    from pathlib import Path
 
     parser = argparse.ArgumentParser(
         prog="infrac",
@@ -36,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"infrac {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
+    chosen = _command_word(argv) if argv is not None else None
+    if chosen not in _COMMANDS:
+        chosen = None
+
+    def command(name: str, **kwargs) -> argparse.ArgumentParser:
+        defined = commands.add_parser(name, **kwargs)
+        return defined if chosen in (None, name) else _Unused()  # type: ignore[return-value]
 
     def with_path(command: argparse.ArgumentParser) -> None:
         command.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
@@ -59,13 +86,13 @@ def _parser() -> argparse.ArgumentParser:
                 "--warnings-as-errors", action="store_true", help="treat every warning as an error (exit 1)"
             )
 
-    check = commands.add_parser("check", help="check a project and print its diagnostics")
+    check = command("check", help="check a project and print its diagnostics")
     with_path(check)
     check.add_argument("--allow-breaking", action="store_true", help="accept removing or moving exports in use")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the build cache (~/.cache/infrac)")
     with_reporting(check)
 
-    build = commands.add_parser("build", help="check a project and write its deployable files")
+    build = command("build", help="check a project and write its deployable files")
     with_path(build)
     build.add_argument("--target", choices=("cloudformation", "serverless"), default="cloudformation")
     build.add_argument("--out", type=Path, help="output folder (default: build/TARGET)")
@@ -80,25 +107,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     with_reporting(build)
 
-    fmt = commands.add_parser("fmt", help="rewrite .infra files in the canonical layout")
+    fmt = command("fmt", help="rewrite .infra files in the canonical layout")
     fmt.add_argument("paths", nargs="*", type=Path, help="files or folders (default: infra.dsl/ or .)")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
     with_reporting(fmt, rules=False)
 
-    graph = commands.add_parser("graph", help="the stacks in deploy waves, with their exports and importers")
+    graph = command("graph", help="the stacks in deploy waves, with their exports and importers")
     with_path(graph)
     graph.add_argument("--format", choices=("text", "mermaid", "dot"), default="text")
     with_reporting(graph)
     graph.set_defaults(product_on_stdout=True)
 
-    exports = commands.add_parser("exports", help="every export's name per stage, with its importers")
+    exports = command("exports", help="every export's name per stage, with its importers")
     with_path(exports)
     exports.add_argument("--stage", help="one stage only (default: every stage of the project)")
     exports.add_argument("--format", choices=("text", "json"), default="text")
     with_reporting(exports)
     exports.set_defaults(product_on_stdout=True)
 
-    rehearse = commands.add_parser(
+    rehearse = command(
         "rehearse", help="deploy every stack into moto's CloudFormation mock, in order, and tear it down"
     )
     with_path(rehearse)
@@ -106,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     with_reporting(rehearse)
     rehearse.set_defaults(product_on_stdout=True)
 
-    plan_move = commands.add_parser(
+    plan_move = command(
         "plan-move", help="plan moving deployed resources into the project's stacks without replacing any"
     )
     with_path(plan_move)
@@ -122,9 +149,9 @@ def _parser() -> argparse.ArgumentParser:
         help="stack refactoring, retain-and-import, or refactoring where every move allows it (default)",
     )
     with_reporting(plan_move)
-    commands.add_parser("lsp", help="the language server, over stdin and stdout, for editors")
+    command("lsp", help="the language server, over stdin and stdout, for editors")
 
-    imp = commands.add_parser(
+    imp = command(
         "import", help="write .infra sources from Serverless services or CloudFormation templates"
     )
     imp.add_argument("files", nargs="+", type=Path, help="serverless.yml files or CloudFormation templates (YAML or JSON)")
@@ -133,20 +160,39 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--map", type=Path, help="a YAML file mapping resource types to stacks, for other groupings")
     with_reporting(imp)
 
-    explain = commands.add_parser("explain", help="explain a diagnostic code, e.g. `infrac explain E0401`")
+    explain = command("explain", help="explain a diagnostic code, e.g. `infrac explain E0401`")
     explain.add_argument("code")
     return parser
+
+
+def run() -> None:
+    """The ``infrac`` program (``python -m infrac``): :func:`main` on the process's
+    arguments, then exit with its code.
+
+    A compilation allocates millions of small objects that live until the process
+    ends, and almost none of them in reference cycles: the cyclic collector would
+    only traverse them again and again (a tenth of a large build), and once more
+    when the interpreter shuts down. So the program runs with the collector off,
+    and freezes what it made before exiting (the shutdown collection skips frozen
+    objects). ``infrac lsp``, which runs for as long as the editor does, turns it
+    back on. :func:`main` itself, called in a process that goes on (tests, tools),
+    leaves the collector as it was (docs/decisions.md, "Start-up").
+    """
+    gc.disable()
+    code = main()
+    gc.freeze()
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
     if (sys.argv[1:] if argv is None else argv) == ["--version"]:
         print(f"infrac {__version__}")
         return OK
-    # A compilation allocates millions of small objects that live until the process ends;
-    # the cyclic collector's default thresholds spend a fifth of a large build traversing
-    # them again and again. Collect less often (the process is short-lived).
+    # Where the collector runs (not under `run`): collect less often than by default,
+    # for the reason `run` gives.
     gc.set_threshold(100_000, 50, 1000)
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser(argv).parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
@@ -188,16 +234,27 @@ def _human(args: argparse.Namespace) -> TextIO:
 def _report(args: argparse.Namespace, diagnostics, sources) -> None:
     """Print every diagnostic of the run, once, in file order, in the chosen format. The
     machine formats print a document even when there is nothing to say (an empty SARIF run)."""
-    from infrac.diagnostics.github import to_github
-    from infrac.diagnostics.render import render_text, to_json
-    from infrac.diagnostics.sarif import to_sarif
-
     form = args.diagnostic_format
     if form == "text":
         color = args.diagnostic_output is None and _use_color(args.color, sys.stderr)
-        text = render_text(diagnostics, sources, color=color) if diagnostics else ""
+        if diagnostics:
+            from infrac.diagnostics.render import render_text
+
+            text = render_text(diagnostics, sources, color=color)
+        else:
+            text = ""
+    elif form == "json":
+        from infrac.diagnostics.render import to_json
+
+        text = to_json(diagnostics, sources)
+    elif form == "sarif":
+        from infrac.diagnostics.sarif import to_sarif
+
+        text = to_sarif(diagnostics, sources)
     else:
-        text = {"json": to_json, "sarif": to_sarif, "github": to_github}[form](diagnostics, sources)
+        from infrac.diagnostics.github import to_github
+
+        text = to_github(diagnostics, sources)
     if args.diagnostic_output is not None:
         from infrac.workspace import write_atomic
 
@@ -309,6 +366,8 @@ def _build(args: argparse.Namespace) -> int:
     settings = compiled.program.settings
     if args.stage is not None and args.stage not in settings.stages:
         return _unknown_stage("build", args.stage, settings.stages)
+    from pathlib import Path
+
     from infrac import lockfile
     from infrac.backends import BuildOptions, backend
     from infrac.workspace import OutputError, display, write_outputs
@@ -399,6 +458,8 @@ def _build_check(args: argparse.Namespace, out: Path, files: dict[str, str], com
 
 
 def _fmt(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from infrac.diagnostics import has_errors
     from infrac.fmt import format_module
     from infrac.syntax.parser import parse
@@ -515,6 +576,8 @@ def _plan_move(args: argparse.Namespace) -> int:
     stage = args.stage or stages[0]
     if stage not in stages:
         return _unknown_stage("plan-move", stage, stages)
+    from pathlib import Path
+
     from infrac.diagnostics import diagnostic, has_errors
     from infrac.diagnostics.render import render_text
     from infrac.migrate import source as migrate_source
@@ -600,6 +663,7 @@ def _lsp(args: argparse.Namespace) -> int:
         return USAGE
     from infrac.lsp.server import serve
 
+    gc.enable()  # the server lives as long as the editor: its garbage must be collected
     serve()
     return OK
 

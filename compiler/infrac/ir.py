@@ -15,6 +15,7 @@ from typing import Union
 
 import attrs
 
+from infrac.frozen import frozen
 from infrac.source import Span
 
 
@@ -25,13 +26,13 @@ def _span():
 # ---- values -----------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class String:
     value: str
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Number:
     """A number with an optional unit: ``42`` or ``30s`` (value 30, unit ``s``)."""
 
@@ -40,13 +41,13 @@ class Number:
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Bool:
     value: bool
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Symbol:
     """A bare name used as a value: an enumeration member, an attribute name."""
 
@@ -54,7 +55,7 @@ class Symbol:
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Ref:
     """A dotted reference: ``stack.Resource.attribute`` or ``Resource.attribute``."""
 
@@ -67,13 +68,13 @@ class Ref:
         return ".".join(self.parts)
 
 
-@attrs.frozen
+@frozen
 class List:
     items: tuple[Value, ...]
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Entry:
     """``key: value`` inside a map; the key is a name or a quoted string."""
 
@@ -83,7 +84,7 @@ class Entry:
     key_span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Map:
     entries: tuple[Entry, ...]
     span: Span | None = _span()
@@ -95,7 +96,7 @@ class Map:
         return None
 
 
-@attrs.frozen
+@frozen
 class Call:
     """``if(IsProd, 3, no_value())``: a CloudFormation function, by its name in the language."""
 
@@ -112,7 +113,7 @@ Label = Union[Symbol, Ref, String]
 # ---- statements ---------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class Ident:
     """A name in a declaration position (a stack's name, an exported attribute)."""
 
@@ -120,7 +121,7 @@ class Ident:
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Attribute:
     """``name = value``."""
 
@@ -130,7 +131,7 @@ class Attribute:
     name_span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Block:
     """``kind label* { body }``: a resource, or a nested block such as an index."""
 
@@ -141,7 +142,7 @@ class Block:
     kind_span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Export:
     """``export name, arn``: the attributes a resource publishes to other stacks;
     ``export arn { ... }`` with settings for one attribute (``body``)."""
@@ -151,7 +152,7 @@ class Export:
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Uses:
     """``uses stack.Resource { read, write }``: a consumer's import of a resource."""
 
@@ -166,14 +167,14 @@ Statement = Union[Attribute, Block, Export, Uses]
 # ---- top level ------------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class Project:
     name: Ident
     body: tuple[Statement, ...]
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Stack:
     name: Ident
     body: tuple[Statement, ...]
@@ -183,7 +184,7 @@ class Stack:
 Item = Union[Project, Stack]
 
 
-@attrs.frozen
+@frozen
 class Comment:
     """``# text``; kept for the formatter, not part of the program's meaning."""
 
@@ -191,7 +192,7 @@ class Comment:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Module:
     """One parsed file."""
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from infrac.frozen import frozen
 from infrac.source import Span
 
 
@@ -20,14 +21,14 @@ def _span():
     return attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
-@attrs.frozen
+@frozen
 class Placeholder:
     """``{stage}`` inside a string; filled in by the backend."""
 
     name: str
 
 
-@attrs.frozen
+@frozen
 class Template:
     """A string with placeholders: ``"core-{stage}-users"``.
 
@@ -72,7 +73,7 @@ class Template:
         return "".join(filled.parts)  # type: ignore[arg-type]
 
 
-@attrs.frozen
+@frozen
 class Reference:
     """``stack.Resource.attribute`` as written, resolved by the references pass.
 
@@ -94,7 +95,7 @@ class Reference:
         return spans.get(part, self.span) if self.part_spans else self.span
 
 
-@attrs.frozen
+@frozen
 class Link:
     """A resource named as a whole: ``bus = DomainEventBus``, ``target infrastructure-sqs.Orders``.
 
@@ -114,7 +115,7 @@ class Link:
         return Reference(self.stack, self.resource, name, span=self.span)
 
 
-@attrs.frozen
+@frozen
 class Call:
     """A CloudFormation function, checked: ``function`` is its CloudFormation name
     (``Fn::If``), ``args`` its converted arguments (the backend writes a one-argument
@@ -125,7 +126,7 @@ class Call:
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class ParameterRef:
     """``param(Env)``: the value of a parameter of the stack (``Ref``)."""
 
@@ -133,7 +134,7 @@ class ParameterRef:
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class ConditionRef:
     """A condition of the stack named in a condition function or ``if``."""
 
@@ -141,14 +142,14 @@ class ConditionRef:
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class NoValue:
     """``no_value()``: the property is left out (``Ref: AWS::NoValue``)."""
 
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Parameter:
     """``parameter Env { ... }``: a CloudFormation parameter of the stack.
 
@@ -164,7 +165,7 @@ class Parameter:
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Block:
     """A nested block of a resource, typed: an index, a dead-letter queue..."""
 
@@ -176,7 +177,7 @@ class Block:
     value_spans: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
 
 
-@attrs.frozen
+@frozen
 class ExportSpec:
     """One export of a resource's attribute.
 
@@ -192,7 +193,7 @@ class ExportSpec:
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Resource:
     kind: str
     name: str
@@ -210,7 +211,7 @@ class Resource:
     value_spans: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
 
 
-@attrs.frozen
+@frozen
 class Use:
     """``uses stack.Resource { access }``: a consumer stack's import."""
 
@@ -229,7 +230,7 @@ class Use:
 STRENGTHS = ("strong", "weak", "both")
 
 
-@attrs.frozen
+@frozen
 class StrengthChoice:
     """``reference data.Users { strength = weak }``: how this stack references
     ``stack.resource`` (every attribute, or only ``attribute``)."""
@@ -243,7 +244,7 @@ class StrengthChoice:
     part_spans: tuple[Span, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
 
 
-@attrs.frozen
+@frozen
 class Stack:
     """A stack: its resources, and what it takes from other stacks.
 
@@ -300,7 +301,7 @@ class Stack:
         return None
 
 
-@attrs.frozen
+@frozen
 class Settings:
     """The project block, checked. ``exports`` is the export naming pattern."""
 
@@ -316,7 +317,7 @@ class Settings:
     span: Span | None = _span()
 
 
-@attrs.frozen
+@frozen
 class Program:
     """The checked project. ``dependencies`` maps each stack to the stacks it
     imports from; ``waves`` orders the stacks for deployment, each wave after

@@ -9,8 +9,7 @@ which renders them for its target.
 
 from __future__ import annotations
 
-import attrs
-
+from infrac.frozen import frozen
 from infrac.model import ExportSpec, Placeholder, Program, Resource, Settings, Template
 from infrac.vocabulary import KINDS
 from infrac.vocabulary.generic import export_suffix
@@ -23,7 +22,7 @@ def attribute_suffix(resource: Resource, attribute: str) -> str:
     return KINDS[resource.kind].attribute(attribute).suffix
 
 
-@attrs.frozen
+@frozen
 class Published:
     """One export as it will be written: the output's logical ID and the export's name."""
 

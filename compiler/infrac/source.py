@@ -10,8 +10,10 @@ import bisect
 
 import attrs
 
+from infrac.frozen import frozen
 
-@attrs.frozen
+
+@frozen
 class Span:
     """Characters ``start`` (inclusive) to ``end`` (exclusive) of ``file``.
 
@@ -32,7 +34,7 @@ class Span:
         return Span(self.file, self.start, other.end)
 
 
-@attrs.frozen
+@frozen
 class Position:
     """A 1-based line and column (columns count characters, not bytes)."""
 
@@ -40,7 +42,7 @@ class Position:
     column: int
 
 
-@attrs.frozen
+@frozen
 class SourceFile:
     """The text of one ``.infra`` file, with the path used to show it."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -16,6 +15,8 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     lowered = {c.lower(): c for c in options}
     if name.lower() in lowered:
         return lowered[name.lower()]
+    import difflib  # here: only a mistake needs it, and every command loads this module
+
     matches = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     return matches[0] if matches else None
 

@@ -5,14 +5,11 @@ Only the command line uses this module; the compiler itself never touches disk.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import glob
 import hashlib
 import json
 import os
-import secrets
-import shutil
 import stat
 import sys
 import tempfile
@@ -143,7 +140,7 @@ def write_atomic(path: Path, text: str) -> None:
     file's mode follows the umask, like any file the user creates; a rewritten one keeps its own."""
     path.parent.mkdir(parents=True, exist_ok=True)
     sweep_temporaries(path.parent, path.name)
-    temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.infrac-tmp"
+    temporary = path.parent / f".{path.name}.{os.urandom(6).hex()}.infrac-tmp"
     try:
         with open(temporary, "x", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
@@ -379,6 +376,8 @@ def _carry(source: Path, target: Path) -> None:
     try:
         os.link(source, target, follow_symlinks=False)
     except OSError:
+        import shutil
+
         shutil.copy2(source, target, follow_symlinks=False)
 
 
@@ -395,7 +394,7 @@ def _swap(staging: Path, out: Path) -> None:
         return
     # No atomic exchange here: two renames. A run killed between them leaves the old
     # output at `.<out>.infrac-old-...`, which the next run puts back (sweep_staging).
-    old = out.parent / f".{out.name}{_STAGING}old-{secrets.token_hex(6)}"
+    old = out.parent / f".{out.name}{_STAGING}old-{os.urandom(6).hex()}"
     os.rename(out, old)
     os.rename(staging, out)
     os.rename(old, staging)
@@ -405,6 +404,8 @@ def _exchange(a: Path, b: Path) -> bool:
     """Exchange two paths atomically (Linux ``renameat2``); False where not supported."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes  # here, not at the top: `check` never swaps folders
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
@@ -445,6 +446,8 @@ def _remove_tree(folder: Path) -> None:
         if entry.name == MANIFEST:
             continue
         if entry.is_dir() and not entry.is_symlink():
+            import shutil
+
             shutil.rmtree(entry)
         else:
             entry.unlink()

@@ -9,8 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 
-import attrs
-
+from infrac.frozen import frozen
 from infrac.source import Span
 
 
@@ -19,7 +18,7 @@ class Severity(str, enum.Enum):
     WARNING = "warning"
 
 
-@attrs.frozen
+@frozen
 class Label:
     """A secondary span with a short message, e.g. "first declared here"."""
 
@@ -27,7 +26,7 @@ class Label:
     message: str
 
 
-@attrs.frozen
+@frozen
 class Replacement:
     """Replace the text of ``span`` by ``text`` (an empty span inserts)."""
 
@@ -35,7 +34,7 @@ class Replacement:
     text: str
 
 
-@attrs.frozen
+@frozen
 class Fix:
     """A change to the sources that resolves a diagnostic, for tools that apply fixes
     (SARIF ``fixes``, JSON ``fix``); ``description`` says it in words."""
@@ -44,7 +43,7 @@ class Fix:
     replacements: tuple[Replacement, ...]
 
 
-@attrs.frozen
+@frozen
 class Diagnostic:
     """One finding about the user's input.
 

@@ -1,5 +1,9 @@
 """The parser: ``grammar/infra.lark`` loaded once, LALR, lowering inline.
 
+A file is parsed by the fast path (``infrac.syntax.lalr``: Lark's tables, a
+loop of this project's) and, when that gives up at a syntax error, by Lark's
+parser, which reports it.
+
 ``parse(source)`` returns the file's :class:`~infrac.ir.Module` (or None when
 the file has a syntax error) and its diagnostics. It never raises for any
 input text.
@@ -17,6 +21,7 @@ from infrac import ir
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.source import SourceFile, Span
 from infrac.syntax import tables
+from infrac.syntax.lalr import FastParser
 from infrac.syntax.lower import Lowering
 
 _HERE = Path(__file__).resolve().parent
@@ -123,11 +128,34 @@ class Parser:
             self._lark = Lark._load_from_dict(*shipped, **callbacks)
         else:  # the grammar changed since: build the tables (no cache: see infrac.syntax.tables)
             self._lark = Lark(grammar, **tables.OPTIONS, **callbacks)
+        self._fast: FastParser | None = FastParser(self._lark, self._lowering)
+        if not self._fast.usable:  # the grammar no longer suits it: Lark parses everything
+            self._fast = None
 
     def parse(self, source: SourceFile) -> ParseResult:
         self._lowering.file = source.path
         self._lowering.diagnostics = []
         self._comments.clear()
+        if self._fast is not None:  # files without syntax errors: see infrac.syntax.lalr
+            fast = self._fast.parse(source.text)
+            if fast is not None:
+                module, comments, deepest = fast
+                # the parser's stack holds at least one entry per level of nesting
+                if deepest > MAX_DEPTH and _too_deep(module) is not None:
+                    pass  # reported by the path below
+                else:
+                    return ParseResult(
+                        attrs.evolve(
+                            module,
+                            path=source.path,
+                            comments=tuple(
+                                ir.Comment(source.text[start:end], Span(source.path, start, end))
+                                for start, end in comments
+                            ),
+                        ),
+                        tuple(self._lowering.diagnostics),
+                    )
+            self._lowering.diagnostics = []  # the path below lowers again
         try:
             module = self._lark.parse(source.text)
         except UnexpectedInput as error:
@@ -148,9 +176,7 @@ class Parser:
                     ),
                 ),
             )
-        comments = tuple(
-            ir.Comment(str(c), Span(source.path, c.start_pos, c.end_pos)) for c in self._comments
-        )
+        comments = tuple(ir.Comment(str(c), Span(source.path, c.start_pos, c.end_pos)) for c in self._comments)
         module = attrs.evolve(module, path=source.path, comments=comments)
         return ParseResult(module, tuple(self._lowering.diagnostics))
 
@@ -166,7 +192,10 @@ class Parser:
             opener = _innermost_open(error)
             if opener is not None:
                 labels.append(
-                    Label(Span(source.path, opener.start_pos, opener.end_pos), f"this {_OPENERS[opener.type]} is never closed")
+                    Label(
+                        Span(source.path, opener.start_pos, opener.end_pos),
+                        f"this {_OPENERS[opener.type]} is never closed",
+                    )
                 )
             return diagnostic(
                 "E0106",

@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from infrac import ir
+from infrac.frozen import frozen
 from infrac.model import Call, ConditionRef, NoValue, ParameterRef
 from infrac.suggest import did_you_mean
 from infrac.vocabulary.types import INVALID, Checker
@@ -28,7 +29,7 @@ from infrac.vocabulary.types import INVALID, Checker
 VALUE, CONDITION, PARAMETER, TEXT, VARIABLES = "value", "condition", "parameter", "text", "variables"
 
 
-@attrs.frozen
+@frozen
 class Function:
     name: str
     cfn: str

@@ -10,12 +10,13 @@ import attrs
 
 from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
+from infrac.frozen import frozen
 from infrac.model import Link, Program, Resource, Settings, Stack, Template
 from infrac.suggest import did_you_mean
 from infrac.vocabulary.types import Choice, Data, ListOf, MapOf, Name, Prose, Type
 
 
-@attrs.frozen
+@frozen
 class Field:
     """An attribute of a block: ``billing = on_demand``."""
 
@@ -31,7 +32,7 @@ class Field:
 NAME, NONE, TARGET = "name", "none", "target"
 
 
-@attrs.frozen
+@frozen
 class BlockKind:
     """A nested block: ``index ByEmail { ... }``.
 
@@ -52,7 +53,7 @@ class BlockKind:
     aliases: tuple[str, ...] = ()
 
 
-@attrs.frozen
+@frozen
 class Attribute:
     """An attribute of a deployed resource, for references and exports.
 
@@ -111,7 +112,7 @@ def not_exported(target: Resource, target_stack: str, attribute: str, user: str,
     )
 
 
-@attrs.frozen
+@frozen
 class RuleContext:
     """What an AWS rule may look at besides the resource."""
 
@@ -147,7 +148,7 @@ class RuleContext:
         return stack.resource(link.resource) if stack else None
 
 
-@attrs.frozen
+@frozen
 class Access:
     """What ``uses stack.Resource { level, ... }`` grants a consumer.
 
@@ -172,7 +173,7 @@ def _no_rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     return []
 
 
-@attrs.frozen
+@frozen
 class Kind:
     """A kind of resource block, such as ``table``.
 

@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 
 from infrac.backends.resources import StackRenderer, StageParameter
+from infrac.frozen import frozen
 from infrac.model import Block, Link, Program, Resource, Settings, Stack, Template
 from infrac.vocabulary import KINDS, Kind
 from infrac.vocabulary.kinds import COMMON_FIELDS, NAME, NONE, TARGET, BlockKind, Field
@@ -160,7 +161,7 @@ def _types_in(field_type: Type) -> Iterator[Type]:
         yield from _types_in(inner)
 
 
-@attrs.frozen
+@frozen
 class _Sample:
     kind: Kind
     resource: Resource

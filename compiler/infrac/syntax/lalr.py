@@ -1,0 +1,260 @@
+"""A fast path for files without syntax errors: Lark's own LALR tables, driven here.
+
+Lark's parser spends most of its time per token in general machinery this
+language does not need (a contextual lexer with line counting, a parser state
+object, child filters that build lists to splice them). This module reads the
+same tables from the same ``Lark`` object (so it accepts exactly the grammar in
+``grammar/infra.lark``), lexes with one regular expression made of the
+grammar's own terminals, and calls the same lowering, with the same children,
+in the same order, as Lark's ``transformer=`` would.
+
+It gives up (returns None) at the first thing it does not accept: a character
+no terminal matches, a token the table has no action for. The caller then
+parses the file with Lark, which finds the same error and reports it as
+before. So every syntax diagnostic comes from the one path that always
+produced it, and a file the fast path accepts is lowered to the very module
+Lark's parse gives (``tests/test_syntax_fast.py`` checks both on every
+``.infra`` file of the repository and on generated and mutated text).
+
+Why one regular expression gives Lark's tokens: apart from the keywords (which
+are names, retyped by their text, as Lark's lexer does), the terminals start
+with different characters, so at any position at most one of them can match.
+Lark's contextual lexer tries only the terminals the parser's state accepts;
+the only token that changes is a keyword in a state that accepts a name but
+not that keyword (``tags = { stack: "data" }``), which Lark reads as a name,
+and so does the fast path: when the state it is in before reducing anything
+on the token has no action for the keyword but one for a name. The
+first-character property is checked on the grammar at load, so that a grammar
+change that breaks it turns the fast path off instead of making it wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from sys import intern
+from typing import Any
+
+from lark import Lark
+from lark.parsers.lalr_analysis import Shift
+
+from infrac import ir
+
+_NAME_START = re.compile(r"[A-Za-z_]")
+
+
+class FastToken:
+    """What the lowering reads of a token: Lark's ``Token`` has the same four attributes."""
+
+    __slots__ = ("type", "value", "start_pos", "end_pos")
+
+    def __init__(self, type: str, value: str, start_pos: int, end_pos: int) -> None:
+        self.type = type
+        self.value = value
+        self.start_pos = start_pos
+        self.end_pos = end_pos
+
+    def __repr__(self) -> str:
+        return f"FastToken({self.type!r}, {self.value!r}, {self.start_pos}, {self.end_pos})"
+
+
+# How a rule's reduction is done (see FastParser._compile_rule).
+_GENERAL = 0  # any rule
+_PASS = 1  # one child, which is the result (`?value: path`)
+_WRAP = 2  # one child, spliced into the parent (`_statement: attribute`)
+_CALL = 3  # one child, lowered (`value: STRING -> string`)
+_EXTEND = 4  # two spliced children (`__star: __star _statement`), joined in place
+
+
+class FastParser:
+    """Lark's tables and rules, compiled for the loop in :meth:`parse`."""
+
+    def __init__(self, lark: Lark, lowering: Any) -> None:
+        self._lowering = lowering
+        table = lark.parser.parser.parser.parse_table
+        self._start = table.start_states["start"]
+        self._end = table.end_states["start"]
+        rules: dict[Any, int] = {}
+        self._rules: list[tuple] = []
+        # state -> {terminal or rule name: state to shift to (>= 0) or ~index of the rule to reduce}
+        self._states: dict[int, dict[str, int]] = {}
+        for state, actions in table.states.items():
+            compiled = {}
+            for symbol, (action, arg) in actions.items():
+                if action is Shift:
+                    compiled[symbol] = arg
+                else:
+                    if arg not in rules:
+                        rules[arg] = len(self._rules)
+                        self._rules.append(self._compile_rule(arg))
+                    compiled[symbol] = ~rules[arg]
+            self._states[state] = compiled
+        terminals = {t.name: t for t in lark.terminals}
+        ignored = set(lark.lexer_conf.ignore)
+        self._keywords = (
+            {
+                t.pattern.value: t.name
+                for t in terminals.values()
+                if t.pattern.type == "str" and re.fullmatch(terminals["NAME"].pattern.to_regexp(), t.pattern.value)
+            }
+            if "NAME" in terminals
+            else {}
+        )
+        # Tokens no rule keeps (`=`, `,`, ...) are pushed as None: the lowering never sees them.
+        kept = {
+            sym.name
+            for rule in lark.rules
+            for sym in rule.expansion
+            if sym.is_term and (not sym.filter_out or rule.options.keep_all_tokens)
+        }
+        self._dropped = {name for name in terminals if name not in kept and name not in ignored}
+        # One match per token: the ignored layout before it, then the token, the end of the
+        # text, or anything else (the fast path gives up). Comments are tokens here, kept
+        # for the formatter.
+        layout = "|".join(terminals[name].pattern.to_regexp() for name in sorted(ignored - {"COMMENT"}))
+        groups = [
+            f"(?P<{name}>{t.pattern.to_regexp()})"
+            for name, t in terminals.items()
+            if t.pattern.value not in self._keywords and name not in ignored - {"COMMENT"}
+        ]
+        self._lexer = re.compile(
+            f"(?:{layout})*(?:" + "|".join([*groups, r"(?P<_END>\Z)", r"(?P<_ERROR>[\s\S])"]) + ")"
+        )
+        self._terminals = list(lark.terminals)
+        self._usable = self._check(lark)
+
+    def _compile_rule(self, rule) -> tuple:
+        """(size, name of the rule, plain, kept children as (index, splice), callback,
+        whether the result is spliced into the parent, whether a single child is the result)."""
+        keep = tuple(
+            (i, not sym.is_term and sym.name.startswith("_"))
+            for i, sym in enumerate(rule.expansion)
+            if not (sym.is_term and sym.filter_out) or rule.options.keep_all_tokens
+        )
+        name = rule.alias or rule.origin.name
+        inline = rule.origin.name.startswith("_") and not rule.alias
+        single = rule.options.expand1 and not rule.alias
+        callback = None if inline else getattr(self._lowering, name, None)
+        plain: Any = None  # the kept children's indexes when none is spliced (True: all of them)
+        if not any(splice for _, splice in keep):
+            plain = True if len(keep) == len(rule.expansion) else tuple(i for i, _ in keep)
+        # The commonest reductions, done in place on the top of the stack.
+        shortcut = _GENERAL
+        if len(rule.expansion) == 1 and plain is True:
+            shortcut = _WRAP if inline else _PASS if single else _CALL
+        elif inline and len(rule.expansion) == 2 and keep == ((0, True), (1, True)):
+            shortcut = _EXTEND
+        return (shortcut, len(rule.expansion), rule.origin.name, plain, keep, callback, inline, single)
+
+    def _check(self, lark: Lark) -> bool:
+        """The property the lexer relies on: no two terminals (keywords aside) can
+        start with the same character. Tested on every printable ASCII character
+        and the whitespace the grammar ignores."""
+        patterns = [re.compile(t.pattern.to_regexp()) for t in self._terminals if t.pattern.value not in self._keywords]
+        for code in range(0x20, 0x7F):
+            for char in (chr(code), chr(code) + "0", chr(code) + "a", chr(code) + '"'):
+                if sum(1 for p in patterns if p.match(char)) > 1:
+                    return False
+        return all(callback is not None or inline or single for *_, callback, inline, single in self._rules)
+
+    @property
+    def usable(self) -> bool:
+        return self._usable
+
+    def parse(self, text: str) -> tuple[ir.Module, list[tuple[int, int]], int] | None:
+        """The lowered module, the comments' (start, end) and the deepest the parser's
+        stack went; None when the text is not for the fast path."""
+        states = self._states
+        rules = self._rules
+        keywords = self._keywords
+        comments: list[tuple[int, int]] = []
+        state = self._start
+        state_stack = [state]
+        values: list = []
+        deepest = 0
+        keyword_types = set(keywords.values())
+        dropped = self._dropped
+        end = self._end
+        for match in self._lexer.finditer(text):
+            kind = match.lastgroup
+            if kind in dropped:
+                token = None
+            elif kind == "NAME":
+                value = intern(match[kind])  # names repeat: one string for all of them
+                token = FastToken(keywords.get(value, kind), value, match.start(kind), match.end())
+                kind = token.type
+            elif kind == "COMMENT":
+                comments.append(match.span(kind))
+                continue
+            elif kind == "_END":
+                kind = "$END"
+            elif kind == "_ERROR":
+                return None
+            else:
+                token = FastToken(kind, match[kind], match.start(kind), match.end())
+            fresh = True  # no rule reduced yet on this token: the state Lark's lexer would use
+            while True:
+                action = states[state].get(kind)
+                if action is None:
+                    if fresh and kind in keyword_types and "NAME" in states[state]:
+                        # Lark's contextual lexer reads a keyword the state does not accept as a name
+                        kind = token.type = "NAME"
+                        continue
+                    return None
+                if action >= 0:  # shift
+                    state = action
+                    state_stack.append(state)
+                    values.append(token)
+                    if len(values) > deepest:
+                        deepest = len(values)
+                    break
+                fresh = False
+                rule = rules[~action]
+                shortcut = rule[0]
+                if shortcut == _PASS:
+                    value = values[-1]
+                elif shortcut == _WRAP:
+                    value = values[-1] = [values[-1]]
+                elif shortcut == _CALL:
+                    value = values[-1] = rule[5]([values[-1]])
+                elif shortcut == _EXTEND:
+                    tail = values.pop()
+                    value = values[-1]
+                    value += tail
+                    state_stack.pop()
+                else:
+                    _, size, origin, plain, keep, callback, inline, single = rule
+                    if size:
+                        children = values[-size:]
+                        del values[-size:]
+                        del state_stack[-size:]
+                    else:
+                        children = []
+                    if plain is not None:  # no child to splice
+                        kept = children if plain is True else [children[i] for i in plain]
+                    else:
+                        kept = []
+                        for index, splice in keep:
+                            if splice:
+                                if kept:
+                                    kept += children[index]
+                                else:  # left recursion: extend the list in place
+                                    kept = children[index]
+                            else:
+                                kept.append(children[index])
+                    if inline:
+                        value = kept
+                    elif single and len(kept) == 1:
+                        value = kept[0]
+                    else:
+                        value = callback(kept)
+                    state = states[state_stack[-1]][origin]
+                    state_stack.append(state)
+                    values.append(value)
+                    if kind == "$END" and state == end:
+                        return value, comments, deepest
+                    continue
+                # the shortcuts leave one entry for the rule on the stacks: its state changes
+                state = state_stack[-1] = states[state_stack[-2]][rule[2]]
+                if kind == "$END" and state == end:
+                    return value, comments, deepest
+        return None  # pragma: no cover - the text always ends with an end match

@@ -1,0 +1,244 @@
+"""What each command loads: a structural guard on start-up, not a timed test.
+
+Each command runs in a fresh interpreter, as a user runs it, and reports the
+modules it imported. A module that a command does not use must not be loaded by
+it: `--version` is the interpreter's start-up and the version string; `check`
+never loads the YAML emitter or the backends' writers; `fmt` never loads the
+passes, the vocabulary or the schema checker; nothing loads the third-party
+`regex` module, which Lark would import if let (docs/decisions.md, "Start-up").
+The time these imports cost is measured by `make bench`, never here.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import attrs
+import pytest
+
+from conftest import ROOT, SEED
+
+# Runs infrac's entry point, then writes the names of the loaded modules to stderr.
+PROBE = """
+import sys
+from infrac.cli import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+sys.stderr.write("\\nMODULES " + " ".join(sorted(sys.modules)) + "\\n")
+raise SystemExit(code)
+"""
+
+
+def loaded(*args: str, cwd=None) -> tuple[int, set[str]]:
+    process = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "INFRAC_NO_CACHE": "1"},
+        timeout=120,
+    )
+    assert "Traceback" not in process.stderr, process.stderr
+    _, _, names = process.stderr.rpartition("\nMODULES ")
+    assert names, process.stderr
+    return process.returncode, set(names.split())
+
+
+def interpreter() -> set[str]:
+    """What the interpreter itself loads before running anything."""
+    return set(subprocess.run([sys.executable, "-c", "import sys; print(' '.join(sys.modules))"],
+                              capture_output=True, text=True, check=True).stdout.split())
+
+
+def packages(modules: set[str]) -> set[str]:
+    return {name.split(".")[0] for name in modules}
+
+
+#: Never needed to compile a project: Lark's optional regex engine, the test and
+#: migration tooling, the language server, the deploy rehearsal.
+NEVER = {"regex", "moto", "boto3", "cfnlint", "pygls", "lsprotocol", "cattrs", "jsonschema"}
+NEVER_INFRAC = {"infrac.lsp", "infrac.migrate", "infrac.rehearse", "infrac.editor", "infrac.contract"}
+
+
+def assert_none_of(modules: set[str], forbidden: set[str]) -> None:
+    """No module in ``forbidden`` (a name stands for its submodules too) is loaded."""
+    found = sorted(m for m in modules for f in forbidden if m == f or m.startswith(f + "."))
+    assert not found, f"loaded, but not needed: {found}"
+
+
+def test_version_loads_nothing_but_the_command_line():
+    code, modules = loaded("--version")
+    assert code == 0
+    extra = modules - interpreter()
+    assert {m for m in extra if m.startswith("infrac")} == {"infrac", "infrac.cli"}
+    # argparse, pathlib, attrs, Lark, PyYAML, typing, json...: none of them
+    assert extra - {"infrac", "infrac.cli"} <= {"__future__", "gc"}, sorted(extra)
+
+
+def test_check_loads_the_compiler_but_not_the_writers():
+    code, modules = loaded("check", str(SEED))
+    assert code == 0
+    # it does compile: the parser and the passes are there
+    assert {"lark", "infrac.syntax.parser", "infrac.passes", "infrac.linker"} <= modules
+    assert_none_of(modules, NEVER | NEVER_INFRAC)
+    assert_none_of(modules, {
+        "yaml",  # PyYAML: only to write YAML
+        "infrac.backends.emit",  # the emitter
+        "infrac.backends.serverless",
+        "infrac.fmt",
+        "infrac.reports",
+        "infrac.diagnostics.sarif",  # the machine formats, when not asked for
+        "infrac.diagnostics.github",
+        "ctypes",  # the output folder's atomic swap
+    })
+
+
+def test_check_loads_only_the_format_it_prints():
+    code, modules = loaded("check", str(SEED), "--diagnostic-format", "sarif")
+    assert code == 0
+    assert "infrac.diagnostics.sarif" in modules
+    assert_none_of(modules, {"infrac.diagnostics.github", "yaml", "regex"})
+
+
+def test_fmt_loads_the_parser_and_the_formatter_only():
+    code, modules = loaded("fmt", "--check", str(SEED))
+    assert code == 0
+    assert {"lark", "infrac.syntax.parser", "infrac.fmt"} <= modules
+    assert_none_of(modules, NEVER | NEVER_INFRAC)
+    assert_none_of(modules, {
+        "yaml",
+        "infrac.passes",
+        "infrac.linker",
+        "infrac.lockfile",
+        "infrac.pipeline",
+        "infrac.vocabulary",
+        "infrac.cfn",  # the schema checker and the schema index
+        "infrac.backends",
+        "infrac.buildcache",
+        "infrac.model",
+    })
+
+
+def test_build_loads_the_target_it_writes(tmp_path):
+    code, modules = loaded("build", str(SEED), "--target", "cloudformation", "--out", str(tmp_path / "out"),
+                           "--check")
+    assert code in (0, 1)
+    assert {"yaml", "infrac.backends.cloudformation", "infrac.backends.emit"} <= modules
+    assert_none_of(modules, NEVER | NEVER_INFRAC)
+    assert_none_of(modules, {"infrac.backends.serverless", "infrac.fmt", "infrac.diagnostics.sarif"})
+
+
+@pytest.mark.parametrize("command", ["check", "build", "fmt", "graph", "exports", "rehearse", "plan-move", "lsp",
+                                     "import", "explain"])
+def test_a_command_alone_has_the_arguments_it_has_among_all(command):
+    """The command line defines only the arguments of the command it runs: each
+    command's parser must be the same as when every command is defined."""
+    from infrac.cli import _parser
+
+    def subparser(parser):
+        action = next(a for a in parser._actions if a.dest == "command")
+        return action.choices[command]
+
+    alone, among_all = subparser(_parser([command])), subparser(_parser())
+    assert alone.format_help() == among_all.format_help()
+    assert [a.dest for a in alone._actions] == [a.dest for a in among_all._actions]
+    assert alone._defaults == among_all._defaults
+
+
+# ---- the shared repr of the frozen data classes ----------------------------------------
+
+
+def _instances(value, found: dict[type, list], seen: set[int]) -> None:
+    """Every attrs instance reachable from ``value``, by class."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if attrs.has(type(value)):
+        found.setdefault(type(value), []).append(value)
+        for field in attrs.fields(type(value)):
+            _instances(getattr(value, field.name), found, seen)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _instances(item, found, seen)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _instances(key, found, seen)
+            _instances(item, found, seen)
+
+
+def _attrs_own_repr(instance) -> str:
+    """``instance``'s repr as attrs writes it: a class with the same fields and
+    attrs' generated ``__repr__``, holding the same values."""
+    cls = type(instance)
+    fields = attrs.fields(cls)
+    reference = attrs.make_class(
+        cls.__name__, {f.name: attrs.field(repr=f.repr) for f in fields}, init=False, eq=False, slots=False
+    )
+    reference.__qualname__ = cls.__qualname__
+    copy = object.__new__(reference)
+    for field in fields:
+        copy.__dict__[field.name] = getattr(instance, field.name)
+    return repr(copy)
+
+
+def test_the_shared_repr_is_the_one_attrs_writes():
+    from infrac import diagnostics, frozen, ir, model, source
+    from infrac.pipeline import check_project
+    from infrac.workspace import load
+
+    loaded = load([SEED])
+    checked = check_project(loaded.sources)
+    assert checked.program is not None
+    broken = source.SourceFile("broken.infra", "stack data {\n  table Users {\n    billing on_demand\n  }\n}\n")
+    found: dict[type, list] = {}
+    seen: set[int] = set()
+    for value in (loaded.sources, checked.program, checked.diagnostics, check_project([broken]).diagnostics):
+        _instances(value, found, seen)
+    from infrac.syntax.parser import parse
+
+    for file in loaded.sources:
+        _instances(parse(file).module, found, seen)
+    modules = {ir.__name__, model.__name__, diagnostics.model.__name__, source.__name__}
+    shared = {cls for cls in found if cls.__module__ in modules}
+    assert len(shared) >= 25, sorted(c.__name__ for c in shared)  # the walk reached most classes
+    for cls in shared:
+        assert cls.__repr__ is frozen._repr or "__repr__" in cls.__dict__
+        for instance in found[cls][:50]:
+            assert repr(instance) == _attrs_own_repr(instance)
+
+
+def test_main_in_a_process_that_goes_on_leaves_the_collector_on(capsys):
+    """The `infrac` program runs with the cyclic collector off (`cli.run`); a caller
+    of `main` in its own process (tests, tools) keeps its collector."""
+    import gc
+
+    from infrac.cli import main
+
+    assert gc.isenabled()
+    assert main(["check", str(SEED), "--no-cache"]) == 0
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_program_runs_with_the_collector_off_and_the_server_with_it_on():
+    probe = (
+        "import gc, sys\n"
+        "import infrac.cli as cli\n"
+        "seen = []\n"
+        "def check(args):\n"
+        "    seen.append(('check', gc.isenabled()))\n"
+        "    return 0\n"
+        "import infrac.lsp.server as server\n"
+        "server.serve = lambda: seen.append(('lsp', gc.isenabled()))\n"
+        "cli._COMMANDS['check'] = check\n"
+        "sys.argv = ['infrac', sys.argv[1]]\n"
+        "try:\n"
+        "    cli.run()\n"
+        "finally:\n"
+        "    print(seen, gc.get_freeze_count() > 0)\n"
+    )
+    for command, expected in (("check", "[('check', False)] True"), ("lsp", "[('lsp', True)] True")):
+        process = subprocess.run([sys.executable, "-c", probe, command], capture_output=True, text=True, timeout=60)
+        assert process.stdout.strip() == expected, process.stderr

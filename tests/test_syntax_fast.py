@@ -1,0 +1,136 @@
+"""The parser's fast path (``infrac.syntax.lalr``) against Lark's own parse.
+
+For any text, the fast path either gives up or gives exactly what Lark's parse
+with the lowering gives: the same module, with every span (spans take no part in
+``==``, so they are compared field by field here), the same comments and the same
+diagnostics. The properties run on every ``.infra`` file of the repository and on
+generated and mutated text; ``make fuzz`` runs them with more examples.
+"""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.lark import from_lark
+
+from conftest import ROOT, TRIED
+from infrac.source import SourceFile
+from infrac.syntax.parser import MAX_DEPTH, Parser
+from test_fuzz import FUZZ, TRICKY, _generator_grammar, mutated
+
+FAST = Parser()
+LARK = Parser()
+LARK._fast = None  # Lark's parse only
+
+REPOSITORY = sorted(
+    p.relative_to(ROOT).as_posix()
+    for p in ROOT.rglob("*.infra")
+    if not {"node_modules", ".venv", ".git"} & set(p.relative_to(ROOT).parts)
+)
+
+
+def identical(a, b, where: str = "result") -> None:
+    """Equal in every field, spans included, down to the last node."""
+    assert type(a) is type(b), f"{where}: {type(a).__name__} != {type(b).__name__}"
+    if attrs.has(type(a)):
+        for field in attrs.fields(type(a)):
+            identical(getattr(a, field.name), getattr(b, field.name), f"{where}.{field.name}")
+    elif isinstance(a, (tuple, list)):
+        assert len(a) == len(b), f"{where}: {len(a)} != {len(b)} items"
+        for i, (x, y) in enumerate(zip(a, b)):
+            identical(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def check(text: str) -> bool:
+    """Both paths agree on ``text``; True when the fast path took it."""
+    source = SourceFile("file.infra", text)
+    identical(FAST.parse(source), LARK.parse(source))
+    taken = FAST._fast.parse(text) is not None
+    TRIED["fast path " + ("taken" if taken else "declined")] += 1
+    return taken
+
+
+def test_the_fast_path_is_on():
+    assert FAST._fast is not None and FAST._fast.usable
+
+
+@pytest.mark.parametrize("path", REPOSITORY)
+def test_every_file_of_the_repository(path):
+    text = (ROOT / path).read_text(encoding="utf-8")
+    taken = check(text)
+    if LARK.parse(SourceFile(path, text)).module is not None:  # no syntax error
+        assert taken, path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'stack s {\n  queue Q { tags = { true: "1", stack: "2", uses: "3" } }\n}\n',
+        "stack project { export = 1 }",
+        "stack s { t T { uses = true, export x, uses s.T { export } } }",
+        "stack s { x = true.false }",
+        "project stack { true = 1 }",
+    ],
+)
+def test_a_keyword_where_only_a_name_fits(text):
+    """Lark's contextual lexer reads a keyword the parser's state does not accept as a name."""
+    check(text)
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH - 2, MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 5])
+def test_nesting_at_the_limit(depth):
+    text = "stack s {\n  queue Q { x = " + "[" * depth + "1" + "]" * depth + " }\n}\n"
+    check(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   \n", "# only a comment", "stack s {}", "stack s {} \t\n# end", "stack s {}\x0b"]
+)
+def test_edges(text):
+    check(text)
+
+
+@FUZZ
+@given(from_lark(_generator_grammar(), start="start"))
+def test_text_generated_from_the_grammar(text):
+    check(text)
+
+
+@FUZZ
+@given(mutated())
+def test_mutated_real_sources(text):
+    check(text)
+
+
+@FUZZ
+@given(st.text(alphabet=st.sampled_from(TRICKY + list("abcstackprojecttrue0123456789")), max_size=200))
+def test_random_text(text):
+    check(text)
+
+
+def test_the_fast_path_turns_off_for_a_grammar_whose_terminals_overlap():
+    """A terminal starting like another (`-` and a negative number) would make the one
+    expression's tokens differ from Lark's: such a grammar is parsed by Lark alone."""
+    from lark import Lark
+
+    from infrac.syntax import tables
+    from infrac.syntax.lalr import FastParser
+    from infrac.syntax.lower import Lowering
+    from infrac.syntax.parser import grammar_path
+
+    class Negating(Lowering):
+        def negated(self, children):
+            return children[0]
+
+    grammar = grammar_path().read_text(encoding="utf-8")
+    assert FastParser(Lark(grammar, **tables.OPTIONS), Negating()).usable
+    changed = grammar.replace("| call\n", '| call\n      | "-" value -> negated\n', 1)
+    assert changed != grammar
+    assert not FastParser(Lark(changed, **tables.OPTIONS), Negating()).usable
+    # the same rule with a terminal of its own first character is fine
+    fine = grammar.replace("| call\n", '| call\n      | "~" value -> negated\n', 1)
+    assert FastParser(Lark(fine, **tables.OPTIONS), Negating()).usable
