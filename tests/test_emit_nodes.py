@@ -134,3 +134,17 @@ def test_json_documents_the_writer_does_not_take_go_through_json_dumps():
         assert to_json(document) == stdlib_json(document)
     with pytest.raises(TypeError):
         to_json({"a": object()})
+
+
+# Strings the block writer writes plain without asking the dumper (names, `${Stage}`,
+# `AWS::SNS::Topic`): drawn from the characters that rule is about, as keys and values.
+NAMES = st.text(alphabet="aAzZ_09./-${}: ", min_size=1, max_size=12)
+
+
+@pytest.mark.parametrize("name", sorted(DUMPERS))
+@settings(max_examples=400, deadline=None)
+@given(strings=st.lists(NAMES, min_size=1, max_size=6))
+def test_names_are_written_as_pyyaml_writes_them(name, strings):
+    dumper = DUMPERS[name]
+    document = {s: [s, {s: s}] for s in strings}
+    assert to_yaml(document, dumper=dumper) == pyyaml(document, dumper)

@@ -194,10 +194,21 @@ class _Unusual(Exception):
     pass
 
 
+#: Strings that every emitter writes plain, as they are, as a key or a value in block
+#: style, when no resolver reads them as another type: no space, quote or other indicator
+#: but flow ones inside (`{`, `}`) and colons not at the end (so never before a space);
+#: not starting with a digit, a dot or a dash; short (a simple key is at most 128
+#: characters). A test holds this against both emitters.
+_SURELY_PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./${}:-]{0,98}[A-Za-z0-9_./${}-]|[A-Za-z_/]")
+
+
 @functools.lru_cache(maxsize=1 << 15)
 def _scalar_text(dumper: type, kind: type, value: Any, key: bool) -> str:
     """A scalar as ``dumper`` writes it as a key (``key``) or a value of a block mapping:
-    asked of the dumper itself, on a one-entry document. A Decimal comes as its text."""
+    asked of the dumper itself, on a one-entry document, unless it is surely written
+    plain. A Decimal comes as its text."""
+    if kind is str and _SURELY_PLAIN.fullmatch(value) and string_style(value) is None and _plain_tag(value) == _STR:
+        return value
     if kind is Decimal:
         value = Decimal(value)
     if key:
