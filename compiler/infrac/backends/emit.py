@@ -270,46 +270,55 @@ def to_json(data: Any) -> str:
 
     The same bytes as ``json.dumps(data, indent=2, ensure_ascii=False)`` (a property
     test holds them equal), faster: the standard library writes indented JSON with its
-    pure-Python encoder; here each container is joined at once and each scalar goes
+    pure-Python encoder; here the structure is written directly and each scalar goes
     through the C encoder. A document with anything else (keys that are not strings,
     other types) is written by ``json.dumps`` itself."""
+    out: list[str] = []
     try:
-        return _indented(data, "\n") + "\n"
+        _write_json(data, "\n", out)
     except _Unusual:
         return json.dumps(data, indent=2, ensure_ascii=False, default=_json_default) + "\n"
-
-
-class _Unusual(Exception):
-    pass
+    out.append("\n")
+    return "".join(out)
 
 
 _encode_string = json.encoder.encode_basestring  # the C one when the accelerator is there
 _encode_scalar = json.JSONEncoder(ensure_ascii=False, default=lambda v: _json_default(v)).encode
 
 
-def _indented(value: Any, newline: str) -> str:
+def _write_json(value: Any, newline: str, out: list[str]) -> None:
     """``value`` as ``json.dumps(indent=2)`` writes it at the indent that ``newline`` carries."""
     kind = type(value)
     if kind is str:
-        return _encode_string(value)
-    if kind is dict:
+        out.append(_encode_string(value))
+    elif kind is dict:
         if not value:
-            return "{}"
+            out.append("{}")
+            return
         inner = newline + "  "
-        parts = []
+        lead = "{" + inner
         for key, item in value.items():
             if type(key) is not str:
                 raise _Unusual
-            parts.append(_encode_string(key) + ": " + _indented(item, inner))
-        return "{" + inner + ("," + inner).join(parts) + newline + "}"
-    if kind is list or kind is tuple:
+            out.append(lead + _encode_string(key) + ": ")
+            _write_json(item, inner, out)
+            lead = "," + inner
+        out.append(newline + "}")
+    elif kind is list or kind is tuple:
         if not value:
-            return "[]"
+            out.append("[]")
+            return
         inner = newline + "  "
-        return "[" + inner + ("," + inner).join([_indented(item, inner) for item in value]) + newline + "]"
-    if value is None or kind is bool or kind is int or kind is float or kind is Decimal or isinstance(value, str):
-        return _encode_scalar(value)
-    raise _Unusual
+        lead = "[" + inner
+        for item in value:
+            out.append(lead)
+            _write_json(item, inner, out)
+            lead = "," + inner
+        out.append(newline + "]")
+    elif value is None or kind is bool or kind is int or kind is float or kind is Decimal or isinstance(value, str):
+        out.append(_encode_scalar(value))
+    else:
+        raise _Unusual
 
 
 def _json_default(value: Any) -> Any:
