@@ -216,6 +216,25 @@ def test_a_corrupt_entry_does_not_decode(corrupt):
         buildcache.decode_module(corrupt(data), source.path)
 
 
+def test_a_number_too_long_for_python_is_a_miss():
+    text = json.dumps({"format": buildcache.FORMAT, "items": [[0, "x", 0, 1]], "comments": []})
+    with pytest.raises(ValueError):
+        buildcache.read_module(text.replace("[0, 1]", "[0, 1" + "0" * 5000 + "]"), "f.infra")
+
+
+def test_offsets_are_shared_between_modules():
+    """Spans hold two offsets each; an offset is one object in every module, parsed or
+    read back (two copies of a file in two folders: every offset is in both)."""
+    text = (SEED / "sqs.infra").read_text(encoding="utf-8")
+    sources = [SourceFile(f"{folder}/sqs.infra", text) for folder in ("c1", "c2")]
+    parsed = [parse(s).module for s in sources]
+    read = [buildcache.read_module(json.dumps(buildcache.encode_module(m)), m.path) for m in parsed]
+    for first, second in (parsed, read):
+        pairs = list(zip(first.items[0].body, second.items[0].body))
+        assert pairs and all(x.span.end > 256 for x, _ in pairs)
+        assert all(x.span.start is y.span.start and x.span.end is y.span.end for x, y in pairs)
+
+
 def test_a_rebuild_writes_only_the_files_whose_bytes_changed(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     project, out = tmp_path / "project", tmp_path / "out"

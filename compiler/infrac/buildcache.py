@@ -172,7 +172,7 @@ class BuildCache:
         text = self._read(entry)
         if text is not None:
             try:
-                return ParseResult(decode_module(json.loads(text), source.path), ())
+                return ParseResult(read_module(text, source.path), ())
             except (ValueError, KeyError, TypeError, IndexError, AttributeError):
                 pass  # corrupt or foreign: parse again, and overwrite it
         from infrac.syntax.parser import parse
@@ -290,6 +290,25 @@ def encode_module(module: ir.Module) -> Any:
             raise _Unencodable(comment)
         comments.append([comment.text, *span(comment.span)])
     return {"format": FORMAT, "items": [node(item) for item in module.items], "comments": comments}
+
+
+class _Integers(dict):
+    """JSON's integers, one object per value: spans hold two offsets each, and numbers
+    above 256 are objects of their own (a sixth of a module's memory otherwise)."""
+
+    def __missing__(self, text: str) -> int:
+        value = self[text] = int(text)
+        return value
+
+
+_INTEGERS = _Integers()
+
+
+def read_module(text: str, path: str) -> ir.Module:
+    """:func:`decode_module` of an entry's JSON text."""
+    if len(_INTEGERS) > 1 << 16:  # a long-lived process read a large file
+        _INTEGERS.clear()
+    return decode_module(json.loads(text, parse_int=_INTEGERS.__getitem__), path)
 
 
 def decode_module(data: Any, path: str) -> ir.Module:

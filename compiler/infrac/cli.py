@@ -27,8 +27,8 @@ DIAGNOSTIC_FORMATS = ("text", "json", "sarif", "github")
 
 
 class _Unused:
-    """Stands for the parser of a command that is not being run: its arguments are
-    not defined (with argparse, defining them is most of the start-up of a command)."""
+    """Stands for the parser of a command that is not being run: it is not defined
+    (with argparse, defining parsers and arguments is most of a command's start-up)."""
 
     def add_argument(self, *args, **kwargs) -> None:
         pass
@@ -38,14 +38,16 @@ class _Unused:
 
 
 def _command_word(argv: list[str]) -> str | None:
-    """The command named on the command line: its first word that is not an option
-    (``infrac`` itself has no option that takes a value)."""
-    return next((word for word in argv if not word.startswith("-")), None)
+    """The command the command line starts with, if it starts with one (``infrac -h
+    check`` asks for the list of every command)."""
+    return argv[0] if argv and not argv[0].startswith("-") else None
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The command line's parser. Every command is listed, but only the one that
-    ``argv`` names gets its arguments (all of them do when it names none we know)."""
+    """The command line's parser. When ``argv`` starts with a known command, only that
+    command is defined: what the parser then says and does is what the parser with
+    every command would (its errors and help show the command's own usage, or the
+    `COMMAND` metavar); otherwise every command is, for the list and the choices."""
     import argparse
     from pathlib import Path
 
@@ -61,8 +63,9 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         chosen = None
 
     def command(name: str, **kwargs) -> argparse.ArgumentParser:
-        defined = commands.add_parser(name, **kwargs)
-        return defined if chosen in (None, name) else _Unused()  # type: ignore[return-value]
+        if chosen not in (None, name):
+            return _Unused()  # type: ignore[return-value]
+        return commands.add_parser(name, **kwargs)
 
     def with_path(command: argparse.ArgumentParser) -> None:
         command.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
@@ -172,11 +175,13 @@ def run() -> None:
     A compilation allocates millions of small objects that live until the process
     ends, and almost none of them in reference cycles: the cyclic collector would
     only traverse them again and again (a tenth of a large build), and once more
-    when the interpreter shuts down. So the program runs with the collector off,
-    and freezes what it made before exiting (the shutdown collection skips frozen
-    objects). ``infrac lsp``, which runs for as long as the editor does, turns it
-    back on. :func:`main` itself, called in a process that goes on (tests, tools),
-    leaves the collector as it was (docs/decisions.md, "Start-up").
+    when the interpreter shuts down. So the commands that compile (``_COMPILING``)
+    run with the collector off, and the program freezes what it made before
+    exiting (the shutdown collection skips frozen objects). The others turn it back
+    on: ``infrac lsp`` runs as long as the editor does, and the rehearsals and the
+    import drive libraries (moto, boto3) that make garbage in cycles. :func:`main`
+    itself, called in a process that goes on (tests, tools), leaves the collector
+    as it was (docs/decisions.md, "Start-up").
     """
     gc.disable()
     code = main()
@@ -193,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     gc.set_threshold(100_000, 50, 1000)
     argv = sys.argv[1:] if argv is None else argv
     args = _parser(argv).parse_args(argv)
+    if args.command not in _COMPILING:
+        gc.enable()  # see `run`
     try:
         return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
@@ -684,7 +691,6 @@ def _lsp(args: argparse.Namespace) -> int:
         return USAGE
     from infrac.lsp.server import serve
 
-    gc.enable()  # the server lives as long as the editor: its garbage must be collected
     serve()
     return OK
 
@@ -699,6 +705,10 @@ def _explain(args: argparse.Namespace) -> int:
     sys.stdout.write(render_text(code))
     return OK
 
+
+#: The commands that compile a project (or explain a code) and exit: under `run`, they
+#: run without the cyclic collector.
+_COMPILING = frozenset({"check", "build", "fmt", "graph", "exports", "explain"})
 
 _COMMANDS = {
     "check": _check,
