@@ -225,9 +225,10 @@ def _compile_group(
     options,
     previous_record: dict[str, Any] | None,
     lock_path: str,
+    emitter=None,
 ) -> dict[str, Any] | None:
     """A group's result as JSON data, or None when it has an error (the whole-program
-    compilation then reports it)."""
+    compilation then reports it). ``emitter`` is the build cache's, or None."""
     from infrac import linker, lockfile, passes, replacement
     from infrac.aws_limits import PSEUDO_PARAMETER_SAMPLES
     from infrac.backends import BuildOptions, backend
@@ -239,8 +240,8 @@ def _compile_group(
     # passes.run, with the project block's findings kept apart: every group reads the
     # project block, and its findings are reported once for the project.
     # what the command line's whole-program compilation gives the budgets, and what it renders with
-    build = (target, BuildOptions(stage=options.stage, format=options.format))
-    options = BuildOptions(stage=options.stage, format=options.format, out=options.out)
+    build = (target, BuildOptions(stage=options.stage, format=options.format, emitter=emitter))
+    options = BuildOptions(stage=options.stage, format=options.format, out=options.out, emitter=emitter)
     state = Compilation(modules=tuple(modules), build=build)
     found: list = []
     project_found: list = []
@@ -461,6 +462,9 @@ def build(
                 options,
                 previous_record,
                 lock_path,
+                # a group compiled again emits through the cache the stacks whose documents did
+                # not change; a first build (no summaries yet) does without its hashing
+                cache.emit if known else None,
             )
             if result is None:
                 return None
