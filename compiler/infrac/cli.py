@@ -273,11 +273,14 @@ def _report(args: argparse.Namespace, diagnostics, sources) -> None:
 
 
 class _Compiled:
-    """A project compiled without errors, with its linkage and lock."""
+    """A project compiled without errors, with its linkage and lock; or, for ``build``,
+    what an incremental build (:mod:`infrac.incremental`) made, in ``built`` (then
+    ``program`` and ``linkage`` are None)."""
 
-    def __init__(self, program, linkage, lock_path, lock_text: str | None, cache) -> None:
+    def __init__(self, program, linkage, lock_path, lock_text: str | None, cache, built=None) -> None:
         self.program, self.linkage, self.lock_path, self.lock_text = program, linkage, lock_path, lock_text
         self.cache = cache
+        self.built = built
 
 
 def _cache(args: argparse.Namespace):
@@ -313,6 +316,20 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
     lock_text, problem = read_lock(lock_path, sources)
     cache = _cache(args)
+    if cache is not None and problem is None and args.command == "build":
+        from pathlib import Path
+
+        from infrac import incremental
+        from infrac.backends import BuildOptions
+
+        options = BuildOptions(stage=args.stage, format=args.format, out=str(args.out or Path("build") / args.target))
+        built = incremental.build(
+            loaded.sources, cache, args.target, options, lock_text, display(lock_path),
+            allow_breaking=args.allow_breaking, warnings_as_errors=args.warnings_as_errors,
+        )
+        if built is not None:
+            _report(args, list(loaded.diagnostics + built.diagnostics), sources)
+            return _Compiled(None, None, lock_path, lock_text, cache, built)
     checked = check_project(
         loaded.sources,
         None if problem else lock_text,
@@ -370,23 +387,26 @@ def _build(args: argparse.Namespace) -> int:
     compiled = _compile(args)
     if compiled is None:
         return FAILED
-    settings = compiled.program.settings
-    if args.stage is not None and args.stage not in settings.stages:
-        return _unknown_stage("build", args.stage, settings.stages)
+    built = compiled.built
+    stages = built.stages if built else compiled.program.settings.stages
+    if args.stage is not None and args.stage not in stages:
+        return _unknown_stage("build", args.stage, stages)
     from pathlib import Path
 
-    from infrac import lockfile
-    from infrac.backends import BuildOptions, backend
     from infrac.workspace import OutputError, display, write_outputs
 
-    target = backend(args.target)
     out = args.out or Path("build") / args.target
-    emitter = compiled.cache.emit if compiled.cache else None
-    options = BuildOptions(stage=args.stage, format=args.format, out=str(out), emitter=emitter)
-    artifacts = target.render(compiled.program, options)
-    from infrac import replacement
+    if built is not None:
+        artifacts, lock, program_stacks = built.artifacts, built.lock, built.stacks
+    else:
+        from infrac import lockfile, replacement
+        from infrac.backends import BuildOptions, backend
 
-    lock = lockfile.render(compiled.linkage, replacement.record(compiled.program))
+        emitter = compiled.cache.emit if compiled.cache else None
+        options = BuildOptions(stage=args.stage, format=args.format, out=str(out), emitter=emitter)
+        artifacts = backend(args.target).render(compiled.program, options)
+        lock = lockfile.render(compiled.linkage, replacement.record(compiled.program))
+        program_stacks = compiled.program.stacks
     if args.check:
         return _build_check(args, out, {a.path: a.text for a in artifacts}, compiled, lock)
     human = _human(args)
@@ -397,18 +417,19 @@ def _build(args: argparse.Namespace) -> int:
     except OutputError as error:
         _report(args, [error.diagnostic], {})
         return FAILED
-    stacks = len(compiled.program.stacks)
+    stacks = len(program_stacks)
     print(f"built {stacks} stack{'s' * (stacks != 1)} for {args.target} in {display(out)}", file=human)
-    width = max((len(display(out / a.path)) for a in artifacts), default=0)
-    for artifact in artifacts:
+    shown = [display(out / a.path) for a in artifacts]
+    width = max((len(path) for path in shown), default=0)
+    for artifact, path in zip(artifacts, shown):
         what = f"{artifact.stack}: {artifact.summary}" if artifact.stack else artifact.summary
-        print(f"  {display(out / artifact.path).ljust(width)}  {what}", file=human)
+        print(f"  {path.ljust(width)}  {what}", file=human)
     for relative in removed:
         print(f"  removed {display(out / relative)} (no longer built)", file=human)
     if args.target == "serverless":
         from infrac.backends.serverless import relative_to
 
-        for stack in compiled.program.stacks:
+        for stack in program_stacks:
             if stack.path is not None and stack.is_consumer:
                 include = relative_to(str(out / stack.name / "imports.yml"), stack.path)
                 print(f"  {stack.name}'s serverless.yml includes it as ${{file({include})}}", file=human)
