@@ -13,6 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from infrac.backends import emit
 from infrac.backends.emit import DUMPERS, string_style, to_json, to_yaml
 from infrac.backends.escape import Escaped
 
@@ -49,6 +50,38 @@ def pyyaml(data, dumper) -> str:
 def test_the_emitter_writes_what_pyyaml_writes(name, document):
     dumper = DUMPERS[name]
     assert to_yaml(document, dumper=dumper) == pyyaml(document, dumper)
+
+
+# Documents shaped like templates: deep, wide, lists in lists, empty containers, and the
+# scalars that the block writer hands to the dumper whole (long ones, folded at the width).
+KEYS = st.one_of(TEXT, st.sampled_from(["Type", "Properties", "Fn::Sub", "Ref", "- x", "? y", "a: b", "#c"]))
+LONG = st.integers(min_value=990, max_value=2100).map(lambda n: ("word " * n)[:n])
+TEMPLATE_LIKE = st.recursive(
+    st.one_of(SCALARS, LONG, st.just({}), st.just([])),
+    lambda inner: st.one_of(st.lists(inner, min_size=1, max_size=5), st.dictionaries(KEYS, inner, min_size=1, max_size=5)),
+    max_leaves=60,
+)
+
+
+@pytest.mark.parametrize("name", sorted(DUMPERS))
+@settings(max_examples=150, deadline=None)
+@given(document=TEMPLATE_LIKE)
+def test_the_block_writer_writes_what_pyyaml_writes(name, document):
+    dumper = DUMPERS[name]
+    assert to_yaml(document, dumper=dumper) == pyyaml(document, dumper)
+
+
+@pytest.mark.parametrize("name", sorted(DUMPERS))
+def test_deep_documents_and_long_scalars_are_written_as_pyyaml_writes_them(name, monkeypatch):
+    dumper = DUMPERS[name]
+    deep: object = {"k" * 999: "word " * 199}
+    for depth in range(100):
+        deep = {"k": [deep]} if depth % 2 else {"k": deep}
+    documents = [deep, {"k" * 200: 1}, {"a": "x" * 5000}, {"a": "x y" * 2000}, {"a": {"b": "é\n"}}]
+    for document in documents:
+        assert to_yaml(document, dumper=dumper) == pyyaml(document, dumper)
+    monkeypatch.setattr(emit, "_MAX_INDENT", 10)  # deeper than this: through the dumper whole
+    assert to_yaml(deep, dumper=dumper) == pyyaml(deep, dumper)
 
 
 @given(text=st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, codec="utf-8")))
@@ -101,3 +134,17 @@ def test_json_documents_the_writer_does_not_take_go_through_json_dumps():
         assert to_json(document) == stdlib_json(document)
     with pytest.raises(TypeError):
         to_json({"a": object()})
+
+
+# Strings the block writer writes plain without asking the dumper (names, `${Stage}`,
+# `AWS::SNS::Topic`): drawn from the characters that rule is about, as keys and values.
+NAMES = st.text(alphabet="aAzZ_09./-${}: ", min_size=1, max_size=12)
+
+
+@pytest.mark.parametrize("name", sorted(DUMPERS))
+@settings(max_examples=400, deadline=None)
+@given(strings=st.lists(NAMES, min_size=1, max_size=6))
+def test_names_are_written_as_pyyaml_writes_them(name, strings):
+    dumper = DUMPERS[name]
+    document = {s: [s, {s: s}] for s in strings}
+    assert to_yaml(document, dumper=dumper) == pyyaml(document, dumper)

@@ -91,3 +91,34 @@ def test_a_hand_edited_record_is_read_without_failing(seed_copy):
     process = run_infrac("check", str(seed_copy))
     assert_no_traceback(process)
     assert process.returncode == 0, process.stderr
+
+
+def test_the_linker_finds_imports_and_reads_in_one_walk_as_each_finds_them():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from infrac.linker import _links_in, imports_in, reads_in
+
+    names = st.sampled_from(["a", "b", "StackName", "OutputName", "Fn::Sub"])
+    leaves = st.one_of(names, st.integers(), st.none())
+    intrinsic = st.one_of(
+        st.builds(lambda v: {"Fn::ImportValue": v}, st.one_of(names, st.builds(lambda n: {"Fn::Sub": n}, names))),
+        st.builds(lambda s, o: {"Fn::GetStackOutput": {"StackName": s, "OutputName": o}}, names, names),
+    )
+    documents = st.recursive(
+        st.one_of(leaves, intrinsic),
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3),
+            st.dictionaries(st.sampled_from(["Fn::GetStackOutput", "k", "x"]), inner, max_size=3),  # any GetStackOutput form
+        ),
+        max_leaves=20,
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(document=documents)
+    def same(document):
+        imports, reads = [], []
+        _links_in(document, imports, reads)
+        assert (imports, reads) == (imports_in(document), reads_in(document))
+
+    same()

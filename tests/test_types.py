@@ -113,3 +113,11 @@ def test_data_passes_through_with_references():
     assert result["B"] == Reference("data", "Users", "arn")
     assert result["C"] == Reference("", "Users", "name")
     assert convert(Data(), "a.b.c.d") == (INVALID, ["E0405"])
+
+
+def test_a_template_text_fills_every_placeholder_or_names_the_missing_ones():
+    template = Template(("core-", Placeholder("stage"), "-", Placeholder("stack"), "", Placeholder("stage")))
+    assert template.text(stage="dev", stack="s", other="x") == "core-dev-sdev"
+    assert template.text(stage="dev", stack="s") == "".join(template.fill(stage="dev", stack="s").parts)
+    with pytest.raises(KeyError, match=r"unfilled placeholders: \['stack'\]"):
+        template.text(stage="dev")

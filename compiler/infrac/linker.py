@@ -100,16 +100,40 @@ def reads_in(value: Any) -> list[tuple[str, str]]:
     """Every ``(StackName, OutputName)`` that a template (or a part) reads with ``Fn::GetStackOutput``."""
     if isinstance(value, dict):
         if set(value) == {"Fn::GetStackOutput"}:
-            # the user's own properties may hold any form of it: only infrac's is a link
-            read = value["Fn::GetStackOutput"]
-            stack = read.get("StackName") if isinstance(read, dict) else None
-            stack = stack.get("Fn::Sub") if isinstance(stack, dict) and set(stack) == {"Fn::Sub"} else stack
-            output = read.get("OutputName") if isinstance(read, dict) else None
-            return [(stack, output)] if isinstance(stack, str) and isinstance(output, str) else []
+            return _read(value["Fn::GetStackOutput"])
         return [pair for v in value.values() for pair in reads_in(v)]
     if isinstance(value, list):
         return [pair for v in value for pair in reads_in(v)]
     return []
+
+
+def _read(read: Any) -> list[tuple[str, str]]:
+    # the user's own properties may hold any form of it: only infrac's is a link
+    stack = read.get("StackName") if isinstance(read, dict) else None
+    stack = stack.get("Fn::Sub") if isinstance(stack, dict) and set(stack) == {"Fn::Sub"} else stack
+    output = read.get("OutputName") if isinstance(read, dict) else None
+    return [(stack, output)] if isinstance(stack, str) and isinstance(output, str) else []
+
+
+def _links_in(value: Any, imports: list[str], reads: list[tuple[str, str]], *, wanted: tuple[bool, bool] = (True, True)) -> None:
+    """``imports_in(value)`` and ``reads_in(value)`` in one walk, appended to ``imports``
+    and ``reads``: each stops where its own function stops (at its intrinsic)."""
+    want_imports, want_reads = wanted
+    if isinstance(value, dict):
+        if len(value) == 1:
+            if want_imports and "Fn::ImportValue" in value:
+                imports.append(_name(value["Fn::ImportValue"]))
+                want_imports = False
+            elif want_reads and "Fn::GetStackOutput" in value:
+                reads.extend(_read(value["Fn::GetStackOutput"]))
+                want_reads = False
+            if not (want_imports or want_reads):
+                return
+        for item in value.values():
+            _links_in(item, imports, reads, wanted=(want_imports, want_reads))
+    elif isinstance(value, list):
+        for item in value:
+            _links_in(item, imports, reads, wanted=(want_imports, want_reads))
 
 
 def link(program: Program) -> Linkage:
@@ -155,10 +179,11 @@ def _link(program: Program) -> Linkage:
         renderer = StackRenderer(program, stack, _SymbolicStage())
         resources = renderer.resources()
         replacement.keep_stack_record(program, stack, resources)
-        rendered = [resources, consumer_document(renderer)]
-        found = imports_in(rendered)
-        read = [by_output[pair] for pair in reads_in(rendered) if pair in by_output]
-        del rendered, resources
+        found: list[str] = []
+        pairs: list[tuple[str, str]] = []
+        _links_in([resources, consumer_document(renderer)], found, pairs)
+        read = [by_output[pair] for pair in pairs if pair in by_output]
+        del resources
         for name in read:  # `both`: the export stays imported while the stack reads the output
             export = by_name[name]
             if stack.strength(export.stack, export.resource, export.attribute, program.settings.references) == "both":
