@@ -137,16 +137,16 @@ def test_corrupt_entries_are_ignored_and_replaced(tmp_path, capsys, monkeypatch)
     _write(project, FILES)
     first = _build(project, tmp_path / "a", capsys, cache=True, target="cloudformation")
     entries = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
-    assert any(p.suffix == ".json" for p in entries) and any(p.suffix == ".txt" for p in entries)
+    assert {p.parent.name for p in entries} >= {"parse", "summary", "group"}
     for number, entry in enumerate(entries):
         entry.write_bytes([b"", b"{", b'{"format": 1, "module": {"c": "Module", "f": [1]}}', b"\xff\xfe"][number % 4])
     again = _build(project, tmp_path / "b", capsys, cache=True, target="cloudformation")
     assert again[:2] == first[:2] and again[2] == first[2]
     # an entry whose text was changed after it was written (its checksum no longer matches)
-    entry = next(p for p in (tmp_path / "cache").rglob("*.txt"))
-    digest, _, text = entry.read_text(encoding="utf-8").partition("\n")
-    entry.write_text(digest + "\n" + text.replace("Users", "Userz"), encoding="utf-8")
-    assert _build(project, tmp_path / "c", capsys, cache=True, target="cloudformation")[2] == first[2]
+    for entry in (tmp_path / "cache").rglob("*.json"):
+        digest, _, text = entry.read_text(encoding="utf-8").partition("\n")
+        entry.write_text(digest + "\n" + text.replace("Users", "Userz"), encoding="utf-8")
+    assert _build(project, tmp_path / "c", capsys, cache=True, target="cloudformation")[:3] == first[:3]
 
 
 def test_a_cache_folder_others_can_write_is_not_used(tmp_path, capsys, monkeypatch):
@@ -214,6 +214,25 @@ def test_a_corrupt_entry_does_not_decode(corrupt):
     data = json.loads(json.dumps(buildcache.encode_module(parse(source).module)))
     with pytest.raises((ValueError, KeyError, TypeError, IndexError, AttributeError)):
         buildcache.decode_module(corrupt(data), source.path)
+
+
+def test_a_number_too_long_for_python_is_a_miss():
+    text = json.dumps({"format": buildcache.FORMAT, "items": [[0, "x", 0, 1]], "comments": []})
+    with pytest.raises(ValueError):
+        buildcache.read_module(text.replace("[0, 1]", "[0, 1" + "0" * 5000 + "]"), "f.infra")
+
+
+def test_offsets_are_shared_between_modules():
+    """Spans hold two offsets each; an offset is one object in every module, parsed or
+    read back (two copies of a file in two folders: every offset is in both)."""
+    text = (SEED / "sqs.infra").read_text(encoding="utf-8")
+    sources = [SourceFile(f"{folder}/sqs.infra", text) for folder in ("c1", "c2")]
+    parsed = [parse(s).module for s in sources]
+    read = [buildcache.read_module(json.dumps(buildcache.encode_module(m)), m.path) for m in parsed]
+    for first, second in (parsed, read):
+        pairs = list(zip(first.items[0].body, second.items[0].body))
+        assert pairs and all(x.span.end > 256 for x, _ in pairs)
+        assert all(x.span.start is y.span.start and x.span.end is y.span.end for x, y in pairs)
 
 
 def test_a_rebuild_writes_only_the_files_whose_bytes_changed(tmp_path, capsys, monkeypatch):

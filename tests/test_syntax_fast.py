@@ -9,6 +9,8 @@ generated and mutated text; ``make fuzz`` runs them with more examples.
 
 from __future__ import annotations
 
+import re
+
 import attrs
 import pytest
 from hypothesis import given
@@ -18,7 +20,7 @@ from hypothesis.extra.lark import from_lark
 from conftest import ROOT, TRIED
 from infrac.source import SourceFile
 from infrac.syntax.parser import MAX_DEPTH, Parser
-from test_fuzz import FUZZ, TRICKY, _generator_grammar, mutated
+from test_fuzz import CORPUS, FUZZ, TRICKY, _generator_grammar, mutated
 
 FAST = Parser()
 LARK = Parser()
@@ -103,6 +105,32 @@ def test_text_generated_from_the_grammar(text):
 @FUZZ
 @given(mutated())
 def test_mutated_real_sources(text):
+    check(text)
+
+
+KEYWORDS = ["project", "stack", "export", "uses", "true", "false"]
+
+
+@st.composite
+def keywords_for_names(draw) -> str:
+    """A real file with some of its names replaced by keywords (a map key, a label, a
+    block's kind, a reference's part...), where Lark's lexer decides by the parser's state."""
+    text = draw(st.sampled_from(CORPUS))
+    names = [m.span() for m in re.finditer(r"[A-Za-z_][A-Za-z0-9_-]*", text)]
+    if not names:
+        return text
+    chosen = sorted(set(draw(st.lists(st.integers(0, len(names) - 1), min_size=1, max_size=6))))
+    pieces, last = [], 0
+    for index in chosen:
+        start, end = names[index]
+        pieces += [text[last:start], draw(st.sampled_from(KEYWORDS))]
+        last = end
+    return "".join(pieces) + text[last:]
+
+
+@FUZZ
+@given(keywords_for_names())
+def test_keywords_in_place_of_names(text):
     check(text)
 
 

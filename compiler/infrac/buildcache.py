@@ -8,7 +8,12 @@ back from it can run code):
   rebuild parses only the files that changed (and, when none did, never loads
   the parser at all);
 - ``emit/<sha256 of the rendered document>.txt``: a stack's YAML or JSON text,
-  so that only stacks whose rendered document changed are emitted again.
+  so that only stacks whose rendered document changed are emitted again (when a
+  build compiles the whole program);
+- ``summary/<sha256>.json`` and ``group/<sha256>.json``: what
+  :mod:`infrac.incremental` keeps, a project's file summaries and each group of
+  stacks' compiled result (its files, diagnostics and part of the lock), so that
+  a rebuild compiles only the groups whose inputs changed.
 
 Both are under a folder named after a fingerprint of this infrac (its
 version, and the path, size and time of every module, grammar and schema
@@ -102,7 +107,7 @@ class BuildCache:
         _private_folder(self.top)
         self.folder = self.top / _fingerprint()
         _private_folder(self.folder)
-        for part in ("parse", "emit"):
+        for part in ("parse", "emit", "summary", "group"):
             _private_folder(self.folder / part)
         self.parsed = 0  # files parsed, not found in the cache
         self.emitted = 0  # documents emitted, not found in the cache
@@ -138,6 +143,23 @@ class BuildCache:
         except OSError:
             pass
 
+    # ---- JSON entries (infrac.incremental: file summaries and group results) -------------
+
+    def get(self, part: str, key: str) -> Any:
+        """The JSON data of entry ``key`` of ``part`` (``summary``, ``group``); None on a miss.
+        A corrupt entry is a miss (the checksum, then JSON, then the reader's own checks)."""
+        text = self._read(self.folder / part / f"{key}.json")
+        if text is None:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def put(self, part: str, key: str, data: Any) -> None:
+        self._write(self.folder / part / f"{key}.json", json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+
     # ---- parsing --------------------------------------------------------------------
 
     def parse(self, source: SourceFile):
@@ -150,7 +172,7 @@ class BuildCache:
         text = self._read(entry)
         if text is not None:
             try:
-                return ParseResult(decode_module(json.loads(text), source.path), ())
+                return ParseResult(read_module(text, source.path), ())
             except (ValueError, KeyError, TypeError, IndexError, AttributeError):
                 pass  # corrupt or foreign: parse again, and overwrite it
         from infrac.syntax.parser import parse
@@ -268,6 +290,25 @@ def encode_module(module: ir.Module) -> Any:
             raise _Unencodable(comment)
         comments.append([comment.text, *span(comment.span)])
     return {"format": FORMAT, "items": [node(item) for item in module.items], "comments": comments}
+
+
+class _Integers(dict):
+    """JSON's integers, one object per value: spans hold two offsets each, and numbers
+    above 256 are objects of their own (a sixth of a module's memory otherwise)."""
+
+    def __missing__(self, text: str) -> int:
+        value = self[text] = int(text)
+        return value
+
+
+_INTEGERS = _Integers()
+
+
+def read_module(text: str, path: str) -> ir.Module:
+    """:func:`decode_module` of an entry's JSON text."""
+    if len(_INTEGERS) > 1 << 16:  # a long-lived process read a large file
+        _INTEGERS.clear()
+    return decode_module(json.loads(text, parse_int=_INTEGERS.__getitem__), path)
 
 
 def decode_module(data: Any, path: str) -> ir.Module:

@@ -27,8 +27,8 @@ DIAGNOSTIC_FORMATS = ("text", "json", "sarif", "github")
 
 
 class _Unused:
-    """Stands for the parser of a command that is not being run: its arguments are
-    not defined (with argparse, defining them is most of the start-up of a command)."""
+    """Stands for the parser of a command that is not being run: it is not defined
+    (with argparse, defining parsers and arguments is most of a command's start-up)."""
 
     def add_argument(self, *args, **kwargs) -> None:
         pass
@@ -38,14 +38,16 @@ class _Unused:
 
 
 def _command_word(argv: list[str]) -> str | None:
-    """The command named on the command line: its first word that is not an option
-    (``infrac`` itself has no option that takes a value)."""
-    return next((word for word in argv if not word.startswith("-")), None)
+    """The command the command line starts with, if it starts with one (``infrac -h
+    check`` asks for the list of every command)."""
+    return argv[0] if argv and not argv[0].startswith("-") else None
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The command line's parser. Every command is listed, but only the one that
-    ``argv`` names gets its arguments (all of them do when it names none we know)."""
+    """The command line's parser. When ``argv`` starts with a known command, only that
+    command is defined: what the parser then says and does is what the parser with
+    every command would (its errors and help show the command's own usage, or the
+    `COMMAND` metavar); otherwise every command is, for the list and the choices."""
     import argparse
     from pathlib import Path
 
@@ -61,8 +63,9 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         chosen = None
 
     def command(name: str, **kwargs) -> argparse.ArgumentParser:
-        defined = commands.add_parser(name, **kwargs)
-        return defined if chosen in (None, name) else _Unused()  # type: ignore[return-value]
+        if chosen not in (None, name):
+            return _Unused()  # type: ignore[return-value]
+        return commands.add_parser(name, **kwargs)
 
     def with_path(command: argparse.ArgumentParser) -> None:
         command.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
@@ -172,11 +175,13 @@ def run() -> None:
     A compilation allocates millions of small objects that live until the process
     ends, and almost none of them in reference cycles: the cyclic collector would
     only traverse them again and again (a tenth of a large build), and once more
-    when the interpreter shuts down. So the program runs with the collector off,
-    and freezes what it made before exiting (the shutdown collection skips frozen
-    objects). ``infrac lsp``, which runs for as long as the editor does, turns it
-    back on. :func:`main` itself, called in a process that goes on (tests, tools),
-    leaves the collector as it was (docs/decisions.md, "Start-up").
+    when the interpreter shuts down. So the commands that compile (``_COMPILING``)
+    run with the collector off, and the program freezes what it made before
+    exiting (the shutdown collection skips frozen objects). The others turn it back
+    on: ``infrac lsp`` runs as long as the editor does, and the rehearsals and the
+    import drive libraries (moto, boto3) that make garbage in cycles. :func:`main`
+    itself, called in a process that goes on (tests, tools), leaves the collector
+    as it was (docs/decisions.md, "Start-up").
     """
     gc.disable()
     code = main()
@@ -193,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     gc.set_threshold(100_000, 50, 1000)
     argv = sys.argv[1:] if argv is None else argv
     args = _parser(argv).parse_args(argv)
+    if args.command not in _COMPILING:
+        gc.enable()  # see `run`
     try:
         return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
@@ -266,11 +273,14 @@ def _report(args: argparse.Namespace, diagnostics, sources) -> None:
 
 
 class _Compiled:
-    """A project compiled without errors, with its linkage and lock."""
+    """A project compiled without errors, with its linkage and lock; or, for ``build``,
+    what an incremental build (:mod:`infrac.incremental`) made, in ``built`` (then
+    ``program`` and ``linkage`` are None)."""
 
-    def __init__(self, program, linkage, lock_path, lock_text: str | None, cache) -> None:
+    def __init__(self, program, linkage, lock_path, lock_text: str | None, cache, built=None) -> None:
         self.program, self.linkage, self.lock_path, self.lock_text = program, linkage, lock_path, lock_text
         self.cache = cache
+        self.built = built
 
 
 def _cache(args: argparse.Namespace):
@@ -306,6 +316,20 @@ def _compile(args: argparse.Namespace) -> _Compiled | None:
     lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
     lock_text, problem = read_lock(lock_path, sources)
     cache = _cache(args)
+    if cache is not None and problem is None and args.command == "build":
+        from pathlib import Path
+
+        from infrac import incremental
+        from infrac.backends import BuildOptions
+
+        options = BuildOptions(stage=args.stage, format=args.format, out=str(args.out or Path("build") / args.target))
+        built = incremental.build(
+            loaded.sources, cache, args.target, options, lock_text, display(lock_path),
+            allow_breaking=args.allow_breaking, warnings_as_errors=args.warnings_as_errors,
+        )
+        if built is not None:
+            _report(args, list(loaded.diagnostics + built.diagnostics), sources)
+            return _Compiled(None, None, lock_path, lock_text, cache, built)
     checked = check_project(
         loaded.sources,
         None if problem else lock_text,
@@ -363,23 +387,26 @@ def _build(args: argparse.Namespace) -> int:
     compiled = _compile(args)
     if compiled is None:
         return FAILED
-    settings = compiled.program.settings
-    if args.stage is not None and args.stage not in settings.stages:
-        return _unknown_stage("build", args.stage, settings.stages)
+    built = compiled.built
+    stages = built.stages if built else compiled.program.settings.stages
+    if args.stage is not None and args.stage not in stages:
+        return _unknown_stage("build", args.stage, stages)
     from pathlib import Path
 
-    from infrac import lockfile
-    from infrac.backends import BuildOptions, backend
     from infrac.workspace import OutputError, display, write_outputs
 
-    target = backend(args.target)
     out = args.out or Path("build") / args.target
-    emitter = compiled.cache.emit if compiled.cache else None
-    options = BuildOptions(stage=args.stage, format=args.format, out=str(out), emitter=emitter)
-    artifacts = target.render(compiled.program, options)
-    from infrac import replacement
+    if built is not None:
+        artifacts, lock, program_stacks = built.artifacts, built.lock, built.stacks
+    else:
+        from infrac import lockfile, replacement
+        from infrac.backends import BuildOptions, backend
 
-    lock = lockfile.render(compiled.linkage, replacement.record(compiled.program))
+        emitter = compiled.cache.emit if compiled.cache else None
+        options = BuildOptions(stage=args.stage, format=args.format, out=str(out), emitter=emitter)
+        artifacts = backend(args.target).render(compiled.program, options)
+        lock = lockfile.render(compiled.linkage, replacement.record(compiled.program))
+        program_stacks = compiled.program.stacks
     if args.check:
         return _build_check(args, out, {a.path: a.text for a in artifacts}, compiled, lock)
     human = _human(args)
@@ -390,18 +417,19 @@ def _build(args: argparse.Namespace) -> int:
     except OutputError as error:
         _report(args, [error.diagnostic], {})
         return FAILED
-    stacks = len(compiled.program.stacks)
+    stacks = len(program_stacks)
     print(f"built {stacks} stack{'s' * (stacks != 1)} for {args.target} in {display(out)}", file=human)
-    width = max((len(display(out / a.path)) for a in artifacts), default=0)
-    for artifact in artifacts:
+    shown = [display(out / a.path) for a in artifacts]
+    width = max((len(path) for path in shown), default=0)
+    for artifact, path in zip(artifacts, shown):
         what = f"{artifact.stack}: {artifact.summary}" if artifact.stack else artifact.summary
-        print(f"  {display(out / artifact.path).ljust(width)}  {what}", file=human)
+        print(f"  {path.ljust(width)}  {what}", file=human)
     for relative in removed:
         print(f"  removed {display(out / relative)} (no longer built)", file=human)
     if args.target == "serverless":
         from infrac.backends.serverless import relative_to
 
-        for stack in compiled.program.stacks:
+        for stack in program_stacks:
             if stack.path is not None and stack.is_consumer:
                 include = relative_to(str(out / stack.name / "imports.yml"), stack.path)
                 print(f"  {stack.name}'s serverless.yml includes it as ${{file({include})}}", file=human)
@@ -663,7 +691,6 @@ def _lsp(args: argparse.Namespace) -> int:
         return USAGE
     from infrac.lsp.server import serve
 
-    gc.enable()  # the server lives as long as the editor: its garbage must be collected
     serve()
     return OK
 
@@ -678,6 +705,10 @@ def _explain(args: argparse.Namespace) -> int:
     sys.stdout.write(render_text(code))
     return OK
 
+
+#: The commands that compile a project (or explain a code) and exit: under `run`, they
+#: run without the cyclic collector.
+_COMPILING = frozenset({"check", "build", "fmt", "graph", "exports", "explain"})
 
 _COMMANDS = {
     "check": _check,

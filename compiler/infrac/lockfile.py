@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.linker import Linkage
+from infrac.linker import Export, Linkage
 from infrac.model import Program
 
 NAME = "infra.lock"
@@ -28,25 +28,61 @@ def render(linkage: Linkage, resources: dict[str, Any] | None = None) -> str:
     """The lock for a linkage: sorted, so that it changes only when the exports do.
     ``resources`` is the replacement record (:func:`infrac.replacement.record`), kept
     under its own key so that a lock without it still reads."""
-    exports = {
-        export.name: {
-            "stack": export.stack,
-            "resource": export.resource,
-            "attribute": export.attribute,
-            "importers": list(export.importers),
-            **({"readers": list(export.readers)} if export.readers else {}),
-            **({"retired": export.retired} if export.retired else {}),
-        }
-        for export in sorted(linkage.exports, key=lambda e: e.name)
+    exports = {export.name: fragment(entry(export)) for export in sorted(linkage.exports, key=lambda e: e.name)}
+    stacks = [(stack, stack_fragment(resources[stack])) for stack in sorted(resources)] if resources else []
+    return assemble(list(exports.items()), stacks)
+
+
+def entry(export: Export) -> dict[str, Any]:
+    """An export as the lock records it."""
+    return {
+        "stack": export.stack,
+        "resource": export.resource,
+        "attribute": export.attribute,
+        "importers": list(export.importers),
+        **({"readers": list(export.readers)} if export.readers else {}),
+        **({"retired": export.retired} if export.retired else {}),
     }
-    document = {"generator": "infrac", "version": VERSION, "exports": exports}
-    if resources:
-        document["resources"] = {
-            stack: {lid: resources[stack][lid] for lid in sorted(resources[stack])} for stack in sorted(resources)
-        }
+
+
+def fragment(value: Any) -> str:
+    """``value`` as the lock writes it two levels deep (an export's entry, a stack's record):
+    ``json.dumps(..., indent=2)`` of the whole document, cut into pieces that an incremental
+    build keeps per stack and joins (:func:`assemble`)."""
     from infrac.backends.emit import to_json  # json.dumps(indent=2)'s bytes, faster
 
-    return to_json(document)
+    return to_json(value)[:-1].replace("\n", "\n    ")
+
+
+def stack_fragment(record: dict[str, Any]) -> str:
+    """A stack's replacement record (logical ID -> entry) as the lock writes it."""
+    return fragment({lid: record[lid] for lid in sorted(record)})
+
+
+def assemble(exports: list[tuple[str, str]], resources: list[tuple[str, str]]) -> str:
+    """The lock's text from its fragments: ``(export name, fragment)`` sorted by name, and
+    ``(stack, fragment)`` sorted by stack (none: no ``resources`` key). The bytes of
+    ``json.dumps(document, indent=2, ensure_ascii=False)``: JSON strings hold no line
+    break, so indenting a fragment's lines is exact."""
+
+    return join([member(k, v) for k, v in exports], [member(k, v) for k, v in resources])
+
+
+def member(key: str, fragment: str) -> str:
+    """A key and its fragment, as one member of the ``exports`` or ``resources`` map."""
+    return f"{json.dumps(key, ensure_ascii=False)}: {fragment}"
+
+
+def join(exports: list[str], resources: list[str]) -> str:
+    """:func:`assemble` of members already made by :func:`member` (in their order)."""
+
+    def section(members: list[str]) -> str:
+        return "{\n    " + ",\n    ".join(members) + "\n  }" if members else "{}"
+
+    text = f'{{\n  "generator": "infrac",\n  "version": {VERSION},\n  "exports": {section(exports)}'
+    if resources:
+        text += f',\n  "resources": {section(resources)}'
+    return text + "\n}\n"
 
 
 def read(text: str) -> dict[str, dict[str, Any]] | None:

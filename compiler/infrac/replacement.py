@@ -121,6 +121,11 @@ def read(text: str) -> dict[str, dict[str, dict[str, Any]]]:
         document = json.loads(text)
     except ValueError:
         return {}
+    return from_document(document)
+
+
+def from_document(document: Any) -> dict[str, dict[str, dict[str, Any]]]:
+    """:func:`read`, of a lock already parsed as JSON."""
     resources = document.get("resources") if isinstance(document, dict) else None
     if not isinstance(resources, dict):
         return {}

@@ -43,13 +43,18 @@ def display(path: Path) -> str:
 
 def find_sources(root: Path) -> list[Path]:
     """Every ``.infra`` file under ``root`` (or ``root`` itself), hidden folders skipped."""
+    return [path for _, path in _shown_sources(root)]
+
+
+def _shown_sources(root: Path) -> list[tuple[str, Path]]:
+    """:func:`find_sources`, each with its :func:`display`, in that order."""
     if root.is_file():
-        return [root]
+        return [(display(root), root)]
     found = []
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in _SKIPPED_FOLDERS)
         found.extend(Path(folder) / f for f in files if f.endswith(SUFFIX))
-    return sorted(found, key=display)
+    return sorted(((display(path), path) for path in found), key=lambda item: item[0])
 
 
 @attrs.frozen
@@ -66,7 +71,7 @@ def load(paths: Iterable[Path]) -> Loaded:
         if not root.exists():
             found.append(diagnostic("E0001", f"`{display(root)}` does not exist", None, hint="check the path"))
             continue
-        files = find_sources(root)
+        files = _shown_sources(root)
         if not files:
             found.append(
                 diagnostic(
@@ -77,12 +82,12 @@ def load(paths: Iterable[Path]) -> Loaded:
                 )
             )
         inside = root.resolve() if root.is_dir() else None
-        for path in files:
+        for shown, path in files:
             if inside is not None and not path.resolve().is_relative_to(inside):
                 found.append(
                     diagnostic(
                         "E0003",
-                        f"`{display(path)}` leads outside the project, to `{path.resolve().as_posix()}`",
+                        f"`{shown}` leads outside the project, to `{path.resolve().as_posix()}`",
                         None,
                         hint="infrac reads sources only from inside the project's folder; copy the file in",
                     )
@@ -92,11 +97,11 @@ def load(paths: Iterable[Path]) -> Loaded:
                 text = path.read_bytes().decode("utf-8")
             except (OSError, UnicodeDecodeError) as error:
                 reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror
-                found.append(diagnostic("E0001", f"cannot read `{display(path)}`: {reason}", None))
+                found.append(diagnostic("E0001", f"cannot read `{shown}`: {reason}", None))
                 continue
             if text.startswith("\ufeff"):
                 text = text[1:]
-            sources.append(SourceFile(display(path), text.replace("\r\n", "\n")))
+            sources.append(SourceFile(shown, text.replace("\r\n", "\n")))
     return Loaded(tuple(sources), tuple(found))
 
 

@@ -48,3 +48,7 @@ class Backend(Protocol):
     def render(self, program: Program, options: BuildOptions) -> tuple[Artifact, ...]:
         """Every file of the target, in a stable order. Pure: writes nothing."""
         ...
+
+    def project_files(self, program: Program, options: BuildOptions) -> list[Artifact]:
+        """The files about the whole project, which :meth:`render` puts last."""
+        ...

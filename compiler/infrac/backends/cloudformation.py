@@ -55,8 +55,16 @@ class CloudFormation:
                 text = emit(document, "json", options) if options.format == "json" else HEADER + emit(document, "yaml", options)
                 summary = "imports: " + describe_imports(document)
                 artifacts.append(Artifact(f"{stack.name}.imports.{suffix}", text, stack=stack.name, summary=summary))
-        artifacts.append(Artifact("deploy-order.json", deploy_order(program, suffix), summary=f"deploy order: {describe_waves(program)}"))
+        artifacts += self.project_files(program, options)
         return tuple(artifacts)
+
+    def project_files(self, program: Program, options: BuildOptions) -> list[Artifact]:
+        """The files about the whole project, after the stacks' own: ``deploy-order.json``.
+        They read each stack's name, ``resources`` (whether it has any), ``is_consumer`` and
+        ``path`` only, and the program's dependencies and waves (an incremental build gives
+        outlines of the stacks)."""
+        suffix = "json" if options.format == "json" else "yml"
+        return [Artifact("deploy-order.json", deploy_order(program, suffix), summary=f"deploy order: {describe_waves(program)}")]
 
     def file(self, program: Program, stack: Stack, options: BuildOptions) -> tuple[dict[str, Any], str, str]:
         """A stack's template, the text of its file and the file's summary."""

@@ -44,14 +44,19 @@ class Serverless:
                 summary = "imports: " + describe_imports(document)
                 text = HEADER + emit(for_serverless(document), "yaml", options)
                 artifacts.append(Artifact(f"{stack.name}/imports.yml", text, stack=stack.name, summary=summary))
-        artifacts.append(
+        artifacts += self.project_files(program, options)
+        return tuple(artifacts)
+
+    def project_files(self, program: Program, options: BuildOptions) -> list[Artifact]:
+        """The files about the whole project, after the stacks' own: ``serverless-compose.yml``
+        (see :meth:`infrac.backends.cloudformation.CloudFormation.project_files`)."""
+        return [
             Artifact(
                 "serverless-compose.yml",
                 HEADER + emit(compose(program, options.out), "yaml", options),
                 summary=f"deploy order: {describe_waves(program)}",
             )
-        )
-        return tuple(artifacts)
+        ]
 
     def service(self, program: Program, stack: Stack, options: BuildOptions) -> dict[str, Any]:
         settings = program.settings

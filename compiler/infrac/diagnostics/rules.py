@@ -138,14 +138,29 @@ def apply(
     """The diagnostics after suppression comments, the project's levels and
     ``--warnings-as-errors``, in that order."""
     suppressions: list[Suppression] = []
-    result: list[Diagnostic] = []
+    problems: list[Diagnostic] = []
     for module in modules:
         source = sources.get(module.path)
         if source is None:
             continue
-        found, problems = read_suppressions(module, source)
+        found, wrong = read_suppressions(module, source)
         suppressions += found
-        result += problems
+        problems += wrong
+    return apply_read(diagnostics, suppressions, problems, sources, levels, warnings_as_errors=warnings_as_errors)
+
+
+def apply_read(
+    diagnostics: Iterable[Diagnostic],
+    suppressions: Sequence[Suppression],
+    problems: Sequence[Diagnostic],
+    sources: Mapping[str, SourceFile],
+    levels: Mapping[str, str],
+    *,
+    warnings_as_errors: bool = False,
+) -> list[Diagnostic]:
+    """:func:`apply` with the suppression comments already read (in file order), and
+    what was wrong with them (an incremental build keeps them per file)."""
+    result: list[Diagnostic] = list(problems)
     used: set[tuple[int, str]] = set()
     by_line = {}
     for number, suppression in enumerate(suppressions):

@@ -57,6 +57,9 @@ class FastToken:
         return f"FastToken({self.type!r}, {self.value!r}, {self.start_pos}, {self.end_pos})"
 
 
+#: Offsets shared between files, at most (see FastParser.parse).
+_SHARED_OFFSETS = 1 << 16
+
 # How a rule's reduction is done (see FastParser._compile_rule).
 _GENERAL = 0  # any rule
 _PASS = 1  # one child, which is the result (`?value: path`)
@@ -121,6 +124,9 @@ class FastParser:
         )
         self._terminals = list(lark.terminals)
         self._usable = self._check(lark)
+        # One int object per offset for every file parsed: spans hold two each, and
+        # offsets above 256 are objects of their own (a sixth of a parsed module's memory).
+        self._offsets: dict[int, int] = {}
 
     def _compile_rule(self, rule) -> tuple:
         """(size, name of the rule, plain, kept children as (index, splice), callback,
@@ -172,6 +178,9 @@ class FastParser:
         values: list = []
         deepest = 0
         keyword_types = set(keywords.values())
+        if len(self._offsets) > _SHARED_OFFSETS:  # a long-lived process read a large file
+            self._offsets.clear()
+        share = self._offsets.setdefault
         dropped = self._dropped
         end = self._end
         for match in self._lexer.finditer(text):
@@ -180,7 +189,8 @@ class FastParser:
                 token = None
             elif kind == "NAME":
                 value = intern(match[kind])  # names repeat: one string for all of them
-                token = FastToken(keywords.get(value, kind), value, match.start(kind), match.end())
+                start, stop = match.span(kind)
+                token = FastToken(keywords.get(value, kind), value, share(start, start), share(stop, stop))
                 kind = token.type
             elif kind == "COMMENT":
                 comments.append(match.span(kind))
@@ -190,7 +200,8 @@ class FastParser:
             elif kind == "_ERROR":
                 return None
             else:
-                token = FastToken(kind, match[kind], match.start(kind), match.end())
+                start, stop = match.span(kind)
+                token = FastToken(kind, match[kind], share(start, start), share(stop, stop))
             fresh = True  # no rule reduced yet on this token: the state Lark's lexer would use
             while True:
                 action = states[state].get(kind)
