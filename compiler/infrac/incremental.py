@@ -282,10 +282,8 @@ def _compile_group(
     outputs = {(deployed[e.stack], e.output) for e in linkage.exports if not e.retired}
     foreign_imports = sorted({n for names_ in linkage.imports.values() for n in names_ if n not in exported})
     foreign_reads = []
-    for stack in program.stacks:
-        renderer = linker.StackRenderer(program, stack, style)
-        rendered = [linker.rendered_resources(program, stack), linker.consumer_document(renderer)]
-        foreign_reads += [list(pair) for pair in linker.reads_in(rendered) if pair not in outputs]
+    for stack in program.stacks:  # as the linker found them, without rendering the stack again
+        foreign_reads += [list(pair) for pair in linker.read_pairs(program, stack) if pair not in outputs]
     exports_of: dict[str, list] = {}
     for export in linkage.exports:
         exports_of.setdefault(export.stack, []).append(export)
