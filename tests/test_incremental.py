@@ -7,7 +7,8 @@ the other without it (the whole-program compilation). The output folders, the
 identical, byte for byte. The edits merge and split groups (a cross-stack reference
 added and removed), make two groups publish one export name, move a resource
 between the files of one stack, rename a stack, delete and add files, break and
-repair the syntax, change the project block, and add suppression comments.
+repair the syntax, change the project block, add suppression comments, send a rule's
+events to another group's queue, and import another group's export by hand.
 """
 
 from __future__ import annotations
@@ -137,6 +138,14 @@ def _edit(files: dict[str, str], kind: int, n: int) -> dict[str, str]:
             files["other.infra"] = other.rstrip()[:-1] + (
                 f'  resource "AWS::SSM::Parameter" P {{\n    properties = {{ Type: "String", Value: {value} }}\n  }}\n}}\n'
             )
+    elif kind == 11:  # a rule of another group sends to a queue of this one (its stack gets the queue policy)
+        if "rule Route" in other:
+            files["other.infra"] = OTHER
+        else:
+            files["other.infra"] = other.rstrip()[:-1] + (
+                '  bus Events { name = "{project}-{stage}-events" }\n'
+                '  rule Route {\n    bus = Events\n    pattern = { source: ["shop"] }\n    target data.Jobs {}\n  }\n}\n'
+            )
     else:  # back to the original file
         name = sorted(FILES)[n % len(FILES)]
         files[name] = FILES[name]
@@ -172,7 +181,7 @@ def _build(root: Path, capsys, *, cache: bool, target: str, form: str) -> tuple:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    edits=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 40)), min_size=1, max_size=5),
+    edits=st.lists(st.tuples(st.integers(0, 12), st.integers(0, 40)), min_size=1, max_size=5),
     target=st.sampled_from(["cloudformation", "serverless"]),
     form=st.sampled_from(["text", "json"]),
 )
