@@ -339,3 +339,21 @@ def test_each_export_is_written_as_the_whole_lock_dumps_it(exports, resources):
         document["resources"] = {s: {k: r[k] for k in sorted(r)} for s, r in sorted(resources.items())}
     expected = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     assert lockfile.render(Linkage(tuple(exports), {}), resources) == expected
+
+
+def test_the_cache_keeps_the_groups_of_the_last_build_per_options(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def entries() -> int:
+        return len(list((tmp_path / "cache").rglob("group/*.json")))
+
+    _write(tmp_path / "project", FILES)
+    _build(tmp_path, capsys, cache=True, target="cloudformation", form="text")  # writes infra.lock
+    _build(tmp_path, capsys, cache=True, target="cloudformation", form="text")
+    _build(tmp_path, capsys, cache=True, target="serverless", form="text")
+    assert entries() == 4  # two groups, two targets
+    for n in range(3):
+        _write(tmp_path / "project", {**FILES, "other.infra": OTHER.replace("5s", f"{n + 6}s")})
+        _build(tmp_path, capsys, cache=True, target="cloudformation", form="text")
+    assert entries() == 4  # the edited group's older results are gone; the other target's kept
+    assert _build(tmp_path, capsys, cache=True, target="serverless", form="text")[0] == 0

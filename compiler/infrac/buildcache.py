@@ -157,6 +157,14 @@ class BuildCache:
             return None
         return data if isinstance(data, dict) else None
 
+    def delete(self, part: str, key: str) -> None:
+        """Remove entry ``key`` of ``part`` (a key of hexadecimal digits), if it is there."""
+        if key.isalnum() and key.isascii():
+            try:
+                (self.folder / part / f"{key}.json").unlink(missing_ok=True)
+            except OSError:
+                pass
+
     def put(self, part: str, key: str, data: Any) -> None:
         self._write(self.folder / part / f"{key}.json", json.dumps(data, separators=(",", ":"), ensure_ascii=False))
 

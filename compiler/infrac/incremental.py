@@ -403,8 +403,10 @@ def build(
             summary = summarize(parsed.module, source)
         kept[key] = known[key] if key in known and summary is not None and source.path not in modules else summary.encode()
         summaries[source.path] = summary
+    # the group entries the last build with these options used, by a digest of the options
+    last_groups = index.get("groups") if isinstance(index.get("groups"), dict) else {}
     if kept != known:
-        cache.put("summary", index_key, {"files": kept})
+        cache.put("summary", index_key, {"files": kept, "groups": last_groups})
     if any(s.problems for s in summaries.values()) or sum(s.projects for s in summaries.values()) > 1:
         return None
     project_path = next((p for p, s in summaries.items() if s.project), None)
@@ -435,11 +437,13 @@ def build(
         return modules[path]
 
     results = []
+    used = []
     compiled = 0
     for files in files_of:
         stacks = [name for path in files for name in summaries[path].declares]
         recorded = json.dumps({name: (previous_record or {}).get(name) for name in sorted(set(stacks))}, sort_keys=True)
         key = _digest("group", str(FORMAT), build_key, project_key, recorded, *(keys[p] for p in files))
+        used.append(key)
         result = cache.get("group", key)
         if result is not None and result.get("format") != FORMAT:
             result = None
@@ -472,6 +476,16 @@ def build(
                 if path != project_path:  # the other groups read its project block
                     modules.pop(path, None)
         results.append(result)
+    # entries this project's previous build with the same options used and this one does not are
+    # not read again unless the edit is undone: removed, so that the cache grows with the project,
+    # not with its history (removing an entry is always safe: a miss)
+    options_key = _digest(target, str(options.stage), options.format, options.out)
+    previous = last_groups.get(options_key)
+    if previous != used:
+        for stale in set(previous if isinstance(previous, list) else ()) - set(used):
+            if isinstance(stale, str):
+                cache.delete("group", stale)
+        cache.put("summary", index_key, {"files": kept, "groups": {**last_groups, options_key: used}})
 
     try:
         return _merge(results, summaries, by_path, files_of, target, options, lock_text, lock_path,
