@@ -136,6 +136,14 @@ def _links_in(value: Any, imports: list[str], reads: list[tuple[str, str]], *, w
             _links_in(item, imports, reads, wanted=(want_imports, want_reads))
 
 
+def read_pairs(program: Program, stack: Stack) -> list[tuple[str, str]]:
+    """Every ``(StackName, OutputName)`` that the stack reads with ``Fn::GetStackOutput``
+    (:func:`reads_in` of its rendering), as :func:`link` found them: the rendering itself
+    is not kept. Callers must not change the list."""
+    link(program)
+    return program.memo[("linker.reads", stack.name)]
+
+
 def link(program: Program) -> Linkage:
     """Every export of the project with its importers, in stack and source order. Computed
     once per program (kept in ``Program.memo``): the linker's pass and the caller that
@@ -182,6 +190,7 @@ def _link(program: Program) -> Linkage:
         found: list[str] = []
         pairs: list[tuple[str, str]] = []
         _links_in([resources, consumer_document(renderer)], found, pairs)
+        program.memo[("linker.reads", stack.name)] = pairs
         read = [by_output[pair] for pair in pairs if pair in by_output]
         del resources
         for name in read:  # `both`: the export stays imported while the stack reads the output

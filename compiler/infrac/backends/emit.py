@@ -207,8 +207,9 @@ def _scalar_text(dumper: type, kind: type, value: Any, key: bool) -> str:
     """A scalar as ``dumper`` writes it as a key (``key``) or a value of a block mapping:
     asked of the dumper itself, on a one-entry document, unless it is surely written
     plain. A Decimal comes as its text."""
-    if kind is str and _SURELY_PLAIN.fullmatch(value) and string_style(value) is None and _plain_tag(value) == _STR:
-        return value
+    if kind is str and _SURELY_PLAIN.fullmatch(value):  # this cache is the one: the others are not asked
+        if string_style.__wrapped__(value) is None and _plain_tag.__wrapped__(value) == _STR:
+            return value
     if kind is Decimal:
         value = Decimal(value)
     if key:

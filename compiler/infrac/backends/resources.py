@@ -196,6 +196,14 @@ class StackRenderer:
             return value
         if kind is Template:
             return self.template(value)
+        if kind is dict:
+            if len(value) == 1 and "Fn::Sub" in value:
+                return {"Fn::Sub": self.sub_argument(value["Fn::Sub"])}
+            return {k: self.value(v) for k, v in value.items()}
+        if kind is list or kind is tuple:
+            return [self.value(v) for v in value]
+        if kind is int or kind is bool or value is None:
+            return value
         if isinstance(value, Template):
             return self.template(value)
         if isinstance(value, Reference):
