@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infrac import buildcache, cli, incremental
+from infrac.linker import Export
 from infrac.source import SourceFile
 from infrac.syntax.parser import parse
 
@@ -296,3 +297,36 @@ def test_the_lock_assembled_from_fragments_is_the_lock_dumped_whole(exports, res
         [(stack, lockfile.stack_fragment(record)) for stack, record in sorted(resources.items())],
     )
     assert assembled == expected
+
+
+_NAMES = st.text(max_size=8)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    exports=st.lists(
+        st.builds(
+            lambda name, stack, resource, attribute, importers, retired, readers: Export(
+                name, stack, resource, attribute, tuple(importers), retired, readers=tuple(readers)
+            ),
+            _NAMES, _NAMES, _NAMES, _NAMES, st.lists(_NAMES, max_size=3), st.none() | _NAMES, st.lists(_NAMES, max_size=2),
+        ),
+        max_size=4,
+    ),
+    resources=st.dictionaries(_NAMES, st.dictionaries(_NAMES, _JSON, min_size=1, max_size=2), max_size=2),
+)
+def test_each_export_is_written_as_the_whole_lock_dumps_it(exports, resources):
+    from infrac import lockfile
+    from infrac.linker import Linkage
+
+    for export in exports:
+        assert lockfile.export_member(export) == lockfile.member(export.name, lockfile.fragment(lockfile.entry(export)))
+    document = {
+        "generator": "infrac",
+        "version": lockfile.VERSION,
+        "exports": {e.name: lockfile.entry(e) for e in sorted(exports, key=lambda e: e.name)},
+    }
+    if resources:
+        document["resources"] = {s: {k: r[k] for k in sorted(r)} for s, r in sorted(resources.items())}
+    expected = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    assert lockfile.render(Linkage(tuple(exports), {}), resources) == expected

@@ -80,9 +80,10 @@ def test_version_loads_nothing_but_the_command_line():
 def test_check_loads_the_compiler_but_not_the_writers():
     code, modules = loaded("check", str(SEED))
     assert code == 0
-    # it does compile: the parser and the passes are there
-    assert {"lark", "infrac.syntax.parser", "infrac.passes", "infrac.linker"} <= modules
-    assert_none_of(modules, NEVER | NEVER_INFRAC)
+    # it does compile: the parser and the passes are there, but not Lark, which only
+    # reports syntax errors (the fast path drives the parser's tables)
+    assert {"infrac.syntax.parser", "infrac.syntax.lalr", "infrac.passes", "infrac.linker"} <= modules
+    assert_none_of(modules, NEVER | NEVER_INFRAC | {"lark"})
     assert_none_of(modules, {
         "yaml",  # PyYAML: only to write YAML
         "infrac.backends.emit",  # the emitter
@@ -95,6 +96,15 @@ def test_check_loads_the_compiler_but_not_the_writers():
     })
 
 
+def test_a_syntax_error_loads_lark_without_regex(tmp_path):
+    """Lark's parser reports syntax errors; it is loaded for them, without `regex`."""
+    (tmp_path / "broken.infra").write_text("stack data {\n  table Users {\n    billing on_demand\n  }\n}\n")
+    code, modules = loaded("check", str(tmp_path))
+    assert code == 1
+    assert {"lark", "infrac.syntax.parser"} <= modules
+    assert_none_of(modules, {"regex"})
+
+
 def test_check_loads_only_the_format_it_prints():
     code, modules = loaded("check", str(SEED), "--diagnostic-format", "sarif")
     assert code == 0
@@ -105,8 +115,8 @@ def test_check_loads_only_the_format_it_prints():
 def test_fmt_loads_the_parser_and_the_formatter_only():
     code, modules = loaded("fmt", "--check", str(SEED))
     assert code == 0
-    assert {"lark", "infrac.syntax.parser", "infrac.fmt"} <= modules
-    assert_none_of(modules, NEVER | NEVER_INFRAC)
+    assert {"infrac.syntax.parser", "infrac.fmt"} <= modules
+    assert_none_of(modules, NEVER | NEVER_INFRAC | {"lark"})
     assert_none_of(modules, {
         "yaml",
         "infrac.passes",

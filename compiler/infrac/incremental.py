@@ -277,9 +277,8 @@ def _compile_group(
                     names.append(published.name.text(stage=stage, **PSEUDO_PARAMETER_SAMPLES))
     exported = {e.name for e in linkage.exports}
     style = linker._SymbolicStage()
-    outputs = {
-        (linker._name(style.render(stack_name(e.stack))), e.output) for e in linkage.exports if not e.retired
-    }
+    deployed = {stack.name: linker._name(style.render(stack_name(stack.name))) for stack in program.stacks}
+    outputs = {(deployed[e.stack], e.output) for e in linkage.exports if not e.retired}
     foreign_imports = sorted({n for names_ in linkage.imports.values() for n in names_ if n not in exported})
     foreign_reads = []
     for stack in program.stacks:  # as the linker found them, without rendering the stack again
@@ -304,7 +303,7 @@ def _compile_group(
             "imports": list(linkage.imports.get(stack.name, ())),
             "reads": list(linkage.reads[stack.name]) if stack.name in linkage.reads else None,
             # the lock's pieces for this stack (infrac.lockfile.join joins them)
-            "lock_exports": [[e.name, lockfile.member(e.name, lockfile.fragment(lockfile.entry(e)))] for e in published],
+            "lock_exports": [[e.name, lockfile.export_member(e)] for e in published],
             "lock_record": lockfile.member(stack.name, lockfile.stack_fragment(record[stack.name]))
             if record.get(stack.name) else None,
         })

@@ -28,9 +28,9 @@ def render(linkage: Linkage, resources: dict[str, Any] | None = None) -> str:
     """The lock for a linkage: sorted, so that it changes only when the exports do.
     ``resources`` is the replacement record (:func:`infrac.replacement.record`), kept
     under its own key so that a lock without it still reads."""
-    exports = {export.name: fragment(entry(export)) for export in sorted(linkage.exports, key=lambda e: e.name)}
-    stacks = [(stack, stack_fragment(resources[stack])) for stack in sorted(resources)] if resources else []
-    return assemble(list(exports.items()), stacks)
+    exports = {export.name: export_member(export) for export in sorted(linkage.exports, key=lambda e: e.name)}
+    stacks = [member(stack, stack_fragment(resources[stack])) for stack in sorted(resources)] if resources else []
+    return join(list(exports.values()), stacks)
 
 
 def entry(export: Export) -> dict[str, Any]:
@@ -43,6 +43,27 @@ def entry(export: Export) -> dict[str, Any]:
         **({"readers": list(export.readers)} if export.readers else {}),
         **({"retired": export.retired} if export.retired else {}),
     }
+
+
+def export_member(export: Export) -> str:
+    """``member(export.name, fragment(entry(export)))``, written directly: a large project's
+    lock has tens of thousands of exports (a property test holds the two equal)."""
+    string = json.encoder.encode_basestring  # json.dumps(ensure_ascii=False) of a string
+
+    def strings(values: tuple[str, ...]) -> str:
+        return "[\n        " + ",\n        ".join(map(string, values)) + "\n      ]" if values else "[]"
+
+    fields = [
+        f'"stack": {string(export.stack)}',
+        f'"resource": {string(export.resource)}',
+        f'"attribute": {string(export.attribute)}',
+        f'"importers": {strings(export.importers)}',
+    ]
+    if export.readers:
+        fields.append(f'"readers": {strings(export.readers)}')
+    if export.retired:
+        fields.append(f'"retired": {string(export.retired)}')
+    return f"{string(export.name)}: {{\n      " + ",\n      ".join(fields) + "\n    }"
 
 
 def fragment(value: Any) -> str:

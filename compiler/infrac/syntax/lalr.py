@@ -3,8 +3,8 @@
 Lark's parser spends most of its time per token in general machinery this
 language does not need (a contextual lexer with line counting, a parser state
 object, child filters that build lists to splice them). This module reads the
-same tables from the same ``Lark`` object (so it accepts exactly the grammar in
-``grammar/infra.lark``), lexes with one regular expression made of the
+same tables Lark loads (the JSON ``make parser`` writes, so it accepts exactly
+the grammar in ``grammar/infra.lark``), lexes with one regular expression made of the
 grammar's own terminals, and calls the same lowering, with the same children,
 in the same order, as Lark's ``transformer=`` would.
 
@@ -34,9 +34,6 @@ import re
 from sys import intern
 from typing import Any
 
-from lark import Lark
-from lark.parsers.lalr_analysis import Shift
-
 from infrac import ir
 
 _NAME_START = re.compile(r"[A-Za-z_]")
@@ -57,6 +54,17 @@ class FastToken:
         return f"FastToken({self.type!r}, {self.value!r}, {self.start_pos}, {self.end_pos})"
 
 
+def _regexp(pattern: dict[str, Any]) -> str:
+    """A serialized Lark pattern as a regular expression, as Lark's ``to_regexp`` writes it."""
+    value = pattern["value"] if pattern["__type__"] == "PatternRE" else re.escape(pattern["value"])
+    for flag in pattern["flags"]:
+        value = f"(?{flag}:{value})"
+    return value
+
+
+#: Lark's serialized action for a shift (a reduce is 1).
+_SHIFT = 0
+
 #: Offsets shared between files, at most (see FastParser.parse).
 _SHARED_OFFSETS = 1 << 16
 
@@ -69,93 +77,99 @@ _EXTEND = 4  # two spliced children (`__star: __star _statement`), joined in pla
 
 
 class FastParser:
-    """Lark's tables and rules, compiled for the loop in :meth:`parse`."""
+    """Lark's tables and rules, as ``make parser`` serializes them (``tables.load``),
+    compiled for the loop in :meth:`parse`. Lark itself is not needed for this."""
 
-    def __init__(self, lark: Lark, lowering: Any) -> None:
+    def __init__(self, data: dict[str, Any], memo: dict[int, Any], lowering: Any) -> None:
         self._lowering = lowering
-        table = lark.parser.parser.parser.parse_table
-        self._start = table.start_states["start"]
-        self._end = table.end_states["start"]
-        rules: dict[Any, int] = {}
+        frontend = data["parser"]
+        table = frontend["parser"]
+        symbols = table["tokens"]  # number -> terminal or rule name
+        self._start = table["start_states"]["start"]
+        self._end = table["end_states"]["start"]
+        rules: dict[int, int] = {}
         self._rules: list[tuple] = []
         # state -> {terminal or rule name: state to shift to (>= 0) or ~index of the rule to reduce}
         self._states: dict[int, dict[str, int]] = {}
-        for state, actions in table.states.items():
+        for state, actions in table["states"].items():
             compiled = {}
             for symbol, (action, arg) in actions.items():
-                if action is Shift:
-                    compiled[symbol] = arg
+                if action == _SHIFT:
+                    compiled[symbols[symbol]] = arg
                 else:
-                    if arg not in rules:
-                        rules[arg] = len(self._rules)
-                        self._rules.append(self._compile_rule(arg))
-                    compiled[symbol] = ~rules[arg]
+                    rule = arg["@"]
+                    if rule not in rules:
+                        rules[rule] = len(self._rules)
+                        self._rules.append(self._compile_rule(memo[rule]))
+                    compiled[symbols[symbol]] = ~rules[rule]
             self._states[state] = compiled
-        terminals = {t.name: t for t in lark.terminals}
-        ignored = set(lark.lexer_conf.ignore)
-        self._keywords = (
-            {
-                t.pattern.value: t.name
-                for t in terminals.values()
-                if t.pattern.type == "str" and re.fullmatch(terminals["NAME"].pattern.to_regexp(), t.pattern.value)
-            }
-            if "NAME" in terminals
-            else {}
-        )
+        terminals = {t["name"]: t for t in (memo[ref["@"]] for ref in frontend["lexer_conf"]["terminals"])}
+        patterns = {name: _regexp(t["pattern"]) for name, t in terminals.items()}
+        ignored = set(frontend["lexer_conf"]["ignore"])
+        self._keywords = {
+            t["pattern"]["value"]: name
+            for name, t in terminals.items()
+            if t["pattern"]["__type__"] == "PatternStr"
+            and "NAME" in patterns
+            and re.fullmatch(patterns["NAME"], t["pattern"]["value"])
+        }
         # Tokens no rule keeps (`=`, `,`, ...) are pushed as None: the lowering never sees them.
         kept = {
-            sym.name
-            for rule in lark.rules
-            for sym in rule.expansion
-            if sym.is_term and (not sym.filter_out or rule.options.keep_all_tokens)
+            sym["name"]
+            for rule in (memo[ref["@"]] for ref in frontend["parser_conf"]["rules"])
+            for sym in rule["expansion"]
+            if sym["__type__"] == "Terminal" and (not sym["filter_out"] or rule["options"]["keep_all_tokens"])
         }
         self._dropped = {name for name in terminals if name not in kept and name not in ignored}
         # One match per token: the ignored layout before it, then the token, the end of the
         # text, or anything else (the fast path gives up). Comments are tokens here, kept
         # for the formatter.
-        layout = "|".join(terminals[name].pattern.to_regexp() for name in sorted(ignored - {"COMMENT"}))
+        layout = "|".join(patterns[name] for name in sorted(ignored - {"COMMENT"}))
         groups = [
-            f"(?P<{name}>{t.pattern.to_regexp()})"
-            for name, t in terminals.items()
-            if t.pattern.value not in self._keywords and name not in ignored - {"COMMENT"}
+            f"(?P<{name}>{patterns[name]})"
+            for name in terminals
+            if name not in self._keywords.values() and name not in ignored - {"COMMENT"}
         ]
         self._lexer = re.compile(
             f"(?:{layout})*(?:" + "|".join([*groups, r"(?P<_END>\Z)", r"(?P<_ERROR>[\s\S])"]) + ")"
         )
-        self._terminals = list(lark.terminals)
-        self._usable = self._check(lark)
+        self._patterns = [p for name, p in patterns.items() if name not in self._keywords.values()]
+        self._usable = self._check()
         # One int object per offset for every file parsed: spans hold two each, and
         # offsets above 256 are objects of their own (a sixth of a parsed module's memory).
         self._offsets: dict[int, int] = {}
 
-    def _compile_rule(self, rule) -> tuple:
-        """(size, name of the rule, plain, kept children as (index, splice), callback,
+    def _compile_rule(self, rule: dict[str, Any]) -> tuple:
+        """(how, size, name of the rule, plain, kept children as (index, splice), callback,
         whether the result is spliced into the parent, whether a single child is the result)."""
+        expansion = rule["expansion"]
+        options = rule["options"]
+        origin = rule["origin"]["name"]
         keep = tuple(
-            (i, not sym.is_term and sym.name.startswith("_"))
-            for i, sym in enumerate(rule.expansion)
-            if not (sym.is_term and sym.filter_out) or rule.options.keep_all_tokens
+            (i, sym["__type__"] == "NonTerminal" and sym["name"].startswith("_"))
+            for i, sym in enumerate(expansion)
+            if not (sym["__type__"] == "Terminal" and sym["filter_out"]) or options["keep_all_tokens"]
         )
-        name = rule.alias or rule.origin.name
-        inline = rule.origin.name.startswith("_") and not rule.alias
-        single = rule.options.expand1 and not rule.alias
+        name = rule["alias"] or origin
+        inline = origin.startswith("_") and not rule["alias"]
+        single = options["expand1"] and not rule["alias"]
         callback = None if inline else getattr(self._lowering, name, None)
         plain: Any = None  # the kept children's indexes when none is spliced (True: all of them)
         if not any(splice for _, splice in keep):
-            plain = True if len(keep) == len(rule.expansion) else tuple(i for i, _ in keep)
+            plain = True if len(keep) == len(expansion) else tuple(i for i, _ in keep)
         # The commonest reductions, done in place on the top of the stack.
         shortcut = _GENERAL
-        if len(rule.expansion) == 1 and plain is True:
+        if len(expansion) == 1 and plain is True:
             shortcut = _WRAP if inline else _PASS if single else _CALL
-        elif inline and len(rule.expansion) == 2 and keep == ((0, True), (1, True)):
+        elif inline and len(expansion) == 2 and keep == ((0, True), (1, True)):
             shortcut = _EXTEND
-        return (shortcut, len(rule.expansion), rule.origin.name, plain, keep, callback, inline, single)
+        return (shortcut, len(expansion), origin, plain, keep, callback, inline, single)
 
-    def _check(self, lark: Lark) -> bool:
+    def _check(self) -> bool:
         """The property the lexer relies on: no two terminals (keywords aside) can
-        start with the same character. Tested on every printable ASCII character
-        and the whitespace the grammar ignores."""
-        patterns = [re.compile(t.pattern.to_regexp()) for t in self._terminals if t.pattern.value not in self._keywords]
+        start with the same character. Tested on every printable ASCII character,
+        alone and followed by a digit, a letter or a quote."""
+        patterns = [re.compile(p) for p in self._patterns]
         for code in range(0x20, 0x7F):
             for char in (chr(code), chr(code) + "0", chr(code) + "a", chr(code) + '"'):
                 if sum(1 for p in patterns if p.match(char)) > 1:

@@ -16,8 +16,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from lark import Token, Transformer
-
 from infrac import ir
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.source import Span
@@ -28,16 +26,16 @@ from infrac.units import UNITS
 MAX_DIGITS = 100
 _NUMBER = re.compile(r"(-?[0-9]+)(\.[0-9]+)?([A-Za-z]*)")
 _ESCAPE = re.compile(r"\\(u\{[0-9A-Fa-f]{1,6}\}|.)")
-#: Lark's tokens (the parser's error path) and the fast path's (``infrac.syntax.lalr``).
-_TOKENS = (Token, FastToken)
+#: Tokens: Lark's (the parser's error path; a ``str``) and the fast path's
+#: (``infrac.syntax.lalr``). No IR node is a ``str``.
+_TOKENS = (str, FastToken)
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 
 
-class Lowering(Transformer):
+class Lowering:
     """Per-parse state lives in ``file`` and ``diagnostics``; see ``Parser.parse``."""
 
     def __init__(self) -> None:
-        super().__init__(visit_tokens=False)
         self.file = ""
         self.diagnostics: list[Diagnostic] = []
 
@@ -52,13 +50,13 @@ class Lowering(Transformer):
     def _token_span(self, token) -> Span:
         return Span(self.file, token.start_pos, token.end_pos)
 
-    def _ident(self, token: Token) -> ir.Ident:
+    def _ident(self, token) -> ir.Ident:
         return ir.Ident(token.value, span=self._token_span(token))
 
-    def _string(self, token: Token) -> ir.String:
+    def _string(self, token) -> ir.String:
         return ir.String(self._unescape(token), span=self._token_span(token))
 
-    def _unescape(self, token: Token) -> str:
+    def _unescape(self, token) -> str:
         body = token.value[1:-1]
         if "\\" not in body:
             return body

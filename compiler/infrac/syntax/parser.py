@@ -2,7 +2,7 @@
 
 A file is parsed by the fast path (``infrac.syntax.lalr``: Lark's tables, a
 loop of this project's) and, when that gives up at a syntax error, by Lark's
-parser, which reports it.
+parser, which reports it. Lark is loaded then, on the first such file.
 
 ``parse(source)`` returns the file's :class:`~infrac.ir.Module` (or None when
 the file has a syntax error) and its diagnostics. It never raises for any
@@ -12,17 +12,20 @@ input text.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
-from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from infrac import ir
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.source import SourceFile, Span
-from infrac.syntax import tables
+from infrac.syntax import load_lark, tables
 from infrac.syntax.lalr import FastParser
 from infrac.syntax.lower import Lowering
+
+if TYPE_CHECKING:
+    from lark import Lark, Token
+    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 _HERE = Path(__file__).resolve().parent
 
@@ -113,7 +116,7 @@ class ParseResult:
 
 
 class Parser:
-    """One Lark LALR parser with the lowering built in; build it once and reuse it.
+    """The LALR parser with the lowering built in; build it once and reuse it.
 
     Not re-entrant: the lowering keeps the current file's state while it runs.
     """
@@ -122,15 +125,22 @@ class Parser:
         self._lowering = Lowering()
         self._comments: list[Token] = []
         grammar = grammar_path().read_text(encoding="utf-8")
-        callbacks = {"transformer": self._lowering, "lexer_callbacks": {"COMMENT": self._comments.append}}
-        shipped = tables.load(grammar)
-        if shipped is not None:  # the tables computed by `make parser`, read as JSON
-            self._lark = Lark._load_from_dict(*shipped, **callbacks)
-        else:  # the grammar changed since: build the tables (no cache: see infrac.syntax.tables)
-            self._lark = Lark(grammar, **tables.OPTIONS, **callbacks)
-        self._fast: FastParser | None = FastParser(self._lark, self._lowering)
+        # the tables computed by `make parser`, read as JSON; when the grammar changed
+        # since, computed now (no cache: see infrac.syntax.tables)
+        self._tables = tables.load(grammar) or tables.build(grammar)
+        self._fast: FastParser | None = FastParser(*self._tables, self._lowering)
         if not self._fast.usable:  # the grammar no longer suits it: Lark parses everything
             self._fast = None
+        self._lark_parser: Lark | None = None
+
+    @property
+    def _lark(self) -> Lark:
+        """Lark's parser on the same tables, loaded on first use (a syntax error)."""
+        if self._lark_parser is None:
+            lark = load_lark()
+            callbacks = {"transformer": self._lowering, "lexer_callbacks": {"COMMENT": self._comments.append}}
+            self._lark_parser = lark.Lark._load_from_dict(*self._tables, **callbacks)
+        return self._lark_parser
 
     def parse(self, source: SourceFile) -> ParseResult:
         self._lowering.file = source.path
@@ -156,8 +166,11 @@ class Parser:
                         tuple(self._lowering.diagnostics),
                     )
             self._lowering.diagnostics = []  # the path below lowers again
+        parser = self._lark
+        from lark.exceptions import UnexpectedInput, VisitError
+
         try:
-            module = self._lark.parse(source.text)
+            module = parser.parse(source.text)
         except UnexpectedInput as error:
             return ParseResult(None, (self._syntax_error(source, error),))
         except VisitError as error:  # pragma: no cover - a bug in the lowering, not in the input
@@ -181,6 +194,8 @@ class Parser:
         return ParseResult(module, tuple(self._lowering.diagnostics))
 
     def _syntax_error(self, source: SourceFile, error: UnexpectedInput) -> Diagnostic:
+        from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
         if isinstance(error, UnexpectedCharacters):
             return _unexpected_character(source, error)
         assert isinstance(error, UnexpectedToken)
@@ -260,6 +275,8 @@ def _open_header(error: UnexpectedToken) -> list | None:
     token and its labels, from the top of the parser's stack."""
     if "LBRACE" not in (error.accepts or error.expected):
         return None
+    from lark import Token
+
     stack = list(getattr(getattr(error, "state", None), "value_stack", None) or [])
     words: list = []
     while stack and not (isinstance(stack[-1], Token) and stack[-1].type == "NAME"):
@@ -272,17 +289,19 @@ def _open_header(error: UnexpectedToken) -> list | None:
     return [stack[-1], *words]
 
 
-def _start(item) -> int:
-    return item.start_pos if isinstance(item, Token) else item.span.start
+def _start(item) -> int:  # a Lark token (a str) or a node
+    return item.start_pos if isinstance(item, str) else item.span.start
 
 
 def _end(item) -> int:
-    return item.end_pos if isinstance(item, Token) else item.span.end
+    return item.end_pos if isinstance(item, str) else item.span.end
 
 
 def _innermost_open(error: UnexpectedToken) -> Token | None:
     """The innermost `{` or `[` left open. The parser's stack may still hold a
     finished block's braces (waiting for an optional `,`), so they are matched."""
+    from lark import Token
+
     state = getattr(error, "state", None)
     open_: list[Token] = []
     for value in getattr(state, "value_stack", None) or []:

@@ -58,13 +58,22 @@ def _decode(node: dict[str, Any]) -> Any:
 
 def render(grammar: str) -> str:
     """The tables file's text for ``grammar``."""
-    from lark import Lark
+    from infrac.syntax import load_lark
+
+    lark = load_lark()
     from lark.grammar import Rule
     from lark.lexer import TerminalDef
 
-    data, memo = Lark(grammar, **OPTIONS).memo_serialize([TerminalDef, Rule])
+    data, memo = lark.Lark(grammar, **OPTIONS).memo_serialize([TerminalDef, Rule])
     document = {"grammar_sha256": grammar_digest(grammar), "data": encode(data), "memo": encode(memo)}
     return json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def build(grammar: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Lark's ``(data, memo)`` computed from ``grammar`` now (slower: the grammar changed
+    since ``make parser``), in the form :func:`load` gives."""
+    document = json.loads(render(grammar), object_hook=_decode)
+    return document["data"], document["memo"]
 
 
 def load(grammar: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
