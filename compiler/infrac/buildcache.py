@@ -238,8 +238,24 @@ def encode_module(module: ir.Module) -> Any:
 
     def node(value: Any) -> list:
         cls = type(value)
+        # the commonest first
+        if cls is ir.Attribute:
+            return [8, value.name, node(value.value), *span(value.span), *span(value.name_span)]
+        if cls is ir.Symbol:
+            return [3, value.name, *span(value.span)]
         if cls is ir.String:
             return [0, value.value, *span(value.span)]
+        if cls is ir.Block:
+            labels = [node(label) for label in value.labels]
+            return [9, value.kind, labels, body(value.body), *span(value.span), *span(value.kind_span)]
+        if cls is ir.Ref:
+            parts = [n for part in value.part_spans for n in span(part)]
+            return [4, list(value.parts), *span(value.span), parts]
+        if cls is ir.Map:
+            if any(type(e) is not ir.Entry for e in value.entries):
+                raise _Unencodable(value)
+            entries = [[e.key, node(e.value), *span(e.span), *span(e.key_span)] for e in value.entries]
+            return [6, entries, *span(value.span)]
         if cls is ir.Number:
             number = value.value
             if type(number) is Decimal:
@@ -249,25 +265,10 @@ def encode_module(module: ir.Module) -> Any:
             return [1, number, value.unit, *span(value.span)]
         if cls is ir.Bool:
             return [2, value.value, *span(value.span)]
-        if cls is ir.Symbol:
-            return [3, value.name, *span(value.span)]
-        if cls is ir.Ref:
-            parts = [n for part in value.part_spans for n in span(part)]
-            return [4, list(value.parts), *span(value.span), parts]
         if cls is ir.List:
             return [5, [node(item) for item in value.items], *span(value.span)]
-        if cls is ir.Map:
-            entries = [[e.key, node(e.value), *span(e.span), *span(e.key_span)] for e in value.entries]
-            if any(type(e) is not ir.Entry for e in value.entries):
-                raise _Unencodable(value)
-            return [6, entries, *span(value.span)]
         if cls is ir.Call:
             return [7, value.name, [node(a) for a in value.args], *span(value.span), *span(value.name_span)]
-        if cls is ir.Attribute:
-            return [8, value.name, node(value.value), *span(value.span), *span(value.name_span)]
-        if cls is ir.Block:
-            labels = [node(label) for label in value.labels]
-            return [9, value.kind, labels, body(value.body), *span(value.span), *span(value.kind_span)]
         if cls is ir.Export:
             return [10, [ident(n) for n in value.names], body(value.body), *span(value.span)]
         if cls is ir.Uses:
