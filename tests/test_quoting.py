@@ -264,3 +264,17 @@ def test_serverless_print_resolves_nothing_in_a_sample(tmp_path):
         got, want = positions(docs, "serverless", i), expected(s, i)
         for position in want:
             assert got[position] == want[position], f"serverless print, {position}: {s!r} read as {got[position]!r}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="ab$\\{}: \n"))
+def test_serverless_escaping_takes_text_without_a_dollar_as_it_is(text):
+    from infrac.backends.escape import Escaped, for_serverless, has_hazard, pieces, serverless_literal, serverless_text
+
+    expected = (
+        serverless_literal(text)
+        if not has_hazard(text)
+        else {"Fn::Join": ["", [serverless_literal(piece) for piece in pieces(text)]]}
+    )
+    assert serverless_text(text) == expected
+    assert for_serverless({"k": [text, Escaped(text)]}) == {"k": [expected, text]}

@@ -89,11 +89,18 @@ def imports_in(value: Any) -> list[str]:
 
 
 def rendered_resources(program: Program, stack: Stack) -> dict[str, Any]:
-    """The stack's resources as the backend renders them, ``{stage}`` kept symbolic. The
-    linker renders each stack once per program and keeps only what it reads off it (the
-    imports, and the replacement record: :func:`infrac.replacement.stack_record`), so that
-    a build does not hold every stack's rendering at once."""
-    return StackRenderer(program, stack, _SymbolicStage()).resources()
+    """The stack's resources as the backend renders them, ``{stage}`` kept symbolic.
+
+    The linker renders each stack once per program. For a program compiled to be built
+    (``link(..., for_build=True)``), it keeps only what it reads off each rendering: the
+    imports and the stack's replacement record (:func:`infrac.replacement.stack_record`,
+    which the build's lock needs), so that a build does not hold every stack's rendering at
+    once. Otherwise (``infrac check``, the language server) it keeps the renderings in
+    ``Program.memo``, for the replacement record that only a check against a lock asks for
+    (it reads AWS's schemas, which a check without a lock does not load). Callers must not
+    change what they get: it may be shared."""
+    kept = program.memo.get(("linker.rendered", stack.name))
+    return kept if kept is not None else StackRenderer(program, stack, _SymbolicStage()).resources()
 
 
 def reads_in(value: Any) -> list[tuple[str, str]]:
@@ -144,16 +151,17 @@ def read_pairs(program: Program, stack: Stack) -> list[tuple[str, str]]:
     return program.memo[("linker.reads", stack.name)]
 
 
-def link(program: Program) -> Linkage:
+def link(program: Program, *, for_build: bool = False) -> Linkage:
     """Every export of the project with its importers, in stack and source order. Computed
     once per program (kept in ``Program.memo``): the linker's pass and the caller that
-    compiled the program ask for the same one."""
+    compiled the program ask for the same one. ``for_build``: the program is compiled to
+    be written, lock included (see :func:`rendered_resources`); the first call decides."""
     if "linker.linkage" not in program.memo:
-        program.memo["linker.linkage"] = _link(program)
+        program.memo["linker.linkage"] = _link(program, for_build)
     return program.memo["linker.linkage"]
 
 
-def _link(program: Program) -> Linkage:
+def _link(program: Program, for_build: bool) -> Linkage:
     style = _SymbolicStage()
     exports = []
     by_output: dict[tuple[str, str], str] = {}  # (stack name as deployed, output) -> export name
@@ -186,13 +194,15 @@ def _link(program: Program) -> Linkage:
     for stack in program.stacks:
         renderer = StackRenderer(program, stack, _SymbolicStage())
         resources = renderer.resources()
-        replacement.keep_stack_record(program, stack, resources)
+        if for_build:
+            replacement.keep_stack_record(program, stack, resources)
+        else:
+            program.memo[("linker.rendered", stack.name)] = resources
         found: list[str] = []
         pairs: list[tuple[str, str]] = []
         _links_in([resources, consumer_document(renderer)], found, pairs)
         program.memo[("linker.reads", stack.name)] = pairs
         read = [by_output[pair] for pair in pairs if pair in by_output]
-        del resources
         for name in read:  # `both`: the export stays imported while the stack reads the output
             export = by_name[name]
             if stack.strength(export.stack, export.resource, export.attribute, program.settings.references) == "both":
@@ -220,7 +230,7 @@ def _link(program: Program) -> Linkage:
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     """The pass: a retired export that a stack of the project still imports (W0502)."""
     found = []
-    for export in link(state.program).exports:
+    for export in link(state.program, for_build=state.build is not None).exports:
         if export.retired and export.importers:
             found.append(
                 diagnostic(

@@ -55,6 +55,8 @@ def has_hazard(text: str) -> bool:
 def serverless_text(text: str) -> Any:
     """A literal string for a file the framework reads: escaped, or, when it cannot be
     written as one string, an ``Fn::Join`` of pieces that can."""
+    if "$" not in text and type(text) is str:  # most text: nothing to escape
+        return text
     if not has_hazard(text):
         return serverless_literal(text)
     return {"Fn::Join": ["", [serverless_literal(piece) for piece in pieces(text)]]}
@@ -65,6 +67,11 @@ def for_serverless(data: Any) -> Any:
     every string value escaped with :func:`serverless_text`, except the ``Escaped`` ones
     that carry infrac's own variables. Keys are left alone: the framework resolves
     variables in values only."""
+    kind = type(data)
+    if kind is str:
+        return serverless_text(data)
+    if kind is dict:
+        return {key: for_serverless(value) for key, value in data.items()}
     if isinstance(data, Escaped):
         return str(data)
     if isinstance(data, str):
