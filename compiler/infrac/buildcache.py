@@ -56,19 +56,28 @@ class Unusable(Exception):
 def _fingerprint() -> str:
     """This infrac: its version and every file it runs or reads (modules, grammar,
     schemas), by path, size and modification time, so that an edited checkout
-    gets a namespace of its own."""
+    gets a namespace of its own.
+
+    The schema database (``cfn/schemas/``, three quarters of the files) counts by
+    its index, which records every schema file's SHA-256 (a test holds them equal;
+    ``make schemas`` writes both), and by the names of its files: stating each
+    of them on every run cost more than the rest of the fingerprint."""
     package = Path(__file__).resolve().parent
+    schemas = os.path.join(package, "cfn", "schemas")
     digest = hashlib.sha256(f"{FORMAT}\0{__version__}".encode())
-    pending = [package, package.parents[1] / "grammar"]  # the grammar of a checkout
+    pending = [str(package), str(package.parents[1] / "grammar")]  # the grammar of a checkout
     while pending:
+        folder = pending.pop()
         try:
-            entries = sorted(os.scandir(pending.pop()), key=lambda e: e.name)
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
             continue
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name != "__pycache__":
-                    pending.append(Path(entry.path))
+                    pending.append(entry.path)
+            elif folder == schemas and entry.name != "index.json":
+                digest.update(f"\0{entry.path}".encode())
             elif not entry.name.endswith(".pyc"):
                 info = entry.stat()
                 digest.update(f"\0{entry.path}\0{info.st_size}\0{info.st_mtime_ns}".encode())

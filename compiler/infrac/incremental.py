@@ -449,6 +449,15 @@ def build(
         if result is not None and result.get("format") != FORMAT:
             result = None
         if result is None:
+            if compiled:
+                # A group's program holds reference cycles, and a build runs with the cyclic
+                # collector off (infrac.cli.run): collect the youngest generation, the objects
+                # made since the last group was compiled, so that each group's program is freed
+                # before the next one's (a project's peak memory is then its largest group's,
+                # not the sum of all). Not after the last group: its program dies with the build
+                # (collecting then traversed every object the process had made, a twentieth of
+                # a small build).
+                gc.collect(0)
             group_modules = [module(p) for p in files]
             if any(m is None for m in group_modules):
                 return None
@@ -472,11 +481,6 @@ def build(
             if result is None:
                 return None
             compiled += 1
-            # A group's program holds reference cycles, and a build runs with the cyclic
-            # collector off (infrac.cli.run): collect the youngest generation, the objects made
-            # since the last group, so that each group's program is freed before the next one's
-            # (a project's peak memory is then its largest group's, not the sum of all).
-            gc.collect(0)
             cache.put("group", key, result)
             for path in files:
                 if path != project_path:  # the other groups read its project block
