@@ -138,6 +138,33 @@ def test_build_loads_the_target_it_writes(tmp_path):
     assert {"yaml", "infrac.backends.cloudformation", "infrac.backends.emit"} <= modules
     assert_none_of(modules, NEVER | NEVER_INFRAC)
     assert_none_of(modules, {"infrac.backends.serverless", "infrac.fmt", "infrac.diagnostics.sarif"})
+    # PyYAML comes through infrac.yamlimport (its reader's expression written the fast way),
+    # and without the temporary folder's module (the cache and the output make their own files)
+    assert "infrac.yamlimport" in modules
+    assert_none_of(modules, {"tempfile"})
+
+
+def test_pyyamls_expression_written_positively_matches_the_same_characters():
+    """infrac.yamlimport gives PyYAML's reader the complement of its character class,
+    written positively: it must match exactly the characters PyYAML's own does, and
+    PyYAML must still hold the expression it writes (else nothing is substituted)."""
+    import ast
+    import re
+
+    from infrac import yamlimport
+
+    yaml = yamlimport.load_yaml()
+    assert re.compile.__module__ == "re"  # restored
+    assert yaml.reader.Reader.NON_PRINTABLE.pattern in (yamlimport.NON_PRINTABLE, yamlimport.NON_PRINTABLE_POSITIVE)
+    with open(yaml.reader.__file__, encoding="utf-8") as stream:
+        source = ast.parse(stream.read())
+    compiled = [ast.literal_eval(node.args[0]) for node in ast.walk(source) if isinstance(node, ast.Call)
+                and ast.unparse(node.func) == "re.compile" and node.args]
+    assert yamlimport.NON_PRINTABLE in compiled
+    theirs = re.compile(yamlimport.NON_PRINTABLE)
+    ours = re.compile(yamlimport.NON_PRINTABLE_POSITIVE)
+    text = "".join(map(chr, range(0x110000)))
+    assert [m.start() for m in theirs.finditer(text)] == [m.start() for m in ours.finditer(text)]
 
 
 @pytest.mark.parametrize("command", ["check", "build", "fmt", "graph", "exports", "rehearse", "plan-move", "lsp",

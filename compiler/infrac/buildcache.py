@@ -36,7 +36,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from sys import intern
@@ -82,6 +81,22 @@ def _fingerprint() -> str:
                 info = entry.stat()
                 digest.update(f"\0{entry.path}\0{info.st_size}\0{info.st_mtime_ns}".encode())
     return digest.hexdigest()[:24]
+
+
+#: How a temporary file is created: exclusively (never an existing file or link), for us alone.
+_NEW_FILE = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _new_file(folder: Path) -> tuple[int, str]:
+    """A new file in ``folder`` (0600, a random name ``.<hex>.tmp``) and its descriptor:
+    ``tempfile.mkstemp``'s contract, without importing ``tempfile`` (and ``shutil``,
+    ``random`` and the compression modules with it) on every run that writes an entry."""
+    while True:
+        name = os.path.join(folder, f".{os.urandom(8).hex()}.tmp")
+        try:
+            return os.open(name, _NEW_FILE, 0o600), name
+        except FileExistsError:
+            continue
 
 
 def _private_folder(path: Path) -> None:
@@ -141,7 +156,7 @@ class BuildCache:
         A cache that cannot be written is only slower."""
         text = hashlib.sha256(payload.encode()).hexdigest() + "\n" + payload
         try:
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+            handle, temporary = _new_file(path.parent)
             try:
                 with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                     stream.write(text)

@@ -12,7 +12,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -306,7 +305,7 @@ def write_outputs(out: Path, files: dict[str, str], lock: tuple[Path, str] | Non
     _refuse_collisions(out, files, theirs, folders, previous)
     encoded = {relative: text.encode("utf-8") for relative, text in files.items()}
     try:
-        staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}{_STAGING}"))
+        staging = _new_folder(out.parent, f".{out.name}{_STAGING}")
     except OSError as error:
         raise _out_error(
             f"cannot write in `{display(out.parent)}`: {error.strerror or error}",
@@ -403,6 +402,19 @@ def _swap(staging: Path, out: Path) -> None:
     os.rename(out, old)
     os.rename(staging, out)
     os.rename(old, staging)
+
+
+def _new_folder(parent: Path, prefix: str) -> Path:
+    """A new folder in ``parent`` (0700, named ``prefix`` and random hex digits), by its
+    absolute path: ``tempfile.mkdtemp``'s contract, without importing ``tempfile`` (and
+    ``shutil`` and the compression modules with it) in every build."""
+    while True:
+        path = os.path.abspath(os.path.join(parent, f"{prefix}{os.urandom(6).hex()}"))
+        try:
+            os.mkdir(path, 0o700)
+            return Path(path)
+        except FileExistsError:
+            continue
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -17,7 +17,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-import yaml
+from infrac.yamlimport import yaml  # PyYAML (see there)
 
 _BASES = [yaml.SafeDumper]
 if getattr(yaml, "__with_libyaml__", False):
