@@ -174,8 +174,13 @@ def test_a_link_in_place_of_the_cache_folder_is_not_followed(tmp_path, monkeypat
 def test_new_folders_are_private(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     cache = buildcache.BuildCache()
-    for folder in (cache.top, cache.folder, cache.folder / "parse", cache.folder / "emit"):
+    assert not (cache.folder / "parse").exists()  # made when first written
+    cache.parse(SourceFile("a.infra", "stack data {\n}\n"))
+    cache.emit({"a": 1}, "yaml", lambda document: "a: 1\n")
+    cache.put("group", "0" * 64, {"format": 1})
+    for folder in (cache.top, cache.folder, *(cache.folder / p for p in ("parse", "emit", "group"))):
         assert folder.stat().st_mode & 0o777 == 0o700
+    assert (cache.folder / "group" / f"{'0' * 64}.json").is_file()
 
 
 @pytest.mark.parametrize("path", REPOSITORY)

@@ -131,8 +131,10 @@ class BuildCache:
         _private_folder(self.top)
         self.folder = self.top / _fingerprint()
         _private_folder(self.folder)
-        for part in ("parse", "emit", "summary", "group"):
-            _private_folder(self.folder / part)
+        # the parts ("parse", "emit", "summary", "group") are made when first written: a
+        # check writes only parses, a first build no emissions (a folder costs a write to
+        # the disk). Inside the private folder above, only its owner can make them.
+        self._made: set[Path] = set()
         self.parsed = 0  # files parsed, not found in the cache
         self.emitted = 0  # documents emitted, not found in the cache
 
@@ -155,6 +157,12 @@ class BuildCache:
         """Atomically, so that a concurrent build reads the whole entry or none.
         A cache that cannot be written is only slower."""
         text = hashlib.sha256(payload.encode()).hexdigest() + "\n" + payload
+        if path.parent not in self._made:
+            try:
+                _private_folder(path.parent)
+            except (Unusable, OSError):
+                return
+            self._made.add(path.parent)
         try:
             handle, temporary = _new_file(path.parent)
             try:
