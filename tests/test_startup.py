@@ -93,6 +93,8 @@ def test_check_loads_the_compiler_but_not_the_writers():
         "infrac.diagnostics.sarif",  # the machine formats, when not asked for
         "infrac.diagnostics.github",
         "ctypes",  # the output folder's atomic swap
+        "shutil",  # argparse's help formatter is given its width (infrac.cli._columns)
+        "tempfile",  # the cache makes its own files
     })
 
 
@@ -141,7 +143,22 @@ def test_build_loads_the_target_it_writes(tmp_path):
     # PyYAML comes through infrac.yamlimport (its reader's expression written the fast way),
     # and without the temporary folder's module (the cache and the output make their own files)
     assert "infrac.yamlimport" in modules
-    assert_none_of(modules, {"tempfile"})
+    assert_none_of(modules, {"tempfile", "shutil"})
+
+
+@pytest.mark.parametrize("environment", [{}, {"COLUMNS": "123"}, {"COLUMNS": "40", "LINES": "10"},
+                                         {"COLUMNS": "wide"}, {"COLUMNS": "-3"}, {"LINES": "50"}])
+def test_the_help_width_is_the_one_shutil_gives(environment, monkeypatch):
+    """infrac.cli gives argparse's help formatter the width shutil would (without importing it)."""
+    import shutil
+
+    from infrac.cli import _columns
+
+    for name in ("COLUMNS", "LINES"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert _columns() == shutil.get_terminal_size().columns
 
 
 def test_pyyamls_expression_written_positively_matches_the_same_characters():

@@ -37,6 +37,28 @@ class _Unused:
         pass
 
 
+def _columns() -> int:
+    """``shutil.get_terminal_size().columns``, the same steps without importing ``shutil``
+    (and the compression modules it imports): argparse's help formatter asks for it each
+    time one is made, which is also while the parser is defined."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    try:
+        lines = int(os.environ["LINES"])
+    except (KeyError, ValueError):
+        lines = 0
+    if columns <= 0 or lines <= 0:
+        try:
+            size = os.get_terminal_size(sys.__stdout__.fileno())
+        except (AttributeError, ValueError, OSError):
+            size = os.terminal_size((80, 24))
+        if columns <= 0:
+            columns = size.columns or 80
+    return columns
+
+
 def _command_word(argv: list[str]) -> str | None:
     """The command the command line starts with, if it starts with one (``infrac -h
     check`` asks for the list of every command)."""
@@ -51,9 +73,17 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     import argparse
     from pathlib import Path
 
+    class Formatter(argparse.HelpFormatter):
+        """argparse's own, given the width it would compute (see `_columns`)."""
+
+        def __init__(self, prog, indent_increment=2, max_help_position=24, width=None, **kwargs):
+            width = _columns() - 2 if width is None else width
+            super().__init__(prog, indent_increment, max_help_position, width, **kwargs)
+
     parser = argparse.ArgumentParser(
         prog="infrac",
         description="A compiler for infrastructure: .infra files to CloudFormation and Serverless services.",
+        formatter_class=Formatter,
     )
     parser.add_argument("--version", action="version", version=f"infrac {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -65,7 +95,7 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     def command(name: str, **kwargs) -> argparse.ArgumentParser:
         if chosen not in (None, name):
             return _Unused()  # type: ignore[return-value]
-        return commands.add_parser(name, **kwargs)
+        return commands.add_parser(name, formatter_class=Formatter, **kwargs)
 
     def with_path(command: argparse.ArgumentParser) -> None:
         command.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
