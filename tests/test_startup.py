@@ -11,6 +11,7 @@ The time these imports cost is measured by `make bench`, never here.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -303,9 +304,15 @@ def test_the_program_runs_with_the_collector_off_and_the_server_with_it_on():
     """Under `cli.run`, the compiling commands run without the cyclic collector; the
     language server and the commands that drive moto and boto3 keep it."""
     probe = (
-        "import gc, sys\n"
+        "import gc, os, sys\n"
         "import infrac.cli as cli\n"
         "seen = []\n"
+        "real_exit = os._exit\n"
+        "def fast_exit(code):\n"
+        "    print(seen, 'fast exit', code)\n"
+        "    sys.stdout.flush()\n"
+        "    real_exit(code)\n"
+        "os._exit = fast_exit\n"
         "command = sys.argv[1]\n"
         "cli._COMMANDS[command] = lambda args: seen.append(gc.isenabled()) or 0\n"
         "sys.argv = ['infrac', *sys.argv[1:]]\n"
@@ -317,4 +324,29 @@ def test_the_program_runs_with_the_collector_off_and_the_server_with_it_on():
     for args, enabled in ((["check"], False), (["build"], False), (["fmt"], False), (["lsp"], True),
                           (["rehearse"], True), (["import", "x.yml", "--out", "x"], True)):
         process = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60)
-        assert process.stdout.strip() == f"[{enabled}] True", (args, process.stdout, process.stderr)
+        # the compiling commands end the process without tearing the interpreter down
+        expected = f"[{enabled}] True" if enabled else f"[{enabled}] fast exit 0"
+        assert process.stdout.strip() == expected, (args, process.stdout, process.stderr)
+
+
+def test_the_program_ends_with_its_output_whole_and_its_exit_code(tmp_path, capsys, monkeypatch):
+    """The compiling commands end the process at once (infrac.cli.run): what they
+    print is all there, byte for byte what :func:`infrac.cli.main` prints in a
+    process that goes on, and the exit code is the command's."""
+    from infrac.cli import main
+
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "broken.infra").write_text("stack data {\n  table Users {\n    billing on_demand\n  }\n}\n")
+    environment = {**os.environ, "INFRAC_NO_CACHE": "1", "NO_COLOR": "1"}
+    monkeypatch.setenv("INFRAC_NO_CACHE", "1")
+    monkeypatch.setenv("NO_COLOR", "1")
+    for argv, expected_code in ((["check", str(SEED), "--diagnostic-format", "json"], 0),
+                                (["check", str(tmp_path / "broken")], 1),
+                                (["build", str(SEED), "--out", str(tmp_path / "out"), "--check"], 1)):
+        process = subprocess.run([sys.executable, "-m", "infrac", *argv], capture_output=True, text=True,
+                                 timeout=120, env=environment, cwd=ROOT)
+        capsys.readouterr()
+        code = main(argv)
+        printed = capsys.readouterr()
+        assert (process.returncode, process.stdout, process.stderr) == (code, printed.out, printed.err)
+        assert code == expected_code and (printed.out or printed.err)

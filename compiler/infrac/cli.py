@@ -212,9 +212,24 @@ def run() -> None:
     import drive libraries (moto, boto3) that make garbage in cycles. :func:`main`
     itself, called in a process that goes on (tests, tools), leaves the collector
     as it was (docs/decisions.md, "Start-up").
+
+    A compiling command has closed every file it wrote when :func:`main` returns; the
+    program then flushes its output and ends the process without tearing the
+    interpreter down (freeing every object and module one by one, about a twentieth
+    of a small build). If the flush fails (a closed pipe), it exits as before, and
+    the interpreter reports it as it always did.
     """
     gc.disable()
     code = main()
+    if not gc.isenabled():  # a compiling command (or --version): nothing else runs in the process
+        try:
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    stream.flush()
+        except (OSError, ValueError):
+            pass
+        else:
+            os._exit(code)
     gc.freeze()
     sys.exit(code)
 
