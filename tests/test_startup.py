@@ -11,7 +11,6 @@ The time these imports cost is measured by `make bench`, never here.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
