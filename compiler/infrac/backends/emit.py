@@ -202,7 +202,7 @@ class _Unusual(Exception):
 _SURELY_PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./${}:-]{0,98}[A-Za-z0-9_./${}-]|[A-Za-z_/]")
 
 
-@functools.lru_cache(maxsize=1 << 15)
+@functools.lru_cache(maxsize=1 << 12)
 def _scalar_text(dumper: type, kind: type, value: Any, key: bool) -> str:
     """A scalar as ``dumper`` writes it as a key (``key``) or a value of a block mapping:
     asked of the dumper itself, on a one-entry document, unless it is surely written
