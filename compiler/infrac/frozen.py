@@ -30,8 +30,10 @@ def _repr(self) -> str:
 
 
 def frozen(cls: type) -> type:
-    """``@attrs.frozen``, with the shared ``__repr__`` unless the class writes its own."""
-    made = attrs.frozen(cls, repr=False)
+    """``@attrs.frozen``, with the shared ``__repr__`` unless the class writes its own,
+    and without a ``__weakref__`` slot: nothing takes weak references to the IR, and a
+    large project has hundreds of thousands of nodes and spans (8 bytes each)."""
+    made = attrs.frozen(cls, repr=False, weakref_slot=False)
     if "__repr__" not in cls.__dict__:
         made.__repr__ = _repr  # type: ignore[method-assign]
     return made
