@@ -572,13 +572,18 @@ def _merge(results, summaries, by_path, files_of, target, options, lock_text, lo
         return None
     skeleton = Program(settings=None, stacks=tuple(outlines), dependencies=dependencies,
                        waves=deploy_waves(dependencies))
-    if lock_text is not None and previous_exports is not None:
-        if not allow_breaking and lockfile.compare(previous_exports, _linkage(order, entries), skeleton, lock_path):
-            return None  # errors only: the whole program says them, with their places
-        diagnostics += [decode_diagnostic(d) for result in results for d in result["replaced"]]
     lock_records.sort()
     lock_exports.sort()
     lock = lockfile.join([line for _, line in lock_exports], [line for _, line in lock_records])
+    if lock_text is not None and previous_exports is not None:
+        # A lock written again byte for byte records every export it held, from the same stack:
+        # the comparison has nothing to find (the common case, and the project's whole linkage
+        # need not be built for it).
+        if not allow_breaking and lock != lock_text and lockfile.compare(
+            previous_exports, _linkage(order, entries), skeleton, lock_path
+        ):
+            return None  # errors only: the whole program says them, with their places
+        diagnostics += [decode_diagnostic(d) for result in results for d in result["replaced"]]
     from infrac.backends import backend
 
     artifacts += backend(target).project_files(skeleton, options)
