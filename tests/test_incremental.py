@@ -26,32 +26,13 @@ from infrac import buildcache, cli, incremental
 from infrac.linker import Export
 from infrac.source import SourceFile
 from infrac.syntax.parser import parse
+from test_buildcache import APP, DATA, PROJECT  # the same small project, one stack more here
 
-PROJECT = 'project shop {\n  region = "eu-west-1"\n  stages = [dev, prod]\n}\n'
-DATA = """stack data {
-  table Users {
-    name   = "{project}-{stage}-users"
-    key    = { userId: string }
-    stream = new_and_old_images
-    export name, arn
-  }
-  queue Jobs {
-    name               = "{project}-{stage}-jobs"
-    visibility_timeout = 30s
-    export url, arn
-  }
-}
-"""
 DATA2 = """stack data {
   queue Spare {
     visibility_timeout = 10s
     export arn
   }
-}
-"""
-APP = """stack app {
-  environment = { USERS_TABLE: data.Users.name, JOBS_QUEUE: data.Jobs.url }
-  uses data.Users { read }
 }
 """
 OTHER = """stack other {

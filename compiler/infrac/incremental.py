@@ -402,7 +402,8 @@ def build(
                 return None  # a syntax error: the whole-program compilation reports it
             modules[source.path] = parsed.module
             summary = summarize(parsed.module, source)
-        kept[key] = known[key] if key in known and summary is not None and source.path not in modules else summary.encode()
+        # a summary read from the index is kept as it was written; one made now is encoded
+        kept[key] = summary.encode() if source.path in modules else known[key]
         summaries[source.path] = summary
     # the group entries the last build with these options used, by a digest of the options
     last_groups = index.get("groups") if isinstance(index.get("groups"), dict) else {}

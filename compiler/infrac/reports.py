@@ -59,18 +59,14 @@ def graph_text(program: Program, linkage: Linkage) -> str:
         lines.append(f"wave {number}")
         for name in wave:
             parts = [_plural(counts[name], "export")] if counts[name] else []
-            importers = sorted((i, n) for (e, i), n in flows.items() if e == name)
-            exporters = sorted((e, n) for (e, i), n in flows.items() if i == name)
-            if importers:
-                parts.append("used by " + ", ".join(f"{i} ({n})" for i, n in importers))
-            if exporters:
-                parts.append("imports from " + ", ".join(f"{e} ({n})" for e, n in exporters))
-            readers = sorted((r, n) for (e, r), n in weak.items() if e == name)
-            read_from = sorted((e, n) for (e, r), n in weak.items() if r == name)
-            if readers:
-                parts.append("read weakly by " + ", ".join(f"{r} ({n})" for r, n in readers))
-            if read_from:
-                parts.append("reads weakly from " + ", ".join(f"{e} ({n})" for e, n in read_from))
+            for label, pairs in (
+                ("used by", sorted((i, n) for (e, i), n in flows.items() if e == name)),
+                ("imports from", sorted((e, n) for (e, i), n in flows.items() if i == name)),
+                ("read weakly by", sorted((r, n) for (e, r), n in weak.items() if e == name)),
+                ("reads weakly from", sorted((e, n) for (e, r), n in weak.items() if r == name)),
+            ):
+                if pairs:
+                    parts.append(f"{label} " + ", ".join(f"{other} ({n})" for other, n in pairs))
             lines.append(f"  {name.ljust(width)}  {'; '.join(parts) or 'no exports, no imports'}")
     return "\n".join(lines) + "\n"
 
