@@ -12,7 +12,7 @@ NODE_STAMP := node_modules/.installed
 CHECKOV_VENV  := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: demo test fmt docs fuzz bench lock schemas parser vsix clean
+.PHONY: demo test fmt docs fuzz bench lock schemas classes parser vsix clean
 
 # The environment: created once, refreshed when the dependencies change.
 $(STAMP): pyproject.toml constraints.txt
@@ -88,6 +88,10 @@ bench: $(BENCH_STAMP)
 ## schemas: regenerate compiler/infrac/cfn/schemas/ from the pinned cfn-lint's resource schemas
 schemas: $(STAMP)
 	$(BIN)/python tools/gen_schemas.py compiler/infrac/cfn/schemas
+
+## classes: regenerate the data classes' methods (compiler/infrac/_methods/) after changing a data class
+classes: $(STAMP)
+	$(BIN)/python -m infrac.classes
 
 ## parser: regenerate the parser's tables (compiler/infrac/syntax/infra.lark.json) from grammar/infra.lark
 parser: $(STAMP)

@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 
-import attrs
 import pytest
 
 from conftest import ROOT, SEED
@@ -56,9 +55,10 @@ def packages(modules: set[str]) -> set[str]:
     return {name.split(".")[0] for name in modules}
 
 
-#: Never needed to compile a project: Lark's optional regex engine, the test and
-#: migration tooling, the language server, the deploy rehearsal.
-NEVER = {"regex", "moto", "boto3", "cfnlint", "pygls", "lsprotocol", "cattrs", "jsonschema"}
+#: Never needed to compile a project: attrs (infrac's data classes are its own),
+#: Lark's optional regex engine, the test and migration tooling, the language
+#: server, the deploy rehearsal.
+NEVER = {"attr", "attrs", "regex", "moto", "boto3", "cfnlint", "pygls", "lsprotocol", "cattrs", "jsonschema"}
 NEVER_INFRAC = {"infrac.lsp", "infrac.migrate", "infrac.rehearse", "infrac.editor", "infrac.contract"}
 
 
@@ -223,68 +223,6 @@ def test_the_parser_of_one_command_answers_as_the_parser_of_all(argv, capsys):
         return result, out, err
 
     assert outcome(_parser(argv)) == outcome(_parser())
-
-# ---- the shared repr of the frozen data classes ----------------------------------------
-
-
-def _instances(value, found: dict[type, list], seen: set[int]) -> None:
-    """Every attrs instance reachable from ``value``, by class."""
-    if id(value) in seen:
-        return
-    seen.add(id(value))
-    if attrs.has(type(value)):
-        found.setdefault(type(value), []).append(value)
-        for field in attrs.fields(type(value)):
-            _instances(getattr(value, field.name), found, seen)
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        for item in value:
-            _instances(item, found, seen)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _instances(key, found, seen)
-            _instances(item, found, seen)
-
-
-def _attrs_own_repr(instance) -> str:
-    """``instance``'s repr as attrs writes it: a class with the same fields and
-    attrs' generated ``__repr__``, holding the same values."""
-    cls = type(instance)
-    fields = attrs.fields(cls)
-    reference = attrs.make_class(
-        cls.__name__, {f.name: attrs.field(repr=f.repr) for f in fields}, init=False, eq=False, slots=False
-    )
-    reference.__qualname__ = cls.__qualname__
-    copy = object.__new__(reference)
-    for field in fields:
-        copy.__dict__[field.name] = getattr(instance, field.name)
-    return repr(copy)
-
-
-def test_the_shared_repr_is_the_one_attrs_writes():
-    from infrac import diagnostics, frozen, ir, model, source
-    from infrac.pipeline import check_project
-    from infrac.workspace import load
-
-    loaded = load([SEED])
-    checked = check_project(loaded.sources)
-    assert checked.program is not None
-    broken = source.SourceFile("broken.infra", "stack data {\n  table Users {\n    billing on_demand\n  }\n}\n")
-    found: dict[type, list] = {}
-    seen: set[int] = set()
-    for value in (loaded.sources, checked.program, checked.diagnostics, check_project([broken]).diagnostics):
-        _instances(value, found, seen)
-    from infrac.syntax.parser import parse
-
-    for file in loaded.sources:
-        _instances(parse(file).module, found, seen)
-    modules = {ir.__name__, model.__name__, diagnostics.model.__name__, source.__name__}
-    shared = {cls for cls in found if cls.__module__ in modules}
-    assert len(shared) >= 25, sorted(c.__name__ for c in shared)  # the walk reached most classes
-    for cls in shared:
-        assert cls.__repr__ is frozen._repr or "__repr__" in cls.__dict__
-        for instance in found[cls][:50]:
-            assert repr(instance) == _attrs_own_repr(instance)
-
 
 def test_main_in_a_process_that_goes_on_leaves_the_collector_on(capsys):
     """The `infrac` program runs with the cyclic collector off (`cli.run`); a caller

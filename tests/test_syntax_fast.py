@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 
-import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
 from conftest import ROOT, TRIED
+from infrac.classes import fields, has
 from infrac.source import SourceFile
 from infrac.syntax.parser import MAX_DEPTH, Parser
 from test_fuzz import CORPUS, FUZZ, TRICKY, _generator_grammar, mutated
@@ -36,8 +36,8 @@ REPOSITORY = sorted(
 def identical(a, b, where: str = "result") -> None:
     """Equal in every field, spans included, down to the last node."""
     assert type(a) is type(b), f"{where}: {type(a).__name__} != {type(b).__name__}"
-    if attrs.has(type(a)):
-        for field in attrs.fields(type(a)):
+    if has(type(a)):
+        for field in fields(type(a)):
             identical(getattr(a, field.name), getattr(b, field.name), f"{where}.{field.name}")
     elif isinstance(a, (tuple, list)):
         assert len(a) == len(b), f"{where}: {len(a)} != {len(b)} items"

@@ -619,11 +619,10 @@ def _import(args: argparse.Namespace) -> int:
     prepared = prepare(inputs, out, args.split_by, mapping)
     diagnostics = list(prepared.diagnostics)
     if getattr(args, "warnings_as_errors", False):
-        import attrs
-
+        from infrac.classes import evolve
         from infrac.diagnostics import Severity
 
-        diagnostics = [attrs.evolve(d, severity=Severity.ERROR) for d in diagnostics]
+        diagnostics = [evolve(d, severity=Severity.ERROR) for d in diagnostics]
     if not has_errors(diagnostics):
         diagnostics += import_problems(args.out, prepared.files, prepared.services)
     _report(args, diagnostics, prepared.sources)

@@ -44,9 +44,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-import attrs
-
 from infrac import ir
+from infrac.classes import frozen
 from infrac.source import SourceFile, Span
 
 #: Bumped when the content of summaries or group results changes.
@@ -56,7 +55,7 @@ FORMAT = 3
 # ---- per file: what it declares and names -------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class Summary:
     """What grouping and the project-wide steps need of one parsed file."""
 
@@ -326,7 +325,7 @@ def _compile_group(
 # ---- the build -----------------------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class Outline:
     """What the project-wide files and the command's report need of a stack (a stand-in
     for :class:`infrac.model.Stack` there): ``resources`` has one entry per resource."""
@@ -341,7 +340,7 @@ class Outline:
         return None
 
 
-@attrs.frozen
+@frozen
 class Built:
     """An incremental build's result: what ``infrac build`` writes and reports."""
 

@@ -13,14 +13,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Union
 
-import attrs
-
-from infrac.frozen import frozen
+from infrac.classes import field, frozen
 from infrac.source import Span
 
 
 def _span():
-    return attrs.field(default=None, eq=False, repr=False, kw_only=True)
+    return field(default=None, eq=False, repr=False, kw_only=True)
 
 
 # ---- values -----------------------------------------------------------------
@@ -61,7 +59,7 @@ class Ref:
 
     parts: tuple[str, ...]
     span: Span | None = _span()
-    part_spans: tuple[Span, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
+    part_spans: tuple[Span, ...] = field(default=(), eq=False, repr=False, kw_only=True)
 
     @property
     def text(self) -> str:
@@ -197,5 +195,5 @@ class Module:
     """One parsed file."""
 
     items: tuple[Item, ...]
-    path: str = attrs.field(default="", eq=False)
-    comments: tuple[Comment, ...] = attrs.field(default=(), eq=False, repr=False)
+    path: str = field(default="", eq=False)
+    comments: tuple[Comment, ...] = field(default=(), eq=False, repr=False)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from infrac.backends.resources import StackRenderer, StageStyle, consumer_document
+from infrac.classes import evolve, field, frozen
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Program, Stack, Template
 from infrac.naming import program_exports, stack_name
@@ -38,7 +37,7 @@ def _name(value: Any) -> str:
     return value if isinstance(value, str) else value["Fn::Sub"]
 
 
-@attrs.frozen
+@frozen
 class Export:
     name: str
     stack: str
@@ -46,7 +45,7 @@ class Export:
     attribute: str
     importers: tuple[str, ...]
     retired: str | None = None
-    span: Span | None = attrs.field(default=None, eq=False, repr=False)
+    span: Span | None = field(default=None, eq=False, repr=False)
     #: the output that carries it, which weak references read
     output: str = ""
     #: stacks that read the output weakly (``Fn::GetStackOutput``): ``weak`` and ``both``
@@ -57,17 +56,17 @@ class Export:
         return self.name.replace("{stage}", stage)
 
 
-@attrs.frozen
+@frozen
 class Linkage:
     exports: tuple[Export, ...]
     #: importer stack -> export names it imports (``strong`` references, and ``both``)
     imports: dict[str, tuple[str, ...]]
     #: reader stack -> export names whose outputs it reads with ``Fn::GetStackOutput``
-    reads: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    reads: dict[str, tuple[str, ...]] = field(factory=dict)
 
-    _by_name: dict[str, Export] = attrs.field(init=False, eq=False, repr=False)
+    _by_name: dict[str, Export] = field(init=False, eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         index: dict[str, Export] = {}
         for export in self.exports:
             index.setdefault(export.name, export)
@@ -219,7 +218,7 @@ def _link(program: Program, for_build: bool) -> Linkage:
         for name in names:
             readers.setdefault(name, []).append(reader)
     exports = [
-        attrs.evolve(
+        evolve(
             e, importers=tuple(sorted(importers.get(e.name, ()))), readers=tuple(sorted(readers.get(e.name, ())))
         )
         for e in exports

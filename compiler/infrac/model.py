@@ -11,14 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
-from infrac.frozen import frozen
+from infrac.classes import field, frozen
 from infrac.source import Span
 
 
 def _span():
-    return attrs.field(default=None, eq=False, repr=False, kw_only=True)
+    return field(default=None, eq=False, repr=False, kw_only=True)
 
 
 @frozen
@@ -86,7 +84,7 @@ class Reference:
     attribute: str
     span: Span | None = _span()
     #: spans of the written parts: (stack,) resource, attribute
-    part_spans: tuple[Span, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
+    part_spans: tuple[Span, ...] = field(default=(), eq=False, repr=False, kw_only=True)
 
     def part_span(self, part: str) -> Span | None:
         """The span of ``stack``, ``resource`` or ``attribute`` as written (the whole
@@ -161,7 +159,7 @@ class Parameter:
     default: Any = None
     allowed: tuple[Any, ...] | None = None
     description: str | None = None
-    constraints: Mapping[str, Any] = attrs.field(factory=dict)
+    constraints: Mapping[str, Any] = field(factory=dict)
     span: Span | None = _span()
 
 
@@ -174,7 +172,7 @@ class Block:
     values: Mapping[str, Any]
     span: Span | None = _span()
     name_span: Span | None = _span()
-    value_spans: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
+    value_spans: Mapping[str, Span] = field(factory=dict, eq=False, repr=False, kw_only=True)
 
 
 @frozen
@@ -205,10 +203,10 @@ class Resource:
     span: Span | None = _span()
     name_span: Span | None = _span()
     #: every export, in source order: ``export name, arn`` makes two
-    export_specs: tuple[ExportSpec, ...] = attrs.field(default=(), kw_only=True)
-    export_spans: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
+    export_specs: tuple[ExportSpec, ...] = field(default=(), kw_only=True)
+    export_spans: Mapping[str, Span] = field(factory=dict, eq=False, repr=False, kw_only=True)
     #: where each attribute that was written stands, for diagnostics about it
-    value_spans: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
+    value_spans: Mapping[str, Span] = field(factory=dict, eq=False, repr=False, kw_only=True)
 
 
 @frozen
@@ -220,8 +218,8 @@ class Use:
     access: tuple[str, ...]
     span: Span | None = _span()
     #: spans of the stack and resource names, and of each access level
-    part_spans: tuple[Span, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
-    access_spans: tuple[Span, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
+    part_spans: tuple[Span, ...] = field(default=(), eq=False, repr=False, kw_only=True)
+    access_spans: tuple[Span, ...] = field(default=(), eq=False, repr=False, kw_only=True)
 
 
 #: How a reference to another stack's attribute is written: ``strong`` an export and
@@ -241,7 +239,7 @@ class StrengthChoice:
     strength: str
     span: Span | None = _span()
     #: spans of the written parts: stack, resource(, attribute)
-    part_spans: tuple[Span, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
+    part_spans: tuple[Span, ...] = field(default=(), eq=False, repr=False, kw_only=True)
 
 
 @frozen
@@ -257,15 +255,15 @@ class Stack:
     name: str
     resources: tuple[Resource, ...]
     uses: tuple[Use, ...]
-    environment: Mapping[str, Any] = attrs.field(factory=dict)
-    values: Mapping[str, Any] = attrs.field(factory=dict)
+    environment: Mapping[str, Any] = field(factory=dict)
+    values: Mapping[str, Any] = field(factory=dict)
     path: str | None = None
     span: Span | None = _span()
     #: ``parameter`` blocks, in source order, and ``conditions`` (name -> a condition call)
     parameters: tuple[Parameter, ...] = ()
-    conditions: Mapping[str, Any] = attrs.field(factory=dict)
+    conditions: Mapping[str, Any] = field(factory=dict)
     #: ``reference`` blocks: how this stack references others' attributes
-    strengths: tuple[StrengthChoice, ...] = attrs.field(default=(), kw_only=True)
+    strengths: tuple[StrengthChoice, ...] = field(default=(), kw_only=True)
 
     def strength(self, stack: str, resource: str, attribute: str, default: str) -> str:
         """How this stack references ``stack.resource.attribute``: its ``reference``
@@ -283,9 +281,9 @@ class Stack:
         """Whether the stack takes values from others for code of its own (an API service)."""
         return bool(self.uses or self.environment or self.values)
 
-    _by_name: Mapping[str, Resource] = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _by_name: Mapping[str, Resource] = field(init=False, repr=False, eq=False, hash=False)
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         by_name: dict[str, Resource] = {}
         for resource in self.resources:
             by_name.setdefault(resource.name, resource)
@@ -311,7 +309,7 @@ class Settings:
     exports: Template
     exports_required: bool = False
     #: warning code -> ``off``, ``warning`` or ``error`` (the project's rule levels)
-    warnings: Mapping[str, str] = attrs.field(factory=dict)
+    warnings: Mapping[str, str] = field(factory=dict)
     #: the project's default reference strength (``strong``, ``weak`` or ``both``)
     references: str = "strong"
     span: Span | None = _span()
@@ -325,17 +323,17 @@ class Program:
 
     settings: Settings
     stacks: tuple[Stack, ...]
-    dependencies: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    dependencies: Mapping[str, tuple[str, ...]] = field(factory=dict)
     waves: tuple[tuple[str, ...], ...] = ()
     #: Data derived from the program, built on first use by the code that needs it (each
     #: resource's exports, the symbolic rendering and the linkage); never part of its value.
-    memo: dict[Any, Any] = attrs.field(init=False, eq=False, repr=False, hash=False, factory=dict)
+    memo: dict[Any, Any] = field(init=False, eq=False, repr=False, hash=False, factory=dict)
 
     #: stacks by name, built once: looking a stack up must not cost a scan (a project may
     #: have hundreds of thousands, and every reference looks one up)
-    _by_name: Mapping[str, Stack] = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _by_name: Mapping[str, Stack] = field(init=False, repr=False, eq=False, hash=False)
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         by_name: dict[str, Stack] = {}
         for stack in self.stacks:
             by_name.setdefault(stack.name, stack)

@@ -9,7 +9,7 @@ which renders them for its target.
 
 from __future__ import annotations
 
-from infrac.frozen import frozen
+from infrac.classes import frozen
 from infrac.model import ExportSpec, Placeholder, Program, Resource, Settings, Template
 from infrac.vocabulary import KINDS
 from infrac.vocabulary.generic import export_suffix

@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import attrs
-
 from infrac import lockfile, passes, replacement
+from infrac.classes import frozen
 from infrac.diagnostics import Diagnostic, has_errors, rules
 from infrac.linker import Linkage, link
 from infrac.model import Program
@@ -61,7 +60,7 @@ def compile_sources(
     return Result(result.program, tuple(diagnostics), result.settings)
 
 
-@attrs.frozen
+@frozen
 class Checked:
     """A project compiled and compared with its ``infra.lock``: what ``infrac check``
     reports, and what the language server shows as you type.

@@ -21,9 +21,8 @@ import json
 import warnings
 from typing import Any
 
-import attrs
-
 from infrac.backends import BuildOptions, backend
+from infrac.classes import frozen
 from infrac.linker import imports_in, link
 from infrac.model import Program
 
@@ -31,7 +30,7 @@ from infrac.model import Program
 REF_BY_NAME = {"AWS::Events::EventBus": "Name"}
 
 
-@attrs.frozen
+@frozen
 class StackReport:
     name: str
     created: tuple[str, ...]
@@ -40,7 +39,7 @@ class StackReport:
     error: str | None = None
 
 
-@attrs.frozen
+@frozen
 class Report:
     stage: str
     stacks: tuple[StackReport, ...]

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import bisect
 
-import attrs
-
-from infrac.frozen import frozen
+from infrac.classes import field, frozen
 
 
 @frozen
@@ -48,9 +46,9 @@ class SourceFile:
 
     path: str
     text: str
-    _line_starts: list[int] = attrs.field(init=False, eq=False, repr=False)
+    _line_starts: list[int] = field(init=False, eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         starts = [0]
         find = self.text.find
         i = find("\n")

@@ -15,8 +15,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import attrs
-
+from infrac.classes import frozen
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.source import SourceFile
 
@@ -56,7 +55,7 @@ def _shown_sources(root: Path) -> list[tuple[str, Path]]:
     return sorted(((display(path), path) for path in found), key=lambda item: item[0])
 
 
-@attrs.frozen
+@frozen
 class Loaded:
     sources: tuple[SourceFile, ...]
     diagnostics: tuple[Diagnostic, ...]
@@ -485,7 +484,7 @@ def manifest_text(encoded: dict[str, bytes]) -> str:
     return json.dumps(manifest, indent=2) + "\n"
 
 
-@attrs.frozen
+@frozen
 class Difference:
     """A file of ``--out`` that is not what the sources produce: ``missing``,
     ``extra`` (written by an earlier build, no longer built) or ``different``."""

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-import attrs
-
+from infrac.classes import field, frozen
 from infrac.model import Program
 
 
-@attrs.frozen
+@frozen
 class BuildOptions:
     """``stage``: resolve ``{stage}`` to this stage instead of leaving it to deploy time."""
 
@@ -21,7 +20,7 @@ class BuildOptions:
     out: str = "."
     #: Stands in front of the emitter: ``emitter(document, form, emit) -> text``
     #: must return ``emit(document)``'s text (the build cache keeps it by document).
-    emitter: Callable[[Any, str, Callable[[Any], str]], str] | None = attrs.field(default=None, eq=False)
+    emitter: Callable[[Any, str, Callable[[Any], str]], str] | None = field(default=None, eq=False)
 
 
 def emit(document: Any, form: str, options: BuildOptions) -> str:
@@ -32,7 +31,7 @@ def emit(document: Any, form: str, options: BuildOptions) -> str:
     return options.emitter(document, form, plain) if options.emitter else plain(document)
 
 
-@attrs.frozen
+@frozen
 class Artifact:
     """One file to write: ``path`` is relative to the output folder."""
 

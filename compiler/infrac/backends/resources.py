@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from infrac.backends.escape import Escaped, has_hazard, pieces, serverless_literal
 from infrac.cfn import typecheck
+from infrac.classes import field, frozen, mutable
 from infrac.model import (
     Call,
     ConditionRef,
@@ -81,7 +80,7 @@ class StageStyle:
         raise NotImplementedError
 
 
-@attrs.define
+@mutable
 class ResolvedStage(StageStyle):
     """``--stage prod``: the stage is written into the output."""
 
@@ -94,7 +93,7 @@ class ResolvedStage(StageStyle):
         return self.stage.replace("${", "${!")
 
 
-@attrs.define
+@mutable
 class StageParameter(StageStyle):
     """A CloudFormation ``Stage`` parameter, through ``Fn::Sub``; records whether it was needed."""
 
@@ -113,7 +112,7 @@ class StageParameter(StageStyle):
         return "${Stage}"
 
 
-@attrs.define
+@mutable
 class ServerlessStage(StageStyle):
     """The Serverless Framework's own variable, resolved when the service is packaged
     (before CloudFormation reads any ``Fn::Sub``)."""
@@ -179,13 +178,13 @@ class ServerlessStage(StageStyle):
         return "${sls:stage}"
 
 
-@attrs.frozen
+@frozen
 class StackRenderer:
     program: Program
     stack: Stack
     stage: StageStyle
     #: each template's rendering, by its parts (names repeat the same few patterns)
-    _rendered: dict = attrs.field(init=False, eq=False, repr=False, factory=dict)
+    _rendered: dict = field(init=False, eq=False, repr=False, factory=dict)
 
     # ---- values ------------------------------------------------------------------
 

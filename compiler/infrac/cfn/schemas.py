@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import attrs
+from infrac.classes import field, frozen
 
 DATABASE = Path(__file__).resolve().parent / "schemas"
 
@@ -33,13 +33,13 @@ def _names(pointers: list[str] | None) -> tuple[str, ...]:
     return tuple(p[len(prefix):] if p.startswith(prefix) else p for p in pointers or ())
 
 
-@attrs.frozen
+@frozen
 class ResourceSchema:
     """One resource type's provider schema, with the lists infrac asks about most
     as tuples of property paths (``"KeySchema"``, ``"Endpoint/Address"``)."""
 
     type_name: str
-    raw: dict[str, Any] = attrs.field(repr=False, eq=False)
+    raw: dict[str, Any] = field(repr=False, eq=False)
 
     @property
     def properties(self) -> dict[str, Any]:

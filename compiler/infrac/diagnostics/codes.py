@@ -16,14 +16,13 @@ finds them:
 
 from __future__ import annotations
 
-import attrs
-
+from infrac.classes import frozen
 from infrac.diagnostics.model import Severity
 
 E, W = Severity.ERROR, Severity.WARNING
 
 
-@attrs.frozen
+@frozen
 class Code:
     code: str
     severity: Severity

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 
-from infrac.frozen import frozen
+from infrac.classes import frozen
 from infrac.source import Span
 
 

@@ -20,9 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-import attrs
-
 from infrac import ir
+from infrac.classes import evolve, frozen
 from infrac.diagnostics.codes import CODES
 from infrac.diagnostics.model import Diagnostic, Severity, diagnostic, has_errors
 from infrac.source import SourceFile, Span
@@ -32,7 +31,7 @@ DIRECTIVE = re.compile(r"#\s*infrac\s*:\s*(?P<rest>.*)$", re.S)
 _CODE = re.compile(r"[A-Za-z]+[0-9]+")
 
 
-@attrs.frozen
+@frozen
 class Suppression:
     """``# infrac: allow W0601 -- reason``: ``codes`` on ``line`` of ``file``."""
 
@@ -194,6 +193,6 @@ def apply_read(
         if level == "off":
             continue
         if level == "error" or (warnings_as_errors and d.severity is Severity.WARNING):
-            d = attrs.evolve(d, severity=Severity.ERROR)
+            d = evolve(d, severity=Severity.ERROR)
         leveled.append(d)
     return leveled

@@ -13,9 +13,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-import attrs
-
 from infrac import ir, lockfile
+from infrac.classes import frozen
 from infrac.diagnostics import Diagnostic
 from infrac.fmt import format_module
 from infrac.linker import Linkage
@@ -27,7 +26,7 @@ from infrac.syntax.parser import ParseResult, parse
 STACK, RESOURCE, ATTRIBUTE, KIND, FIELD, BLOCK = "stack", "resource", "attribute", "kind", "field", "block"
 
 
-@attrs.frozen
+@frozen
 class Symbol:
     """What a name stands for: a stack, a resource, an attribute of a resource,
     or a word of the vocabulary (a kind, a field, a nested block)."""
@@ -41,7 +40,7 @@ class Symbol:
     block: str = ""
 
 
-@attrs.frozen
+@frozen
 class Occurrence:
     """One place where a symbol is named. ``declaration`` for the place that
     declares it (a resource's name, a stack's name, an export); ``stack`` is the
@@ -73,7 +72,7 @@ class ParseCache:
         return self(source).module
 
 
-@attrs.frozen
+@frozen
 class Analysis:
     """One version of a project: its sources, what the compiler says of them, and the index."""
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-import attrs
-
 from infrac import ir
+from infrac.classes import evolve, frozen
 from infrac.diagnostics import Diagnostic
 from infrac.lsp.analysis import (
     ATTRIBUTE,
@@ -167,7 +166,7 @@ _TOKEN = re.compile(
 )
 
 
-@attrs.frozen
+@frozen
 class Item:
     """A completion: the text, what it is (``kind``, ``field``, ``value``, ``stack``,
     ``resource``, ``attribute``, ``keyword``, ``property``), a short detail and docs."""
@@ -178,7 +177,7 @@ class Item:
     doc: str = ""
 
 
-@attrs.frozen
+@frozen
 class _Frame:
     """An open ``{`` or ``[``: a block's header words, or the key a map or list is the value of."""
 
@@ -382,7 +381,7 @@ def _reference_items(analysis: Analysis | None, stack: str, parts: list[str], pe
         if other.name != stack:  # across stacks, what is exported first
             exported = set(resource.exports)
             items = sorted(items, key=lambda i: i.label not in exported)
-            items = [attrs.evolve(i, detail=i.detail + (", exported" if i.label in exported else "")) for i in items]
+            items = [evolve(i, detail=i.detail + (", exported" if i.label in exported else "")) for i in items]
         return items
     return []
 
@@ -423,7 +422,7 @@ _DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`\?")
 _ADD_EXPORT = re.compile(r"add `export ([^`]+)`")
 
 
-@attrs.frozen
+@frozen
 class Fix:
     title: str
     edits: tuple[Edit, ...]
@@ -577,7 +576,7 @@ def _refuse_lock_changes(analysis: Analysis, edits: list[Edit]) -> None:
 # ---- symbols ---------------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class Outline:
     """A document symbol: a stack, a resource, a nested block, with their children."""
 

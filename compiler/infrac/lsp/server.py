@@ -21,13 +21,13 @@ import traceback
 from collections.abc import Mapping
 from pathlib import Path
 
-import attrs
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from infrac import __version__, lockfile
+from infrac.classes import evolve
 from infrac.diagnostics import Diagnostic, Severity, sort_key
 from infrac.lsp import features
 from infrac.lsp.analysis import RESOURCE, STACK, Analysis, ParseCache, analyse
@@ -112,8 +112,8 @@ class Project:
         extra = tuple(d for d in loaded.diagnostics if d.code != "E0002" or not sources)
         extra += (problem,) if problem is not None else ()
         if extra:
-            analysis = attrs.evolve(
-                analysis, checked=attrs.evolve(analysis.checked, diagnostics=extra + analysis.checked.diagnostics)
+            analysis = evolve(
+                analysis, checked=evolve(analysis.checked, diagnostics=extra + analysis.checked.diagnostics)
             )
         self.analysis = analysis
         self.shown = {**analysis.sources, **shown}  # the lock, when a diagnostic points into it

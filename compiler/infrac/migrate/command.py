@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import attrs
-
 from infrac.backends.emit import to_yaml
+from infrac.classes import frozen
 from infrac.diagnostics import Diagnostic, diagnostic, has_errors
 from infrac.fmt import format_module
 from infrac.migrate.importer import SPLIT_BY_TYPE, Placement, import_templates, project_module, stack_name
@@ -23,7 +22,7 @@ _STACK = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 _TYPE = re.compile(r"(AWS|Custom|[A-Za-z0-9]+)::[A-Za-z0-9]+(::[A-Za-z0-9]+)?(::\*|::[A-Za-z0-9]+)?|[A-Za-z0-9]+::\*")
 
 
-@attrs.frozen
+@frozen
 class Prepared:
     #: ``.infra`` files (and nothing else), relative to the output folder
     files: dict[str, str]

@@ -31,9 +31,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-import attrs
-
-from infrac import aws_limits, ir
+from infrac import aws_limits, classes, ir
+from infrac.classes import evolve, frozen, mutable
 from infrac.diagnostics import Diagnostic, diagnostic, has_errors
 from infrac.migrate import split
 from infrac.migrate.source import Interpolated, Template, join
@@ -44,13 +43,13 @@ from infrac.vocabulary.kinds import pascal
 # ---- the import plan -------------------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class Placement:
     """Where a template's resources go: ``stacks`` maps a resource type to a stack (the
     dedicated stacks of a split); resources of other types stay in ``default`` (the template's
     own stack, or, for a service with functions, the service file itself)."""
 
-    stacks: Mapping[str, str] = attrs.field(factory=dict)
+    stacks: Mapping[str, str] = classes.field(factory=dict)
 
     def stack_of(self, resource: SourceResource, template: Template) -> str | None:
         if resource.type in self.stacks:
@@ -77,7 +76,7 @@ SPLIT_BY_TYPE = Placement(
 )
 
 
-@attrs.frozen
+@frozen
 class Imported:
     #: file name -> module, for the ``.infra`` files
     modules: Mapping[str, ir.Module]
@@ -119,23 +118,23 @@ def escape(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-@attrs.define
+@mutable
 class Refs:
     """How the template's logical IDs are written in the language: ``(stack, name, kind)``
     per resource, and each companion's owner (a dead-letter queue's source queue)."""
 
-    targets: dict[str, tuple[str, str, str]] = attrs.field(factory=dict)
+    targets: dict[str, tuple[str, str, str]] = classes.field(factory=dict)
     #: companion logical ID -> (owner logical ID, {("Ref", None) | ("GetAtt", "Arn"): attribute})
-    companions: dict[str, tuple[str, dict]] = attrs.field(factory=dict)
-    parameters: set[str] = attrs.field(factory=set)
-    conditions: set[str] = attrs.field(factory=set)
+    companions: dict[str, tuple[str, dict]] = classes.field(factory=dict)
+    parameters: set[str] = classes.field(factory=set)
+    conditions: set[str] = classes.field(factory=set)
     #: logical ID -> CloudFormation type, for the attributes of generic blocks
-    types: dict[str, str] = attrs.field(factory=dict)
+    types: dict[str, str] = classes.field(factory=dict)
     #: the template's `Stage` parameter stands for ``{stage}``
     stage: bool = False
     #: the stack being written, and the references to other stacks it makes: (stack, name, attribute)
     here: str = ""
-    used: list[tuple[str, str, str]] = attrs.field(factory=list)
+    used: list[tuple[str, str, str]] = classes.field(factory=list)
 
     def attribute(self, logical_id: str, getatt: str | None, path: str) -> ir.Ref:
         owner = logical_id
@@ -546,7 +545,7 @@ def lift_queue(resource: SourceResource, template: Template) -> tuple[str, list[
     return "queue", body, companions
 
 
-@attrs.frozen
+@frozen
 class _Link:
     """A whole resource named by a lifted block (``pool = UserPool``): written as a name in
     the same stack, ``stack.Name`` in another, once the stacks are known."""
@@ -965,13 +964,13 @@ def is_consumer(template: Template) -> bool:
     return isinstance(document, dict) and bool(document.get("functions"))
 
 
-@attrs.define
+@mutable
 class _Plan:
     """Decisions for one attempt: which resources are lifted to which kind, and which not."""
 
     #: logical ID (per template index) -> (kind, body, companions)
-    lifted: dict[tuple[int, str], tuple[str, list, dict]] = attrs.field(factory=dict)
-    generic: set[tuple[int, str]] = attrs.field(factory=set)
+    lifted: dict[tuple[int, str], tuple[str, list, dict]] = classes.field(factory=dict)
+    generic: set[tuple[int, str]] = classes.field(factory=set)
 
 
 def _located(template: Template, path: str, message: str, code: str = "E0810", key: bool = False, **kw) -> Diagnostic:
@@ -1072,8 +1071,8 @@ def _with_links(statement: ir.Statement, refs: Refs, path: str) -> ir.Statement:
         stack, name, _ = refs.targets[logical_id]
         if stack != refs.here:
             refs.used.extend([(stack, name, "arn"), (stack, name, "url")])
-            return attrs.evolve(statement, labels=(ir.Ref((stack, name)),))
-        return attrs.evolve(statement, labels=(ir.Symbol(name),))
+            return evolve(statement, labels=(ir.Ref((stack, name)),))
+        return evolve(statement, labels=(ir.Symbol(name),))
     if isinstance(statement, ir.Attribute) and isinstance(statement.value, _Link):
         logical_id = statement.value.logical_id
         if logical_id not in refs.targets:
@@ -1081,8 +1080,8 @@ def _with_links(statement: ir.Statement, refs: Refs, path: str) -> ir.Statement:
         stack, name, kind = refs.targets[logical_id]
         if stack != refs.here:
             refs.used.append((stack, name, "id"))
-            return attrs.evolve(statement, value=ir.Ref((stack, name)))
-        return attrs.evolve(statement, value=ir.Symbol(name))
+            return evolve(statement, value=ir.Ref((stack, name)))
+        return evolve(statement, value=ir.Symbol(name))
     return statement
 
 
@@ -1418,7 +1417,7 @@ def _with_exports(block: ir.Block, wanted: set) -> ir.Block:
             _attr("name", ir.String(name)),
             _attr("reason", ir.String("the name it is exported under today")),
         )))
-    return attrs.evolve(block, body=tuple(statements + extra))
+    return evolve(block, body=tuple(statements + extra))
 
 
 def _outputs(template: Template, refs: Refs, exports: dict, where: dict, index: int) -> list[Diagnostic]:

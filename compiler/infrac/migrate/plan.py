@@ -39,9 +39,8 @@ import json
 import re
 from typing import Any
 
-import attrs
-
 from infrac.cfn.schemas import schema
+from infrac.classes import evolve, frozen
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.migrate import source as sources
 from infrac.migrate.simulator import REFACTOR_UNSUPPORTED, STACK_DEPENDENT, references_of
@@ -107,7 +106,7 @@ AWS_ONLY = (
 )
 
 
-@attrs.frozen
+@frozen
 class Deployed:
     """One deployed stack, as a template read from a file."""
 
@@ -123,7 +122,7 @@ class Deployed:
         return self.read.kind == "serverless"
 
 
-@attrs.frozen
+@frozen
 class Move:
     type: str
     source_stack: str
@@ -136,7 +135,7 @@ class Move:
     changes: tuple[str, ...] = ()
 
 
-@attrs.frozen
+@frozen
 class Step:
     number: int
     title: str
@@ -151,7 +150,7 @@ class Step:
     resources_to_import: tuple[dict[str, Any], ...] = ()
 
 
-@attrs.frozen
+@frozen
 class Pin:
     """A consumer's resource the switch to imports would rename, and how it is kept."""
 
@@ -163,7 +162,7 @@ class Pin:
     statement: dict[str, Any]
 
 
-@attrs.frozen
+@frozen
 class Plan:
     stage: str
     region: str
@@ -276,7 +275,7 @@ def _identity(kind: str, properties: dict[str, Any]) -> str | None:
     return "|".join(str(v) for v in values)
 
 
-@attrs.frozen
+@frozen
 class _Where:
     stack: str
     logical_id: str
@@ -410,7 +409,7 @@ class _Planner:
                 ))
             for index, move in enumerate(moves):
                 if (move.source_stack, move.source_id) == (old.stack, old.logical_id):
-                    moves[index] = attrs.evolve(move, changes=tuple(changed + policies))
+                    moves[index] = evolve(move, changes=tuple(changed + policies))
         return moves
 
     def refactorable(self, move: Move) -> str | None:
@@ -711,7 +710,7 @@ def make_plan(
                              + "; ".join(f"{s}.{i}: {w}" for (s, i), w in sorted(blocked.items()))
                              + "), so every resource moves by retain and import")
     how = "import" if use_import else "refactor"
-    moves = [attrs.evolve(m, how=how) for m in moves]
+    moves = [evolve(m, how=how) for m in moves]
     for move in moves:
         if how == "import" and (schema(move.type) is None or not schema(move.type).primary_identifier
                                 or move.type in REFACTOR_UNSUPPORTED):

@@ -17,8 +17,7 @@ import copy
 import re
 from typing import Any
 
-import attrs
-
+from infrac.classes import field, frozen
 from infrac.migrate.plan import STATEFUL, Deployed, Pin, Plan
 from infrac.migrate.simulator import Account, Refused, references_of
 
@@ -27,15 +26,15 @@ STAND_IN = "AWS::CloudFormation::WaitConditionHandle"
 LOOKUP = re.compile(r"\$\{Physical:([^:}]+):([A-Za-z0-9]+)\}")
 
 
-@attrs.frozen
+@frozen
 class Rehearsal:
     ok: bool
     lines: tuple[str, ...]
     #: the step that was refused, and why
     refused: tuple[int, str] | None
-    account: Any = attrs.field(eq=False, repr=False, default=None)
+    account: Any = field(eq=False, repr=False, default=None)
     #: what the plan's steps did, in order (the deployed stacks' creation left out)
-    events: tuple[Any, ...] = attrs.field(eq=False, repr=False, default=())
+    events: tuple[Any, ...] = field(eq=False, repr=False, default=())
 
 
 def with_stand_ins(template: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

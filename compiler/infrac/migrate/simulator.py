@@ -46,9 +46,8 @@ import json
 import re
 from typing import Any
 
-import attrs
-
 from infrac.cfn.schemas import schema
+from infrac.classes import field, frozen, mutable
 
 ACCOUNT_ID = "123456789012"
 
@@ -72,7 +71,7 @@ class Refused(Exception):
     """CloudFormation refuses the operation (or rolls it back); nothing changed."""
 
 
-@attrs.define
+@mutable
 class PhysicalResource:
     type: str
     identifier: str
@@ -80,12 +79,12 @@ class PhysicalResource:
     #: the stack that manages it, or None when it is unmanaged (retained, or never managed)
     stack: str | None
     #: the data it holds: items, messages, objects (whatever a test puts there)
-    data: list[Any] = attrs.field(factory=list)
+    data: list[Any] = field(factory=list)
     #: monotonically increasing creation number, to tell a replacement from an update
     generation: int = 0
 
 
-@attrs.define
+@mutable
 class StackState:
     name: str
     template: dict[str, Any]
@@ -99,7 +98,7 @@ class StackState:
     imports: set[str]
 
 
-@attrs.frozen
+@frozen
 class Event:
     """One thing an operation did, for the record: ``create``, ``update``,
     ``replace``, ``delete``, ``retain``, ``import``, ``move``."""

@@ -82,9 +82,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
 import yaml
 
+from infrac.classes import evolve, field, frozen
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.diagnostics.model import Label
 from infrac.source import SourceFile, Span
@@ -92,7 +92,7 @@ from infrac.source import SourceFile, Span
 # ---- the model ---------------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class Interpolated:
     """A string that depends on the stage (or region, account), in the language's
     placeholder syntax: ``"core-{stage}-users"``; literal ``{`` and ``}`` are doubled."""
@@ -118,32 +118,32 @@ class Interpolated:
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
-@attrs.frozen(eq=True, hash=False)
+@frozen(hash=False)
 class Parameter:
     name: str
     type: str
     default: Any = None
     allowed_values: tuple | None = None
     description: str | None = None
-    constraints: dict = attrs.field(factory=dict)
+    constraints: dict = field(factory=dict)
     path: str = ""
 
 
-@attrs.frozen(eq=True, hash=False)
+@frozen(hash=False)
 class Resource:
     logical_id: str
     type: str
-    properties: dict = attrs.field(factory=dict)
+    properties: dict = field(factory=dict)
     depends_on: tuple[str, ...] = ()
     condition: str | None = None
     deletion_policy: str | None = None
     update_replace_policy: str | None = None
     metadata: Any = None
-    other: dict = attrs.field(factory=dict)
+    other: dict = field(factory=dict)
     path: str = ""
 
 
-@attrs.frozen(eq=True, hash=False)
+@frozen(hash=False)
 class Output:
     name: str
     value: Any
@@ -153,29 +153,29 @@ class Output:
     path: str = ""
 
 
-@attrs.frozen(eq=True, hash=False)
+@frozen(hash=False)
 class Template:
     kind: str
     file: str
     service: str | None = None
     description: Any = None
     parameters: tuple[Parameter, ...] = ()
-    conditions: dict = attrs.field(factory=dict)
-    mappings: dict = attrs.field(factory=dict)
+    conditions: dict = field(factory=dict)
+    mappings: dict = field(factory=dict)
     resources: tuple[Resource, ...] = ()
     outputs: tuple[Output, ...] = ()
     transform: Any = None
     #: the template's ``Rules`` and ``Metadata`` sections, as written
     rules: Any = None
     metadata: Any = None
-    locations: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False)
+    locations: Mapping[str, Span] = field(factory=dict, eq=False, repr=False)
     #: a service's default stage (``${opt:stage, 'dev'}`` gives ``dev``) and region, if known
     stage: str | None = None
     region: str | None = None
     #: a service's whole file as plain data, variables unresolved (to rewrite it when split)
-    document: Any = attrs.field(default=None, eq=False, repr=False)
+    document: Any = field(default=None, eq=False, repr=False)
     #: the spans of the service file's values by their path in the file (``functions.api.events[0]``)
-    document_locations: Mapping[str, Span] = attrs.field(factory=dict, eq=False, repr=False)
+    document_locations: Mapping[str, Span] = field(factory=dict, eq=False, repr=False)
 
     def span(self, path: str) -> Span | None:
         """The span of the value at ``path``, or of its nearest located ancestor."""
@@ -197,7 +197,7 @@ class Template:
         return None
 
 
-@attrs.frozen
+@frozen
 class Read:
     template: Template | None
     diagnostics: tuple[Diagnostic, ...]
@@ -906,7 +906,7 @@ def _service(data: dict, locations: dict[str, Span], file: str, diagnostics: lis
         fallback = re.fullmatch(r"\$\{opt:stage,\s*(?:'([^']*)'|\"([^\"]*)\")\s*\}", stage.strip())
         stage = (fallback.group(1) or fallback.group(2)) if fallback else (stage if "${" not in stage else None)
     region = provider.get("region")
-    return attrs.evolve(
+    return evolve(
         template,
         stage=stage if isinstance(stage, str) else "dev",
         region=region if isinstance(region, str) and "${" not in region else None,

@@ -20,9 +20,8 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-import attrs
-
 from infrac import ir
+from infrac.classes import frozen
 from infrac.diagnostics import Diagnostic
 from infrac.migrate.source import Template, join
 from infrac.vocabulary.kinds import pascal
@@ -41,7 +40,7 @@ HEADER = (
 )
 
 
-@attrs.frozen
+@frozen
 class Consumer:
     stack: str
     #: the ``values`` of the consumer's stack: key -> (stack, resource, attribute)

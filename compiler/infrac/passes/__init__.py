@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import attrs
-
 from infrac import ir, linker
+from infrac.classes import frozen
 from infrac.diagnostics import Diagnostic, has_errors
 from infrac.model import Program, Settings
 from infrac.passes import (
@@ -51,7 +50,7 @@ RENDERED_PASSES = (
 )
 
 
-@attrs.frozen
+@frozen
 class Result:
     program: Program | None
     diagnostics: tuple[Diagnostic, ...]

@@ -18,9 +18,8 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-import attrs
-
 from infrac import aws_limits
+from infrac.classes import frozen
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Stack
 
@@ -34,7 +33,7 @@ _MOVE = (
 SPLIT = "split the stack: " + _MOVE
 
 
-@attrs.frozen
+@frozen
 class Measure:
     """One quota of one template: what it counts, how many, the quota, and its unit."""
 

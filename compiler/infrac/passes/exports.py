@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import attrs
-
 from infrac import aws_limits
+from infrac.classes import frozen
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Placeholder, Template
 from infrac.naming import program_exports
@@ -12,7 +11,7 @@ from infrac.passes.state import Compilation
 from infrac.vocabulary import KINDS
 
 
-@attrs.frozen
+@frozen
 class _Published:
     stack: str
     resource: str

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
+from infrac.classes import evolve
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Call, Link, Program, Reference, Stack
 from infrac.passes.state import Compilation
@@ -124,5 +123,5 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                 hint="move the resources that both sides need into a stack of their own",
             )
         )
-    program = attrs.evolve(program, dependencies=dependencies, waves=deploy_waves(dependencies))
-    return attrs.evolve(state, program=program), found
+    program = evolve(program, dependencies=dependencies, waves=deploy_waves(dependencies))
+    return evolve(state, program=program), found

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import attrs
-
 from infrac.cfn import typecheck
+from infrac.classes import evolve, frozen
 from infrac.diagnostics import Diagnostic, Fix, Label, Replacement, diagnostic
 from infrac.model import Call, Link, Program, Reference, Resource, Stack, StrengthChoice
 from infrac.passes.settings import weak_reference_warning
@@ -31,11 +30,11 @@ def map_references(value: Any, function: Callable[[Reference | Link], Reference 
     if isinstance(value, tuple):
         return tuple(map_references(v, function) for v in value)
     if isinstance(value, Call):
-        return attrs.evolve(value, args=map_references(value.args, function))
+        return evolve(value, args=map_references(value.args, function))
     return value
 
 
-@attrs.frozen
+@frozen
 class _Scope:
     program: Program
     declared: dict[str, frozenset[str]]
@@ -59,11 +58,11 @@ def resolve(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                 return _reference(ref, _stack, scope, found)
 
             blocks = {
-                keyword: tuple(attrs.evolve(b, values=map_references(dict(b.values), fill)) for b in blocks)
+                keyword: tuple(evolve(b, values=map_references(dict(b.values), fill)) for b in blocks)
                 for keyword, blocks in resource.blocks.items()
             }
             resources.append(
-                attrs.evolve(resource, values=map_references(dict(resource.values), fill), blocks=blocks)
+                evolve(resource, values=map_references(dict(resource.values), fill), blocks=blocks)
             )
         for use in stack.uses:
             found.extend(_use(use, stack, scope))
@@ -78,11 +77,11 @@ def resolve(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
         conditions = map_references(dict(stack.conditions), fill_environment)
         environment = map_references(dict(stack.environment), fill_environment)
         values = map_references(dict(stack.values), fill_environment)
-        stacks.append(attrs.evolve(
+        stacks.append(evolve(
             stack, resources=tuple(resources), environment=environment, values=values, conditions=conditions
         ))
-    program = attrs.evolve(state.program, stacks=tuple(stacks))
-    return attrs.evolve(state, program=program), found
+    program = evolve(state.program, stacks=tuple(stacks))
+    return evolve(state, program=program), found
 
 
 def _find(
@@ -125,7 +124,7 @@ def _rename(span, name: str, candidates) -> Fix | None:
 
 def _reference(ref: Reference, stack: Stack, scope: _Scope, found: list[Diagnostic]) -> Reference:
     stack_name = ref.stack or stack.name
-    ref = attrs.evolve(ref, stack=stack_name)
+    ref = evolve(ref, stack=stack_name)
     exists, diagnostics = _find(stack_name, ref.resource, ref.part_span("stack"), ref.part_span("resource"), scope)
     found.extend(diagnostics)
     target = scope.target(stack_name, ref.resource) if exists else None
@@ -164,7 +163,7 @@ def _reference(ref: Reference, stack: Stack, scope: _Scope, found: list[Diagnost
 
 def _link(link: Link, stack: Stack, scope: _Scope, found: list[Diagnostic]) -> Link:
     stack_name = link.stack or stack.name
-    link = attrs.evolve(link, stack=stack_name)
+    link = evolve(link, stack=stack_name)
     exists, diagnostics = _find(stack_name, link.resource, link.span, link.span, scope)
     found.extend(diagnostics)
     target = scope.target(stack_name, link.resource) if exists else None

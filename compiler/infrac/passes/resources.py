@@ -13,9 +13,8 @@ import posixpath
 import re
 from typing import Any
 
-import attrs
-
 from infrac import aws_limits, ir
+from infrac.classes import evolve
 from infrac.diagnostics import Diagnostic, Label, duplicate
 from infrac.model import STRENGTHS, Block, ExportSpec, Link, Parameter, Program, Resource, Stack, StrengthChoice, Use
 from infrac.passes.fields import read_fields
@@ -37,7 +36,7 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
         declared[declaration.name] = names
         found.extend(diagnostics)
     program = Program(settings=state.settings, stacks=tuple(stacks))
-    return attrs.evolve(state, program=program, declared=declared), found
+    return evolve(state, program=program, declared=declared), found
 
 
 def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[Diagnostic]]:

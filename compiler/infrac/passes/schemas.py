@@ -10,10 +10,9 @@ the program, like any resource with an error, its name kept in ``declared``.
 
 from __future__ import annotations
 
-import attrs
-
 from infrac import ir
 from infrac.cfn import typecheck
+from infrac.classes import evolve
 from infrac.diagnostics import Diagnostic, has_errors
 from infrac.model import Resource
 from infrac.passes.state import Compilation
@@ -34,9 +33,9 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
             found.extend(diagnostics)
             if not has_errors(diagnostics):
                 kept.append(resource)
-        stacks.append(attrs.evolve(stack, resources=tuple(kept)) if len(kept) != len(stack.resources) else stack)
-    program = attrs.evolve(state.program, stacks=tuple(stacks))
-    return attrs.evolve(state, program=program), found
+        stacks.append(evolve(stack, resources=tuple(kept)) if len(kept) != len(stack.resources) else stack)
+    program = evolve(state.program, stacks=tuple(stacks))
+    return evolve(state, program=program), found
 
 
 def _name(block: ir.Block) -> str | None:

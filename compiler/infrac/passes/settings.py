@@ -11,9 +11,8 @@ A project without a project block gets the defaults below.
 
 from __future__ import annotations
 
-import attrs
-
 from infrac import ir
+from infrac.classes import evolve
 from infrac.diagnostics import Diagnostic, diagnostic, duplicate
 from infrac.diagnostics.codes import CODES
 from infrac.diagnostics.model import Severity
@@ -119,7 +118,7 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     )
     if settings.references == "weak":
         checker.report(weak_reference_warning(_attribute_value(project, "references").span, "every reference of the project"))
-    return attrs.evolve(state, settings=settings), checker.diagnostics
+    return evolve(state, settings=settings), checker.diagnostics
 
 
 def weak_reference_warning(span, what: str) -> Diagnostic:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from infrac import ir
+from infrac.classes import field, frozen
 from infrac.model import Program, Settings
 from infrac.source import Span
 
 
-@attrs.frozen
+@frozen
 class StackDeclaration:
     """A stack's statements, gathered from every file that declares part of it."""
 
@@ -22,7 +21,7 @@ class StackDeclaration:
     uses: tuple[ir.Uses, ...]
 
 
-@attrs.frozen
+@frozen
 class Compilation:
     modules: tuple[ir.Module, ...]
     project: ir.Project | None = None
@@ -31,7 +30,7 @@ class Compilation:
     #: The checked program; resources with errors are left out of it (their names
     #: stay in ``declared`` so that references to them add no further errors).
     program: Program | None = None
-    declared: dict[str, frozenset[str]] = attrs.field(factory=dict)
+    declared: dict[str, frozenset[str]] = field(factory=dict)
     #: What ``infrac build`` will write: ``(target, BuildOptions)``, for the passes that measure the
     #: emitted files (budgets); None for ``infrac check``, which measures the default build.
     build: tuple[str, Any] | None = None

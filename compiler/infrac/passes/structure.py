@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import attrs
-
 from infrac import aws_limits, ir
+from infrac.classes import evolve
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.passes.state import Compilation, StackDeclaration
 
@@ -71,7 +70,7 @@ def collect(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                 else:
                     found.append(_misplaced(statement, "directly in a stack"))
         stacks.append(StackDeclaration(name, first.name.span, tuple(attributes), tuple(resources), tuple(uses)))
-    return attrs.evolve(state, project=project, stacks=tuple(stacks)), found
+    return evolve(state, project=project, stacks=tuple(stacks)), found
 
 
 def _misplaced(statement: ir.Statement, where: str) -> Diagnostic:

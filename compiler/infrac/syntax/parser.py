@@ -14,9 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import attrs
-
 from infrac import ir
+from infrac.classes import evolve, frozen
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.source import SourceFile, Span
 from infrac.syntax import load_lark, tables
@@ -109,7 +108,7 @@ def _describe_token(token: Token) -> str:
     return f"`{token}`"
 
 
-@attrs.frozen
+@frozen
 class ParseResult:
     module: ir.Module | None
     diagnostics: tuple[Diagnostic, ...]
@@ -155,7 +154,7 @@ class Parser:
                     pass  # reported by the path below
                 else:
                     return ParseResult(
-                        attrs.evolve(
+                        evolve(
                             module,
                             path=source.path,
                             comments=tuple(
@@ -190,7 +189,7 @@ class Parser:
                 ),
             )
         comments = tuple(ir.Comment(str(c), Span(source.path, c.start_pos, c.end_pos)) for c in self._comments)
-        module = attrs.evolve(module, path=source.path, comments=comments)
+        module = evolve(module, path=source.path, comments=comments)
         return ParseResult(module, tuple(self._lowering.diagnostics))
 
     def _syntax_error(self, source: SourceFile, error: UnexpectedInput) -> Diagnostic:

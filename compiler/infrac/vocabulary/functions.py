@@ -18,10 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from infrac import ir
-from infrac.frozen import frozen
+from infrac.classes import evolve, frozen
 from infrac.model import Call, ConditionRef, NoValue, ParameterRef
 from infrac.suggest import did_you_mean
 from infrac.vocabulary.types import INVALID, Checker
@@ -165,7 +163,7 @@ def _sub(value: ir.Call, checker: Checker) -> Any:
             return INVALID
     if not isinstance(text, ir.String):
         return checker.error("E0322", "expected the text of `sub` as a string", text.span, label="expected a string")
-    scoped = attrs.evolve(checker, placeholders=checker.placeholders | frozenset(variables))
+    scoped = evolve(checker, placeholders=checker.placeholders | frozenset(variables))
     template = scoped.template(text)
     if template is INVALID:
         return INVALID

@@ -6,11 +6,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import attrs
-
 from infrac import aws_limits
+from infrac.classes import field, frozen
 from infrac.diagnostics import Diagnostic, Label, diagnostic
-from infrac.frozen import frozen
 from infrac.model import Link, Program, Resource, Settings, Stack, Template
 from infrac.suggest import did_you_mean
 from infrac.vocabulary.types import Choice, Data, ListOf, MapOf, Name, Prose, Type
@@ -194,7 +192,7 @@ class Kind:
     rules: Callable[[Resource, RuleContext], list[Diagnostic]] = _no_rules
     #: other CloudFormation resources the block declares (a queue's dead-letter
     #: queue, a bucket's policy), as full resource documents by logical ID
-    companions: Callable[[Resource], dict[str, dict]] = attrs.field(default=lambda resource: {})
+    companions: Callable[[Resource], dict[str, dict]] = field(default=lambda resource: {})
     #: What ``uses stack.Resource { level }`` may ask for; None when nothing.
     access: Access | None = None
     #: The attributes that identify a resource of the kind (names, URLs, IDs, ARNs):

@@ -20,10 +20,8 @@ import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import attrs
-
 from infrac.backends.resources import StackRenderer, StageParameter
-from infrac.frozen import frozen
+from infrac.classes import evolve, frozen
 from infrac.model import Block, Link, Program, Resource, Settings, Stack, Template
 from infrac.vocabulary import KINDS, Kind
 from infrac.vocabulary.kinds import COMMON_FIELDS, NAME, NONE, TARGET, BlockKind, Field
@@ -107,7 +105,7 @@ def samples(field_type: Type, links: tuple[Link, ...] = ()) -> list[Any]:
         fitting = [link for link in links if not field_type.kinds or link.kinds[0] in field_type.kinds]
         if len(fitting) < 2:
             raise ReferenceError(f"no resources to link for {field_type.description}")
-        return [attrs.evolve(link, kinds=field_type.kinds, needs=field_type.needs) for link in fitting]
+        return [evolve(link, kinds=field_type.kinds, needs=field_type.needs) for link in fitting]
     raise ReferenceError(f"no samples for the type {type(field_type).__name__}")
 
 
@@ -264,7 +262,7 @@ def _field_places(sample: _Sample, name: str, field: Field) -> list[str]:
     # Some fields take effect only with others (a shared dead-letter queue and its receive
     # count): measure again with every other field set and no nested blocks.
     try:
-        full = attrs.evolve(
+        full = evolve(
             sample.resource,
             values={**sample.resource.values, **_first_samples(sample.kind.fields, sample.links)},
             blocks={keyword: () for keyword in sample.kind.blocks},
@@ -293,9 +291,9 @@ def _vary(sample: _Sample, base: Resource, name: str, field: Field) -> list[str]
         alternatives = [field.default, *alternatives]
     renderings = []
     for value in alternatives:
-        changed = attrs.evolve(base, values={**base.values, name: value})
+        changed = evolve(base, values={**base.values, name: value})
         if name == "id":
-            changed = attrs.evolve(changed, logical_id=value if value is not None else base.name)
+            changed = evolve(changed, logical_id=value if value is not None else base.name)
         renderings.append(sample.render(changed))
     return _places(renderings, depth=1)
 
@@ -319,9 +317,9 @@ def _block_places(sample: _Sample, block_kind: BlockKind, name: str | None, fiel
         alternatives = samples(field.type, sample.links)
         if not field.required:
             alternatives = [field.default, *alternatives]
-        variants = [(attrs.evolve(block, values={**block.values, name: value}),) for value in alternatives]
+        variants = [(evolve(block, values={**block.values, name: value}),) for value in alternatives]
     renderings = [
-        sample.render(attrs.evolve(base, blocks={**base.blocks, block_kind.keyword: blocks})) for blocks in variants
+        sample.render(evolve(base, blocks={**base.blocks, block_kind.keyword: blocks})) for blocks in variants
     ]
     return _places(renderings, depth=1 if name is None else 3)
 

@@ -12,9 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
 from infrac import ir
+from infrac.classes import evolve, field, mutable
 from infrac.diagnostics import Diagnostic, diagnostic, duplicate
 from infrac.model import Link, Placeholder, Reference, Template
 from infrac.source import Span
@@ -42,12 +41,12 @@ _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _SUB_PLACEHOLDER = re.compile(r"\$\{[^{}]*\}|\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
-@attrs.define
+@mutable
 class Checker:
     """Collects diagnostics while values are converted; knows the placeholders in scope."""
 
     placeholders: frozenset[str] = STRING_PLACEHOLDERS
-    diagnostics: list[Diagnostic] = attrs.field(factory=list)
+    diagnostics: list[Diagnostic] = field(factory=list)
 
     def error(self, code: str, message: str, span: Span | None, **kwargs) -> Any:
         self.diagnostics.append(diagnostic(code, message, span, **kwargs))
@@ -241,7 +240,7 @@ class Duration(Type):
             hint = f"write `{value.value}s` for seconds" if isinstance(value, ir.Number) and not value.unit else None
             checker.wrong_type(value, self.description)
             if hint:
-                checker.diagnostics[-1] = attrs.evolve(checker.diagnostics[-1], hint=hint)
+                checker.diagnostics[-1] = evolve(checker.diagnostics[-1], hint=hint)
             return INVALID
         seconds = to_base(value.value, value.unit)
         if not isinstance(seconds, int):
