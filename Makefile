@@ -93,7 +93,7 @@ schemas: $(STAMP)
 classes: $(STAMP)
 	$(BIN)/python -m infrac.classes
 
-## parser: regenerate the parser's tables (compiler/infrac/syntax/infra.lark.json) from grammar/infra.lark
+## parser: regenerate the parser's tables (compiler/infrac/syntax/infra.lark.json, for Lark) and the fast path's (compiler/infrac/syntax/_fast.py) from grammar/infra.lark
 parser: $(STAMP)
 	PYTHONHASHSEED=0 $(BIN)/python -m infrac.syntax.tables
 

@@ -1,4 +1,9 @@
-"""The parser's shipped tables: current, equivalent to the grammar, and loaded without pickle."""
+"""The parser's shipped tables: current, equivalent to the grammar, and loaded without pickle.
+
+Two files are shipped: Lark's tables as JSON (``infra.lark.json``, read by Lark to
+report a syntax error) and what the fast path computes from them as Python literals
+(``_fast.py``); ``make parser`` writes both (``infrac.syntax.tables``).
+"""
 
 from __future__ import annotations
 
@@ -8,27 +13,74 @@ import sys
 
 from conftest import CASES, ROOT, SEED
 from infrac.source import SourceFile
-from infrac.syntax import parser, tables
+from infrac.syntax import _fast, parser, tables
+from test_syntax_fast import REPOSITORY, identical
+
+GRAMMAR = parser.grammar_path().read_text(encoding="utf-8")
+
+
+def sources() -> list[SourceFile]:
+    """Every ``.infra`` file of the tests and the repository, syntax errors included."""
+    paths = sorted({*CASES.rglob("*.infra"), *SEED.rglob("*.infra"), *(ROOT / p for p in REPOSITORY)})
+    return [SourceFile(p.relative_to(ROOT).as_posix(), p.read_text(encoding="utf-8")) for p in paths]
 
 
 def test_shipped_tables_are_made_from_the_current_grammar():
     document = json.loads(tables.TABLES.read_text(encoding="utf-8"))
-    grammar = parser.grammar_path().read_text(encoding="utf-8")
-    assert document["grammar_sha256"] == tables.grammar_digest(grammar), "grammar changed: run `make parser`"
-    assert tables.load(grammar) is not None
+    assert document["grammar_sha256"] == tables.grammar_digest(GRAMMAR), "grammar changed: run `make parser`"
+    assert tables.load(GRAMMAR) is not None
+
+
+def test_the_generated_fast_tables_are_current():
+    """``_fast.py`` is what ``make parser`` writes for the shipped JSON, keyed by the grammar."""
+    generated = tables.render_fast(tables.TABLES.read_text(encoding="utf-8"))
+    assert tables.FAST.read_text(encoding="utf-8") == generated, "out of date: run `make parser`"
+    assert _fast.GRAMMAR_SHA256 == tables.grammar_digest(GRAMMAR)
+    assert tables.fast_tables(GRAMMAR) is _fast.TABLES
+    assert tables.fast_tables(GRAMMAR + "\n") is None  # another grammar
 
 
 def test_shipped_tables_parse_like_a_parser_built_from_the_grammar(monkeypatch):
-    sources = [
-        SourceFile(p.relative_to(ROOT).as_posix(), p.read_text(encoding="utf-8"))
-        for p in sorted([*CASES.rglob("*.infra"), *SEED.rglob("*.infra")])
-    ]
     shipped = parser.Parser()
     monkeypatch.setattr(tables, "load", lambda grammar: None)
+    monkeypatch.setattr(tables, "fast_tables", lambda grammar: None)
     built = parser.Parser()
-    for source in sources:
-        a, b = shipped.parse(source), built.parse(source)
-        assert a.module == b.module and a.diagnostics == b.diagnostics, source.path
+    for source in sources():
+        identical(shipped.parse(source), built.parse(source), source.path)
+
+
+def test_a_stale_generated_module_is_not_used(monkeypatch):
+    """A ``_fast.py`` made from another grammar (the grammar is being edited): the fast
+    path's tables are computed from Lark's, and every parse is the same."""
+    shipped = parser.Parser()
+    computed = []
+
+    def compile_tables(data, memo):
+        computed.append(True)
+        return tables_compile(data, memo)
+
+    tables_compile = parser.compile_tables
+    monkeypatch.setattr(_fast, "GRAMMAR_SHA256", "0" * 64)
+    monkeypatch.setattr(parser, "compile_tables", compile_tables)
+    assert tables.fast_tables(GRAMMAR) is None
+    stale = parser.Parser()
+    assert computed == [True]
+    assert stale._fast is not None and stale._fast._states is not _fast.TABLES["states"]
+    for source in sources():
+        identical(shipped.parse(source), stale.parse(source), source.path)
+
+
+def test_the_fast_path_reads_no_json(monkeypatch):
+    """Lark's tables are read for the first syntax error only."""
+    read = []
+    load = tables.load
+    monkeypatch.setattr(tables, "load", lambda grammar: read.append(grammar) or load(grammar))
+    fresh = parser.Parser()
+    result = fresh.parse(SourceFile("ok.infra", 'stack s {\n  queue Q { tags = { a: "b" } }\n}\n'))
+    assert result.module is not None and read == []
+    result = fresh.parse(SourceFile("broken.infra", "stack s {\n  queue Q {\n"))
+    assert result.module is None and [d.code for d in result.diagnostics] == ["E0106"]
+    assert read == [GRAMMAR]
 
 
 def test_no_pickle_is_loaded_and_nothing_is_written_to_the_temporary_folder(tmp_path):

@@ -3,7 +3,8 @@
 For any text, the fast path either gives up or gives exactly what Lark's parse
 with the lowering gives: the same module, with every span (spans take no part in
 ``==``, so they are compared field by field here), the same comments and the same
-diagnostics. The properties run on every ``.infra`` file of the repository and on
+diagnostics; and it does the same on the tables ``make parser`` generated
+(``infrac/syntax/_fast.py``) as on tables computed from Lark's at load. The properties run on every ``.infra`` file of the repository and on
 generated and mutated text; ``make fuzz`` runs them with more examples.
 """
 
@@ -19,12 +20,28 @@ from hypothesis.extra.lark import from_lark
 from conftest import ROOT, TRIED
 from infrac.classes import fields, has
 from infrac.source import SourceFile
-from infrac.syntax.parser import MAX_DEPTH, Parser
+from infrac.syntax import _fast, tables
+from infrac.syntax.lalr import compile_tables
+from infrac.syntax.parser import MAX_DEPTH, Parser, grammar_path
 from test_fuzz import CORPUS, FUZZ, TRICKY, _generator_grammar, mutated
 
 FAST = Parser()
 LARK = Parser()
 LARK._fast = None  # Lark's parse only
+
+
+def _computed() -> Parser:
+    """A parser whose fast path computes its tables from Lark's, as for a grammar
+    changed since ``make parser``, instead of reading the generated ``_fast.py``."""
+    saved = tables.fast_tables
+    tables.fast_tables = lambda grammar: None
+    try:
+        return Parser()
+    finally:
+        tables.fast_tables = saved
+
+
+COMPUTED = _computed()
 
 REPOSITORY = sorted(
     p.relative_to(ROOT).as_posix()
@@ -48,16 +65,36 @@ def identical(a, b, where: str = "result") -> None:
 
 
 def check(text: str) -> bool:
-    """Both paths agree on ``text``; True when the fast path took it."""
+    """Both paths agree on ``text``, and so does the fast path on tables computed
+    now instead of generated; True when the fast path took it."""
     source = SourceFile("file.infra", text)
-    identical(FAST.parse(source), LARK.parse(source))
+    fast = FAST.parse(source)
+    identical(fast, LARK.parse(source))
+    identical(fast, COMPUTED.parse(source))
     taken = FAST._fast.parse(text) is not None
+    assert (COMPUTED._fast.parse(text) is not None) == taken
     TRIED["fast path " + ("taken" if taken else "declined")] += 1
     return taken
 
 
 def test_the_fast_path_is_on():
     assert FAST._fast is not None and FAST._fast.usable
+    assert COMPUTED._fast is not None and COMPUTED._fast.usable
+
+
+def test_the_generated_tables_are_the_computed_ones():
+    """FAST reads the literals ``make parser`` wrote, COMPUTED computed the same now."""
+    assert FAST._fast._states is _fast.TABLES["states"]
+    assert COMPUTED._fast._states is not _fast.TABLES["states"]
+    grammar = grammar_path().read_text(encoding="utf-8")
+    assert compile_tables(*tables.load(grammar)) == _fast.TABLES
+    for attribute in ("_start", "_end", "_states", "_keywords", "_dropped"):
+        assert getattr(FAST._fast, attribute) == getattr(COMPUTED._fast, attribute), attribute
+    assert FAST._fast._lexer.pattern == COMPUTED._fast._lexer.pattern
+    shapes = [rule[:5] + rule[6:] for rule in FAST._fast._rules]
+    assert shapes == [rule[:5] + rule[6:] for rule in COMPUTED._fast._rules]
+    callbacks = [rule[5] and rule[5].__name__ for rule in FAST._fast._rules]
+    assert callbacks == [rule[5] and rule[5].__name__ for rule in COMPUTED._fast._rules]
 
 
 @pytest.mark.parametrize("path", REPOSITORY)
@@ -143,20 +180,24 @@ def test_random_text(text):
 def test_the_fast_path_turns_off_for_a_grammar_whose_terminals_overlap():
     """A terminal starting like another (`-` and a negative number) would make the one
     expression's tokens differ from Lark's: such a grammar is parsed by Lark alone."""
-    from infrac.syntax import tables
     from infrac.syntax.lalr import FastParser
     from infrac.syntax.lower import Lowering
-    from infrac.syntax.parser import grammar_path
 
     class Negating(Lowering):
         def negated(self, children):
             return children[0]
 
+    def fast(grammar: str) -> FastParser:
+        return FastParser(compile_tables(*tables.build(grammar)), Negating())
+
     grammar = grammar_path().read_text(encoding="utf-8")
-    assert FastParser(*tables.build(grammar), Negating()).usable
+    assert fast(grammar).usable
     changed = grammar.replace("| call\n", '| call\n      | "-" value -> negated\n', 1)
     assert changed != grammar
-    assert not FastParser(*tables.build(changed), Negating()).usable
+    assert not compile_tables(*tables.build(changed))["distinct"]
+    assert not fast(changed).usable
     # the same rule with a terminal of its own first character is fine
     fine = grammar.replace("| call\n", '| call\n      | "~" value -> negated\n', 1)
-    assert FastParser(*tables.build(fine), Negating()).usable
+    assert fast(fine).usable
+    # and a rule whose callback the lowering lacks turns it off too
+    assert not FastParser(compile_tables(*tables.build(fine)), Lowering()).usable

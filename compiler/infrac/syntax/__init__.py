@@ -1,9 +1,10 @@
 """The front end: ``.infra`` text -> the LALR parser -> the syntax IR.
 
 Lark is loaded only when a file has a syntax error (its parser reports it) or the
-grammar changed since ``make parser``: the tables are plain JSON and the fast
-path (``infrac.syntax.lalr``) drives them itself, so checking or building a
-project without a syntax error never imports Lark.
+grammar changed since ``make parser``: the fast path (``infrac.syntax.lalr``)
+drives the parser's tables itself, from the literals ``make parser`` writes into
+``_fast.py`` (``infrac.syntax.tables``), so checking or building a project
+without a syntax error never imports Lark nor reads its tables' JSON.
 
 :func:`load_lark` imports Lark without the third-party ``regex`` module. Lark
 imports ``regex`` whenever it is installed (another package may have installed

@@ -2,11 +2,17 @@
 
 Lark's parser spends most of its time per token in general machinery this
 language does not need (a contextual lexer with line counting, a parser state
-object, child filters that build lists to splice them). This module reads the
-same tables Lark loads (the JSON ``make parser`` writes, so it accepts exactly
-the grammar in ``grammar/infra.lark``), lexes with one regular expression made of the
+object, child filters that build lists to splice them). This module drives the
+same tables Lark loads (``make parser`` computes them from ``grammar/infra.lark``,
+so it accepts exactly that grammar), lexes with one regular expression made of the
 grammar's own terminals, and calls the same lowering, with the same children,
 in the same order, as Lark's ``transformer=`` would.
+
+What it needs of the tables (:func:`compile_tables`: the states, the rules'
+shapes, the lexer's expression, the keywords) is plain data, which ``make
+parser`` also writes as Python literals (``infrac/syntax/_fast.py``, see
+``infrac.syntax.tables``): a process then unmarshals it from its bytecode
+instead of decoding the JSON and computing it again.
 
 It gives up (returns None) at the first thing it does not accept: a character
 no terminal matches, a token the table has no action for. The caller then
@@ -24,19 +30,21 @@ the only token that changes is a keyword in a state that accepts a name but
 not that keyword (``tags = { stack: "data" }``), which Lark reads as a name,
 and so does the fast path: when the state it is in before reducing anything
 on the token has no action for the keyword but one for a name. The
-first-character property is checked on the grammar at load, so that a grammar
-change that breaks it turns the fast path off instead of making it wrong.
+first-character property is checked when the tables are compiled (by ``make
+parser``, or at load for a grammar changed since), so that a grammar change that
+breaks it turns the fast path off instead of making it wrong.
 """
 
 from __future__ import annotations
 
 import re
 from sys import intern
-from typing import Any
 
 from infrac import ir
 
-_NAME_START = re.compile(r"[A-Za-z_]")
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class FastToken:
@@ -68,7 +76,7 @@ _SHIFT = 0
 #: Offsets shared between files, at most (see FastParser.parse).
 _SHARED_OFFSETS = 1 << 16
 
-# How a rule's reduction is done (see FastParser._compile_rule).
+# How a rule's reduction is done (see _compile_rule).
 _GENERAL = 0  # any rule
 _PASS = 1  # one child, which is the result (`?value: path`)
 _WRAP = 2  # one child, spliced into the parent (`_statement: attribute`)
@@ -76,105 +84,141 @@ _CALL = 3  # one child, lowered (`value: STRING -> string`)
 _EXTEND = 4  # two spliced children (`__star: __star _statement`), joined in place
 
 
-class FastParser:
-    """Lark's tables and rules, as ``make parser`` serializes them (``tables.load``),
-    compiled for the loop in :meth:`parse`. Lark itself is not needed for this."""
+def compile_tables(data: dict[str, Any], memo: dict[int, Any]) -> dict[str, Any]:
+    """What :class:`FastParser` needs of Lark's serialized tables (``tables.load``), as
+    plain data: ``make parser`` writes it into ``infrac/syntax/_fast.py`` as literals,
+    so that a process only unmarshals it (see ``infrac.syntax.tables``).
 
-    def __init__(self, data: dict[str, Any], memo: dict[int, Any], lowering: Any) -> None:
+    - ``start``, ``end``: the parser's first state and the state it accepts in;
+    - ``states``: state -> {terminal or rule name: state to shift to (>= 0) or ~index
+      of the rule to reduce};
+    - ``rules``: (how, size, name of the rule, plain, kept children as (index, splice),
+      name of the lowering's callback, whether the result is spliced into the parent,
+      whether a single child is the result), in the order the states first reduce them;
+    - ``lexer``: the one regular expression, ``keywords``: keyword -> terminal,
+      ``dropped``: the tokens no rule keeps (sorted);
+    - ``distinct``: whether no two terminals (keywords aside) can start with the same
+      character, the property the lexer relies on (:func:`_distinct`).
+    """
+    frontend = data["parser"]
+    table = frontend["parser"]
+    symbols = table["tokens"]  # number -> terminal or rule name
+    rules: dict[int, int] = {}
+    compiled_rules: list[tuple] = []
+    states: dict[int, dict[str, int]] = {}
+    for state, actions in table["states"].items():
+        compiled = {}
+        for symbol, (action, arg) in actions.items():
+            if action == _SHIFT:
+                compiled[symbols[symbol]] = arg
+            else:
+                rule = arg["@"]
+                if rule not in rules:
+                    rules[rule] = len(compiled_rules)
+                    compiled_rules.append(_compile_rule(memo[rule]))
+                compiled[symbols[symbol]] = ~rules[rule]
+        states[state] = compiled
+    terminals = {t["name"]: t for t in (memo[ref["@"]] for ref in frontend["lexer_conf"]["terminals"])}
+    patterns = {name: _regexp(t["pattern"]) for name, t in terminals.items()}
+    ignored = set(frontend["lexer_conf"]["ignore"])
+    keywords = {
+        t["pattern"]["value"]: name
+        for name, t in terminals.items()
+        if t["pattern"]["__type__"] == "PatternStr"
+        and "NAME" in patterns
+        and re.fullmatch(patterns["NAME"], t["pattern"]["value"])
+    }
+    # Tokens no rule keeps (`=`, `,`, ...) are pushed as None: the lowering never sees them.
+    kept = {
+        sym["name"]
+        for rule in (memo[ref["@"]] for ref in frontend["parser_conf"]["rules"])
+        for sym in rule["expansion"]
+        if sym["__type__"] == "Terminal" and (not sym["filter_out"] or rule["options"]["keep_all_tokens"])
+    }
+    dropped = sorted(name for name in terminals if name not in kept and name not in ignored)
+    # One match per token: the ignored layout before it, then the token, the end of the
+    # text, or anything else (the fast path gives up). Comments are tokens here, kept
+    # for the formatter.
+    layout = "|".join(patterns[name] for name in sorted(ignored - {"COMMENT"}))
+    groups = [
+        f"(?P<{name}>{patterns[name]})"
+        for name in terminals
+        if name not in keywords.values() and name not in ignored - {"COMMENT"}
+    ]
+    lexer = f"(?:{layout})*(?:" + "|".join([*groups, r"(?P<_END>\Z)", r"(?P<_ERROR>[\s\S])"]) + ")"
+    return {
+        "start": table["start_states"]["start"],
+        "end": table["end_states"]["start"],
+        "states": states,
+        "rules": compiled_rules,
+        "lexer": lexer,
+        "keywords": keywords,
+        "dropped": dropped,
+        "distinct": _distinct([p for name, p in patterns.items() if name not in keywords.values()]),
+    }
+
+
+def _compile_rule(rule: dict[str, Any]) -> tuple:
+    """A rule's entry in ``compile_tables(...)["rules"]``."""
+    expansion = rule["expansion"]
+    options = rule["options"]
+    origin = rule["origin"]["name"]
+    keep = tuple(
+        (i, sym["__type__"] == "NonTerminal" and sym["name"].startswith("_"))
+        for i, sym in enumerate(expansion)
+        if not (sym["__type__"] == "Terminal" and sym["filter_out"]) or options["keep_all_tokens"]
+    )
+    name = rule["alias"] or origin
+    inline = origin.startswith("_") and not rule["alias"]
+    single = bool(options["expand1"] and not rule["alias"])
+    callback = None if inline else name
+    plain: Any = None  # the kept children's indexes when none is spliced (True: all of them)
+    if not any(splice for _, splice in keep):
+        plain = True if len(keep) == len(expansion) else tuple(i for i, _ in keep)
+    # The commonest reductions, done in place on the top of the stack.
+    shortcut = _GENERAL
+    if len(expansion) == 1 and plain is True:
+        shortcut = _WRAP if inline else _PASS if single else _CALL
+    elif inline and len(expansion) == 2 and keep == ((0, True), (1, True)):
+        shortcut = _EXTEND
+    return (shortcut, len(expansion), origin, plain, keep, callback, inline, single)
+
+
+def _distinct(patterns: list[str]) -> bool:
+    """The property the lexer relies on: no two terminals (keywords aside) can
+    start with the same character. Tested on every printable ASCII character,
+    alone and followed by a digit, a letter or a quote."""
+    compiled = [re.compile(p) for p in patterns]
+    for code in range(0x20, 0x7F):
+        for char in (chr(code), chr(code) + "0", chr(code) + "a", chr(code) + '"'):
+            if sum(1 for p in compiled if p.match(char)) > 1:
+                return False
+    return True
+
+
+class FastParser:
+    """The tables :func:`compile_tables` gives (from ``infrac/syntax/_fast.py``, or
+    computed from Lark's serialized tables), with the lowering's callbacks, for the
+    loop in :meth:`parse`. Lark itself is not needed for this."""
+
+    def __init__(self, tables: dict[str, Any], lowering: Any) -> None:
         self._lowering = lowering
-        frontend = data["parser"]
-        table = frontend["parser"]
-        symbols = table["tokens"]  # number -> terminal or rule name
-        self._start = table["start_states"]["start"]
-        self._end = table["end_states"]["start"]
-        rules: dict[int, int] = {}
-        self._rules: list[tuple] = []
-        # state -> {terminal or rule name: state to shift to (>= 0) or ~index of the rule to reduce}
-        self._states: dict[int, dict[str, int]] = {}
-        for state, actions in table["states"].items():
-            compiled = {}
-            for symbol, (action, arg) in actions.items():
-                if action == _SHIFT:
-                    compiled[symbols[symbol]] = arg
-                else:
-                    rule = arg["@"]
-                    if rule not in rules:
-                        rules[rule] = len(self._rules)
-                        self._rules.append(self._compile_rule(memo[rule]))
-                    compiled[symbols[symbol]] = ~rules[rule]
-            self._states[state] = compiled
-        terminals = {t["name"]: t for t in (memo[ref["@"]] for ref in frontend["lexer_conf"]["terminals"])}
-        patterns = {name: _regexp(t["pattern"]) for name, t in terminals.items()}
-        ignored = set(frontend["lexer_conf"]["ignore"])
-        self._keywords = {
-            t["pattern"]["value"]: name
-            for name, t in terminals.items()
-            if t["pattern"]["__type__"] == "PatternStr"
-            and "NAME" in patterns
-            and re.fullmatch(patterns["NAME"], t["pattern"]["value"])
-        }
-        # Tokens no rule keeps (`=`, `,`, ...) are pushed as None: the lowering never sees them.
-        kept = {
-            sym["name"]
-            for rule in (memo[ref["@"]] for ref in frontend["parser_conf"]["rules"])
-            for sym in rule["expansion"]
-            if sym["__type__"] == "Terminal" and (not sym["filter_out"] or rule["options"]["keep_all_tokens"])
-        }
-        self._dropped = {name for name in terminals if name not in kept and name not in ignored}
-        # One match per token: the ignored layout before it, then the token, the end of the
-        # text, or anything else (the fast path gives up). Comments are tokens here, kept
-        # for the formatter.
-        layout = "|".join(patterns[name] for name in sorted(ignored - {"COMMENT"}))
-        groups = [
-            f"(?P<{name}>{patterns[name]})"
-            for name in terminals
-            if name not in self._keywords.values() and name not in ignored - {"COMMENT"}
+        self._start = tables["start"]
+        self._end = tables["end"]
+        self._states: dict[int, dict[str, int]] = tables["states"]
+        self._rules = [  # the callbacks' names made the lowering's methods
+            (*shape, None if callback is None else getattr(lowering, callback, None), inline, single)
+            for *shape, callback, inline, single in tables["rules"]
         ]
-        self._lexer = re.compile(
-            f"(?:{layout})*(?:" + "|".join([*groups, r"(?P<_END>\Z)", r"(?P<_ERROR>[\s\S])"]) + ")"
+        self._keywords: dict[str, str] = tables["keywords"]
+        self._dropped = set(tables["dropped"])
+        self._lexer = re.compile(tables["lexer"])
+        self._usable = tables["distinct"] and all(
+            callback is not None or inline or single for *_, callback, inline, single in self._rules
         )
-        self._patterns = [p for name, p in patterns.items() if name not in self._keywords.values()]
-        self._usable = self._check()
         # One int object per offset for every file parsed: spans hold two each, and
         # offsets above 256 are objects of their own (a sixth of a parsed module's memory).
         self._offsets: dict[int, int] = {}
-
-    def _compile_rule(self, rule: dict[str, Any]) -> tuple:
-        """(how, size, name of the rule, plain, kept children as (index, splice), callback,
-        whether the result is spliced into the parent, whether a single child is the result)."""
-        expansion = rule["expansion"]
-        options = rule["options"]
-        origin = rule["origin"]["name"]
-        keep = tuple(
-            (i, sym["__type__"] == "NonTerminal" and sym["name"].startswith("_"))
-            for i, sym in enumerate(expansion)
-            if not (sym["__type__"] == "Terminal" and sym["filter_out"]) or options["keep_all_tokens"]
-        )
-        name = rule["alias"] or origin
-        inline = origin.startswith("_") and not rule["alias"]
-        single = options["expand1"] and not rule["alias"]
-        callback = None if inline else getattr(self._lowering, name, None)
-        plain: Any = None  # the kept children's indexes when none is spliced (True: all of them)
-        if not any(splice for _, splice in keep):
-            plain = True if len(keep) == len(expansion) else tuple(i for i, _ in keep)
-        # The commonest reductions, done in place on the top of the stack.
-        shortcut = _GENERAL
-        if len(expansion) == 1 and plain is True:
-            shortcut = _WRAP if inline else _PASS if single else _CALL
-        elif inline and len(expansion) == 2 and keep == ((0, True), (1, True)):
-            shortcut = _EXTEND
-        return (shortcut, len(expansion), origin, plain, keep, callback, inline, single)
-
-    def _check(self) -> bool:
-        """The property the lexer relies on: no two terminals (keywords aside) can
-        start with the same character. Tested on every printable ASCII character,
-        alone and followed by a digit, a letter or a quote."""
-        patterns = [re.compile(p) for p in self._patterns]
-        for code in range(0x20, 0x7F):
-            for char in (chr(code), chr(code) + "0", chr(code) + "a", chr(code) + '"'):
-                if sum(1 for p in patterns if p.match(char)) > 1:
-                    return False
-        return all(callback is not None or inline or single for *_, callback, inline, single in self._rules)
 
     @property
     def usable(self) -> bool:

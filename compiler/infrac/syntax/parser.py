@@ -12,17 +12,19 @@ input text.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from infrac import ir
 from infrac.classes import evolve, frozen
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.source import SourceFile, Span
 from infrac.syntax import load_lark, tables
-from infrac.syntax.lalr import FastParser
+from infrac.syntax.lalr import FastParser, compile_tables
 from infrac.syntax.lower import Lowering
 
+TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from lark import Lark, Token
     from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
@@ -123,14 +125,22 @@ class Parser:
     def __init__(self) -> None:
         self._lowering = Lowering()
         self._comments: list[Token] = []
-        grammar = grammar_path().read_text(encoding="utf-8")
-        # the tables computed by `make parser`, read as JSON; when the grammar changed
-        # since, computed now (no cache: see infrac.syntax.tables)
-        self._tables = tables.load(grammar) or tables.build(grammar)
-        self._fast: FastParser | None = FastParser(*self._tables, self._lowering)
+        self._grammar = grammar_path().read_text(encoding="utf-8")
+        self._tables: tuple[dict[str, Any], dict[str, Any]] | None = None
+        # the fast path's tables as `make parser` wrote them (Python literals); when the
+        # grammar changed since, computed now from Lark's (no cache: see infrac.syntax.tables)
+        fast_tables = tables.fast_tables(self._grammar) or compile_tables(*self._lark_tables())
+        self._fast: FastParser | None = FastParser(fast_tables, self._lowering)
         if not self._fast.usable:  # the grammar no longer suits it: Lark parses everything
             self._fast = None
         self._lark_parser: Lark | None = None
+
+    def _lark_tables(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Lark's serialized tables: the JSON `make parser` wrote, read on first use;
+        when the grammar changed since, computed now."""
+        if self._tables is None:
+            self._tables = tables.load(self._grammar) or tables.build(self._grammar)
+        return self._tables
 
     @property
     def _lark(self) -> Lark:
@@ -138,7 +148,7 @@ class Parser:
         if self._lark_parser is None:
             lark = load_lark()
             callbacks = {"transformer": self._lowering, "lexer_callbacks": {"COMMENT": self._comments.append}}
-            self._lark_parser = lark.Lark._load_from_dict(*self._tables, **callbacks)
+            self._lark_parser = lark.Lark._load_from_dict(*self._lark_tables(), **callbacks)
         return self._lark_parser
 
     def parse(self, source: SourceFile) -> ParseResult:
