@@ -22,6 +22,7 @@ from infrac.classes import fields, has
 from infrac.source import SourceFile
 from infrac.syntax import _fast, tables
 from infrac.syntax.lalr import compile_tables
+from infrac.syntax.lower import split_number
 from infrac.syntax.parser import MAX_DEPTH, Parser, grammar_path
 from test_fuzz import CORPUS, FUZZ, TRICKY, _generator_grammar, mutated
 
@@ -201,3 +202,17 @@ def test_the_fast_path_turns_off_for_a_grammar_whose_terminals_overlap():
     assert fast(fine).usable
     # and a rule whose callback the lowering lacks turns it off too
     assert not FastParser(compile_tables(*tables.build(fine)), Lowering()).usable
+
+
+#: The grammar's NUMBER terminal, as the fast path's lexer holds it.
+NUMBER = re.search(r"\(\?P<NUMBER>(.*?)\)\|\(\?P<STRING>", _fast.TABLES["lexer"]).group(1)
+
+
+@FUZZ
+@given(st.from_regex(NUMBER, fullmatch=True))
+def test_a_number_splits_as_the_regular_expression_splits_it(text):
+    """The lowering splits a number token with string methods (no expression to compile
+    at start-up) into the same parts as the expression the lowering used before, for any
+    token the grammar's NUMBER terminal matches."""
+    assert NUMBER == r"-?[0-9]+(\.[0-9]+)?[A-Za-z]*", "NUMBER changed: check split_number"
+    assert split_number(text) == re.fullmatch(r"(-?[0-9]+)(\.[0-9]+)?([A-Za-z]*)", text).groups()
