@@ -33,9 +33,9 @@ def test_shipped_tables_are_made_from_the_current_grammar():
 
 def test_the_generated_fast_tables_are_current():
     """``_fast.py`` is what ``make parser`` writes for the shipped JSON, keyed by the grammar."""
-    generated = tables.render_fast(tables.TABLES.read_text(encoding="utf-8"))
+    generated = tables.render_fast(tables.TABLES.read_text(encoding="utf-8"), GRAMMAR)
     assert tables.FAST.read_text(encoding="utf-8") == generated, "out of date: run `make parser`"
-    assert _fast.GRAMMAR_SHA256 == tables.grammar_digest(GRAMMAR)
+    assert _fast.GRAMMAR == GRAMMAR
     assert tables.fast_tables(GRAMMAR) is _fast.TABLES
     assert tables.fast_tables(GRAMMAR + "\n") is None  # another grammar
 
@@ -60,7 +60,7 @@ def test_a_stale_generated_module_is_not_used(monkeypatch):
         return tables_compile(data, memo)
 
     tables_compile = parser.compile_tables
-    monkeypatch.setattr(_fast, "GRAMMAR_SHA256", "0" * 64)
+    monkeypatch.setattr(_fast, "GRAMMAR", GRAMMAR.replace("NUMBER", "NUMERAL"))
     monkeypatch.setattr(parser, "compile_tables", compile_tables)
     assert tables.fast_tables(GRAMMAR) is None
     stale = parser.Parser()
@@ -81,6 +81,23 @@ def test_the_fast_path_reads_no_json(monkeypatch):
     result = fresh.parse(SourceFile("broken.infra", "stack s {\n  queue Q {\n"))
     assert result.module is None and [d.code for d in result.diagnostics] == ["E0106"]
     assert read == [GRAMMAR]
+
+
+def test_the_fast_path_loads_neither_json_nor_hashlib_nor_lark():
+    """In a fresh interpreter, the parser's set-up and a correct file's parse import
+    nothing to read the JSON or check its key (`fmt` loads no cache, so nothing else
+    would import them)."""
+    code = (
+        "import sys\n"
+        "from infrac.source import SourceFile\n"
+        "from infrac.syntax.parser import parse\n"
+        "assert parse(SourceFile('a.infra', 'stack s { queue Q { x = 1 } }')).module is not None\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    process = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    modules = set(process.stdout.split())
+    assert "infrac.syntax._fast" in modules
+    assert not {"json", "hashlib", "_hashlib", "lark", "pickle"} & modules
 
 
 def test_no_pickle_is_loaded_and_nothing_is_written_to_the_temporary_folder(tmp_path):

@@ -17,16 +17,17 @@ The fast path (``infrac.syntax.lalr``) does not read the JSON: ``make parser``
 also writes what it computes from these tables (``lalr.compile_tables``: the
 states, the rules' shapes with their callbacks by name, the lexer's expression,
 the keywords, the dropped tokens, the terminals' check) as Python literals in
-``_fast.py`` beside this module, keyed by the same SHA-256. Python compiles it
-to bytecode once, like any module of the package, so a process only unmarshals
-it (:func:`fast_tables`). When the key does not match the grammar, the same
-data is computed from the JSON (or from the grammar) instead. Lark, loaded only
-to report a syntax error, still reads the JSON (:func:`load`).
+``_fast.py`` beside this module, keyed by the grammar's text itself (compared
+as it is read: no hash to compute, so the fast path imports neither
+:mod:`hashlib` nor :mod:`json`). Python compiles it to bytecode once, like any
+module of the package, so a process only unmarshals it (:func:`fast_tables`).
+When the key does not match the grammar, the same data is computed from the
+JSON (or from the grammar) instead. Lark, loaded only to report a syntax
+error, still reads the JSON (:func:`load`).
 """
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
@@ -42,6 +43,8 @@ OPTIONS: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "maybe_place
 
 
 def grammar_digest(grammar: str) -> str:
+    import hashlib
+
     return hashlib.sha256(grammar.encode("utf-8")).hexdigest()
 
 
@@ -118,17 +121,20 @@ def fast_tables(grammar: str) -> dict[str, Any] | None:
         from infrac.syntax import _fast
     except ImportError:
         return None
-    if _fast.GRAMMAR_SHA256 != grammar_digest(grammar):
+    if _fast.GRAMMAR != grammar:
         return None
     return _fast.TABLES
 
 
-def render_fast(tables_text: str) -> str:
-    """The text of ``_fast.py`` for the tables file's text ``tables_text``: the fast
-    path's tables computed from the very tables Lark reads, as Python literals."""
+def render_fast(tables_text: str, grammar: str) -> str:
+    """The text of ``_fast.py`` for the tables file's text ``tables_text``, made from
+    ``grammar``: the fast path's tables computed from the very tables Lark reads, as
+    Python literals."""
     from infrac.syntax.lalr import compile_tables
 
     document = _read(tables_text)
+    if document["grammar_sha256"] != grammar_digest(grammar):
+        raise ValueError("the tables were made from another grammar: run `make parser`")
     compiled = compile_tables(document["data"], document["memo"])
     lines = [
         '"""The fast parser\'s tables (``infrac.syntax.lalr.compile_tables``) for grammar/infra.lark,',
@@ -138,7 +144,8 @@ def render_fast(tables_text: str) -> str:
         "# ruff: noqa",
         "# fmt: off",
         "",
-        f"GRAMMAR_SHA256 = {document['grammar_sha256']!r}",
+        "# the grammar these tables are for (infrac.syntax.tables.fast_tables compares it)",
+        f"GRAMMAR = {grammar!r}",
         "",
         "TABLES = {",
     ]
@@ -160,8 +167,9 @@ def render_fast(tables_text: str) -> str:
 if __name__ == "__main__":  # make parser
     from infrac.syntax.parser import grammar_path
 
-    text = render(grammar_path().read_text(encoding="utf-8"))
+    grammar = grammar_path().read_text(encoding="utf-8")
+    text = render(grammar)
     TABLES.write_text(text, encoding="utf-8")
     print(f"wrote {TABLES}")
-    FAST.write_text(render_fast(text), encoding="utf-8")
+    FAST.write_text(render_fast(text, grammar), encoding="utf-8")
     print(f"wrote {FAST}")
