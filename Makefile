@@ -89,7 +89,7 @@ bench: $(BENCH_STAMP)
 schemas: $(STAMP)
 	$(BIN)/python tools/gen_schemas.py compiler/infrac/cfn/schemas
 
-## classes: regenerate the data classes' methods (compiler/infrac/_methods/) after changing a data class
+## classes: regenerate the data classes' methods (compiler/infrac/_methods.py) after changing a data class
 classes: $(STAMP)
 	$(BIN)/python -m infrac.classes
 

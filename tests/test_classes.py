@@ -15,39 +15,38 @@ from infrac import classes
 from infrac.classes import NOTHING, FrozenInstanceError, evolve, field, fields, frozen, has, mutable
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ROOT / "compiler" / "infrac" / "_methods"
+METHODS = ROOT / "compiler" / "infrac" / "_methods.py"
 SEED = ROOT / "infra.dsl"
 
 
 def test_the_committed_methods_are_current():
-    """`make classes` has been run since the last change to a data class: each
+    """`make classes` has been run since the last change to a data class: the
     generated module is what the classes as they are now would get."""
-    expected = classes.generated_files()
-    committed = {path.name: path.read_text(encoding="utf-8") for path in METHODS.glob("*.py")}
-    assert sorted(committed) == sorted(expected), "run `make classes`"
-    for name, text in expected.items():
-        assert committed[name] == text, f"_methods/{name} is out of date: run `make classes`"
+    assert METHODS.read_text(encoding="utf-8") == classes.generated(), "_methods.py is out of date: run `make classes`"
 
 
 def test_every_class_of_the_package_uses_its_committed_methods():
     """No class of infrac compiles its methods at import (that is what the generated
-    modules are for): each one's ``__init__`` comes from its module's file."""
-    classes.generated_files()  # imports every module of the package
+    module is for): each one's methods come from it."""
+    classes.generated()  # imports every module of the package
     made = [cls for cls in classes.MADE if cls.__module__.startswith("infrac.")]
     assert len(made) >= 100
     for cls in made:
-        filename = cls.__init__.__code__.co_filename
-        flat = cls.__module__[len("infrac.") :].replace(".", "_")
-        assert Path(filename).resolve() == (METHODS / f"{flat}.py").resolve(), (cls, filename)
+        for method in (cls.__init__, cls.__eq__):
+            assert Path(method.__code__.co_filename).resolve() == METHODS.resolve(), (cls, method)
 
 
 def test_a_class_changed_since_generation_compiles_its_own_methods():
     """A key that no longer matches (a field added while editing) is not used: the
     class gets methods for the fields it has."""
-    generated = classes._generated("infrac.source")
-    assert generated is not None and "Position" in generated.KEYS
+    assert classes._generated("infrac.source", "Position") is not None
 
-    namespace = {"__module__": "infrac.source", "__qualname__": "Position", "__annotations__": {"line": "int", "column": "int", "extra": "int"}, "extra": 0}
+    namespace = {
+        "__module__": "infrac.source",
+        "__qualname__": "Position",
+        "__annotations__": {"line": "int", "column": "int", "extra": "int"},
+        "extra": 0,
+    }
     changed = frozen(type("Position", (), namespace))
     assert changed(1, 2, 3).extra == 3
     assert changed.__init__.__code__.co_filename == "<data class Position>"

@@ -406,8 +406,6 @@ def modules() -> str:
         relative = path.relative_to(ROOT / "compiler").as_posix()
         if relative.startswith("infrac/passes/") or "/schemas/" in relative:
             continue
-        if relative.startswith("infrac/_methods/") and path.name != "__init__.py":
-            continue  # one generated module per module with data classes
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
         if not doc:
             continue

@@ -39,10 +39,13 @@ import stat
 from decimal import Decimal
 from pathlib import Path
 from sys import intern
-from typing import Any
 
 from infrac import __version__, ir
 from infrac.source import SourceFile, Span
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Bumped when the layout or the encoding of entries changes.
 FORMAT = 2

@@ -7,13 +7,13 @@ Libraries that make such classes (attrs, :mod:`dataclasses`) write each class's
 methods as Python source and compile it when the class is created, at import, and
 every command creates some eighty classes before it does anything. infrac generates
 that source ahead of time instead: ``make classes`` writes the methods of every
-data class of a module ``infrac.x.y`` into ``infrac/_methods/x_y.py``, which Python
+data class of the package into one module, ``infrac/_methods.py``, which Python
 compiles to bytecode once, like any module. Creating the class then only looks them
 up (docs/decisions.md, "Data classes without compiling at import").
 
 Each generated class carries a key: its fields and their options. When the class
-has changed since (while it is being edited), or has no generated module (a class
-outside the package), the same source is compiled here instead, which is slower but
+has changed since (while it is being edited), or is not in the generated module (a
+class outside the package), the same source is compiled here instead, which is slower but
 never different; ``tests/test_classes.py`` fails while the committed files are out
 of date.
 
@@ -87,19 +87,10 @@ class Field:
     def key(self) -> str:
         """What the generated methods depend on (the default and the factory themselves
         are handed to them when the class is created)."""
-        flags = "".join(
-            letter
-            for letter, on in (
-                ("d", self.default is not NOTHING),
-                ("f", self.factory is not None),
-                ("i", self.init),
-                ("e", self.eq),
-                ("h", self.hash),
-                ("k", self.kw_only),
-            )
-            if on
+        return (
+            f"{self.name}:{'d' if self.default is not NOTHING else ''}{'f' if self.factory is not None else ''}"
+            f"{'i' if self.init else ''}{'e' if self.eq else ''}{'h' if self.hash else ''}{'k' if self.kw_only else ''}"
         )
-        return f"{self.name}:{flags}"
 
     def __repr__(self) -> str:
         return f"Field({self.name!r}, init={self.init}, eq={self.eq}, repr={self.repr}, kw_only={self.kw_only})"
@@ -129,14 +120,17 @@ def _key(fields: tuple[Field, ...], frozen: bool, hashable: bool, post_init: boo
     return kind + " | " + " ".join(f.key for f in fields)
 
 
-def _identifier(qualname: str) -> str:
-    return qualname.replace(".", "__").replace("<", "_").replace(">", "_")
+def _function_name(module: str, qualname: str) -> str:
+    """The name of a class's function in the generated module: ``ir__Attribute``."""
+    return f"{module.removeprefix('infrac.')}.{qualname}".replace(".", "__")
 
 
-def source(qualname: str, fields: tuple[Field, ...], frozen: bool, hashable: bool, post_init: bool) -> str:
-    """The Python source of one function that makes the class's methods from a
-    namespace holding each field's slot setter (``set_x``), default (``default_x``)
-    and factory (``factory_x``), ``NOTHING`` and the hash's ``salt``."""
+def source(
+    function: str, qualname: str, fields: tuple[Field, ...], frozen: bool, hashable: bool, post_init: bool
+) -> str:
+    """The Python source of ``function``, which makes the methods of class ``qualname``
+    from a namespace holding each field's slot setter (``set_x``), default
+    (``default_x``) and factory (``factory_x``), ``NOTHING`` and the hash's ``salt``."""
     names = [f.name for f in fields]
     positional: list[str] = []
     keyword: list[str] = []
@@ -176,7 +170,7 @@ def source(qualname: str, fields: tuple[Field, ...], frozen: bool, hashable: boo
     def tuple_of(items: list[str]) -> str:
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
-    lines = [f"def {_identifier(qualname)}(ns):"]
+    lines = [f"def {function}(ns):"]
     if any(p.endswith("=NOTHING") for p in positional + keyword):
         lines.append("    NOTHING = ns['NOTHING']")
     if hashable:
@@ -205,23 +199,23 @@ def source(qualname: str, fields: tuple[Field, ...], frozen: bool, hashable: boo
 
 # ---- making a class -----------------------------------------------------------
 
-#: module name -> its generated module (``None`` when it has none)
-_GENERATED: dict[str, Any] = {}
+#: "module:qualname" -> (key, function) of every class of the package, from
+#: ``infrac/_methods.py`` (loaded with the first data class)
+_GENERATED: dict[str, tuple[str, Any]] | None = None
 
 #: Every data class made, in order (``make classes`` writes their methods).
 MADE: list[type] = []
 
 
-def _generated(module: str) -> Any:
-    if module not in _GENERATED:
-        found = None
-        if module.startswith("infrac."):
-            try:
-                found = __import__("infrac._methods." + module[len("infrac.") :].replace(".", "_"), fromlist=["KEYS"])
-            except ModuleNotFoundError:
-                found = None
-        _GENERATED[module] = found
-    return _GENERATED[module]
+def _generated(module: str, qualname: str) -> tuple[str, Any] | None:
+    global _GENERATED
+    if _GENERATED is None:
+        try:
+            from infrac._methods import METHODS
+        except ImportError:  # being written by `make classes`
+            METHODS = {}
+        _GENERATED = METHODS
+    return _GENERATED.get(f"{module}:{qualname}")
 
 
 def _fields(cls: type) -> tuple[Field, ...]:
@@ -294,22 +288,14 @@ def _make(cls: type, frozen: bool, hashable: bool) -> Any:
             namespace[f"factory_{f.name}"] = f.factory
         elif f.default is not NOTHING:
             namespace[f"default_{f.name}"] = f.default
-    key = _key(fields, frozen, hashable, post_init)
-    generated = _generated(cls.__module__)
-    name = _identifier(cls.__qualname__)
-    if generated is not None and generated.KEYS.get(name) == key:
-        factory = getattr(generated, name)
+    generated = _generated(cls.__module__, cls.__qualname__)
+    if generated is not None and generated[0] == _key(fields, frozen, hashable, post_init):
+        factory = generated[1]
     else:
+        text = source("make", cls.__qualname__, fields, frozen, hashable, post_init)
         scope: dict[str, Any] = {}
-        exec(
-            compile(
-                source(cls.__qualname__, fields, frozen, hashable, post_init),
-                f"<data class {cls.__qualname__}>",
-                "exec",
-            ),
-            scope,
-        )
-        factory = scope[name]
+        exec(compile(text, f"<data class {cls.__qualname__}>", "exec"), scope)
+        factory = scope["make"]
     init, eq, hash_ = factory(namespace)
     for method, function in (("__init__", init), ("__eq__", eq), ("__hash__", hash_)):
         if function is not None:
@@ -376,43 +362,40 @@ def evolve(instance: T, **changes: Any) -> T:
 # ---- make classes ------------------------------------------------------------
 
 
-def generated_files() -> dict[str, str]:
-    """The text of every generated module, by file name, for the data classes of
-    every infrac module."""
+def generated() -> str:
+    """The text of ``infrac/_methods.py``: the methods of every data class of the package."""
     import importlib
     import pkgutil
 
     import infrac
 
     for info in pkgutil.walk_packages(infrac.__path__, "infrac."):
-        if not info.name.startswith("infrac._methods") and not info.name.endswith("__main__"):
+        if info.name != "infrac._methods" and not info.name.endswith("__main__"):
             importlib.import_module(info.name)
-    by_module: dict[str, list[type]] = {}
-    for cls in MADE:
-        if cls.__module__.startswith("infrac.") and "<locals>" not in cls.__qualname__:
-            by_module.setdefault(cls.__module__, []).append(cls)
-    files = {
-        "__init__.py": '"""Generated by `make classes`: the methods of infrac\'s data classes (infrac.classes)."""\n'
-    }
-    for module, classes in sorted(by_module.items()):
-        classes.sort(key=lambda c: c.__qualname__)
-        path = module.replace(".", "/") + ".py"
-        lines = [
-            f'"""The methods of the data classes of {path}. Generated by `make classes` (infrac.classes): do not edit."""',
-            "",
-            "# ruff: noqa",
-            "# fmt: off",
-            "",
-            "KEYS = {",
-        ]
-        parts = []
-        for cls in classes:
-            fields_, frozen_, hashable, post_init = _spec(cls)
-            lines.append(f"    {_identifier(cls.__qualname__)!r}: {_key(fields_, frozen_, hashable, post_init)!r},")
-            parts.append(source(cls.__qualname__, fields_, frozen_, hashable, post_init))
-        lines += ["}", "", ""]
-        files[module[len("infrac.") :].replace(".", "_") + ".py"] = "\n".join(lines) + "\n\n".join(parts)
-    return files
+    made = sorted(
+        (cls for cls in MADE if cls.__module__.startswith("infrac.") and "<locals>" not in cls.__qualname__),
+        key=lambda c: (c.__module__, c.__qualname__),
+    )
+    functions: dict[str, type] = {}
+    for cls in made:
+        name = _function_name(cls.__module__, cls.__qualname__)
+        if name in functions:
+            raise TypeError(f"{cls.__module__}.{cls.__qualname__} and {functions[name].__qualname__} share {name}")
+        functions[name] = cls
+    parts = [
+        '"""The methods of infrac\'s data classes. Generated by `make classes` (infrac.classes): do not edit."""',
+        "",
+        "# ruff: noqa",
+        "# fmt: off",
+    ]
+    entries = []
+    for name, cls in functions.items():
+        fields_, frozen_, hashable, post_init = _spec(cls)
+        parts.append("\n\n" + source(name, cls.__qualname__, fields_, frozen_, hashable, post_init).rstrip("\n"))
+        key = _key(fields_, frozen_, hashable, post_init)
+        entries.append(f"    {cls.__module__ + ':' + cls.__qualname__!r}: ({key!r}, {name}),")
+    parts += ["\n\n#: \"module:qualname\" -> (the key the methods were made for, the function that makes them)", "METHODS = {", *entries, "}", ""]
+    return "\n".join(parts)
 
 
 def _spec(cls: Any) -> tuple[tuple[Field, ...], bool, bool, bool]:
@@ -422,20 +405,11 @@ def _spec(cls: Any) -> tuple[tuple[Field, ...], bool, bool, bool]:
 def main() -> int:
     from pathlib import Path
 
-    folder = Path(__file__).resolve().parent / "_methods"
-    folder.mkdir(exist_ok=True)
-    files = generated_files()
-    for name, text in files.items():
-        path = folder / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path}")
-    for path in sorted(folder.glob("*.py")):
-        if path.name not in files and path.read_text(encoding="utf-8").startswith(
-            '"""The methods of the data classes of'
-        ):
-            path.unlink()
-            print(f"removed {path} (its module has no data classes)")
+    path = Path(__file__).resolve().parent / "_methods.py"
+    text = generated()
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
     return 0
 
 

@@ -42,11 +42,14 @@ import gc
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any
 
 from infrac import ir
 from infrac.classes import frozen
 from infrac.source import SourceFile, Span
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Bumped when the content of summaries or group results changes.
 FORMAT = 3

@@ -11,7 +11,6 @@ the parse tree.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Union
 
 from infrac.classes import field, frozen
 from infrac.source import Span
@@ -104,8 +103,8 @@ class Call:
     name_span: Span | None = _span()
 
 
-Value = Union[String, Number, Bool, Symbol, Ref, List, Map, Call]
-Label = Union[Symbol, Ref, String]
+Value = String | Number | Bool | Symbol | Ref | List | Map | Call
+Label = Symbol | Ref | String
 
 
 # ---- statements ---------------------------------------------------------------
@@ -159,7 +158,7 @@ class Uses:
     span: Span | None = _span()
 
 
-Statement = Union[Attribute, Block, Export, Uses]
+Statement = Attribute | Block | Export | Uses
 
 
 # ---- top level ------------------------------------------------------------------
@@ -179,7 +178,7 @@ class Stack:
     span: Span | None = _span()
 
 
-Item = Union[Project, Stack]
+Item = Project | Stack
 
 
 @frozen

@@ -9,8 +9,6 @@ gives the name in one stage.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from infrac.backends.resources import StackRenderer, StageStyle, consumer_document
 from infrac.classes import evolve, field, frozen
 from infrac.diagnostics import Diagnostic, diagnostic
@@ -18,7 +16,10 @@ from infrac.model import Program, Stack, Template
 from infrac.naming import program_exports, stack_name
 from infrac.source import Span
 
+TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:  # the passes import this module
+    from typing import Any
+
     from infrac.passes.state import Compilation
 
 

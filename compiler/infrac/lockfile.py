@@ -14,11 +14,14 @@ writes the file.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.linker import Export, Linkage
 from infrac.model import Program
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 NAME = "infra.lock"
 VERSION = 1

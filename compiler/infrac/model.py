@@ -9,10 +9,13 @@ of the source it came from, out of equality, like the IR.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from infrac.classes import field, frozen
 from infrac.source import Span
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _span():

@@ -12,7 +12,6 @@ to do with the result.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from infrac import lockfile, passes, replacement
 from infrac.classes import frozen
@@ -22,6 +21,10 @@ from infrac.model import Program
 from infrac.passes import Result
 from infrac.source import SourceFile
 from infrac.syntax.parser import ParseResult, parse
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def compile_sources(

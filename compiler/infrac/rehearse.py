@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any
 
 from infrac.backends import BuildOptions, backend
 from infrac.classes import frozen
 from infrac.linker import imports_in, link
 from infrac.model import Program
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 #: A Ref of these types gives the resource's name in AWS; moto gives nothing usable.
 REF_BY_NAME = {"AWS::Events::EventBus": "Name"}

@@ -18,13 +18,16 @@ acknowledges it with ``replace = "why"``; a warning (W0720) otherwise. Pure.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from infrac.cfn.schemas import schema
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.linker import rendered_resources
 from infrac.model import Program, Resource, Stack
 from infrac.vocabulary import KINDS
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Types whose resources hold data that a replacement does not carry over, by what to call them.
 STATEFUL = {

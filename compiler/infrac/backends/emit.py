@@ -15,9 +15,12 @@ import io
 import json
 import re
 from decimal import Decimal
-from typing import Any
 
 from infrac.yamlimport import yaml  # PyYAML (see there)
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 _BASES = [yaml.SafeDumper]
 if getattr(yaml, "__with_libyaml__", False):

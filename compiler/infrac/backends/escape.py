@@ -12,7 +12,10 @@ the emitter's (:mod:`infrac.backends.emit`). This module imports no YAML, so tha
 from __future__ import annotations
 
 import re
-from typing import Any
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Escaped(str):

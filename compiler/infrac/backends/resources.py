@@ -7,8 +7,6 @@ target writes ``{stage}``, and everything else is decided here, once.
 
 from __future__ import annotations
 
-from typing import Any
-
 from infrac.backends.escape import Escaped, has_hazard, pieces, serverless_literal
 from infrac.cfn import typecheck
 from infrac.classes import field, frozen, mutable
@@ -26,6 +24,10 @@ from infrac.model import (
 )
 from infrac.naming import output_of, program_export_name, program_exports, stack_name
 from infrac.vocabulary import DERIVED, KINDS
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Placeholders that only the deploy knows: CloudFormation's pseudo parameters.
 PSEUDO_PARAMETERS = {

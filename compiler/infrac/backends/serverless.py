@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from infrac.backends.base import Artifact, BuildOptions, emit
 from infrac.backends.cloudformation import HEADER, describe_counts, describe_imports, describe_waves
 from infrac.backends.escape import Escaped, for_serverless
 from infrac.backends.resources import ResolvedStage, ServerlessStage, StackRenderer, consumer_document
 from infrac.model import Program, Stack
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Serverless:

@@ -20,9 +20,12 @@ import functools
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from infrac.classes import field, frozen
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 DATABASE = Path(__file__).resolve().parent / "schemas"
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 import functools
 import re
 from decimal import Decimal
-from typing import Any
 
 from infrac import ir
 from infrac.cfn.schemas import ResourceSchema, known_types, schema
@@ -42,6 +41,10 @@ from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.source import Span
 from infrac.suggest import closest, did_you_mean
 from infrac.vocabulary.types import describe
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 #: What a one-key map may name to stand for a value: CloudFormation's intrinsic
 #: functions (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html).

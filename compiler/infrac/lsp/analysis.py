@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
 
 from infrac import ir, lockfile
 from infrac.classes import frozen
@@ -22,6 +21,10 @@ from infrac.model import Call, Link, Program, Reference
 from infrac.pipeline import Checked, check_project
 from infrac.source import SourceFile, Span
 from infrac.syntax.parser import ParseResult, parse
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 STACK, RESOURCE, ATTRIBUTE, KIND, FIELD, BLOCK = "stack", "resource", "attribute", "kind", "field", "block"
 

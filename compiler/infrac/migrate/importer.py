@@ -29,7 +29,6 @@ import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
 
 from infrac import aws_limits, classes, ir
 from infrac.classes import evolve, frozen, mutable
@@ -39,6 +38,10 @@ from infrac.migrate.source import Interpolated, Template, join
 from infrac.migrate.source import Resource as SourceResource
 from infrac.vocabulary import KINDS
 from infrac.vocabulary.kinds import pascal
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 # ---- the import plan -------------------------------------------------------------------------
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any
 
 from infrac.cfn.schemas import schema
 from infrac.classes import evolve, frozen
@@ -45,6 +44,10 @@ from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.migrate import source as sources
 from infrac.migrate.simulator import REFACTOR_UNSUPPORTED, STACK_DEPENDENT, references_of
 from infrac.source import SourceFile, Span
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Types whose replacement or deletion loses data or identity that users depend on.
 STATEFUL = frozenset(

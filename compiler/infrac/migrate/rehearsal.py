@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any
 
 from infrac.classes import field, frozen
 from infrac.migrate.plan import STATEFUL, Deployed, Pin, Plan
 from infrac.migrate.simulator import Account, Refused, references_of
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 STAND_IN = "AWS::CloudFormation::WaitConditionHandle"
 #: ``${Physical:stack:LogicalId}`` in an import identifier: the physical ID AWS gave the resource.

@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from typing import Any
 
 from infrac.backends.emit import to_yaml
 from infrac.migrate.plan import AWS_ONLY, INLINE_TEMPLATE_BYTES, SIMULATED, Deployed, Pin, Plan, Step
 from infrac.migrate.rehearsal import LOOKUP, Rehearsal
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _json(value: Any) -> str:

@@ -19,9 +19,12 @@ form, never of meaning:
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from infrac.migrate.source import Interpolated, Template
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 _PSEUDO = {
     "account": "AWS::AccountId", "partition": "AWS::Partition", "url_suffix": "AWS::URLSuffix",

@@ -44,10 +44,13 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any
 
 from infrac.cfn.schemas import schema
 from infrac.classes import field, frozen, mutable
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 ACCOUNT_ID = "123456789012"
 

@@ -80,7 +80,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
 
 import yaml
 
@@ -88,6 +87,10 @@ from infrac.classes import evolve, field, frozen
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.diagnostics.model import Label
 from infrac.source import SourceFile, Span
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 # ---- the model ---------------------------------------------------------------------
 

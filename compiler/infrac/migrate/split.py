@@ -18,13 +18,16 @@ beside the old one (:data:`NEW_SERVICE_FILE`); the old one is left as it is.
 from __future__ import annotations
 
 import posixpath
-from typing import Any
 
 from infrac import ir
 from infrac.classes import frozen
 from infrac.diagnostics import Diagnostic
 from infrac.migrate.source import Template, join
 from infrac.vocabulary.kinds import pascal
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The rewritten service's file name, beside the original.
 NEW_SERVICE_FILE = "serverless.infrac.yml"

@@ -8,7 +8,6 @@ writes files. Read ``PASSES`` top to bottom to know what ``infrac check`` does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from infrac import ir, linker
 from infrac.classes import frozen
@@ -28,6 +27,10 @@ from infrac.passes import (
     structure,
 )
 from infrac.passes.state import Compilation
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 PASSES = (
     structure.collect,  # files -> one declaration per stack (a stack may span files)

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from infrac import aws_limits
 from infrac.classes import frozen
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Stack
 
+TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:  # the passes import this module
     from infrac.passes.state import Compilation
 

@@ -5,12 +5,15 @@ that do not refer to each other in a cycle."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Call, ConditionRef, ParameterRef, Stack
 from infrac.passes.state import Compilation
 from infrac.suggest import did_you_mean
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 #: What a condition may be at its top: CloudFormation's condition functions.
 CONDITION_FUNCTIONS = ("Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from infrac import ir
 from infrac.diagnostics import duplicate
@@ -11,6 +10,10 @@ from infrac.source import Span
 from infrac.suggest import did_you_mean
 from infrac.vocabulary.kinds import Field
 from infrac.vocabulary.types import INVALID, Checker
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def read_fields(

@@ -8,12 +8,14 @@ can never deploy, and is an error that shows the whole path.
 
 from __future__ import annotations
 
-from typing import Any
-
 from infrac.classes import evolve
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Call, Link, Program, Reference, Stack
 from infrac.passes.state import Compilation
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _targets(value: Any) -> list[Reference | Link]:

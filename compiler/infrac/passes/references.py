@@ -8,7 +8,6 @@ with the stack filled in, so backends never guess.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from infrac.cfn import typecheck
 from infrac.classes import evolve, frozen
@@ -19,6 +18,10 @@ from infrac.passes.state import Compilation
 from infrac.suggest import article, closest, did_you_mean
 from infrac.vocabulary import KINDS
 from infrac.vocabulary.kinds import not_exported
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def map_references(value: Any, function: Callable[[Reference | Link], Reference | Link]) -> Any:

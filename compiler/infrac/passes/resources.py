@@ -11,7 +11,6 @@ from __future__ import annotations
 import ntpath
 import posixpath
 import re
-from typing import Any
 
 from infrac import aws_limits, ir
 from infrac.classes import evolve
@@ -24,6 +23,10 @@ from infrac.suggest import article, did_you_mean
 from infrac.vocabulary import KINDS, Kind
 from infrac.vocabulary.kinds import NAME, NONE, TARGET, BlockKind, Field
 from infrac.vocabulary.types import INVALID, Checker, Choice, Data, ListOf, MapOf, Name, OneOf, Prose, Text
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:

@@ -8,13 +8,16 @@ whatever block declared it (a typed kind or a generic ``resource``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from infrac.cfn import secrets
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Program, Reference, Resource, Template
 from infrac.passes.state import Compilation
 from infrac.vocabulary import KINDS
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from infrac import ir
 from infrac.classes import field, frozen
 from infrac.model import Program, Settings
 from infrac.source import Span
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @frozen

@@ -18,12 +18,14 @@ Consumers usually need the pool's ID and ARN and the client's ID: export them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Block, Resource
 from infrac.vocabulary.kinds import COMMON_FIELDS, NONE, Attribute, BlockKind, Field, Kind, RuleContext
 from infrac.vocabulary.types import Boolean, Choice, Duration, Integer, LinkTo, ListOf, MapOf, Text
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 _VERIFIABLE = Choice({"email": "email", "phone_number": "phone_number"})
 

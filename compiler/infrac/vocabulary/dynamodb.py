@@ -6,14 +6,16 @@ unless switched off in the source (``pitr = false``).
 
 from __future__ import annotations
 
-from typing import Any
-
 from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Block, Resource
 from infrac.source import Span
 from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext, tag_list
 from infrac.vocabulary.types import Boolean, Choice, Integer, ListOf, MapOf, Name, OneOf, Record, Text
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 _ATTRIBUTE_NAME = Name(r"[A-Za-z0-9_.-]{1,255}", "letters, digits, `_`, `.` and `-`")
 _KEY = MapOf(

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
 
 from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, diagnostic
@@ -41,6 +40,10 @@ from infrac.vocabulary.kinds import (
     tag_list,
 )
 from infrac.vocabulary.types import Boolean, Data, Duration, Integer, LinkTo, MapOf, Name, Record, Text
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The logical ID of the queue policy derived for a stack's rules.
 QUEUE_POLICY_ID = "EventBridgeToQueuesPolicy"

@@ -16,13 +16,15 @@ the stack; the number and form of the arguments are checked here.
 
 from __future__ import annotations
 
-from typing import Any
-
 from infrac import ir
 from infrac.classes import evolve, frozen
 from infrac.model import Call, ConditionRef, NoValue, ParameterRef
 from infrac.suggest import did_you_mean
 from infrac.vocabulary.types import INVALID, Checker
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 VALUE, CONDITION, PARAMETER, TEXT, VARIABLES = "value", "condition", "parameter", "text", "variables"
 

@@ -13,12 +13,14 @@ referenced or exported: ``ref`` for ``Ref``, and a snake_case name for the
 
 from __future__ import annotations
 
-from typing import Any
-
 from infrac.diagnostics import Diagnostic
 from infrac.model import Link, Reference, Resource
 from infrac.vocabulary.kinds import COMMON_FIELDS, Field, Kind, RuleContext, pascal
 from infrac.vocabulary.types import Data, MapOf, Name
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html
 CFN_TYPE = r"[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+(::[A-Za-z0-9]+)?|Custom::[A-Za-z0-9_@-]+"

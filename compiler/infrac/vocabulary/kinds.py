@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from infrac import aws_limits
 from infrac.classes import field, frozen
@@ -12,6 +11,10 @@ from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Link, Program, Resource, Settings, Stack, Template
 from infrac.suggest import did_you_mean
 from infrac.vocabulary.types import Choice, Data, ListOf, MapOf, Name, Prose, Type
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @frozen

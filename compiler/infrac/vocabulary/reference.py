@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from infrac.backends.resources import StackRenderer, StageParameter
 from infrac.classes import evolve, frozen
@@ -43,6 +42,10 @@ from infrac.vocabulary.types import (
     bounds,
     format_seconds,
 )
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 _STACK = "docs"
 _SAMPLE = "Sample"

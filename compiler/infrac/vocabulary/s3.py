@@ -18,13 +18,16 @@ come from ``statement`` blocks.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
 from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Block, Resource
 from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext, tag_list
 from infrac.vocabulary.types import Boolean, Choice, Data, Duration, ListOf, MapOf, OneOf, Record, Text
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 _METHODS = Choice({m: m for m in ("GET", "PUT", "POST", "DELETE", "HEAD")})
 _DAYS_DOC = "a whole number of days, such as `30d`"

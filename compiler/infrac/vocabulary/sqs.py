@@ -20,7 +20,6 @@ Secure default: SQS-managed server-side encryption.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from infrac import aws_limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
@@ -39,6 +38,10 @@ from infrac.vocabulary.types import (
     Text,
     format_seconds,
 )
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
 _RETENTION = Duration(aws_limits.SQS_MIN_RETENTION, aws_limits.SQS_MAX_RETENTION)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from infrac import ir
 from infrac.classes import evolve, field, mutable
@@ -19,6 +18,10 @@ from infrac.model import Link, Placeholder, Reference, Template
 from infrac.source import Span
 from infrac.suggest import did_you_mean
 from infrac.units import DURATION, UNITS, to_base
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class _Invalid:
