@@ -34,7 +34,7 @@ TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-_HERE = Path(__file__).resolve().parent
+_HERE = Path(__file__).parent  # absolute: the import system gives a module its full path
 TABLES = _HERE / "infra.lark.json"
 FAST = _HERE / "_fast.py"
 
