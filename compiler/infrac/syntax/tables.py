@@ -11,7 +11,10 @@ parser is built from the grammar instead, which is slower but never wrong.
 
 Lark's serialized form holds tuples and dictionaries keyed by numbers, which
 JSON has not; they are written as ``{"__tuple__": [...]}`` and
-``{"__int_keys__": [[k, v], ...]}`` and turned back on reading.
+``{"__int_keys__": [[k, v], ...]}`` and turned back on reading. Lark numbers
+the parser's states and symbols in the order of sets (one hashed by identity),
+differently in each run; ``make parser`` numbers them in an order of its own
+(:func:`_numbered`), so that it writes the same file whatever the run.
 
 The fast path (``infrac.syntax.lalr``) does not read the JSON: ``make parser``
 also writes what it computes from these tables (``lalr.compile_tables``: the
@@ -84,8 +87,45 @@ def render(grammar: str) -> str:
     from lark.lexer import TerminalDef
 
     data, memo = lark.Lark(grammar, **OPTIONS).memo_serialize([TerminalDef, Rule])
+    data["parser"]["parser"] = _numbered(data["parser"]["parser"])
     document = {"grammar_sha256": grammar_digest(grammar), "data": encode(data), "memo": encode(memo)}
     return json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def _numbered(table: dict[str, Any]) -> dict[str, Any]:
+    """Lark's serialized parse table with its symbols and states numbered in an order of
+    their own: the symbols by name, the states in the order a breadth-first walk from the
+    start state reaches them, each state's shifts taken in the order of their symbols.
+    Lark numbers both in the order of sets, one of them hashed by identity, so that each
+    run numbered them differently; the parser is the same whatever the numbers."""
+    names = sorted(table["tokens"].values())
+    symbol = {old: names.index(name) for old, name in table["tokens"].items()}
+    states = table["states"]
+
+    def ordered(state: int) -> list[tuple[int, tuple[int, Any]]]:
+        """The state's actions, (symbol, (action, argument)), by the symbols' new numbers;
+        the action is 0 for a shift (the argument: the next state), 1 for a reduce."""
+        return sorted(states[state].items(), key=lambda item: symbol[item[0]])
+
+    order: list[int] = []
+    pending = [table["start_states"][start] for start in sorted(table["start_states"])]
+    while pending:
+        state = pending.pop(0)
+        if state not in order:
+            order.append(state)
+            pending += [arg for _, (action, arg) in ordered(state) if action == 0]
+    if len(order) != len(states):
+        raise ValueError("a state of the parser is not reachable from its start")
+    number = {old: new for new, old in enumerate(order)}
+    return {
+        "tokens": dict(enumerate(names)),
+        "states": {
+            number[old]: {symbol[s]: (action, number[arg] if action == 0 else arg) for s, (action, arg) in ordered(old)}
+            for old in order
+        },
+        "start_states": {start: number[state] for start, state in table["start_states"].items()},
+        "end_states": {start: number[state] for start, state in table["end_states"].items()},
+    }
 
 
 def _read(text: str) -> dict[str, Any]:
