@@ -55,10 +55,10 @@ def packages(modules: set[str]) -> set[str]:
     return {name.split(".")[0] for name in modules}
 
 
-#: Never needed to compile a project: attrs (infrac's data classes are its own),
-#: Lark's optional regex engine, the test and migration tooling, the language
-#: server, the deploy rehearsal.
-NEVER = {"attr", "attrs", "regex", "moto", "boto3", "cfnlint", "pygls", "lsprotocol", "cattrs", "jsonschema"}
+#: Never needed to compile a project: attrs and `dataclasses` (infrac's data classes
+#: are its own), `typing` (imported for type checkers only), Lark's optional regex
+#: engine, the test and migration tooling, the language server, the deploy rehearsal.
+NEVER = {"attr", "attrs", "dataclasses", "typing", "regex", "moto", "boto3", "cfnlint", "pygls", "lsprotocol", "cattrs", "jsonschema"}
 NEVER_INFRAC = {"infrac.lsp", "infrac.migrate", "infrac.rehearse", "infrac.editor", "infrac.contract"}
 
 
