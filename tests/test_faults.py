@@ -127,6 +127,18 @@ def test_strays_of_a_killed_build_are_swept_and_nothing_else(write_project):
     assert (mine / "keep").read_text() == "keep"
 
 
+def test_strays_are_found_by_name_whatever_characters_it_holds(write_project):
+    """An output folder and a lock whose names hold glob characters (`[`, `*`, `?`)."""
+    project = write_project({"main.infra": TABLE})
+    assert run_infrac("build", ".", "--out", "o[u]t*?", cwd=project).returncode == 0
+    (project / ".o[u]t*?.infrac-k1ll3d").mkdir()
+    (project / ".infra.lock.0123456789ab.infrac-tmp").write_text("{")
+    (project / ".other.infrac-k1ll3d").mkdir()  # another output's: kept
+    (project / "main.infra").write_text(TABLE.replace("name, arn", "arn"))
+    assert run_infrac("build", ".", "--out", "o[u]t*?", cwd=project).returncode == 0
+    assert sorted(p.name for p in project.iterdir()) == [".other.infrac-k1ll3d", "infra.lock", "main.infra", "o[u]t*?"]
+
+
 def test_the_manifest_records_what_was_written(write_project):
     project = write_project({"main.infra": TABLE})
     assert run_infrac("build", ".", "--out", "out", cwd=project).returncode == 0

@@ -6,7 +6,6 @@ Only the command line uses this module; the compiler itself never touches disk.
 from __future__ import annotations
 
 import errno
-import glob
 import hashlib
 import json
 import os
@@ -155,9 +154,20 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _named(folder: Path, prefix: str, suffix: str = "") -> list[Path]:
+    """The entries of ``folder`` whose names start with ``prefix`` and end with ``suffix``
+    (none when it cannot be listed), sorted."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    least = len(prefix) + len(suffix)
+    return [folder / n for n in sorted(names) if len(n) >= least and n.startswith(prefix) and n.endswith(suffix)]
+
+
 def sweep_temporaries(folder: Path, name: str) -> None:
     """Remove what a killed :func:`write_atomic` of ``folder/name`` left behind."""
-    for stray in folder.glob(f".{glob.escape(name)}.*.infrac-tmp"):
+    for stray in _named(folder, f".{name}.", ".infrac-tmp"):
         if stray.is_file() and not stray.is_symlink():
             stray.unlink(missing_ok=True)
 
@@ -442,7 +452,7 @@ def sweep_staging(out: Path) -> None:
     parent = out.parent
     if not parent.is_dir():
         return
-    for stray in sorted(parent.glob(f".{glob.escape(out.name)}{_STAGING}*")):
+    for stray in _named(parent, f".{out.name}{_STAGING}"):
         if stray.is_symlink() or not stray.is_dir():
             continue
         if not ((stray / MANIFEST).is_file() or not any(stray.iterdir())):
