@@ -9,12 +9,12 @@ every command creates some eighty classes before it does anything. infrac genera
 that source ahead of time instead: ``make classes`` writes the methods of every
 data class of the package into one module, ``infrac/_methods.py``, which Python
 compiles to bytecode once, like any module. Creating the class then only looks them
-up (docs/decisions.md, "Data classes without compiling at import").
+up (docs/decisions.md, decision 61).
 
 Each generated class carries a key: its fields and their options. When the class
 has changed since (while it is being edited), or is not in the generated module (a
-class outside the package), the same source is compiled here instead, which is slower but
-never different; ``tests/test_classes.py`` fails while the committed files are out
+class outside the package), the same source is compiled here instead, which is slower
+but never different; ``tests/test_classes.py`` fails while the committed module is out
 of date.
 
 What a class declares:
