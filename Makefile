@@ -89,9 +89,9 @@ bench: $(BENCH_STAMP)
 schemas: $(STAMP)
 	$(BIN)/python tools/gen_schemas.py compiler/infrac/cfn/schemas
 
-## classes: regenerate the data classes' methods (compiler/infrac/_methods.py) after changing a data class
+## classes: regenerate the data classes' methods (compiler/infrac/base/_methods.py) after changing a data class
 classes: $(STAMP)
-	$(BIN)/python -m infrac.classes
+	$(BIN)/python -m infrac.base.classes
 
 ## parser: regenerate the parser's tables (compiler/infrac/syntax/infra.lark.json, for Lark) and the fast path's (compiler/infrac/syntax/_fast.py) from grammar/infra.lark
 parser: $(STAMP)

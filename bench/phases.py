@@ -17,10 +17,11 @@ from pathlib import Path
 
 _start = time.perf_counter()
 import infrac.backends.emit  # noqa: E402, F401  (the emitter, imported before timing starts)
-from infrac import linker, lockfile, passes  # noqa: E402
+from infrac import passes  # noqa: E402
 from infrac.backends import BuildOptions, backend  # noqa: E402
+from infrac.contract import linker, lockfile
+from infrac.project.workspace import load, write_outputs  # noqa: E402
 from infrac.syntax.parser import parse  # noqa: E402
-from infrac.workspace import load, write_outputs  # noqa: E402
 
 _imported = time.perf_counter() - _start
 

@@ -61,7 +61,7 @@ def write_project(tmp_path):
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_build_cache(tmp_path_factory):
-    """infrac's build cache (infrac.buildcache) in a folder of this test run's own,
+    """infrac's build cache (infrac.project.buildcache) in a folder of this test run's own,
     shared by its tests, rather than in the user's ~/.cache."""
     previous = os.environ.get("XDG_CACHE_HOME")
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))

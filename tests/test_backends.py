@@ -6,9 +6,9 @@ import yaml
 
 from infrac.backends import BuildOptions, backend
 from infrac.backends.resources import ResolvedStage, ServerlessStage, StageParameter
+from infrac.base.source import SourceFile
 from infrac.model import Placeholder, Template
-from infrac.pipeline import compile_sources
-from infrac.source import SourceFile
+from infrac.project.pipeline import compile_sources
 
 PROJECT = """
 project shop {

@@ -1,4 +1,4 @@
-"""The build cache (infrac.buildcache) never changes a result.
+"""The build cache (infrac.project.buildcache) never changes a result.
 
 A warm build (with the cache that the previous builds filled) writes the same
 bytes, the same diagnostics and the same exit code as a cold one (no cache),
@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, SEED
-from infrac import buildcache, cli
-from infrac.source import SourceFile
+from infrac import cli
+from infrac.base.source import SourceFile
+from infrac.project import buildcache
 from infrac.syntax.parser import parse
 from test_syntax_fast import REPOSITORY, identical
 
@@ -120,8 +121,8 @@ def test_the_seed_system_rebuilt_after_an_edit_parses_one_file_and_is_identical(
     sqs = project / "sqs.infra"
     sqs.write_text(sqs.read_text(encoding="utf-8").replace("visibility_timeout = 1m", "visibility_timeout = 2m", 1))
     cache = buildcache.BuildCache()
-    from infrac.pipeline import compile_sources
-    from infrac.workspace import load
+    from infrac.project.pipeline import compile_sources
+    from infrac.project.workspace import load
 
     result = compile_sources(load([project]).sources, parse_file=cache.parse)
     assert result.ok and cache.parsed == 1

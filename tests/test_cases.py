@@ -24,13 +24,13 @@ from pathlib import Path
 import pytest
 
 from conftest import CASES, UPDATE
-from infrac import lockfile, replacement
 from infrac.backends import BuildOptions, backend
+from infrac.base.source import SourceFile
+from infrac.contract import lockfile, replacement
+from infrac.contract.linker import link
 from infrac.diagnostics import has_errors
 from infrac.diagnostics.render import render_text
-from infrac.linker import link
-from infrac.pipeline import compile_sources
-from infrac.source import SourceFile
+from infrac.project.pipeline import compile_sources
 
 
 def case_names() -> list[str]:
@@ -54,7 +54,7 @@ def load_case(folder: Path) -> list[SourceFile]:
 
 def load_templates(folder: Path) -> list:
     """The case's templates, each a SourceFile or the diagnostic that it cannot be read."""
-    from infrac.migrate.source import decode
+    from infrac.tools.migrate.source import decode
 
     return [
         decode(p.relative_to(folder).as_posix(), p.read_bytes())
@@ -67,7 +67,7 @@ def import_outputs(folder: Path) -> dict[str, str]:
     """What ``infrac import`` makes of a case's templates (``--split-by type`` when the case
     has a file named ``split-by-type``): its diagnostics, located in the templates, and the
     ``.infra`` files it writes (``import/``)."""
-    from infrac.migrate.command import prepare
+    from infrac.tools.migrate.command import prepare
 
     inputs = [(p.relative_to(folder).as_posix(), p.read_bytes()) for p in sorted((folder / "templates").glob("*")) if p.is_file()]
     split = "type" if (folder / "split-by-type").is_file() else None
@@ -87,10 +87,10 @@ def plan_outputs(folder: Path) -> dict[str, str]:
     simulation's verdict."""
     import json
 
-    from infrac.migrate import source
-    from infrac.migrate.plan import deployed_stack, make_plan
-    from infrac.migrate.rehearsal import rehearse
-    from infrac.rehearse import templates
+    from infrac.tools.migrate import source
+    from infrac.tools.migrate.plan import deployed_stack, make_plan
+    from infrac.tools.migrate.rehearsal import rehearse
+    from infrac.tools.rehearse import templates
 
     options = json.loads((folder / "plan-move.json").read_text()) if (folder / "plan-move.json").is_file() else {}
     sources = load_case(folder)

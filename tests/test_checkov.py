@@ -16,8 +16,8 @@ import pytest
 
 from conftest import ROOT, SEED
 from infrac.backends import BuildOptions, backend
-from infrac.pipeline import compile_sources
-from infrac.workspace import load
+from infrac.project.pipeline import compile_sources
+from infrac.project.workspace import load
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 

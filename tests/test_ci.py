@@ -157,9 +157,9 @@ def test_github_annotations_have_file_line_and_column(three_errors):
 
 
 def test_github_escapes_properties_and_data():
+    from infrac.base.source import SourceFile, Span
     from infrac.diagnostics import diagnostic
     from infrac.diagnostics.github import to_github
-    from infrac.source import SourceFile, Span
 
     source = SourceFile("dir,1/a:b.infra", "x\n")
     found = diagnostic("E0101", "100% wrong\r\nhere", Span(source.path, 0, 1))
@@ -424,7 +424,7 @@ def test_the_workflow_example_runs_what_it_says(write_project):
 
 def _weak_case():
     from conftest import CASES
-    from infrac.pipeline import compile_sources
+    from infrac.project.pipeline import compile_sources
     from test_cases import load_case
 
     result = compile_sources(load_case(CASES / "references-weak-and-both"))
@@ -433,8 +433,8 @@ def _weak_case():
 
 
 def test_the_linker_and_the_lock_know_each_strength():
-    from infrac import lockfile
-    from infrac.linker import link
+    from infrac.contract import lockfile
+    from infrac.contract.linker import link
 
     linkage = link(_weak_case())
     by_name = {e.name: e for e in linkage.exports}
@@ -451,8 +451,8 @@ def test_the_linker_and_the_lock_know_each_strength():
 
 
 def test_the_graph_shows_weak_reads_and_the_deploy_order_keeps_them():
-    from infrac import reports
-    from infrac.linker import link
+    from infrac.contract.linker import link
+    from infrac.tools import reports
 
     program = _weak_case()
     assert program.waves == (("data",), ("app",))
@@ -481,7 +481,7 @@ def test_weak_and_both_references_deploy_in_order_in_moto():
     """moto does not know Fn::GetStackOutput: the rehearsal resolves each from the outputs of
     the stack deployed before, and says so."""
     pytest.importorskip("moto")
-    from infrac.rehearse import rehearse
+    from infrac.tools.rehearse import rehearse
 
     report = rehearse(_weak_case(), "dev")
     assert report.ok, [s.error for s in report.stacks]
@@ -496,7 +496,7 @@ def test_weak_and_both_references_deploy_in_order_in_moto():
 
 
 def test_the_rehearsal_resolves_stack_outputs_and_leaves_missing_ones():
-    from infrac.rehearse import resolve_stack_outputs
+    from infrac.tools.rehearse import resolve_stack_outputs
 
     template = {"A": {"Fn::GetStackOutput": {"StackName": "data-dev", "OutputName": "UsersName"}},
                 "B": [{"Fn::GetStackOutput": {"StackName": "data-dev", "OutputName": "Gone"}}]}

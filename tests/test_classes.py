@@ -1,4 +1,4 @@
-"""infrac's data classes (infrac.classes): the committed methods are current, and the
+"""infrac's data classes (infrac.base.classes): the committed methods are current, and the
 classes behave as attrs' slotted classes with the same fields, which they replaced."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from pathlib import Path
 import attrs
 import pytest
 
-from infrac import classes
-from infrac.classes import NOTHING, FrozenInstanceError, evolve, field, fields, frozen, has, mutable
+from infrac.base import classes
+from infrac.base.classes import NOTHING, FrozenInstanceError, evolve, field, fields, frozen, has, mutable
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ROOT / "compiler" / "infrac" / "_methods.py"
+METHODS = ROOT / "compiler" / "infrac" / "base" / "_methods.py"
 SEED = ROOT / "infra.dsl"
 
 
@@ -39,10 +39,10 @@ def test_every_class_of_the_package_uses_its_committed_methods():
 def test_a_class_changed_since_generation_compiles_its_own_methods():
     """A key that no longer matches (a field added while editing) is not used: the
     class gets methods for the fields it has."""
-    assert classes._generated("infrac.source", "Position") is not None
+    assert classes._generated("infrac.base.source", "Position") is not None
 
     namespace = {
-        "__module__": "infrac.source",
+        "__module__": "infrac.base.source",
         "__qualname__": "Position",
         "__annotations__": {"line": "int", "column": "int", "extra": "int"},
         "extra": 0,
@@ -69,7 +69,7 @@ OPTIONS = [
 
 
 def _pair(options: list[dict], kind: str):
-    """The same class made by infrac.classes and by attrs."""
+    """The same class made by infrac.base.classes and by attrs."""
     annotations = {f"f{i}": "object" for i in range(len(options))}
     ours = {"__annotations__": dict(annotations), "__module__": __name__, "__qualname__": "C"}
     theirs = {"__annotations__": dict(annotations), "__module__": __name__, "__qualname__": "C"}
@@ -282,10 +282,10 @@ def test_the_compilers_instances_print_and_compare_as_attrs_instances():
     """On every class that checking the seed system reaches (sources, syntax IR,
     checked model, diagnostics): the same repr as attrs writes, and equality on the
     same fields."""
-    from infrac.pipeline import check_project
-    from infrac.source import SourceFile
+    from infrac.base.source import SourceFile
+    from infrac.project.pipeline import check_project
+    from infrac.project.workspace import load
     from infrac.syntax.parser import parse
-    from infrac.workspace import load
 
     loaded = load([SEED])
     checked = check_project(loaded.sources)

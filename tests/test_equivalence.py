@@ -14,8 +14,8 @@ import yaml
 
 from conftest import SEED
 from infrac.backends import BuildOptions, backend
-from infrac.pipeline import compile_sources
-from infrac.source import SourceFile
+from infrac.base.source import SourceFile
+from infrac.project.pipeline import compile_sources
 
 STAGE = "staging"
 

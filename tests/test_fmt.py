@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, SEED
-from infrac import ir
-from infrac.fmt import format_module
-from infrac.source import SourceFile
+from infrac.base.source import SourceFile
+from infrac.base.units import UNITS
+from infrac.syntax import ir
+from infrac.syntax.fmt import format_module
 from infrac.syntax.parser import parse
-from infrac.units import UNITS
 
 KEYWORDS = {"project", "stack", "export", "uses", "true", "false"}
 

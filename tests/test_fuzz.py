@@ -17,10 +17,10 @@ from hypothesis.extra.lark import from_lark
 from lark import Lark
 
 from conftest import ROOT, SEED, TRIED, assert_no_traceback, run_infrac
+from infrac.base.source import SourceFile
 from infrac.diagnostics import Severity, has_errors
 from infrac.diagnostics.render import render_text, to_json
-from infrac.pipeline import compile_sources
-from infrac.source import SourceFile
+from infrac.project.pipeline import compile_sources
 from infrac.syntax.parser import grammar_path
 
 EXAMPLES = int(os.environ.get("INFRAC_FUZZ_EXAMPLES", "150"))

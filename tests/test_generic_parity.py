@@ -9,8 +9,8 @@ import yaml
 
 from conftest import CASES
 from infrac.backends import BuildOptions, backend
-from infrac.pipeline import compile_sources
-from infrac.source import SourceFile
+from infrac.base.source import SourceFile
+from infrac.project.pipeline import compile_sources
 
 SUB_CASE = CASES / "ok-explicit-fn-sub-and-deploy-time-names"
 
@@ -52,7 +52,7 @@ def test_the_serverless_framework_reads_an_explicit_fn_sub_as_written(tmp_path):
     import os
     import subprocess
 
-    from infrac.workspace import write_outputs
+    from infrac.project.workspace import write_outputs
     from test_serverless_package import OFFLINE, SERVERLESS, _no_network_prefix
 
     program = program_of((SUB_CASE / "main.infra").read_text(encoding="utf-8"))
@@ -79,7 +79,7 @@ def test_deploy_time_region_is_not_the_build_time_region():
 
 
 def export_names(program) -> list[str]:
-    from infrac.linker import link
+    from infrac.contract.linker import link
 
     return sorted(export.name for export in link(program).exports)
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import ROOT, SEED, UPDATE, run_infrac
-from infrac import aws_limits
+from infrac.cfn import limits
 from infrac.passes.exports import _problem
 from infrac.passes.graph import deploy_waves, find_cycle
 
@@ -122,4 +122,4 @@ def test_diamond_and_chain_waves():
 def test_export_name_checker_agrees_with_the_rule(name):
     legal = re.fullmatch(r"[A-Za-z0-9:-]{1,255}", name) is not None
     assert (_problem(name) is None) == legal
-    assert aws_limits.EXPORT_NAME.fullmatch(name) is not None or not legal
+    assert limits.EXPORT_NAME.fullmatch(name) is not None or not legal

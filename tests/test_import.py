@@ -3,7 +3,7 @@
 For every input, importing it and building the result for the matching stage gives the
 input's resources. The expected side is read here with a plain YAML reader (not the
 importer's), and compared after the normalisation documented in
-``infrac.migrate.roundtrip`` (short forms, key order, the stage and region filled in).
+``infrac.tools.migrate.roundtrip`` (short forms, key order, the stage and region filled in).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, SEED, run_infrac
-from infrac.migrate.roundtrip import built_resources, normalise
-from infrac.migrate.source import load_yaml
+from infrac.tools.migrate.roundtrip import built_resources, normalise
+from infrac.tools.migrate.source import load_yaml
 from test_cfn_lint import cfn_lint
 
 MONOLITH = ROOT / "examples" / "monolith"
@@ -321,8 +321,8 @@ def templates(draw):
 @given(templates())
 def test_generated_templates_round_trip(template):
     """In process (no subprocess per example): import, build for dev, compare."""
-    from infrac.migrate.command import prepare
-    from infrac.migrate.importer import build as build_sources
+    from infrac.tools.migrate.command import prepare
+    from infrac.tools.migrate.importer import build as build_sources
 
     text = json.dumps(template, indent=1)
     prepared = prepare([("generated.json", text.encode())], "out", None, None)
@@ -409,7 +409,7 @@ _json = st.recursive(
        st.sampled_from(["AWS::SNS::Topic", "AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::S3::Bucket"]))
 def test_any_properties_give_an_import_or_located_diagnostics(properties, kind):
     """Whatever the values, the importer answers with sources or diagnostics, never an exception."""
-    from infrac.migrate.command import prepare
+    from infrac.tools.migrate.command import prepare
 
     template = {"Resources": {"A": {"Type": kind, "Properties": properties}, "B": {"Type": "AWS::SNS::Topic"}}}
     prepared = prepare([("t.json", json.dumps(template).encode())], "out", None, None)

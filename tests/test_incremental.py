@@ -1,4 +1,4 @@
-"""Incremental builds (infrac.incremental) never change a result.
+"""Incremental builds (infrac.project.incremental) never change a result.
 
 Two copies of a project receive the same generated sequence of edits; after each,
 one is built with the build cache (group by group, most groups from the cache) and
@@ -22,9 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infrac import buildcache, cli, incremental
-from infrac.linker import Export
-from infrac.source import SourceFile
+from infrac import cli
+from infrac.base.source import SourceFile
+from infrac.contract.linker import Export
+from infrac.project import buildcache, incremental
 from infrac.syntax.parser import parse
 from test_buildcache import APP, DATA, PROJECT  # the same small project, one stack more here
 
@@ -276,7 +277,7 @@ _JSON = st.recursive(
                               max_size=3),
 )
 def test_the_lock_assembled_from_fragments_is_the_lock_dumped_whole(exports, resources):
-    from infrac import lockfile
+    from infrac.contract import lockfile
 
     document = {"generator": "infrac", "version": lockfile.VERSION, "exports": dict(sorted(exports.items()))}
     if resources:
@@ -306,8 +307,8 @@ _NAMES = st.text(max_size=8)
     resources=st.dictionaries(_NAMES, st.dictionaries(_NAMES, _JSON, min_size=1, max_size=2), max_size=2),
 )
 def test_each_export_is_written_as_the_whole_lock_dumps_it(exports, resources):
-    from infrac import lockfile
-    from infrac.linker import Linkage
+    from infrac.contract import lockfile
+    from infrac.contract.linker import Linkage
 
     for export in exports:
         assert lockfile.export_member(export) == lockfile.member(export.name, lockfile.fragment(lockfile.entry(export)))

@@ -15,11 +15,11 @@ from functools import cache
 from pathlib import Path
 
 from conftest import CASES, ROOT, SEED
-from infrac import ir
 from infrac.backends import BuildOptions, backend
+from infrac.base.source import SourceFile
 from infrac.cfn.typecheck import check_properties
-from infrac.pipeline import compile_sources
-from infrac.source import SourceFile
+from infrac.project.pipeline import compile_sources
+from infrac.syntax import ir
 from infrac.vocabulary import KINDS
 from infrac.vocabulary.kinds import COMMON_FIELDS
 

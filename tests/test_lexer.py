@@ -1,4 +1,4 @@
-"""The Pygments lexer (infrac.editor.lexer): registered under the name `infra`,
+"""The Pygments lexer (infrac.tools.editor.lexer): registered under the name `infra`,
 no error token on any .infra file of the repository that parses, and the
 grammar's keywords and the vocabulary's kinds highlighted as such."""
 
@@ -13,10 +13,10 @@ from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.token import Error, Keyword, Name, Number, String
 
 from conftest import ROOT, SEED
-from infrac.editor import words
-from infrac.editor.lexer import InfraLexer
-from infrac.source import SourceFile
+from infrac.base.source import SourceFile
 from infrac.syntax.parser import Parser
+from infrac.tools.editor import words
+from infrac.tools.editor.lexer import InfraLexer
 
 
 def _infra_files() -> list[str]:
@@ -118,7 +118,7 @@ def test_values_strings_and_references():
 
 
 def test_placeholder_words_in_the_lexer_follow_the_units():
-    """Units are taken from infrac.units: a duration in every unit lexes as one number."""
+    """Units are taken from infrac.base.units: a duration in every unit lexes as one number."""
     for unit in words.units():
         assert (Number.Float, f"3{unit}") in _tokens(f"stack s {{ queue Q {{ x = 3{unit} }} }}")
     assert re.fullmatch(r"[A-Za-z]+", "".join(words.units()))

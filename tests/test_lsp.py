@@ -18,11 +18,11 @@ from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
 
 from conftest import SEED, run_infrac
-from infrac.fmt import format_module
-from infrac.lsp import features
-from infrac.lsp.analysis import analyse
-from infrac.source import SourceFile
+from infrac.base.source import SourceFile
+from infrac.syntax.fmt import format_module
 from infrac.syntax.parser import parse
+from infrac.tools.lsp import features
+from infrac.tools.lsp.analysis import analyse
 
 TIMEOUT = 30
 
@@ -454,7 +454,7 @@ def test_features_never_raise_on_mangled_files():
 
 
 def test_a_lock_it_cannot_read_is_the_cli_diagnostic(project, monkeypatch):
-    from infrac.lsp.server import Project
+    from infrac.tools.lsp.server import Project
 
     lock = project / "infra.dsl" / "infra.lock"
     lock.write_text(lock.read_text(encoding="utf-8")[:200], encoding="utf-8")  # cut short

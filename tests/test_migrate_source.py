@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from infrac.migrate.source import Interpolated, join, load_yaml, parent, read
-from infrac.source import SourceFile
+from infrac.base.source import SourceFile
+from infrac.tools.migrate.source import Interpolated, join, load_yaml, parent, read
 
 
 def read_text(text: str, path: str = "t.yml"):

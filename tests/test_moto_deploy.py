@@ -2,7 +2,7 @@
 wave, with every Fn::ImportValue resolved against the stacks deployed before;
 and ``infrac rehearse`` reports it.
 
-moto does not model everything; :mod:`infrac.rehearse` stubs what it cannot
+moto does not model everything; :mod:`infrac.tools.rehearse` stubs what it cannot
 deploy and says so. The test pins the list of stubbed types (``UNSUPPORTED``)
 against what this moto version supports, so a moto upgrade that models more
 makes it fail until the list is updated.
@@ -21,7 +21,8 @@ boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
 from moto.cloudformation.parsing import get_model_map  # noqa: E402
 
-from infrac import linker, rehearse  # noqa: E402
+from infrac.contract import linker
+from infrac.tools import rehearse  # noqa: E402
 
 REGION = "eu-west-1"
 #: The types moto 5.2 has no CloudFormation model for, which the rehearsal leaves out.

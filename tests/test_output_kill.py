@@ -22,11 +22,12 @@ from pathlib import Path
 import pytest
 
 from conftest import TRIED
-from infrac import lockfile, workspace
 from infrac.backends import BuildOptions, backend
-from infrac.linker import link
-from infrac.pipeline import compile_sources
-from infrac.source import SourceFile
+from infrac.base.source import SourceFile
+from infrac.contract import lockfile
+from infrac.contract.linker import link
+from infrac.project import workspace
+from infrac.project.pipeline import compile_sources
 
 KILLS = int(os.environ.get("INFRAC_KILL_POINTS", "200"))
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from conftest import CASES, ROOT, SEED
-from infrac.source import SourceFile
+from infrac.base.source import SourceFile
 from infrac.syntax import _fast, parser, tables
 from test_syntax_fast import REPOSITORY, identical
 
@@ -100,7 +100,7 @@ def test_the_fast_path_loads_neither_json_nor_hashlib_nor_lark():
     would import them)."""
     code = (
         "import sys\n"
-        "from infrac.source import SourceFile\n"
+        "from infrac.base.source import SourceFile\n"
         "from infrac.syntax.parser import parse\n"
         "assert parse(SourceFile('a.infra', 'stack s { queue Q { x = 1 } }')).module is not None\n"
         "print(' '.join(sorted(sys.modules)))\n"

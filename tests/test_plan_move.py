@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SEED, run_infrac
-from infrac.migrate import source
-from infrac.migrate.plan import deployed_stack, make_plan
-from infrac.migrate.rehearsal import consumer_template, rehearse
-from infrac.pipeline import compile_sources
-from infrac.rehearse import templates
-from infrac.source import SourceFile
+from infrac.base.source import SourceFile
+from infrac.project.pipeline import compile_sources
+from infrac.tools.migrate import source
+from infrac.tools.migrate.plan import deployed_stack, make_plan
+from infrac.tools.migrate.rehearsal import consumer_template, rehearse
+from infrac.tools.rehearse import templates
 from test_cfn_lint import cfn_lint
 from test_serverless_package import SERVERLESS, package
 
@@ -161,7 +161,7 @@ def test_the_fallback_path_also_keeps_everything(program):
     rehearsal = rehearse(plan, stacks)
     assert rehearsal.ok, rehearsal.lines
     assert rehearsal.lines[-1].endswith("37 of 37 stateful resources kept their data")
-    from infrac.migrate.render import files
+    from infrac.tools.migrate.render import files
 
     script = files(plan, stacks, rehearsal, "")["plan.sh"]
     assert "--change-set-type IMPORT" in script and "stack-import-complete" in script
@@ -260,7 +260,7 @@ def moto_template(template: dict, leave_out: tuple[str, ...] = ()) -> dict:
     the file does not declare (the framework's API, which the authorizer needs)."""
     from moto.cloudformation.parsing import get_model_map
 
-    from infrac.rehearse import stub
+    from infrac.tools.rehearse import stub
 
     kept = {
         k: v for k, v in template["Resources"].items()
@@ -426,7 +426,7 @@ def pinned(real, packaged) -> Path:
     """examples/split/core with the plan's pins applied, packaged by the real CLI."""
     import yaml
 
-    from infrac.migrate.render import pinned_resources
+    from infrac.tools.migrate.render import pinned_resources
 
     _, plan = real
     split = packaged["split"].parent.parent

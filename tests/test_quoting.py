@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, TRIED
 from infrac.backends import BuildOptions, backend
+from infrac.base.source import SourceFile
 from infrac.diagnostics import has_errors
-from infrac.pipeline import compile_sources
-from infrac.source import SourceFile
+from infrac.project.pipeline import compile_sources
 
 READER = ROOT / "tests" / "js" / "read_yaml.js"
 EXAMPLES = int(os.environ.get("INFRAC_QUOTING_EXAMPLES", "8"))
@@ -234,7 +234,7 @@ def test_serverless_print_resolves_nothing_in_a_sample(tmp_path):
     every position, including through a consumer's ``${file(...)}`` include of imports.yml."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from infrac.workspace import write_outputs
+    from infrac.project.workspace import write_outputs
     from test_serverless_package import OFFLINE, SERVERLESS, _no_network_prefix
 
     sample = list(dict.fromkeys(DOLLAR_FORMS + YAML_SPECIALS[:12] + ["\\", "a\\", "$", "x$"]))

@@ -97,7 +97,7 @@ def test_the_linker_finds_imports_and_reads_in_one_walk_as_each_finds_them():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from infrac.linker import _links_in, imports_in, reads_in
+    from infrac.contract.linker import _links_in, imports_in, reads_in
 
     names = st.sampled_from(["a", "b", "StackName", "OutputName", "Fn::Sub"])
     leaves = st.one_of(names, st.integers(), st.none())

@@ -23,11 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infrac.backends import BuildOptions, backend
+from infrac.base.source import SourceFile
 from infrac.cfn.schemas import ResourceSchema, schema
 from infrac.cfn.typecheck import INTRINSICS
-from infrac.fmt import quote
-from infrac.pipeline import compile_sources
-from infrac.source import SourceFile
+from infrac.project.pipeline import compile_sources
+from infrac.syntax.fmt import quote
 
 #: Types that real projects put next to infrac's own kinds, across services.
 #: Left out: types whose validity cfn-lint judges by rules beyond the provider schema

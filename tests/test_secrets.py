@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from infrac.base.source import SourceFile
 from infrac.cfn import schemas, secrets
-from infrac.pipeline import compile_sources
-from infrac.source import SourceFile
+from infrac.project.pipeline import compile_sources
 
 
 def codes(text: str) -> list[str]:

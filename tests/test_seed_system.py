@@ -15,8 +15,8 @@ import yaml
 
 from conftest import ROOT, SEED
 from infrac.backends import BuildOptions, backend
-from infrac.pipeline import compile_sources
-from infrac.source import SourceFile
+from infrac.base.source import SourceFile
+from infrac.project.pipeline import compile_sources
 
 MONOLITH = ROOT / "examples" / "monolith"
 
@@ -138,9 +138,9 @@ def test_every_resource_is_exported():
 
 def test_the_committed_lock_is_current():
     """infra.dsl/infra.lock is what a build of infra.dsl/ writes (`make demo` refreshes it)."""
-    from infrac import lockfile
-    from infrac.linker import link
-    from infrac.replacement import record
+    from infrac.contract import lockfile
+    from infrac.contract.linker import link
+    from infrac.contract.replacement import record
 
     sources = [SourceFile(p.as_posix(), p.read_text(encoding="utf-8")) for p in sorted(SEED.rglob("*.infra"))]
     program = compile_sources(sources).program

@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from infrac.migrate.simulator import Account, Refused
+from infrac.tools.migrate.simulator import Account, Refused
 
 KEY = [{"AttributeName": "id", "KeyType": "HASH"}]
 ATTRS = [{"AttributeName": "id", "AttributeType": "S"}]

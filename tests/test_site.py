@@ -9,7 +9,7 @@
   and builds for both targets without errors. A block that is a fragment of a stack (a
   resource, say) is parsed inside a stack.
 - Every ``infra`` block of the built site is highlighted by infrac's own Pygments lexer
-  (``infrac.editor.lexer.InfraLexer``, the ``pygments.lexers`` entry point ``infra``).
+  (``infrac.tools.editor.lexer.InfraLexer``, the ``pygments.lexers`` entry point ``infra``).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ import yaml
 
 from conftest import ROOT
 from infrac.backends import TARGETS, BuildOptions, backend
+from infrac.base.source import SourceFile
 from infrac.diagnostics import has_errors
-from infrac.pipeline import compile_sources
-from infrac.source import SourceFile
+from infrac.project.pipeline import compile_sources
 from infrac.syntax.parser import parse
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -129,7 +129,7 @@ def test_mermaid_diagrams_reach_the_site_as_mermaid(site):
 def test_infra_blocks_are_highlighted_by_infracs_lexer(site):
     from pygments.lexers import get_lexer_by_name
 
-    assert type(get_lexer_by_name("infra")).__module__ == "infrac.editor.lexer"
+    assert type(get_lexer_by_name("infra")).__module__ == "infrac.tools.editor.lexer"
     pages: dict[str, int] = {}
     for where, _ in BLOCKS:
         page = where.split("#")[0].removeprefix("docs/").removesuffix(".md")

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infrac.source import Position, SourceFile, Span
+from infrac.base.source import Position, SourceFile, Span
 
 
 def test_first_character_is_line_1_column_1():

@@ -59,7 +59,7 @@ def packages(modules: set[str]) -> set[str]:
 #: are its own), `typing` (imported for type checkers only), Lark's optional regex
 #: engine, the test and migration tooling, the language server, the deploy rehearsal.
 NEVER = {"attr", "attrs", "dataclasses", "typing", "regex", "moto", "boto3", "cfnlint", "pygls", "lsprotocol", "cattrs", "jsonschema"}
-NEVER_INFRAC = {"infrac.lsp", "infrac.migrate", "infrac.rehearse", "infrac.editor", "infrac.contract"}
+NEVER_INFRAC = {"infrac.tools.lsp", "infrac.tools.migrate", "infrac.tools.rehearse", "infrac.tools.editor"}
 
 
 def assert_none_of(modules: set[str], forbidden: set[str]) -> None:
@@ -82,14 +82,14 @@ def test_check_loads_the_compiler_but_not_the_writers():
     assert code == 0
     # it does compile: the parser and the passes are there, but not Lark, which only
     # reports syntax errors (the fast path drives the parser's tables)
-    assert {"infrac.syntax.parser", "infrac.syntax.lalr", "infrac.passes", "infrac.linker"} <= modules
+    assert {"infrac.syntax.parser", "infrac.syntax.lalr", "infrac.passes", "infrac.contract.linker"} <= modules
     assert_none_of(modules, NEVER | NEVER_INFRAC | {"lark"})
     assert_none_of(modules, {
         "yaml",  # PyYAML: only to write YAML
         "infrac.backends.emit",  # the emitter
         "infrac.backends.serverless",
-        "infrac.fmt",
-        "infrac.reports",
+        "infrac.syntax.fmt",
+        "infrac.tools.reports",
         "infrac.diagnostics.sarif",  # the machine formats, when not asked for
         "infrac.diagnostics.github",
         "ctypes",  # the output folder's atomic swap
@@ -118,18 +118,18 @@ def test_check_loads_only_the_format_it_prints():
 def test_fmt_loads_the_parser_and_the_formatter_only():
     code, modules = loaded("fmt", "--check", str(SEED))
     assert code == 0
-    assert {"infrac.syntax.parser", "infrac.fmt"} <= modules
+    assert {"infrac.syntax.parser", "infrac.syntax.fmt"} <= modules
     assert_none_of(modules, NEVER | NEVER_INFRAC | {"lark"})
     assert_none_of(modules, {
         "yaml",
         "infrac.passes",
-        "infrac.linker",
-        "infrac.lockfile",
-        "infrac.pipeline",
+        "infrac.contract.linker",
+        "infrac.contract.lockfile",
+        "infrac.project.pipeline",
         "infrac.vocabulary",
         "infrac.cfn",  # the schema checker and the schema index
         "infrac.backends",
-        "infrac.buildcache",
+        "infrac.project.buildcache",
         "infrac.model",
     })
 
@@ -140,10 +140,10 @@ def test_build_loads_the_target_it_writes(tmp_path):
     assert code in (0, 1)
     assert {"yaml", "infrac.backends.cloudformation", "infrac.backends.emit"} <= modules
     assert_none_of(modules, NEVER | NEVER_INFRAC)
-    assert_none_of(modules, {"infrac.backends.serverless", "infrac.fmt", "infrac.diagnostics.sarif"})
-    # PyYAML comes through infrac.yamlimport (its reader's expression written the fast way),
+    assert_none_of(modules, {"infrac.backends.serverless", "infrac.syntax.fmt", "infrac.diagnostics.sarif"})
+    # PyYAML comes through infrac.base.yamlimport (its reader's expression written the fast way),
     # and without the temporary folder's module (the cache and the output make their own files)
-    assert "infrac.yamlimport" in modules
+    assert "infrac.base.yamlimport" in modules
     assert_none_of(modules, {"tempfile", "shutil", "glob"})
 
 
@@ -163,13 +163,13 @@ def test_the_help_width_is_the_one_shutil_gives(environment, monkeypatch):
 
 
 def test_pyyamls_expression_written_positively_matches_the_same_characters():
-    """infrac.yamlimport gives PyYAML's reader the complement of its character class,
+    """infrac.base.yamlimport gives PyYAML's reader the complement of its character class,
     written positively: it must match exactly the characters PyYAML's own does, and
     PyYAML must still hold the expression it writes (else nothing is substituted)."""
     import ast
     import re
 
-    from infrac import yamlimport
+    from infrac.base import yamlimport
 
     yaml = yamlimport.load_yaml()
     assert re.compile.__module__ == "re"  # restored

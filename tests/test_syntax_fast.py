@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
 from conftest import ROOT, TRIED
-from infrac.classes import fields, has
-from infrac.source import SourceFile
+from infrac.base.classes import fields, has
+from infrac.base.source import SourceFile
 from infrac.syntax import _fast, tables
 from infrac.syntax.lalr import compile_tables
 from infrac.syntax.lower import split_number

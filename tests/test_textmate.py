@@ -18,9 +18,9 @@ import subprocess
 import pytest
 
 from conftest import ROOT, UPDATE
-from infrac.editor import words
-from infrac.pipeline import compile_sources
-from infrac.source import SourceFile
+from infrac.base.source import SourceFile
+from infrac.project.pipeline import compile_sources
+from infrac.tools.editor import words
 
 TOKENIZE = ROOT / "editors" / "vscode" / "test" / "tokenize.js"
 GOLDEN = ROOT / "tests" / "tokens"

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from infrac import ir
+from infrac.base.source import SourceFile
 from infrac.model import Placeholder, Reference, Template
-from infrac.source import SourceFile
+from infrac.syntax import ir
 from infrac.syntax.parser import parse
 from infrac.vocabulary.types import (
     INVALID,

@@ -14,7 +14,7 @@ import zipfile
 import pytest
 
 from conftest import ROOT
-from infrac.editor import words
+from infrac.tools.editor import words
 
 EXTENSION = ROOT / "editors" / "vscode"
 
@@ -127,9 +127,9 @@ def _expand(body: list[str]) -> str:
 def test_the_snippets_compile():
     """Every resource snippet, inserted with its defaults, is a valid resource: together they
     make a stack that checks without errors (the rule's bus and target are the other snippets')."""
+    from infrac.base.source import SourceFile
     from infrac.diagnostics import has_errors
-    from infrac.pipeline import compile_sources
-    from infrac.source import SourceFile
+    from infrac.project.pipeline import compile_sources
 
     snippets = json.loads((EXTENSION / "snippets" / "infra.json").read_text(encoding="utf-8"))
     resources = [name for name, s in snippets.items() if s["prefix"] in words.kinds()]

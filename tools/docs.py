@@ -8,7 +8,7 @@ copy, so the site cannot drift from the compiler without tests/test_site.py
 failing:
 
 - docs/diagnostics.md: the registry of diagnostic codes (``infrac.diagnostics.codes``)
-- docs/kinds.md: the resource kinds (``infrac.vocabulary.reference``)
+- docs/kinds.md: the resource kinds (``infrac.tools.reference``)
 - docs/generated/monolith.md: the project before the split, read from the Serverless
   services in examples/monolith/ (resources counted by type, functions, the one import)
 - docs/generated/services.md: the seed system after the split, from the compiled
@@ -139,9 +139,9 @@ def services() -> str:
     """A Mermaid diagram of infra.dsl/ as compiled: each stack's resources by kind (the
     consumer with its own service), and an arrow per exporter -> importer."""
     sys.path.insert(0, str(ROOT / "compiler"))
-    from infrac.linker import link
-    from infrac.pipeline import compile_sources
-    from infrac.workspace import load
+    from infrac.contract.linker import link
+    from infrac.project.pipeline import compile_sources
+    from infrac.project.workspace import load
 
     loaded = load([ROOT / SEED])
     result = compile_sources(loaded.sources)
@@ -421,7 +421,7 @@ def generated() -> dict[str, str]:
     """Every generated file, by path relative to the repository."""
     sys.path.insert(0, str(ROOT / "compiler"))
     from infrac.diagnostics import codes
-    from infrac.vocabulary import reference
+    from infrac.tools import reference
 
     files = {
         "docs/diagnostics.md": codes.render_markdown(),

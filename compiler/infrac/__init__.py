@@ -1,7 +1,7 @@
 """infrac: a compiler for infrastructure.
 
 ``.infra`` sources -> syntax (Lark) -> IR -> passes -> backends -> files.
-The public entry points are :func:`infrac.pipeline.compile_project` and the
+The public entry points are :func:`infrac.project.pipeline.compile_project` and the
 ``infrac`` command line (:mod:`infrac.cli`).
 """
 

@@ -3,6 +3,9 @@
 Every backend renders resources through :mod:`infrac.backends.resources`, so
 the ``Resources`` and ``Outputs`` of all targets describe the same thing; a
 backend differs only in how it writes the stage and in the file around them.
+
+Layer 7 of 12 (tests/test_layers.py holds the order). May import: base, diagnostics, model,
+syntax, cfn, vocabulary.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from infrac.classes import field, frozen
+from infrac.base.classes import field, frozen
 from infrac.model import Program
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing

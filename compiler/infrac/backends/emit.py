@@ -16,7 +16,7 @@ import json
 import re
 from decimal import Decimal
 
-from infrac.yamlimport import yaml  # PyYAML (see there)
+from infrac.base.yamlimport import yaml  # PyYAML (see there)
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:

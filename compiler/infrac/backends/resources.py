@@ -8,8 +8,8 @@ target writes ``{stage}``, and everything else is decided here, once.
 from __future__ import annotations
 
 from infrac.backends.escape import Escaped, has_hazard, pieces, serverless_literal
+from infrac.base.classes import field, frozen, mutable
 from infrac.cfn import typecheck
-from infrac.classes import field, frozen, mutable
 from infrac.model import (
     Call,
     ConditionRef,
@@ -22,8 +22,8 @@ from infrac.model import (
     Stack,
     Template,
 )
-from infrac.naming import output_of, program_export_name, program_exports, stack_name
 from infrac.vocabulary import DERIVED, KINDS
+from infrac.vocabulary.naming import output_of, program_export_name, program_exports, stack_name
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:

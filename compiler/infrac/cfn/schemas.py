@@ -21,7 +21,7 @@ import json
 import re
 from pathlib import Path
 
-from infrac.classes import field, frozen
+from infrac.base.classes import field, frozen
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:

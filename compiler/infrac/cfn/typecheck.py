@@ -23,7 +23,7 @@ cfn-lint does; a list or map where a scalar belongs, and the reverse, are errors
 
 Pure: schema in, diagnostics out.
 
->>> from infrac import ir
+>>> from infrac.syntax import ir
 >>> props = ir.Map((ir.Entry("TopicNmae", ir.String("alerts")),))
 >>> [d.code for d in check_properties("AWS::SNS::Topic", props, None)]
 ['E0701']
@@ -35,12 +35,12 @@ import functools
 import re
 from decimal import Decimal
 
-from infrac import ir
+from infrac.base.source import Span
+from infrac.base.suggest import closest, did_you_mean
 from infrac.cfn.schemas import ResourceSchema, known_types, schema
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.source import Span
-from infrac.suggest import closest, did_you_mean
-from infrac.vocabulary.types import describe
+from infrac.syntax import ir
+from infrac.syntax.ir import describe
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:

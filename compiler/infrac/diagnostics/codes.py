@@ -1,4 +1,4 @@
-"""The registry of diagnostic codes: one entry per code, with its documentation.
+"""The registry of diagnostic codes, one entry per code with its documentation (data: exempt from the module-size limit).
 
 ``docs/diagnostics.md`` is generated from this table (``make docs``), and
 ``infrac explain CODE`` prints one entry. Codes are grouped by the stage that
@@ -16,8 +16,8 @@ finds them:
 
 from __future__ import annotations
 
-from infrac.classes import frozen
-from infrac.diagnostics.model import Severity
+from infrac.base.classes import frozen
+from infrac.diagnostics.severity import Severity
 
 E, W = Severity.ERROR, Severity.WARNING
 

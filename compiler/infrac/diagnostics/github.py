@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from infrac.base.source import SourceFile
 from infrac.diagnostics.codes import CODES
 from infrac.diagnostics.model import Diagnostic, Severity, sort_key
-from infrac.source import SourceFile
 
 
 def escape_data(text: str) -> str:

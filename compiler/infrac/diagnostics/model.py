@@ -6,16 +6,11 @@ in :mod:`infrac.diagnostics.render`.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 
-from infrac.classes import frozen
-from infrac.source import Span
-
-
-class Severity(str, enum.Enum):
-    ERROR = "error"
-    WARNING = "warning"
+from infrac.base.classes import frozen
+from infrac.base.source import Span
+from infrac.diagnostics.severity import Severity
 
 
 @frozen
@@ -80,7 +75,7 @@ def diagnostic(
     >>> diagnostic("E0101", "unexpected `}`", None).severity
     <Severity.ERROR: 'error'>
     """
-    from infrac.diagnostics.codes import CODES
+    from infrac.diagnostics.codes import CODES  # the registry, loaded when a finding is made
 
     return Diagnostic(
         code=code,

@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
+from infrac.base.source import SourceFile, Span
 from infrac.diagnostics.model import Diagnostic, Severity, sort_key
-from infrac.source import SourceFile, Span
 
 _TAB = "    "
 #: Longest excerpt line shown: longer lines are cut around their marks, with `…` at the cuts.

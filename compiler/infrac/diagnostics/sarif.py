@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
+from infrac.base.source import SourceFile, Span
 from infrac.diagnostics.codes import CODES, help_uri
 from infrac.diagnostics.model import Diagnostic, Severity, sort_key
-from infrac.source import SourceFile, Span
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/infrac/infrac"

@@ -3,14 +3,16 @@
 Each pass is a pure function ``Compilation -> (Compilation, diagnostics)``: it
 reads what earlier passes made and adds its own part. None prints, reads or
 writes files. Read ``PASSES`` top to bottom to know what ``infrac check`` does.
+
+Layer 9 of 12 (tests/test_layers.py holds the order). May import: base, diagnostics, model,
+syntax, cfn, vocabulary, backends, contract.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from infrac import ir, linker
-from infrac.classes import frozen
+from infrac.base.classes import frozen
 from infrac.diagnostics import Diagnostic, has_errors
 from infrac.model import Program, Settings
 from infrac.passes import (
@@ -19,6 +21,7 @@ from infrac.passes import (
     conditions,
     exports,
     graph,
+    linkage,
     references,
     resources,
     schemas,
@@ -27,6 +30,7 @@ from infrac.passes import (
     structure,
 )
 from infrac.passes.state import Compilation
+from infrac.syntax import ir
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
@@ -48,7 +52,7 @@ PASSES = (
 #: Passes that read the stacks as the backends render them; they run only on a
 #: program without errors, whose every reference resolves.
 RENDERED_PASSES = (
-    linker.check,  # exports as the templates publish them: retired ones still imported
+    linkage.check,  # exports as the templates publish them: retired ones still imported
     budgets.check,  # CloudFormation's quotas per template: resources, outputs, parameters, bytes
 )
 

@@ -9,7 +9,7 @@ policies derived from rules are resources; every export is an output. Each
 finding is reported at the stack's declaration, with how far over (or how
 near) and a hint to split. Export names, unique per account and region across
 every stack and every stage, are checked by :mod:`infrac.passes.exports` (E0503).
-The numbers live in :mod:`infrac.aws_limits`.
+The numbers live in :mod:`infrac.cfn.limits`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from infrac import aws_limits
-from infrac.classes import frozen
+from infrac.base.classes import frozen
+from infrac.cfn import limits
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Stack
 
@@ -46,10 +46,10 @@ class Measure:
 def measures(template: dict, body: bytes) -> list[Measure]:
     """The quotas of a rendered template, with what it uses of each."""
     return [
-        Measure("resources", len(template.get("Resources", {})), aws_limits.MAX_RESOURCES_PER_TEMPLATE, "resources"),
-        Measure("outputs", len(template.get("Outputs", {})), aws_limits.MAX_OUTPUTS_PER_TEMPLATE, "outputs"),
-        Measure("parameters", len(template.get("Parameters", {})), aws_limits.MAX_PARAMETERS_PER_TEMPLATE, "parameters"),
-        Measure("template body", len(body), aws_limits.MAX_TEMPLATE_BODY_S3, "bytes"),
+        Measure("resources", len(template.get("Resources", {})), limits.MAX_RESOURCES_PER_TEMPLATE, "resources"),
+        Measure("outputs", len(template.get("Outputs", {})), limits.MAX_OUTPUTS_PER_TEMPLATE, "outputs"),
+        Measure("parameters", len(template.get("Parameters", {})), limits.MAX_PARAMETERS_PER_TEMPLATE, "parameters"),
+        Measure("template body", len(body), limits.MAX_TEMPLATE_BODY_S3, "bytes"),
     ]
 
 
@@ -74,7 +74,7 @@ def findings(stack: Stack, template: dict, body: bytes, *, inline: bool = True) 
                     hint=SPLIT,
                 )
             )
-        elif measure.used >= measure.quota * aws_limits.NEAR_QUOTA:
+        elif measure.used >= measure.quota * limits.NEAR_QUOTA:
             found.append(
                 diagnostic(
                     "W0910",
@@ -87,14 +87,14 @@ def findings(stack: Stack, template: dict, body: bytes, *, inline: bool = True) 
                     hint="plan the split now: " + _MOVE,
                 )
             )
-    if inline and aws_limits.MAX_TEMPLATE_BODY_INLINE < len(body) <= aws_limits.MAX_TEMPLATE_BODY_S3:
+    if inline and limits.MAX_TEMPLATE_BODY_INLINE < len(body) <= limits.MAX_TEMPLATE_BODY_S3:
         found.append(
             diagnostic(
                 "W0911",
                 f"stack `{stack.name}`'s template is {len(body):,} bytes, over the "
-                f"{aws_limits.MAX_TEMPLATE_BODY_INLINE:,} bytes CloudFormation takes inline",
+                f"{limits.MAX_TEMPLATE_BODY_INLINE:,} bytes CloudFormation takes inline",
                 stack.span,
-                label=f"{len(body) - aws_limits.MAX_TEMPLATE_BODY_INLINE:,} bytes over the inline size",
+                label=f"{len(body) - limits.MAX_TEMPLATE_BODY_INLINE:,} bytes over the inline size",
                 notes=["`aws cloudformation deploy` needs `--s3-bucket`; `--template-body` fails; "
                        "the Serverless Framework always uploads to S3"],
                 hint="deploy through an S3 bucket, or " + SPLIT,
@@ -140,7 +140,7 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                 from infrac.backends.emit import to_json
 
                 body = to_json(template).encode("utf-8")
-            elif len(HEADER) + yaml_size_bound(template) <= aws_limits.MAX_TEMPLATE_BODY_INLINE:
+            elif len(HEADER) + yaml_size_bound(template) <= limits.MAX_TEMPLATE_BODY_INLINE:
                 body = b""  # under every size quota: no size finding is possible
             else:
                 from infrac.backends.emit import to_yaml

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infrac.base.suggest import did_you_mean
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Call, ConditionRef, ParameterRef, Stack
 from infrac.passes.state import Compilation
-from infrac.suggest import did_you_mean
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:

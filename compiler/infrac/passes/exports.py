@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from infrac import aws_limits
-from infrac.classes import frozen
+from infrac.base.classes import frozen
+from infrac.cfn import limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Placeholder, Template
-from infrac.naming import program_exports
 from infrac.passes.state import Compilation
 from infrac.vocabulary import KINDS
+from infrac.vocabulary.naming import program_exports
 
 
 @frozen
@@ -32,7 +32,7 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                 span = published.spec.span or resource.name_span
                 template = published.name
                 for stage in settings.stages:
-                    name = template.text(stage=stage, **aws_limits.PSEUDO_PARAMETER_SAMPLES)
+                    name = template.text(stage=stage, **limits.PSEUDO_PARAMETER_SAMPLES)
                     problem = _problem(name)
                     if problem:
                         shown = name if len(name) <= 80 else name[:40] + "…" + name[-20:]
@@ -44,7 +44,7 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                                 label=f"exported under this name in stage `{stage}`",
                                 labels=pattern_label,
                                 hint="export names hold only letters, digits, `:` and `-`, at most "
-                                f"{aws_limits.MAX_EXPORT_NAME} characters; change the pattern or the names in it",
+                                f"{limits.MAX_EXPORT_NAME} characters; change the pattern or the names in it",
                             )
                         )
                         break
@@ -109,9 +109,9 @@ def _policy(settings, resource) -> list[Diagnostic]:
 
 
 def _problem(name: str) -> str | None:
-    if len(name) > aws_limits.MAX_EXPORT_NAME:
-        return f"{len(name)} characters, more than {aws_limits.MAX_EXPORT_NAME}"
-    if not aws_limits.EXPORT_NAME.fullmatch(name):
+    if len(name) > limits.MAX_EXPORT_NAME:
+        return f"{len(name)} characters, more than {limits.MAX_EXPORT_NAME}"
+    if not limits.EXPORT_NAME.fullmatch(name):
         bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in ":-"))})
         return "it contains " + ", ".join(f"`{c}`" for c in bad) if bad else "it is empty"
     return None

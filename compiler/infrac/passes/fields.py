@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from infrac import ir
+from infrac.base.source import Span
+from infrac.base.suggest import did_you_mean
 from infrac.diagnostics import duplicate
-from infrac.source import Span
-from infrac.suggest import did_you_mean
+from infrac.syntax import ir
 from infrac.vocabulary.kinds import Field
 from infrac.vocabulary.types import INVALID, Checker
 

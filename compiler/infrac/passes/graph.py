@@ -8,7 +8,7 @@ can never deploy, and is an error that shows the whole path.
 
 from __future__ import annotations
 
-from infrac.classes import evolve
+from infrac.base.classes import evolve
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Call, Link, Program, Reference, Stack
 from infrac.passes.state import Compilation

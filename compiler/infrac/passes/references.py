@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from infrac.base.classes import evolve, frozen
+from infrac.base.suggest import article, closest, did_you_mean
 from infrac.cfn import typecheck
-from infrac.classes import evolve, frozen
 from infrac.diagnostics import Diagnostic, Fix, Label, Replacement, diagnostic
 from infrac.model import Call, Link, Program, Reference, Resource, Stack, StrengthChoice
 from infrac.passes.settings import weak_reference_warning
 from infrac.passes.state import Compilation
-from infrac.suggest import article, closest, did_you_mean
 from infrac.vocabulary import KINDS
 from infrac.vocabulary.kinds import not_exported
 

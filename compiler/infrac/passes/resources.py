@@ -12,14 +12,15 @@ import ntpath
 import posixpath
 import re
 
-from infrac import aws_limits, ir
-from infrac.classes import evolve
+from infrac.base.classes import evolve
+from infrac.base.source import Span
+from infrac.base.suggest import article, did_you_mean
+from infrac.cfn import limits
 from infrac.diagnostics import Diagnostic, Label, duplicate
 from infrac.model import STRENGTHS, Block, ExportSpec, Link, Parameter, Program, Resource, Stack, StrengthChoice, Use
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation, StackDeclaration
-from infrac.source import Span
-from infrac.suggest import article, did_you_mean
+from infrac.syntax import ir
 from infrac.vocabulary import KINDS, Kind
 from infrac.vocabulary.kinds import NAME, NONE, TARGET, BlockKind, Field
 from infrac.vocabulary.types import INVALID, Checker, Choice, Data, ListOf, MapOf, Name, OneOf, Prose, Text
@@ -243,7 +244,7 @@ def _parameter(block: ir.Block, checker: Checker) -> Parameter | None:
         )
         return None
     name = labels[0]
-    if not aws_limits.LOGICAL_ID.fullmatch(name.name):
+    if not limits.LOGICAL_ID.fullmatch(name.name):
         checker.error("E0208", f"`{name.name}` cannot be a CloudFormation logical ID", name.span,
                       label="letters and digits only, at most 255")
         return None
@@ -412,7 +413,7 @@ def _resource(block: ir.Block, checker: Checker) -> Resource | None:
     if logical_id is INVALID:
         return None
     if "id" not in values or values["id"] is None:
-        if not aws_limits.LOGICAL_ID.fullmatch(name.name):
+        if not limits.LOGICAL_ID.fullmatch(name.name):
             checker.error(
                 "E0208",
                 f"`{name.name}` cannot be a CloudFormation logical ID",

@@ -10,12 +10,12 @@ the program, like any resource with an error, its name kept in ``declared``.
 
 from __future__ import annotations
 
-from infrac import ir
+from infrac.base.classes import evolve
 from infrac.cfn import typecheck
-from infrac.classes import evolve
 from infrac.diagnostics import Diagnostic, has_errors
 from infrac.model import Resource
 from infrac.passes.state import Compilation
+from infrac.syntax import ir
 
 GENERIC = "resource"
 

@@ -14,6 +14,7 @@ from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Program, Reference, Resource, Template
 from infrac.passes.state import Compilation
 from infrac.vocabulary import KINDS
+from infrac.vocabulary.kinds import secret_attribute
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
@@ -58,19 +59,6 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                         )
                     )
     return state, found
-
-
-def secret_attribute(resource: Resource, attribute: str) -> str | None:
-    """``Fn::GetAtt AWS::X::Y.Attr`` when the attribute is a secret, else None."""
-    kind = KINDS.get(resource.kind)
-    spec = kind.attribute(attribute) if kind else None
-    type_name = resource.values.get("type") if kind and kind.cfn_type is None else kind.cfn_type if kind else None
-    if spec is None or not isinstance(type_name, str):
-        return None
-    read = spec.getatt or "Ref"
-    if secrets.is_secret_attribute(type_name, read):
-        return f"`{type_name}` {read}"
-    return None
 
 
 def _target(program: Program, reference: Reference) -> Resource | None:

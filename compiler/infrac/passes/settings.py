@@ -11,17 +11,18 @@ A project without a project block gets the defaults below.
 
 from __future__ import annotations
 
-from infrac import ir
-from infrac.classes import evolve
+from infrac.base.classes import evolve
 from infrac.diagnostics import Diagnostic, diagnostic, duplicate
 from infrac.diagnostics.codes import CODES
 from infrac.diagnostics.model import Severity
-from infrac.diagnostics.rules import LEVELS, unknown_code, unsilenceable
 from infrac.model import STRENGTHS, Settings
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation
+from infrac.syntax import ir
+from infrac.syntax.suppressions import LEVELS, unknown_code, unsilenceable
+from infrac.vocabulary.checker import INVALID, STRING_PLACEHOLDERS, Checker
 from infrac.vocabulary.kinds import Field
-from infrac.vocabulary.types import INVALID, STRING_PLACEHOLDERS, Boolean, Checker, Choice, ListOf, MapOf, Name, Text
+from infrac.vocabulary.types import Boolean, Choice, ListOf, MapOf, Name, Text
 
 DEFAULT_NAME = "infra"
 DEFAULT_EXPORTS = "{stack}-{stage}-{resource}{attribute}"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from infrac import ir
-from infrac.classes import field, frozen
+from infrac.base.classes import field, frozen
+from infrac.base.source import Span
 from infrac.model import Program, Settings
-from infrac.source import Span
+from infrac.syntax import ir
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from infrac import aws_limits, ir
-from infrac.classes import evolve
+from infrac.base.classes import evolve
+from infrac.cfn import limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.passes.state import Compilation, StackDeclaration
+from infrac.syntax import ir
 
 _PLACE = {
     ir.Export: "`export` belongs in a resource block",
@@ -45,7 +46,7 @@ def collect(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     stacks = []
     for name, declarations in parts.items():
         first = declarations[0]
-        if not aws_limits.STACK_NAME.fullmatch(name):
+        if not limits.STACK_NAME.fullmatch(name):
             candidate = name.replace("_", "-").strip("-")
             found.append(
                 diagnostic(
@@ -54,7 +55,7 @@ def collect(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
                     first.name.span,
                     label="2-128 letters, digits and hyphens, starting with a letter",
                     hint=f"use hyphens between words: `{candidate}`"
-                    if aws_limits.STACK_NAME.fullmatch(candidate)
+                    if limits.STACK_NAME.fullmatch(candidate)
                     else None,
                 )
             )

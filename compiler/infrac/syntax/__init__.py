@@ -1,23 +1,33 @@
-"""The front end: ``.infra`` text -> the LALR parser -> the syntax IR.
+"""The language's front end: ``.infra`` text <-> the syntax IR.
 
-Lark is loaded only when a file has a syntax error (its parser reports it) or the
-grammar changed since ``make parser``: the fast path (``infrac.syntax.lalr``)
-drives the parser's tables itself, from the literals ``make parser`` writes into
-``_fast.py`` (``infrac.syntax.tables``), so checking or building a project
-without a syntax error never imports Lark nor reads its tables' JSON.
+- :mod:`~infrac.syntax.ir`: what a user wrote, as frozen data (spans out of equality);
+- :mod:`~infrac.syntax.parser`: text -> IR, by the fast LALR path (:mod:`~infrac.syntax.lalr`,
+  tables generated into :mod:`~infrac.syntax._fast` by ``make parser``, :mod:`~infrac.syntax.tables`)
+  with Lark for syntax errors, lowering inline (:mod:`~infrac.syntax.lower`);
+- :mod:`~infrac.syntax.fmt`: IR -> canonical text (``infrac fmt``);
+- :mod:`~infrac.syntax.suppressions`: what the sources say of their own findings
+  (``# infrac: allow CODE -- reason``, the project's warning levels).
 
-:func:`load_lark` imports Lark without the third-party ``regex`` module. Lark
-imports ``regex`` whenever it is installed (another package may have installed
-it: cfn-lint requires it), but uses it only for ``Lark(regex=True)``, which
-infrac does not use; its import alone costs several milliseconds. A ``None``
-entry in :data:`sys.modules` makes ``import regex`` raise :class:`ImportError`
-while Lark loads, so Lark takes the path it takes when ``regex`` is absent (the
-standard ``re``, which infrac's grammar is written for); the entry is removed
-again, so that anything else in the process imports ``regex`` normally
-(docs/decisions.md, "Start-up").
+The grammar is ``grammar/infra.lark``. Lark is loaded only when a file has a syntax error
+(:func:`load_lark` imports it without the ``regex`` module, whose import alone costs several
+milliseconds; docs/decisions.md, "Start-up").
+
+Layer 4 of 12 (tests/test_layers.py holds the order). May import: base, diagnostics, model.
 """
 
 import sys
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+
+
+def grammar_path() -> Path:
+    """Where ``infra.lark`` is: inside the package when installed from a wheel,
+    at the top of the source tree in a checkout or an editable install."""
+    packaged = _HERE.parent / "grammar" / "infra.lark"
+    if packaged.is_file():
+        return packaged
+    return _HERE.parents[2] / "grammar" / "infra.lark"
 
 
 def load_lark():

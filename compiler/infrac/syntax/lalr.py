@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 from sys import intern
 
-from infrac import ir
+from infrac.syntax import ir
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from infrac import ir
+from infrac.base.source import Span
+from infrac.base.units import UNITS
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.source import Span
+from infrac.syntax import ir
 from infrac.syntax.lalr import FastToken
-from infrac.units import UNITS
 
 #: The longest number the language reads (AWS's largest numbers have 20 digits).
 MAX_DIGITS = 100

@@ -4,20 +4,17 @@ A file is parsed by the fast path (``infrac.syntax.lalr``: Lark's tables, a
 loop of this project's) and, when that gives up at a syntax error, by Lark's
 parser, which reports it. Lark is loaded then, on the first such file.
 
-``parse(source)`` returns the file's :class:`~infrac.ir.Module` (or None when
+``parse(source)`` returns the file's :class:`~infrac.syntax.ir.Module` (or None when
 the file has a syntax error) and its diagnostics. It never raises for any
 input text.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from infrac import ir
-from infrac.classes import evolve, frozen
+from infrac.base.classes import evolve, frozen
+from infrac.base.source import SourceFile, Span
 from infrac.diagnostics import Diagnostic, Label, diagnostic
-from infrac.source import SourceFile, Span
-from infrac.syntax import load_lark, tables
+from infrac.syntax import grammar_path, ir, load_lark, tables
 from infrac.syntax.lalr import FastParser, compile_tables
 from infrac.syntax.lower import Lowering
 
@@ -27,18 +24,6 @@ if TYPE_CHECKING:
 
     from lark import Lark, Token
     from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-
-_HERE = Path(__file__).resolve().parent
-
-
-def grammar_path() -> Path:
-    """Where ``infra.lark`` is: inside the package when installed from a wheel,
-    at the top of the source tree in a checkout or an editable install."""
-    packaged = _HERE.parent / "grammar" / "infra.lark"
-    if packaged.is_file():
-        return packaged
-    return _HERE.parents[2] / "grammar" / "infra.lark"
-
 
 # What the user reads instead of Lark's terminal names.
 _TOKEN_WORDS = {

@@ -205,7 +205,7 @@ def render_fast(tables_text: str, grammar: str) -> str:
 
 
 if __name__ == "__main__":  # make parser
-    from infrac.syntax.parser import grammar_path
+    from infrac.syntax import grammar_path
 
     grammar = grammar_path().read_text(encoding="utf-8")
     text = render(grammar)

@@ -5,17 +5,20 @@ nested blocks a resource block takes and of which types, which attributes the
 resource has for references and exports, how it becomes CloudFormation
 properties, and which AWS rules it must follow. Adding a resource type means
 adding one module here and listing its kind below.
+
+Layer 6 of 12 (tests/test_layers.py holds the order). May import: base, diagnostics, model,
+syntax, cfn.
 """
 
 from infrac.vocabulary import cognito, events
 from infrac.vocabulary.dynamodb import TABLE
 from infrac.vocabulary.generic import GENERIC
-from infrac.vocabulary.kinds import Kind
+from infrac.vocabulary.kinds import KINDS, Kind
 from infrac.vocabulary.s3 import BUCKET
 from infrac.vocabulary.sqs import QUEUE
 
-KINDS: dict[str, Kind] = {
-    kind.keyword: kind
+KINDS.update(
+    (kind.keyword, kind)
     for kind in (
         TABLE,
         QUEUE,
@@ -27,7 +30,7 @@ KINDS: dict[str, Kind] = {
         cognito.USER_POOL_DOMAIN,
         GENERIC,
     )
-}
+)
 
 #: Resources derived from several resources of a stack at once, by function
 #: ``(program, stack) -> {logical ID: resource document}``: the queue policy

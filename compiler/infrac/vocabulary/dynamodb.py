@@ -6,10 +6,10 @@ unless switched off in the source (``pitr = false``).
 
 from __future__ import annotations
 
-from infrac import aws_limits
+from infrac.base.source import Span
+from infrac.cfn import limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Block, Resource
-from infrac.source import Span
 from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext, tag_list
 from infrac.vocabulary.types import Boolean, Choice, Integer, ListOf, MapOf, Name, OneOf, Record, Text
 
@@ -195,7 +195,7 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
 
 
 def _table_name_problem(text: str) -> str | None:
-    return None if aws_limits.TABLE_NAME.fullmatch(text) else "not a valid DynamoDB table name"
+    return None if limits.TABLE_NAME.fullmatch(text) else "not a valid DynamoDB table name"
 
 
 def _name_rule(resource: Resource, context: RuleContext) -> list[Diagnostic]:
@@ -217,8 +217,8 @@ def _name_rule(resource: Resource, context: RuleContext) -> list[Diagnostic]:
 def _index_count_rule(resource: Resource) -> list[Diagnostic]:
     found = []
     for keyword, limit, what in (
-        ("index", aws_limits.MAX_GLOBAL_INDEXES, "global"),
-        ("local_index", aws_limits.MAX_LOCAL_INDEXES, "local"),
+        ("index", limits.MAX_GLOBAL_INDEXES, "global"),
+        ("local_index", limits.MAX_LOCAL_INDEXES, "local"),
     ):
         blocks = resource.blocks.get(keyword, ())
         if len(blocks) > limit:

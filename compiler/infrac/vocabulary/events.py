@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from infrac import aws_limits
+from infrac.cfn import limits
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Block, Link, Program, Reference, Resource, Stack, Template
 from infrac.vocabulary.kinds import (
@@ -39,6 +39,7 @@ from infrac.vocabulary.kinds import (
     not_exported,
     tag_list,
 )
+from infrac.vocabulary.queues import is_fifo, is_queue, queue_targets, url_attribute
 from infrac.vocabulary.types import Boolean, Data, Duration, Integer, LinkTo, MapOf, Name, Record, Text
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
@@ -94,8 +95,8 @@ TARGET_BLOCK = BlockKind(
         "retry": Field(
             Record(
                 {
-                    "attempts": Integer(0, aws_limits.EVENTS_MAX_RETRY_ATTEMPTS),
-                    "max_age": Duration(aws_limits.EVENTS_MIN_EVENT_AGE, aws_limits.EVENTS_MAX_EVENT_AGE),
+                    "attempts": Integer(0, limits.EVENTS_MAX_RETRY_ATTEMPTS),
+                    "max_age": Duration(limits.EVENTS_MIN_EVENT_AGE, limits.EVENTS_MAX_EVENT_AGE),
                 }
             ),
             "How often and how long EventBridge retries a failed delivery: `{ attempts: 3, max_age: 1h }`.",
@@ -202,30 +203,6 @@ def _is_plain(value: Any) -> bool:
     return not isinstance(value, (Reference, Link))
 
 
-def is_queue(resource: Resource) -> bool:
-    """An SQS queue, whichever block declares it."""
-    return resource.kind == "queue" or (resource.kind == "resource" and resource.values.get("type") == "AWS::SQS::Queue")
-
-
-def url_attribute(queue: Resource) -> str:
-    """The attribute that reads a queue's URL: `url`, or `ref` for a generic queue."""
-    return "url" if queue.kind == "queue" else "ref"
-
-
-def queue_targets(rule: Resource, program: Program) -> list[tuple[Block, Resource]]:
-    """The rule's targets that are SQS queues of the project, with the queues."""
-    found = []
-    for block in rule.blocks.get("target", ()):
-        link = block.values.get("target")
-        if link is None:
-            continue
-        stack = program.stack(link.stack)
-        queue = stack.resource(link.resource) if stack else None
-        if queue is not None and is_queue(queue):
-            found.append((block, queue))
-    return found
-
-
 _RULE_STACKS: list[tuple[Program, dict[int, set[str]]]] = []
 
 
@@ -324,13 +301,13 @@ def rule_rules(rule: Resource, context: RuleContext) -> list[Diagnostic]:
             )
         )
     # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
-    if len(targets) > aws_limits.MAX_RULE_TARGETS:
+    if len(targets) > limits.MAX_RULE_TARGETS:
         found.append(
             diagnostic(
                 "E0605",
-                f"rule `{rule.name}` has {len(targets)} targets; a rule has at most {aws_limits.MAX_RULE_TARGETS}",
-                targets[aws_limits.MAX_RULE_TARGETS].name_span,
-                label=f"target number {aws_limits.MAX_RULE_TARGETS + 1}",
+                f"rule `{rule.name}` has {len(targets)} targets; a rule has at most {limits.MAX_RULE_TARGETS}",
+                targets[limits.MAX_RULE_TARGETS].name_span,
+                label=f"target number {limits.MAX_RULE_TARGETS + 1}",
                 hint="split the targets over several rules with the same pattern",
             )
         )
@@ -400,8 +377,6 @@ def _target_rules(rule: Resource, block: Block, context: RuleContext) -> list[Di
                     hint="keep the rules that send to one queue in one stack",
                 )
             )
-    from infrac.vocabulary.sqs import is_fifo
-
     fifo = is_fifo(target) if is_queue(target) else False  # None: not known before deploy
     group = block.values.get("message_group")
     if fifo and group is None:

@@ -16,11 +16,11 @@ the stack; the number and form of the arguments are checked here.
 
 from __future__ import annotations
 
-from infrac import ir
-from infrac.classes import evolve, frozen
+from infrac.base.classes import evolve, frozen
+from infrac.base.suggest import did_you_mean
 from infrac.model import Call, ConditionRef, NoValue, ParameterRef
-from infrac.suggest import did_you_mean
-from infrac.vocabulary.types import INVALID, Checker
+from infrac.syntax import ir
+from infrac.vocabulary.checker import INVALID, Checker
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def convert_call(value: ir.Call, checker: Checker, convert_value) -> Any:
         return NoValue(span=value.span)
     kinds = list(function.args) + [function.args[-1]] * function.repeat if function.args else []
     if function.name == "sub":
-        return _sub(value, checker)
+        return _sub(value, checker, convert_value)
     args = []
     for kind, arg in zip(kinds, value.args):
         if kind == CONDITION:
@@ -147,9 +147,7 @@ def _name(value: ir.Value, checker: Checker, what: str, make) -> Any:
     return checker.error("E0322", f"expected {what}", value.span, label=f"expected {what}, by its name")
 
 
-def _sub(value: ir.Call, checker: Checker) -> Any:
-    from infrac.vocabulary.types import Data
-
+def _sub(value: ir.Call, checker: Checker, convert_value) -> Any:
     text, *rest = value.args
     variables: dict[str, Any] = {}
     if rest:
@@ -160,7 +158,7 @@ def _sub(value: ir.Call, checker: Checker) -> Any:
             if not entry.key.isidentifier():
                 return checker.error("E0322", f"`{entry.key}` cannot name a variable of `sub`", entry.key_span,
                                      label="letters, digits and `_`")
-        variables = Data().convert(rest[0], checker)
+        variables = convert_value(rest[0], checker)
         if variables is INVALID:
             return INVALID
     if not isinstance(text, ir.String):

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from infrac.diagnostics import Diagnostic
 from infrac.model import Link, Reference, Resource
-from infrac.vocabulary.kinds import COMMON_FIELDS, Field, Kind, RuleContext, pascal
+from infrac.vocabulary.kinds import COMMON_FIELDS, KINDS, Field, Kind, RuleContext, pascal
+from infrac.vocabulary.queues import fifo_mismatch, is_fifo
 from infrac.vocabulary.types import Data, MapOf, Name
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
@@ -42,9 +43,8 @@ def export_suffix(type_name: str, attribute: str) -> str:
     >>> export_suffix("AWS::SSM::Parameter", "ref"), export_suffix("Custom::Thing", "ref")
     ('Name', 'Ref')
     """
-    from infrac.cfn import typecheck
+    from infrac.cfn import typecheck  # AWS's schemas: loaded when a generic resource is named
     from infrac.cfn.schemas import schema
-    from infrac.vocabulary import KINDS
 
     first_class = {}
     for kind in KINDS.values():
@@ -78,8 +78,6 @@ def properties(resource: Resource) -> dict[str, Any]:
 def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     """The rules between resources that first-class kinds follow, for generic ones too: a
     queue's redrive target is of the same type, FIFO or standard."""
-    from infrac.vocabulary import sqs
-
     if resource.values.get("type") != "AWS::SQS::Queue":
         return []
     redrive = properties(resource).get("RedrivePolicy")
@@ -87,7 +85,7 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     if not isinstance(target, Reference):
         return []
     queue = context.resolve(Link(target.stack, target.resource))
-    return sqs.fifo_mismatch(resource, sqs.is_fifo(resource), queue, target.span)
+    return fifo_mismatch(resource, is_fifo(resource), queue, target.span)
 
 
 GENERIC = Kind(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from infrac import aws_limits
-from infrac.classes import field, frozen
+from infrac.base.classes import field, frozen
+from infrac.base.suggest import did_you_mean
+from infrac.cfn import limits, secrets
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Link, Program, Resource, Settings, Stack, Template
-from infrac.suggest import did_you_mean
 from infrac.vocabulary.types import Choice, Data, ListOf, MapOf, Name, Prose, Type
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
@@ -93,8 +93,6 @@ def pascal(name: str) -> str:
 def not_exported(target: Resource, target_stack: str, attribute: str, user: str, span) -> Diagnostic:
     """E0404: stack ``user`` needs ``attribute`` of ``target``, which another stack does not export.
     A secret attribute can never be exported, and the hint says so (see :mod:`infrac.passes.secrets`)."""
-    from infrac.passes.secrets import secret_attribute
-
     secret = secret_attribute(target, attribute)
     hint = (
         f"`{attribute}` is a secret ({secret}) and is never exported: store it in Secrets Manager in "
@@ -129,7 +127,7 @@ class RuleContext:
             stage=stage,
             stack=self.stack.name,
             region=settings.region,
-            **aws_limits.PSEUDO_PARAMETER_SAMPLES,
+            **limits.PSEUDO_PARAMETER_SAMPLES,
         )
 
     def first_bad_name(
@@ -222,6 +220,26 @@ class Kind:
 
     def type_name(self, resource: Resource) -> str:
         return self.cfn_type or resource.values["type"]
+
+
+#: Every kind by its keyword. The vocabulary's package fills it with the kinds it lists
+#: (:mod:`infrac.vocabulary`); the kinds' own rules look other kinds up here, so that no
+#: kind's module imports the package that lists it.
+KINDS: dict[str, Kind] = {}
+
+
+def secret_attribute(resource: Resource, attribute: str) -> str | None:
+    """``Fn::GetAtt AWS::X::Y.Attr`` when the resource's attribute is a secret
+    (:mod:`infrac.cfn.secrets`), else None."""
+    kind = KINDS.get(resource.kind)
+    spec = kind.attribute(attribute) if kind else None
+    type_name = resource.values.get("type") if kind and kind.cfn_type is None else kind.cfn_type if kind else None
+    if spec is None or not isinstance(type_name, str):
+        return None
+    read = spec.getatt or "Ref"
+    if secrets.is_secret_attribute(type_name, read):
+        return f"`{type_name}` {read}"
+    return None
 
 
 _POLICIES = Choice({"retain": "Retain", "delete": "Delete", "snapshot": "Snapshot"})

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from infrac import aws_limits
+from infrac.cfn import limits
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.model import Block, Resource
 from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext, tag_list
@@ -361,7 +361,7 @@ def _name_problem(name: str) -> str | None:
     bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in ".-"))})
     if bad:
         return "contains " + ", ".join(f"`{c}`" for c in bad)
-    if not aws_limits.BUCKET_NAME.fullmatch(name):
+    if not limits.BUCKET_NAME.fullmatch(name):
         return "must start and end with a letter or a digit"
     if ".." in name:
         return "has two dots in a row"

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import re
 
-from infrac import aws_limits
+from infrac.cfn import limits
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Block, Resource
 from infrac.vocabulary.kinds import COMMON_FIELDS, Access, Attribute, BlockKind, Field, Kind, RuleContext, tag_list
+from infrac.vocabulary.queues import fifo_mismatch, queue_targets
 from infrac.vocabulary.types import (
     Boolean,
     Choice,
@@ -44,9 +45,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
-_RETENTION = Duration(aws_limits.SQS_MIN_RETENTION, aws_limits.SQS_MAX_RETENTION)
+_RETENTION = Duration(limits.SQS_MIN_RETENTION, limits.SQS_MAX_RETENTION)
 _RETENTION_DOC = "How long a message is kept: 60s to 14d (default 4d)."
-_VISIBILITY = Duration(0, aws_limits.SQS_MAX_VISIBILITY_TIMEOUT)
+_VISIBILITY = Duration(0, limits.SQS_MAX_VISIBILITY_TIMEOUT)
 #: `unset` writes nothing, for a queue moved into infrac that must stay exactly as deployed.
 _ENCRYPTION = Choice({"sqs_managed": True, "none": False, "unset": None})
 
@@ -56,7 +57,7 @@ DEAD_LETTER = BlockKind(
     {
         "name": Field(Text(), "The dead-letter queue's name; a FIFO queue's ends in `.fifo`."),
         "max_receives": Field(
-            Integer(aws_limits.SQS_MIN_MAX_RECEIVES, aws_limits.SQS_MAX_MAX_RECEIVES),
+            Integer(limits.SQS_MIN_MAX_RECEIVES, limits.SQS_MAX_MAX_RECEIVES),
             "Receives before a message moves to the dead-letter queue (1-1000).",
             required=True,
         ),
@@ -83,8 +84,8 @@ FIELDS = {
     "content_dedup": Field(Boolean(), "Content-based deduplication (FIFO queues only).", default=False),
     "visibility_timeout": Field(_VISIBILITY, "How long a received message stays hidden: 0s to 12h."),
     "retention": Field(_RETENTION, _RETENTION_DOC),
-    "delay": Field(Duration(0, aws_limits.SQS_MAX_DELAY), "Delivery delay: 0s to 15m."),
-    "receive_wait": Field(Duration(0, aws_limits.SQS_MAX_RECEIVE_WAIT), "Long polling wait: 0s to 20s."),
+    "delay": Field(Duration(0, limits.SQS_MAX_DELAY), "Delivery delay: 0s to 15m."),
+    "receive_wait": Field(Duration(0, limits.SQS_MAX_RECEIVE_WAIT), "Long polling wait: 0s to 20s."),
     "encryption": Field(
         _ENCRYPTION,
         "`sqs_managed` (default), `none`, or `unset` to leave `SqsManagedSseEnabled` out, as a moved "
@@ -98,7 +99,7 @@ FIELDS = {
         "queue shared by several queues (a `dead_letter` block declares one of the queue's own).",
     ),
     "max_receives": Field(
-        Integer(aws_limits.SQS_MIN_MAX_RECEIVES, aws_limits.SQS_MAX_MAX_RECEIVES),
+        Integer(limits.SQS_MIN_MAX_RECEIVES, limits.SQS_MAX_MAX_RECEIVES),
         "With `dead_letter_queue`: receives before a message moves there (1-1000).",
     ),
 }
@@ -230,7 +231,7 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     names = [(v.get("name"), resource.value_spans.get("name"), "queue")]
     if dlq is not None:
         names.append((dlq.values.get("name"), dlq.value_spans.get("name"), "dead-letter queue"))
-        if not aws_limits.LOGICAL_ID.fullmatch(dlq.name):
+        if not limits.LOGICAL_ID.fullmatch(dlq.name):
             found.append(
                 diagnostic("E0208", f"`{dlq.name}` cannot be a CloudFormation logical ID", dlq.name_span,
                            label="letters and digits only, at most 255")
@@ -261,7 +262,7 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     found += _shared_dead_letter(resource, context)
     found += _one_policy(resource, context)
     if dlq is not None:
-        retention = v.get("retention") or aws_limits.SQS_DEFAULT_RETENTION
+        retention = v.get("retention") or limits.SQS_DEFAULT_RETENTION
         if dlq.values["retention"] <= retention:
             found.append(
                 diagnostic(
@@ -277,7 +278,7 @@ def rules(resource: Resource, context: RuleContext) -> list[Diagnostic]:
                         "dead-letter queue before anyone looks at it"
                     ],
                     hint="give the dead-letter queue a longer `retention` (up to 14d)"
-                    if retention < aws_limits.SQS_MAX_RETENTION
+                    if retention < limits.SQS_MAX_RETENTION
                     else "the dead-letter queue cannot keep messages longer than 14d: shorten the source "
                     "queue's `retention`",
                 )
@@ -313,8 +314,6 @@ def _one_policy(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     statements = resource.blocks.get("statement", ())
     if not statements:
         return []
-    from infrac.vocabulary.events import queue_targets
-
     for stack in context.program.stacks:
         for rule in (r for r in stack.resources if r.kind == "rule"):
             if any(queue is resource for _, queue in queue_targets(rule, context.program)):
@@ -334,43 +333,9 @@ def _one_policy(resource: Resource, context: RuleContext) -> list[Diagnostic]:
     return []
 
 
-def is_fifo(resource: Resource) -> bool | None:
-    """Whether a queue, declared by either block, is FIFO; None when not known before deploy."""
-    if resource.kind == "queue":
-        return bool(resource.values["fifo"])
-    if resource.kind == "resource" and resource.values.get("type") == "AWS::SQS::Queue":
-        flag = dict(resource.values.get("properties") or {}).get("FifoQueue", False)
-        if isinstance(flag, bool):
-            return flag
-        if isinstance(flag, str) and flag.lower() in ("true", "false"):
-            return flag.lower() == "true"
-        return None
-    return None
-
-
-def fifo_mismatch(source: Resource, source_fifo: bool | None, target: Resource | None, span) -> list[Diagnostic]:
-    """E0630 when a queue and the dead-letter queue it redrives to differ in FIFO-ness, whatever
-    blocks declared them: SQS refuses the redrive policy at deploy time."""
-    target_fifo = is_fifo(target) if target is not None else None
-    if source_fifo is None or target_fifo is None or source_fifo == target_fifo:
-        return []
-    kinds = ("FIFO", "standard") if source_fifo else ("standard", "FIFO")
-    return [
-        diagnostic(
-            "E0630",
-            f"{kinds[0]} queue `{source.name}` sends failed messages to {kinds[1]} queue `{target.name}`",
-            span,
-            label=f"`{target.name}` is a {kinds[1]} queue",
-            labels=[Label(target.name_span, "declared here")] if target.name_span else [],
-            notes=["SQS requires a queue and its dead-letter queue to be of the same type, FIFO or standard"],
-            hint="make both FIFO or both standard, or send the failures to a queue of the same type",
-        )
-    ]
-
-
 def _name_problem(name: str, fifo: bool) -> str | None:
-    if len(name) > aws_limits.SQS_MAX_NAME:
-        return f"is {len(name)} characters long, more than {aws_limits.SQS_MAX_NAME}"
+    if len(name) > limits.SQS_MAX_NAME:
+        return f"is {len(name)} characters long, more than {limits.SQS_MAX_NAME}"
     if fifo != name.endswith(".fifo"):
         return "must end in `.fifo`" if fifo else "ends in `.fifo` but the queue is not FIFO"
     stem = name[: -len(".fifo")] if fifo else name

@@ -11,137 +11,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from infrac import ir
-from infrac.classes import evolve, field, mutable
-from infrac.diagnostics import Diagnostic, diagnostic, duplicate
-from infrac.model import Link, Placeholder, Reference, Template
-from infrac.source import Span
-from infrac.suggest import did_you_mean
-from infrac.units import DURATION, UNITS, to_base
+from infrac.base.classes import evolve
+from infrac.base.suggest import did_you_mean
+from infrac.base.units import DURATION, UNITS, to_base
+from infrac.diagnostics import duplicate
+from infrac.model import Link, Reference
+from infrac.syntax import ir
+from infrac.syntax.ir import describe
+from infrac.vocabulary.checker import INVALID, Checker
+from infrac.vocabulary.functions import convert_call
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     from typing import Any
-
-
-class _Invalid:
-    def __repr__(self) -> str:
-        return "INVALID"
-
-
-#: What a type returns for a value it rejected (after reporting why).
-INVALID: Any = _Invalid()
-
-#: Placeholders every string may use: the project's, and CloudFormation's pseudo
-#: parameters that only the deploy knows (``{account}``, ``{partition}``, ``{url_suffix}``,
-#: ``{aws_region}`` and ``{stack_name}``: the region and the name of the stack as deployed).
-STRING_PLACEHOLDERS = frozenset(
-    {"project", "stage", "stack", "region", "account", "partition", "url_suffix", "aws_region", "stack_name"}
-)
-
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
-#: Inside an explicit ``Fn::Sub`` string, ``${...}`` is CloudFormation's own syntax, kept as written.
-_SUB_PLACEHOLDER = re.compile(r"\$\{[^{}]*\}|\{\{|\}\}|\{([^{}]*)\}|[{}]")
-
-
-@mutable
-class Checker:
-    """Collects diagnostics while values are converted; knows the placeholders in scope."""
-
-    placeholders: frozenset[str] = STRING_PLACEHOLDERS
-    diagnostics: list[Diagnostic] = field(factory=list)
-
-    def error(self, code: str, message: str, span: Span | None, **kwargs) -> Any:
-        self.diagnostics.append(diagnostic(code, message, span, **kwargs))
-        return INVALID
-
-    def report(self, found: Diagnostic) -> Any:
-        self.diagnostics.append(found)
-        return INVALID
-
-    def wrong_type(self, value: ir.Value, expected: str) -> Any:
-        return self.error(
-            "E0301", f"expected {expected}, found {describe(value)}", value.span, label=f"expected {expected}"
-        )
-
-    def template(self, node: ir.String, sub: bool = False) -> Template | Any:
-        """Split a string into text and ``{placeholder}`` parts, checking each.
-        ``sub``: the string is an explicit ``Fn::Sub``'s, whose ``${...}`` stay as written."""
-        parts: list[str | Placeholder] = []
-        text = node.value
-        position = 0
-        ok = True
-        for match in (_SUB_PLACEHOLDER if sub else _PLACEHOLDER).finditer(text):
-            parts.append(text[position : match.start()])
-            position = match.end()
-            token = match.group(0)
-            if token.startswith("${"):
-                parts.append(token)
-                continue
-            if token in ("{{", "}}"):
-                parts.append(token[0])
-                continue
-            if not ok:  # one diagnostic per string: the first mistake in it
-                continue
-            name = match.group(1)
-            if name is None:  # a lone brace
-                ok = False
-                self.error(
-                    "E0304",
-                    f"a lone `{token}` in a string",
-                    _inner_span(node, match.start(), match.end()),
-                    label="braces enclose a placeholder such as {stage}",
-                    hint=f"write `{token * 2}` for a literal `{token}`",
-                )
-                continue
-            if name in self.placeholders:
-                parts.append(Placeholder(name))
-                continue
-            ok = False
-            self.error(
-                "E0304",
-                f"unknown placeholder `{{{name}}}`",
-                _inner_span(node, match.start(), match.end()),
-                label="not a placeholder",
-                hint=did_you_mean(name, self.placeholders, "{{{}}}")
-                or f"placeholders here: {', '.join('{' + p + '}' for p in sorted(self.placeholders))}; "
-                "write `{{` for a literal brace",
-            )
-        parts.append(text[position:])
-        if not ok:
-            return INVALID
-        return Template.of(parts, span=node.span)
-
-
-def _inner_span(node: ir.String, start: int, end: int) -> Span | None:
-    """The span of ``value[start:end]`` inside a string literal, when it can be known."""
-    span = node.span
-    if span is None:
-        return None
-    if span.length != len(node.value) + 2:  # escapes shift offsets: point at the whole string
-        return span
-    return Span(span.file, span.start + 1 + start, span.start + 1 + end)
-
-
-def describe(value: ir.Value) -> str:
-    """A value's kind in words, for messages."""
-    if isinstance(value, ir.String):
-        return "a string"
-    if isinstance(value, ir.Number):
-        if value.unit and value.unit in UNITS:
-            return f"a {UNITS[value.unit][0]} `{value.value}{value.unit}`"
-        return f"the number `{value.value}{value.unit or ''}`"
-    if isinstance(value, ir.Bool):
-        return "`true`" if value.value else "`false`"
-    if isinstance(value, ir.Symbol):
-        return f"the name `{value.name}`"
-    if isinstance(value, ir.Ref):
-        return f"the reference `{value.text}`"
-    if isinstance(value, ir.List):
-        return "a list"
-    if isinstance(value, ir.Call):
-        return f"a call of `{value.name}`"
-    return "a map"
 
 
 # ---- the types ---------------------------------------------------------------------
@@ -408,8 +290,6 @@ class Data(Type):
 
     def convert(self, value, checker):
         if isinstance(value, ir.Call):
-            from infrac.vocabulary.functions import convert_call
-
             return convert_call(value, checker, self.convert)
         if isinstance(value, ir.String):
             return checker.template(value)

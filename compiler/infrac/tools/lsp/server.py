@@ -1,0 +1,538 @@
+"""``infrac lsp``: the language server, over stdin and stdout (pygls).
+
+A thin layer: each change of any file recompiles the file's whole project
+through :func:`infrac.project.pipeline.check_project` (what ``infrac check`` runs),
+with the editor's unsaved texts in place of the files on disk, and publishes
+the diagnostics of every file of the project. Every answer comes from that
+compile (:mod:`infrac.tools.lsp.analysis`, :mod:`infrac.tools.lsp.features`).
+
+A project is the folder ``infrac check`` would be pointed at: from a file's
+folder up, as long as the parent folder holds ``.infra`` files too, stopping at
+a folder with an ``infra.lock`` and at the workspace's root. Paths are shown as
+the command shows them when run in the workspace's root folder.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from infrac import __version__
+from infrac.base.classes import evolve
+from infrac.base.source import SourceFile, Span
+from infrac.contract import lockfile
+from infrac.diagnostics import Diagnostic, Severity, sort_key
+from infrac.project.workspace import SUFFIX, display, load, read_lock
+from infrac.tools.lsp import features
+from infrac.tools.lsp.analysis import RESOURCE, STACK, Analysis, ParseCache, analyse
+
+log = logging.getLogger(__name__)
+
+#: JSON-RPC error code for a request the server understood and declines (LSP's RequestFailed).
+REQUEST_FAILED = -32803
+
+
+# ---- positions ------------------------------------------------------------------------------------
+
+
+def _utf16(text: str) -> int:
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
+def to_offset(source: SourceFile, position: lsp.Position) -> int:
+    """An LSP position (line, UTF-16 column) as a character offset, clamped to the text."""
+    line = max(0, min(position.line, source.line_count - 1)) + 1
+    start = source.offset(line, 1)
+    text = source.line_text(line)
+    units = 0
+    for index, char in enumerate(text):
+        if units >= position.character:
+            return start + index
+        units += 2 if ord(char) > 0xFFFF else 1
+    return start + len(text)
+
+
+def to_position(source: SourceFile, offset: int) -> lsp.Position:
+    found = source.position(offset)
+    return lsp.Position(found.line - 1, _utf16(source.line_text(found.line)[: found.column - 1]))
+
+
+def to_range(source: SourceFile, span: Span) -> lsp.Range:
+    return lsp.Range(to_position(source, span.start), to_position(source, span.end))
+
+
+def _normalise(text: str) -> str:
+    """As :func:`infrac.project.workspace.load` reads a file."""
+    return (text[1:] if text.startswith("\ufeff") else text).replace("\r\n", "\n")
+
+
+# ---- projects -------------------------------------------------------------------------------------
+
+
+class Project:
+    """One project folder: its files (as on disk, or as the editor has them) and
+    the latest analysis."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.parse_cache = ParseCache()
+        self.overlays: dict[str, str] = {}  # display path -> the editor's text
+        self.analysis: Analysis | None = None
+        self.published: set[str] = set()
+        self.shown: dict[str, SourceFile] = {}
+        self._disk: tuple | None = None
+
+    def reload(self) -> None:
+        """Forget what was read from disk (a file was created, deleted or saved)."""
+        self._disk = None
+
+    def _read(self) -> tuple:
+        if self._disk is None:
+            loaded = load([self.folder])
+            shown: dict[str, SourceFile] = {}
+            lock_text, problem = read_lock(self.folder / lockfile.NAME, shown)  # as `infrac check` reads it
+            self._disk = (loaded, None if problem else lock_text, problem, shown)
+        return self._disk
+
+    def analyse(self) -> Analysis:
+        """Compile the project as ``infrac check`` does: the files, then the lock."""
+        loaded, lock_text, problem, shown = self._read()
+        texts = {s.path: s.text for s in loaded.sources}
+        texts.update(self.overlays)
+        sources = [SourceFile(path, text) for path, text in sorted(texts.items())]
+        analysis = analyse(sources, lock_text, display(self.folder / lockfile.NAME), self.parse_cache)
+        extra = tuple(d for d in loaded.diagnostics if d.code != "E0002" or not sources)
+        extra += (problem,) if problem is not None else ()
+        if extra:
+            analysis = evolve(
+                analysis, checked=evolve(analysis.checked, diagnostics=extra + analysis.checked.diagnostics)
+            )
+        self.analysis = analysis
+        self.shown = {**analysis.sources, **shown}  # the lock, when a diagnostic points into it
+        return analysis
+
+
+def project_folder(path: Path, root: Path) -> Path:
+    """The project a file belongs to (see the module's docstring)."""
+    folder = path.parent
+    while not (folder / lockfile.NAME).is_file():
+        parent = folder.parent
+        if parent == folder or folder == root or not parent.is_relative_to(root):
+            break
+        try:
+            siblings = any(p.suffix == SUFFIX and p.is_file() for p in parent.iterdir())
+        except OSError:
+            break
+        if not siblings:
+            break
+        folder = parent
+    return folder
+
+
+class InfraServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("infrac", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        self.root = Path.cwd()
+        self.projects: dict[Path, Project] = {}
+
+    # -- files and projects --
+
+    def path_of(self, uri: str) -> Path | None:
+        path = to_fs_path(uri)
+        return Path(path).resolve() if path else None
+
+    def display_of(self, path: Path) -> str:
+        return display(path)
+
+    def uri_of(self, shown: str) -> str:
+        return from_fs_path(str((self.root / shown).resolve()))
+
+    def project_of(self, uri: str) -> Project | None:
+        path = self.path_of(uri)
+        if path is None or path.suffix != SUFFIX:
+            return None
+        folder = project_folder(path, self.root)
+        project = self.projects.get(folder)
+        if project is None:
+            project = self.projects[folder] = Project(folder)
+        return project
+
+    def source(self, uri: str) -> tuple[Analysis, SourceFile] | None:
+        project = self.project_of(uri)
+        if project is None:
+            return None
+        analysis = project.analysis or self.refresh(project)
+        source = analysis.sources.get(self.display_of(self.path_of(uri)))
+        return (analysis, source) if source is not None else None
+
+    def refresh(self, project: Project) -> Analysis:
+        """Recompile the whole project and publish the diagnostics of each of its files."""
+        analysis = project.analyse()
+        shown = project.shown
+        by_file: dict[str, list[lsp.Diagnostic]] = {path: [] for path in analysis.sources}
+        first = min(analysis.sources, default=None)
+        for found in sorted(analysis.diagnostics, key=sort_key):
+            path = found.span.file if found.span is not None and found.span.file in shown else first
+            if path is not None:
+                by_file.setdefault(path, []).append(self.to_lsp(shown, found))
+        for path in project.published - set(by_file):
+            by_file[path] = []  # a file that left the project: clear what it showed
+        for path, diagnostics in sorted(by_file.items()):
+            self.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=self.uri_of(path), diagnostics=diagnostics)
+            )
+        project.published = set(by_file)
+        return analysis
+
+    def to_lsp(self, sources: Mapping[str, SourceFile], found: Diagnostic) -> lsp.Diagnostic:
+        """A diagnostic as the protocol has it: the message, then the hint on a line of its own."""
+        source = sources.get(found.span.file) if found.span is not None else None
+        where = to_range(source, found.span) if source else lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
+        related = [
+            lsp.DiagnosticRelatedInformation(
+                location=lsp.Location(self.uri_of(label.span.file), to_range(sources[label.span.file], label.span)),
+                message=label.message,
+            )
+            for label in found.labels
+            if label.span is not None and label.span.file in sources
+        ]
+        message = found.message
+        if found.hint:
+            message += f"\nhelp: {found.hint}"
+        return lsp.Diagnostic(
+            range=where,
+            message=message,
+            severity=lsp.DiagnosticSeverity.Error if found.severity is Severity.ERROR else lsp.DiagnosticSeverity.Warning,
+            code=found.code,
+            source="infrac",
+            related_information=related or None,
+        )
+
+
+server = InfraServer()
+
+
+def _safe(function):
+    """A handler that never takes the server down: a bug is logged and answered with nothing."""
+
+    @functools.wraps(function)
+    def wrapper(ls: InfraServer, params):
+        try:
+            return function(ls, params)
+        except JsonRpcException:
+            raise
+        except Exception:  # a bug in infrac, never the user's input
+            log.error("infrac lsp: %s failed:\n%s", function.__name__, traceback.format_exc())
+            ls.window_log_message(
+                lsp.LogMessageParams(type=lsp.MessageType.Error, message=f"infrac: internal error in {function.__name__}; see the log")
+            )
+            return None
+
+    return wrapper
+
+
+# ---- documents ------------------------------------------------------------------------------------
+
+
+@server.feature(lsp.INITIALIZE)
+def initialize(ls: InfraServer, params: lsp.InitializeParams) -> None:
+    root = None
+    if params.workspace_folders:
+        root = to_fs_path(params.workspace_folders[0].uri)
+    elif params.root_uri:
+        root = to_fs_path(params.root_uri)
+    if root and Path(root).is_dir():
+        ls.root = Path(root).resolve()
+        os.chdir(ls.root)  # paths are shown as `infrac check` shows them when run here
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+@_safe
+def did_open(ls: InfraServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    project = ls.project_of(params.text_document.uri)
+    if project is None:
+        return
+    path = ls.display_of(ls.path_of(params.text_document.uri))
+    if project.analysis is not None and path not in project.analysis.sources:
+        project.reload()  # a new file
+    project.overlays[path] = _normalise(params.text_document.text)
+    ls.refresh(project)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+@_safe
+def did_change(ls: InfraServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    project = ls.project_of(params.text_document.uri)
+    if project is None:
+        return
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    project.overlays[ls.display_of(ls.path_of(params.text_document.uri))] = _normalise(document.source)
+    ls.refresh(project)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+@_safe
+def did_close(ls: InfraServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    project = ls.project_of(params.text_document.uri)
+    if project is None:
+        return
+    project.overlays.pop(ls.display_of(ls.path_of(params.text_document.uri)), None)
+    project.reload()
+    ls.refresh(project)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+@_safe
+def did_save(ls: InfraServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    project = ls.project_of(params.text_document.uri)
+    if project is not None:
+        project.reload()
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+@_safe
+def did_change_watched_files(ls: InfraServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+    touched = {}
+    for change in params.changes:
+        path = ls.path_of(change.uri)
+        if path is not None and path.name == lockfile.NAME:
+            project = ls.projects.get(path.parent)
+        else:
+            project = ls.project_of(change.uri)
+        if project is not None:
+            project.reload()
+            touched[project.folder] = project
+    for project in touched.values():
+        ls.refresh(project)
+
+
+# ---- navigation ------------------------------------------------------------------------------------
+
+
+def _at(ls: InfraServer, uri: str, position: lsp.Position):
+    found = ls.source(uri)
+    if found is None:
+        return None, None
+    analysis, source = found
+    return analysis, analysis.at(source.path, to_offset(source, position))
+
+
+def _location(ls: InfraServer, analysis: Analysis, span: Span) -> lsp.Location:
+    return lsp.Location(ls.uri_of(span.file), to_range(analysis.sources[span.file], span))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
+@_safe
+def definition(ls: InfraServer, params: lsp.DefinitionParams):
+    analysis, occurrence = _at(ls, params.text_document.uri, params.position)
+    if occurrence is None:
+        return None
+    return [_location(ls, analysis, span) for span in analysis.definition(occurrence)] or None
+
+
+@server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+@_safe
+def references(ls: InfraServer, params: lsp.ReferenceParams):
+    analysis, occurrence = _at(ls, params.text_document.uri, params.position)
+    if occurrence is None:
+        return None
+    found = analysis.references(occurrence.symbol, params.context.include_declaration)
+    return [_location(ls, analysis, o.span) for o in found] or None
+
+
+@server.feature(lsp.TEXT_DOCUMENT_HOVER)
+@_safe
+def hover(ls: InfraServer, params: lsp.HoverParams):
+    analysis, occurrence = _at(ls, params.text_document.uri, params.position)
+    if occurrence is None:
+        return None
+    text = features.hover(analysis, occurrence)
+    if text is None:
+        return None
+    source = analysis.sources[occurrence.span.file]
+    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text), range=to_range(source, occurrence.span))
+
+
+_SYMBOL_KINDS = {
+    "project": lsp.SymbolKind.Package,
+    "stack": lsp.SymbolKind.Module,
+    "resource": lsp.SymbolKind.Class,
+    "block": lsp.SymbolKind.Struct,
+}
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+@_safe
+def document_symbol(ls: InfraServer, params: lsp.DocumentSymbolParams):
+    found = ls.source(params.text_document.uri)
+    if found is None:
+        return None
+    analysis, source = found
+    module = analysis.modules.get(source.path)
+    if module is None:
+        return []
+
+    def convert(item: features.Outline) -> lsp.DocumentSymbol:
+        return lsp.DocumentSymbol(
+            name=item.name,
+            kind=_SYMBOL_KINDS[item.what],
+            range=to_range(source, item.span),
+            selection_range=to_range(source, item.name_span),
+            detail=item.detail,
+            children=[convert(c) for c in item.children],
+        )
+
+    return [convert(item) for item in features.outline(module)]
+
+
+@server.feature(lsp.WORKSPACE_SYMBOL)
+@_safe
+def workspace_symbol(ls: InfraServer, params: lsp.WorkspaceSymbolParams):
+    query = params.query.lower()
+    found = []
+    for project in ls.projects.values():
+        analysis = project.analysis or ls.refresh(project)
+        for occurrence in analysis.occurrences:
+            symbol = occurrence.symbol
+            if not occurrence.declaration or symbol.what not in (STACK, RESOURCE):
+                continue
+            name = symbol.resource or symbol.stack
+            if query and query not in name.lower():
+                continue
+            found.append(
+                lsp.SymbolInformation(
+                    name=name,
+                    kind=lsp.SymbolKind.Class if symbol.what == RESOURCE else lsp.SymbolKind.Module,
+                    location=_location(ls, analysis, occurrence.span),
+                    container_name=symbol.stack if symbol.what == RESOURCE else None,
+                )
+            )
+    return found
+
+
+# ---- editing ----------------------------------------------------------------------------------------
+
+_ITEM_KINDS = {
+    "kind": lsp.CompletionItemKind.Class,
+    "block": lsp.CompletionItemKind.Struct,
+    "field": lsp.CompletionItemKind.Field,
+    "value": lsp.CompletionItemKind.EnumMember,
+    "keyword": lsp.CompletionItemKind.Keyword,
+    "stack": lsp.CompletionItemKind.Module,
+    "resource": lsp.CompletionItemKind.Variable,
+    "attribute": lsp.CompletionItemKind.Property,
+    "property": lsp.CompletionItemKind.Property,
+}
+
+
+@server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[".", " ", "="]))
+@_safe
+def completion(ls: InfraServer, params: lsp.CompletionParams):
+    found = ls.source(params.text_document.uri)
+    if found is None:
+        return None
+    analysis, source = found
+    offset = to_offset(source, params.position)
+    items, start = features.complete(analysis, source.text, offset)
+    replace = to_range(source, Span(source.path, start, offset))
+    return lsp.CompletionList(
+        is_incomplete=False,
+        items=[
+            lsp.CompletionItem(
+                label=item.label,
+                kind=_ITEM_KINDS.get(item.what),
+                detail=item.detail or None,
+                documentation=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=item.doc) if item.doc else None,
+                text_edit=lsp.TextEdit(replace, item.label),
+                sort_text=f"{index:04d}",
+            )
+            for index, item in enumerate(items)
+        ],
+    )
+
+
+@server.feature(
+    lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix])
+)
+@_safe
+def code_action(ls: InfraServer, params: lsp.CodeActionParams):
+    found = ls.source(params.text_document.uri)
+    if found is None:
+        return None
+    analysis, source = found
+    start, end = to_offset(source, params.range.start), to_offset(source, params.range.end)
+    actions = []
+    for diagnostic in analysis.diagnostics:
+        span = diagnostic.span
+        if span is None or span.file != source.path or span.end < start or span.start > end:
+            continue
+        for fix in features.fixes(analysis, diagnostic):
+            changes: dict[str, list[lsp.TextEdit]] = {}
+            for edit_span, text in fix.edits:
+                changes.setdefault(ls.uri_of(edit_span.file), []).append(
+                    lsp.TextEdit(to_range(analysis.sources[edit_span.file], edit_span), text)
+                )
+            actions.append(
+                lsp.CodeAction(
+                    title=fix.title,
+                    kind=lsp.CodeActionKind.QuickFix,
+                    diagnostics=[ls.to_lsp(analysis.sources, diagnostic)],
+                    edit=lsp.WorkspaceEdit(changes=changes),
+                    is_preferred=True,
+                )
+            )
+    return actions
+
+
+@server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
+@_safe
+def prepare_rename(ls: InfraServer, params: lsp.PrepareRenameParams):
+    analysis, occurrence = _at(ls, params.text_document.uri, params.position)
+    if occurrence is None or occurrence.symbol.what not in (STACK, RESOURCE):
+        return None
+    return to_range(analysis.sources[occurrence.span.file], occurrence.span)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_RENAME)
+@_safe
+def rename(ls: InfraServer, params: lsp.RenameParams):
+    analysis, occurrence = _at(ls, params.text_document.uri, params.position)
+    if occurrence is None:
+        return None
+    try:
+        edits = features.rename(analysis, occurrence, params.new_name)
+    except features.RenameRefused as refused:
+        ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=f"infrac: {refused}"))
+        raise JsonRpcException(message=str(refused), code=REQUEST_FAILED) from None
+    changes: dict[str, list[lsp.TextEdit]] = {}
+    for span, text in edits:
+        changes.setdefault(ls.uri_of(span.file), []).append(lsp.TextEdit(to_range(analysis.sources[span.file], span), text))
+    return lsp.WorkspaceEdit(changes=changes)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
+@_safe
+def formatting(ls: InfraServer, params: lsp.DocumentFormattingParams):
+    found = ls.source(params.text_document.uri)
+    if found is None:
+        return None
+    analysis, source = found
+    formatted = analysis.format(source.path)
+    if formatted is None or formatted == source.text:
+        return []
+    end = lsp.Position(source.line_count, 0)
+    return [lsp.TextEdit(lsp.Range(lsp.Position(0, 0), end), formatted)]
+
+
+def serve() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")  # to stderr: stdout is the protocol
+    server.start_io()
