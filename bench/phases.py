@@ -20,7 +20,8 @@ import infrac.backends.emit  # noqa: E402, F401  (the emitter, imported before t
 from infrac import passes  # noqa: E402
 from infrac.backends import BuildOptions, backend  # noqa: E402
 from infrac.contract import linker, lockfile
-from infrac.project.workspace import load, write_outputs  # noqa: E402
+from infrac.project.outputs import write_outputs
+from infrac.project.workspace import load  # noqa: E402
 from infrac.syntax.parser import parse  # noqa: E402
 
 _imported = time.perf_counter() - _start

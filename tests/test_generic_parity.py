@@ -52,7 +52,7 @@ def test_the_serverless_framework_reads_an_explicit_fn_sub_as_written(tmp_path):
     import os
     import subprocess
 
-    from infrac.project.workspace import write_outputs
+    from infrac.project.outputs import write_outputs
     from test_serverless_package import OFFLINE, SERVERLESS, _no_network_prefix
 
     program = program_of((SUB_CASE / "main.infra").read_text(encoding="utf-8"))

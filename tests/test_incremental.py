@@ -26,6 +26,7 @@ from infrac import cli
 from infrac.base.source import SourceFile
 from infrac.contract.linker import Export
 from infrac.project import buildcache, incremental
+from infrac.project import groups as grouping
 from infrac.syntax.parser import parse
 from test_buildcache import APP, DATA, PROJECT  # the same small project, one stack more here
 
@@ -190,22 +191,22 @@ def test_a_warm_build_is_the_whole_program_build(tmp_path_factory, capsys, edits
             os.environ["XDG_CACHE_HOME"] = before
 
 
-def _summaries(files: dict[str, str]) -> dict[str, incremental.Summary]:
+def _summaries(files: dict[str, str]) -> dict[str, grouping.Summary]:
     found = {}
     for name, text in files.items():
         source = SourceFile(name, text)
-        found[name] = incremental.summarize(parse(source).module, source)
+        found[name] = grouping.summarize(parse(source).module, source)
     return found
 
 
 def test_groups_are_the_stacks_closed_under_the_names_they_read():
-    groups = incremental.groups(_summaries(FILES))
-    assert groups == [["app.infra", "data.infra", "data2.infra"], ["other.infra"]]
+    found = grouping.groups(_summaries(FILES))
+    assert found == [["app.infra", "data.infra", "data2.infra"], ["other.infra"]]
     merged = {**FILES, "other.infra": OTHER.replace("queue Q {", "queue Q {\n    dead_letter_queue = data.Jobs")}
-    assert incremental.groups(_summaries(merged)) == [["app.infra", "data.infra", "data2.infra", "other.infra"]]
+    assert grouping.groups(_summaries(merged)) == [["app.infra", "data.infra", "data2.infra", "other.infra"]]
     # a resource named like a stack does not merge groups that do not read each other
     alike = {**FILES, "other.infra": OTHER.replace("queue Q", "queue data")}
-    assert len(incremental.groups(_summaries(alike))) == 2
+    assert len(grouping.groups(_summaries(alike))) == 2
 
 
 def test_a_rebuild_after_a_one_file_change_compiles_one_group(tmp_path, capsys, monkeypatch):

@@ -21,7 +21,7 @@ from conftest import SEED, run_infrac
 from infrac.base.source import SourceFile
 from infrac.syntax.fmt import format_module
 from infrac.syntax.parser import parse
-from infrac.tools.lsp import features
+from infrac.tools.lsp import completion, features
 from infrac.tools.lsp.analysis import analyse
 
 TIMEOUT = 30
@@ -314,24 +314,24 @@ def _seed() -> list[SourceFile]:
 def test_completion_of_kinds_fields_values_and_schema_properties():
     analysis = analyse(_seed())
     text = "stack s {\n  \n}\n"
-    items, _ = features.complete(analysis, text, text.index("\n  ") + 3)
+    items, _ = completion.complete(analysis, text, text.index("\n  ") + 3)
     assert {"table", "queue", "resource", "uses"} <= {i.label for i in items}
 
     text = "stack s {\n  table T {\n    bil\n  }\n}\n"
-    items, start = features.complete(analysis, text, text.index("bil") + 3)
+    items, start = completion.complete(analysis, text, text.index("bil") + 3)
     billing = next(i for i in items if i.label == "billing")
     assert billing.doc and text[start:].startswith("bil")
 
     text = "stack s {\n  table T {\n    billing = \n  }\n}\n"
-    items, _ = features.complete(analysis, text, text.index("= ") + 2)
+    items, _ = completion.complete(analysis, text, text.index("= ") + 2)
     assert {"on_demand", "provisioned"} <= {i.label for i in items}
 
     text = 'stack s {\n  resource "AWS::SNS::Topic" T {\n    properties = { \n  }\n}\n'
-    items, _ = features.complete(analysis, text, text.index("{ \n") + 2)
+    items, _ = completion.complete(analysis, text, text.index("{ \n") + 2)
     assert "TopicName" in {i.label for i in items}
 
     text = "stack s {\n  uses infrastructure-sqs.PayoutJobsQueue { \n}\n"
-    items, _ = features.complete(analysis, text, text.index("{ \n") + 2)
+    items, _ = completion.complete(analysis, text, text.index("{ \n") + 2)
     assert {"send", "consume"} == {i.label for i in items}
 
 
@@ -339,15 +339,15 @@ def test_completion_in_references():
     analysis = analyse(_seed())
     text = "stack s {\n  environment = { Q: infrastructure-sqs.PaymentEventsQueue. }\n}\n"
     offset = text.index(". }") + 1
-    items, start = features.complete(analysis, text, offset)
+    items, start = completion.complete(analysis, text, offset)
     assert start == offset
     url = next(i for i in items if i.label == "url")
     assert url.doc == "The queue's URL." and "exported" in url.detail
     text = "stack s {\n  environment = { Q: infrastructure-s }\n}\n"
-    items, _ = features.complete(analysis, text, text.index(" }"))
+    items, _ = completion.complete(analysis, text, text.index(" }"))
     assert items == []  # a stack name is not completed in the middle of a word that is no reference yet
     text = "stack s {\n  uses infra\n}\n"
-    items, _ = features.complete(analysis, text, text.index("infra\n") + 5)
+    items, _ = completion.complete(analysis, text, text.index("infra\n") + 5)
     assert "infrastructure-sqs" in {i.label for i in items}
 
 
@@ -369,7 +369,7 @@ def test_half_typed_input_never_raises():
     for end in range(0, len(core.text), 97):
         text = core.text[:end]
         analysis = analyse([*others, SourceFile(core.path, text)])
-        features.complete(analysis, text, len(text))
+        completion.complete(analysis, text, len(text))
         for occurrence in analysis.occurrences:
             features.hover(analysis, occurrence)
 
@@ -439,7 +439,7 @@ def test_features_never_raise_on_mangled_files():
         changed = [*sources[:index], SourceFile(sources[index].path, mangled), *sources[index + 1 :]]
         analysis = analyse(changed)
         for offset in range(0, len(mangled), 211):
-            features.complete(analysis, mangled, offset)
+            completion.complete(analysis, mangled, offset)
             occurrence = analysis.at(sources[index].path, offset)
             if occurrence is not None:
                 features.hover(analysis, occurrence)

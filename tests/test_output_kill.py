@@ -3,9 +3,9 @@ folder exactly as the previous build left it, or exactly as the new one writes i
 never a new output beside an old ``infra.lock``; the next build sweeps what the killed
 one left behind.
 
-Each kill forks a child that runs the write phase (``workspace.write_outputs``, what
+Each kill forks a child that runs the write phase (``outputs.write_outputs``, what
 ``infrac build`` runs once the project compiled) and is killed either at a chosen step
-(the ``workspace._step`` seam names each one) or at a random moment, by the parent, while
+(the ``outputs._step`` seam names each one) or at a random moment, by the parent, while
 the seam stretches each step. ``INFRAC_KILL_POINTS`` sets the number of kills (200 here;
 ``make fuzz`` runs more).
 """
@@ -26,7 +26,7 @@ from infrac.backends import BuildOptions, backend
 from infrac.base.source import SourceFile
 from infrac.contract import lockfile
 from infrac.contract.linker import link
-from infrac.project import workspace
+from infrac.project import outputs
 from infrac.project.pipeline import compile_sources
 
 KILLS = int(os.environ.get("INFRAC_KILL_POINTS", "200"))
@@ -72,7 +72,7 @@ def test_sigkill_anywhere_in_the_write_phase_leaves_the_old_or_the_new_output(tm
     assert builds["A"][1] != builds["B"][1]
 
     # The previous output, with files of the user's that every build keeps.
-    workspace.write_outputs(out, builds["A"][0], (lock, builds["A"][1]))
+    outputs.write_outputs(out, builds["A"][0], (lock, builds["A"][1]))
     (out / "notes.txt").write_text("mine")
     (out / "data" / ".serverless").mkdir()
     (out / "data" / ".serverless" / "data.zip").write_bytes(b"PK\x03\x04")
@@ -81,17 +81,17 @@ def test_sigkill_anywhere_in_the_write_phase_leaves_the_old_or_the_new_output(tm
     expected = {"A": (snapshot(out), builds["A"][1])}
     scratch = tmp_path / "scratch"
     shutil.copytree(out, scratch / "out", symlinks=True)
-    workspace.write_outputs(scratch / "out", builds["B"][0], (scratch / lockfile.NAME, builds["B"][1]))
+    outputs.write_outputs(scratch / "out", builds["B"][0], (scratch / lockfile.NAME, builds["B"][1]))
     expected["B"] = (snapshot(scratch / "out"), builds["B"][1])
     assert expected["A"][0] != expected["B"][0]
 
     # How many steps a write phase has, to choose kill points among them.
     steps: list[str] = []
-    workspace._step = steps.append
+    outputs._step = steps.append
     try:
-        workspace.write_outputs(scratch / "out", builds["A"][0], None)
+        outputs.write_outputs(scratch / "out", builds["A"][0], None)
     finally:
-        workspace._step = lambda name: None
+        outputs._step = lambda name: None
     assert len(steps) > 10, steps
 
     state = "A"
@@ -115,8 +115,8 @@ def test_sigkill_anywhere_in_the_write_phase_leaves_the_old_or_the_new_output(tm
                     else:
                         time.sleep(0.001)
 
-                workspace._step = step
-                workspace.write_outputs(out, files, (lock, lock_text))
+                outputs._step = step
+                outputs.write_outputs(out, files, (lock, lock_text))
             finally:
                 os._exit(0)
         if not at_step:
@@ -139,7 +139,7 @@ def test_sigkill_anywhere_in_the_write_phase_leaves_the_old_or_the_new_output(tm
 
     # Both outcomes happened, and the next build sweeps what the killed ones left.
     assert outcomes["old"] and outcomes["new"], outcomes
-    workspace.write_outputs(out, builds["B"][0], (lock, builds["B"][1]))
+    outputs.write_outputs(out, builds["B"][0], (lock, builds["B"][1]))
     assert snapshot(out) == expected["B"][0]
     assert strays(project) == [], strays(project)
     print(f"{KILLS} kills: {outcomes['old']} left the old output, {outcomes['new']} the new")

@@ -234,7 +234,7 @@ def test_serverless_print_resolves_nothing_in_a_sample(tmp_path):
     every position, including through a consumer's ``${file(...)}`` include of imports.yml."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from infrac.project.workspace import write_outputs
+    from infrac.project.outputs import write_outputs
     from test_serverless_package import OFFLINE, SERVERLESS, _no_network_prefix
 
     sample = list(dict.fromkeys(DOLLAR_FORMS + YAML_SPECIALS[:12] + ["\\", "a\\", "$", "x$"]))

@@ -121,9 +121,11 @@ def test_the_site_builds_strictly_with_every_page(site):
 def test_mermaid_diagrams_reach_the_site_as_mermaid(site):
     page = (site / "architecture" / "index.html").read_text(encoding="utf-8")
     diagrams = re.findall(r'<pre class="mermaid"><code>(.*?)</code></pre>', page, re.S)
-    assert len(diagrams) == 3
+    assert len(diagrams) == 4
     waves = html.unescape(diagrams[2])
     assert waves.startswith("flowchart LR") and 'subgraph wave1["wave 1"]' in waves
+    layers = html.unescape(diagrams[3])  # the compiler's own layers, from its imports
+    assert layers.startswith("flowchart BT") and "cli --> tools" in layers and "diagnostics --> base" in layers
 
 
 def test_infra_blocks_are_highlighted_by_infracs_lexer(site):

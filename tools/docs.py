@@ -15,6 +15,8 @@ failing:
   infra.dsl/ (each stack's resources by kind, and who imports from whom)
 - docs/generated/waves.md: ``infrac graph infra.dsl --format mermaid`` and its text form
 - docs/generated/*-excerpt.md: excerpts of real builds of infra.dsl/ for both targets
+- docs/generated/layers.md, modules.md: the compiler's layers and modules, from its imports
+  and docstrings (the layers' table is tests/test_layers.py's)
 
 Commands run through ``infrac.cli.main``, the entry point of the installed ``infrac``
 command, in the folder a user would run them from (one process for all of them: starting
@@ -395,23 +397,76 @@ def passes() -> str:
     return BANNER + "\n" + "\n".join(rows) + "\n"
 
 
+def _layers():
+    """The table of layers and the import graph, as tests/test_layers.py reads them (one truth)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import test_layers
+
+    return test_layers
+
+
+def layers() -> str:
+    """The compiler's layers bottom to top, and which layer imports which, read from the imports.
+
+    An arrow from a layer to a lower one means a module of the first imports a module of the
+    second; arrows implied by a path through other layers are left out (the transitive
+    reduction), so what is drawn is what each layer builds on directly."""
+    layering = _layers()
+    names = layering.NAMES
+    direct: dict[str, set[str]] = {name: set() for name in names}
+    for module, targets in layering.graph().items():
+        source = layering.layer_of(module)
+        for target in targets:
+            below = layering.layer_of(target)
+            if source is not None and below is not None and 0 <= below < source:
+                direct[names[source]].add(names[below])
+
+    def reaches(start: str, goal: str, skip: str) -> bool:
+        seen, todo = set(), [n for n in direct[start] if n != skip]
+        while todo:
+            node = todo.pop()
+            if node == goal:
+                return True
+            if node not in seen:
+                seen.add(node)
+                todo.extend(direct[node])
+        return False
+
+    lines = ["```mermaid", "flowchart BT"]
+    for name, what in layering.LAYERS:
+        lines.append(f'  {name}["<b>{name}/</b><br/>{what}"]')
+    for name in names:
+        for below in sorted(direct[name], key=names.index, reverse=True):
+            if not reaches(name, below, skip=below):
+                lines.append(f"  {name} --> {below}")
+    lines.append("```")
+    return BANNER + "\n" + "\n".join(lines) + "\n"
+
+
 def modules() -> str:
-    """Every module of the compiler but the passes (listed above it), with its docstring's
-    first paragraph: the map of the code, read from the code."""
+    """Every module of the compiler but the passes (listed above it), layer by layer, with its
+    docstring's first paragraph: the map of the code, read from the code."""
     import ast
 
+    layering = _layers()
     package = ROOT / "compiler" / "infrac"
-    rows = ["| module | what it is |", "|---|---|"]
+    by_layer: dict[str, list[str]] = {name: [] for name in layering.NAMES}
     for path in sorted(package.rglob("*.py")):
         relative = path.relative_to(ROOT / "compiler").as_posix()
-        if relative.startswith("infrac/passes/") or "/schemas/" in relative:
+        parts = relative.split("/")
+        if len(parts) < 3 or parts[1] == "passes" or "/schemas/" in relative:
             continue
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
         if not doc:
             continue
         summary = _first_paragraph(doc).replace("|", "\\|")
-        rows.append(f"| `{relative}` | {summary} |")
-    return BANNER + "\n" + "\n".join(rows) + "\n"
+        by_layer[parts[1]].append(f"| `{relative}` | {summary} |")
+    out = [BANNER]
+    for name, what in reversed(layering.LAYERS):
+        if not by_layer[name]:
+            continue
+        out += [f"**`{name}/`**: {what}", "", "| module | what it is |", "|---|---|", *by_layer[name], ""]
+    return "\n".join(out)
 
 
 # ---- all of it --------------------------------------------------------------------------------
@@ -432,6 +487,7 @@ def generated() -> dict[str, str]:
         "docs/generated/waves.md": waves(),
         "docs/generated/passes.md": passes(),
         "docs/generated/modules.md": modules(),
+        "docs/generated/layers.md": layers(),
     }
     for name, text in {**builds(), **first_project()}.items():
         files[f"docs/generated/{name}"] = text

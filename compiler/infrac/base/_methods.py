@@ -1057,6 +1057,34 @@ def passes__state__StackDeclaration(ns):
     return __init__, __eq__, __hash__
 
 
+def project__groups__Summary(ns):
+    salt = ns['salt']
+    set_declares = ns['set_declares']
+    set_names = ns['set_names']
+    set_project = ns['set_project']
+    set_projects = ns['set_projects']
+    set_suppressions = ns['set_suppressions']
+    set_problems = ns['set_problems']
+
+    def __init__(self, declares, names, project, projects, suppressions, problems):
+        set_declares(self, declares)
+        set_names(self, names)
+        set_project(self, project)
+        set_projects(self, projects)
+        set_suppressions(self, suppressions)
+        set_problems(self, problems)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.declares, self.names, self.project, self.projects, self.suppressions, self.problems) == (other.declares, other.names, other.project, other.projects, other.suppressions, other.problems)
+
+    def __hash__(self):
+        return hash((salt, self.declares, self.names, self.project, self.projects, self.suppressions, self.problems))
+
+    return __init__, __eq__, __hash__
+
+
 def project__incremental__Built(ns):
     salt = ns['salt']
     set_diagnostics = ns['set_diagnostics']
@@ -1114,30 +1142,28 @@ def project__incremental__Outline(ns):
     return __init__, __eq__, __hash__
 
 
-def project__incremental__Summary(ns):
+def project__outputs__Difference(ns):
     salt = ns['salt']
-    set_declares = ns['set_declares']
-    set_names = ns['set_names']
-    set_project = ns['set_project']
-    set_projects = ns['set_projects']
-    set_suppressions = ns['set_suppressions']
-    set_problems = ns['set_problems']
+    set_path = ns['set_path']
+    set_kind = ns['set_kind']
+    set_expected = ns['set_expected']
+    set_actual = ns['set_actual']
+    default_expected = ns['default_expected']
+    default_actual = ns['default_actual']
 
-    def __init__(self, declares, names, project, projects, suppressions, problems):
-        set_declares(self, declares)
-        set_names(self, names)
-        set_project(self, project)
-        set_projects(self, projects)
-        set_suppressions(self, suppressions)
-        set_problems(self, problems)
+    def __init__(self, path, kind, expected=default_expected, actual=default_actual):
+        set_path(self, path)
+        set_kind(self, kind)
+        set_expected(self, expected)
+        set_actual(self, actual)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.declares, self.names, self.project, self.projects, self.suppressions, self.problems) == (other.declares, other.names, other.project, other.projects, other.suppressions, other.problems)
+        return (self.path, self.kind, self.expected, self.actual) == (other.path, other.kind, other.expected, other.actual)
 
     def __hash__(self):
-        return hash((salt, self.declares, self.names, self.project, self.projects, self.suppressions, self.problems))
+        return hash((salt, self.path, self.kind, self.expected, self.actual))
 
     return __init__, __eq__, __hash__
 
@@ -1163,32 +1189,6 @@ def project__pipeline__Checked(ns):
 
     def __hash__(self):
         return hash((salt, self.result, self.linkage, self.diagnostics, self.lock_unreadable))
-
-    return __init__, __eq__, __hash__
-
-
-def project__workspace__Difference(ns):
-    salt = ns['salt']
-    set_path = ns['set_path']
-    set_kind = ns['set_kind']
-    set_expected = ns['set_expected']
-    set_actual = ns['set_actual']
-    default_expected = ns['default_expected']
-    default_actual = ns['default_actual']
-
-    def __init__(self, path, kind, expected=default_expected, actual=default_actual):
-        set_path(self, path)
-        set_kind(self, kind)
-        set_expected(self, expected)
-        set_actual(self, actual)
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.path, self.kind, self.expected, self.actual) == (other.path, other.kind, other.expected, other.actual)
-
-    def __hash__(self):
-        return hash((salt, self.path, self.kind, self.expected, self.actual))
 
     return __init__, __eq__, __hash__
 
@@ -1764,29 +1764,7 @@ def tools__lsp__analysis__Symbol(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__lsp__features__Fix(ns):
-    salt = ns['salt']
-    set_title = ns['set_title']
-    set_edits = ns['set_edits']
-    set_diagnostic = ns['set_diagnostic']
-
-    def __init__(self, title, edits, diagnostic):
-        set_title(self, title)
-        set_edits(self, edits)
-        set_diagnostic(self, diagnostic)
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.title, self.edits, self.diagnostic) == (other.title, other.edits, other.diagnostic)
-
-    def __hash__(self):
-        return hash((salt, self.title, self.edits, self.diagnostic))
-
-    return __init__, __eq__, __hash__
-
-
-def tools__lsp__features__Item(ns):
+def tools__lsp__completion__Item(ns):
     salt = ns['salt']
     set_label = ns['set_label']
     set_what = ns['set_what']
@@ -1808,6 +1786,52 @@ def tools__lsp__features__Item(ns):
 
     def __hash__(self):
         return hash((salt, self.label, self.what, self.detail, self.doc))
+
+    return __init__, __eq__, __hash__
+
+
+def tools__lsp__completion___Frame(ns):
+    salt = ns['salt']
+    set_what = ns['set_what']
+    set_words = ns['set_words']
+    set_key = ns['set_key']
+    default_words = ns['default_words']
+    default_key = ns['default_key']
+
+    def __init__(self, what, words=default_words, key=default_key):
+        set_what(self, what)
+        set_words(self, words)
+        set_key(self, key)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.what, self.words, self.key) == (other.what, other.words, other.key)
+
+    def __hash__(self):
+        return hash((salt, self.what, self.words, self.key))
+
+    return __init__, __eq__, __hash__
+
+
+def tools__lsp__features__Fix(ns):
+    salt = ns['salt']
+    set_title = ns['set_title']
+    set_edits = ns['set_edits']
+    set_diagnostic = ns['set_diagnostic']
+
+    def __init__(self, title, edits, diagnostic):
+        set_title(self, title)
+        set_edits(self, edits)
+        set_diagnostic(self, diagnostic)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.title, self.edits, self.diagnostic) == (other.title, other.edits, other.diagnostic)
+
+    def __hash__(self):
+        return hash((salt, self.title, self.edits, self.diagnostic))
 
     return __init__, __eq__, __hash__
 
@@ -1837,30 +1861,6 @@ def tools__lsp__features__Outline(ns):
 
     def __hash__(self):
         return hash((salt, self.name, self.what, self.detail, self.span, self.name_span, self.children))
-
-    return __init__, __eq__, __hash__
-
-
-def tools__lsp__features___Frame(ns):
-    salt = ns['salt']
-    set_what = ns['set_what']
-    set_words = ns['set_words']
-    set_key = ns['set_key']
-    default_words = ns['default_words']
-    default_key = ns['default_key']
-
-    def __init__(self, what, words=default_words, key=default_key):
-        set_what(self, what)
-        set_words(self, words)
-        set_key(self, key)
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.what, self.words, self.key) == (other.what, other.words, other.key)
-
-    def __hash__(self):
-        return hash((salt, self.what, self.words, self.key))
 
     return __init__, __eq__, __hash__
 
@@ -2900,11 +2900,11 @@ METHODS = {
     'infrac.passes.references:_Scope': ('frozen hash | program:ieh declared:ieh', passes__references___Scope),
     'infrac.passes.state:Compilation': ('frozen hash | modules:ieh project:dieh stacks:dieh settings:dieh program:dieh declared:fieh build:dieh', passes__state__Compilation),
     'infrac.passes.state:StackDeclaration': ('frozen hash | name:ieh span:ieh attributes:ieh resources:ieh uses:ieh', passes__state__StackDeclaration),
+    'infrac.project.groups:Summary': ('frozen hash | declares:ieh names:ieh project:ieh projects:ieh suppressions:ieh problems:ieh', project__groups__Summary),
     'infrac.project.incremental:Built': ('frozen hash | diagnostics:ieh artifacts:ieh lock:ieh stacks:ieh stages:ieh compiled:ieh groups:ieh', project__incremental__Built),
     'infrac.project.incremental:Outline': ('frozen hash | name:ieh resources:ieh is_consumer:ieh path:ieh span:dieh', project__incremental__Outline),
-    'infrac.project.incremental:Summary': ('frozen hash | declares:ieh names:ieh project:ieh projects:ieh suppressions:ieh problems:ieh', project__incremental__Summary),
+    'infrac.project.outputs:Difference': ('frozen hash | path:ieh kind:ieh expected:dieh actual:dieh', project__outputs__Difference),
     'infrac.project.pipeline:Checked': ('frozen hash | result:ieh linkage:ieh diagnostics:ieh lock_unreadable:dieh', project__pipeline__Checked),
-    'infrac.project.workspace:Difference': ('frozen hash | path:ieh kind:ieh expected:dieh actual:dieh', project__workspace__Difference),
     'infrac.project.workspace:Loaded': ('frozen hash | sources:ieh diagnostics:ieh', project__workspace__Loaded),
     'infrac.syntax.ir:Attribute': ('frozen hash | name:ieh value:ieh span:dik name_span:dik', syntax__ir__Attribute),
     'infrac.syntax.ir:Block': ('frozen hash | kind:ieh labels:ieh body:ieh span:dik kind_span:dik', syntax__ir__Block),
@@ -2929,10 +2929,10 @@ METHODS = {
     'infrac.tools.lsp.analysis:Analysis': ('frozen hash | sources:ieh checked:ieh modules:ieh occurrences:ieh lock:ieh', tools__lsp__analysis__Analysis),
     'infrac.tools.lsp.analysis:Occurrence': ('frozen hash | span:ieh symbol:ieh declaration:dieh stack:dieh via:dieh', tools__lsp__analysis__Occurrence),
     'infrac.tools.lsp.analysis:Symbol': ('frozen hash | what:ieh stack:dieh resource:dieh attribute:dieh kind:dieh block:dieh', tools__lsp__analysis__Symbol),
+    'infrac.tools.lsp.completion:Item': ('frozen hash | label:ieh what:ieh detail:dieh doc:dieh', tools__lsp__completion__Item),
+    'infrac.tools.lsp.completion:_Frame': ('frozen hash | what:ieh words:dieh key:dieh', tools__lsp__completion___Frame),
     'infrac.tools.lsp.features:Fix': ('frozen hash | title:ieh edits:ieh diagnostic:ieh', tools__lsp__features__Fix),
-    'infrac.tools.lsp.features:Item': ('frozen hash | label:ieh what:ieh detail:dieh doc:dieh', tools__lsp__features__Item),
     'infrac.tools.lsp.features:Outline': ('frozen hash | name:ieh what:ieh detail:ieh span:ieh name_span:ieh children:dieh', tools__lsp__features__Outline),
-    'infrac.tools.lsp.features:_Frame': ('frozen hash | what:ieh words:dieh key:dieh', tools__lsp__features___Frame),
     'infrac.tools.migrate.command:Prepared': ('frozen hash | files:ieh services:ieh diagnostics:ieh sources:ieh stage:ieh', tools__migrate__command__Prepared),
     'infrac.tools.migrate.importer:Imported': ('frozen hash | modules:ieh services:ieh diagnostics:ieh stage:ieh stages:dieh', tools__migrate__importer__Imported),
     'infrac.tools.migrate.importer:Placement': ('frozen hash | stacks:fieh', tools__migrate__importer__Placement),

@@ -441,7 +441,8 @@ def _build(args: argparse.Namespace) -> int:
         return _unknown_stage("build", args.stage, stages)
     from pathlib import Path
 
-    from infrac.project.workspace import OutputError, display, write_outputs
+    from infrac.project.outputs import OutputError, write_outputs
+    from infrac.project.workspace import display
 
     out = args.out or Path("build") / args.target
     if built is not None:
@@ -495,7 +496,8 @@ def _build_check(args: argparse.Namespace, out: Path, files: dict[str, str], com
     import difflib
 
     from infrac.contract.lockfile import NAME as lockfile_name
-    from infrac.project.workspace import Difference, compare_outputs, display
+    from infrac.project.outputs import Difference, compare_outputs
+    from infrac.project.workspace import display
 
     differences = [(display(out / d.path), d) for d in compare_outputs(out, files)]
     if lock != compiled.lock_text:
@@ -613,7 +615,8 @@ def _rehearse(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from infrac.diagnostics import has_errors
-    from infrac.project.workspace import display, import_problems, read_bytes, write_import
+    from infrac.project.outputs import import_problems, write_import
+    from infrac.project.workspace import display, read_bytes
     from infrac.tools.migrate.command import prepare
 
     inputs = [(display(path), read_bytes(path)) for path in args.files]
@@ -655,7 +658,8 @@ def _plan_move(args: argparse.Namespace) -> int:
 
     from infrac.diagnostics import diagnostic, has_errors
     from infrac.diagnostics.render import render_text
-    from infrac.project.workspace import display, write_outputs
+    from infrac.project.outputs import write_outputs
+    from infrac.project.workspace import display
     from infrac.tools.migrate import source as migrate_source
     from infrac.tools.migrate.plan import AWS_ONLY, deployed_stack, make_plan
     from infrac.tools.migrate.rehearsal import rehearse as rehearse_plan

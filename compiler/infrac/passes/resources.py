@@ -17,13 +17,14 @@ from infrac.base.source import Span
 from infrac.base.suggest import article, did_you_mean
 from infrac.cfn import limits
 from infrac.diagnostics import Diagnostic, Label, duplicate
-from infrac.model import STRENGTHS, Block, ExportSpec, Link, Parameter, Program, Resource, Stack, StrengthChoice, Use
+from infrac.model import Block, ExportSpec, Link, Parameter, Program, Resource, Stack, StrengthChoice, Use
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation, StackDeclaration
 from infrac.syntax import ir
 from infrac.vocabulary import KINDS, Kind
-from infrac.vocabulary.kinds import NAME, NONE, TARGET, BlockKind, Field
-from infrac.vocabulary.types import INVALID, Checker, Choice, Data, ListOf, MapOf, Name, OneOf, Prose, Text
+from infrac.vocabulary.blocks import EXPORT_FIELDS, PARAMETER_FIELDS, PARAMETER_KEYS, REFERENCE_FIELDS, STACK_FIELDS
+from infrac.vocabulary.kinds import NAME, NONE, TARGET, BlockKind
+from infrac.vocabulary.types import INVALID, Checker
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
@@ -164,74 +165,6 @@ def _service_path(path: str | None, span: Span | None, checker: Checker) -> str 
     return posixpath.normpath(posixpath.join(folder, path))
 
 
-#: What a stack may set besides its resources: what a consumer's own code needs.
-STACK_FIELDS = {
-    "environment": Field(
-        MapOf(Data(), key=Name(r"[A-Za-z_][A-Za-z0-9_]*", "letters, digits and `_`, not starting with a digit")),
-        "Environment variables for the stack's own functions, usually references to other stacks' "
-        "resources: `{ USERS_TABLE: data.Users.name }`.",
-    ),
-    "values": Field(
-        MapOf(Data(), key=Name(r"[A-Za-z0-9_-]+", "letters, digits, `_` and `-`")),
-        "Other values the stack's own service needs by name, such as a queue's ARN for an event "
-        "source: `{ OrdersQueueArn: queues.Orders.arn }`.",
-    ),
-    "conditions": Field(
-        MapOf(Data(), key=Name(r"[A-Za-z0-9]{1,255}", "a condition's name: letters and digits")),
-        "The stack's conditions, each a condition function: "
-        '`{ IsProd: equals(param(Env), "prod") }`. Resources name one with `condition = IsProd`; '
-        "`if(IsProd, a, b)` chooses a value.",
-    ),
-    "path": Field(
-        Name(r"[^\x00]+", "a path"),
-        "Where the stack's own Serverless service lives, relative to the file that declares it; "
-        "it puts the service in serverless-compose.yml.",
-    ),
-}
-
-
-#: CloudFormation's parameter types, by the names the language gives the common ones.
-PARAMETER_TYPES = {
-    "string": "String",
-    "number": "Number",
-    "number_list": "List<Number>",
-    "comma_list": "CommaDelimitedList",
-}
-
-#: ``parameter Name { ... }``: a CloudFormation parameter of the stack.
-PARAMETER_FIELDS = {
-    "type": Field(
-        OneOf(
-            Choice(PARAMETER_TYPES),
-            Name(r"(AWS::|List<AWS::)[A-Za-z0-9:<>.-]+", "an AWS-specific parameter type such as `AWS::EC2::VPC::Id`"),
-        ),
-        "The parameter's type: `string`, `number`, `number_list`, `comma_list`, or an AWS-specific "
-        'type as a string (`"AWS::EC2::VPC::Id"`).',
-        required=True,
-    ),
-    "default": Field(Data(), "The value when the deploy gives none."),
-    "allowed": Field(ListOf(Data(), minimum=1), "The values allowed (`AllowedValues`)."),
-    "description": Field(Prose(), "What the parameter is for."),
-    "pattern": Field(Prose(), "A regular expression a string value must match (`AllowedPattern`)."),
-    "min_length": Field(Data(), "The shortest string allowed (`MinLength`)."),
-    "max_length": Field(Data(), "The longest string allowed (`MaxLength`)."),
-    "min_value": Field(Data(), "The smallest number allowed (`MinValue`)."),
-    "max_value": Field(Data(), "The largest number allowed (`MaxValue`)."),
-    "constraint_description": Field(Prose(), "What to say when a value breaks a constraint."),
-    "no_echo": Field(Data(), "Whether the value is masked in the console and API (`NoEcho`)."),
-}
-
-_PARAMETER_KEYS = {
-    "pattern": "AllowedPattern",
-    "min_length": "MinLength",
-    "max_length": "MaxLength",
-    "min_value": "MinValue",
-    "max_value": "MaxValue",
-    "constraint_description": "ConstraintDescription",
-    "no_echo": "NoEcho",
-}
-
-
 def _parameter(block: ir.Block, checker: Checker) -> Parameter | None:
     labels = block.labels
     if len(labels) != 1 or not isinstance(labels[0], ir.Symbol):
@@ -286,7 +219,7 @@ def _parameter(block: ir.Block, checker: Checker) -> Parameter | None:
         default=default,
         allowed=tuple(allowed) if allowed is not None else None,
         description=values["description"],
-        constraints={_PARAMETER_KEYS[k]: values[k] for k in _PARAMETER_KEYS if values[k] is not None},
+        constraints={PARAMETER_KEYS[k]: values[k] for k in PARAMETER_KEYS if values[k] is not None},
         span=name.span,
     )
 
@@ -297,16 +230,6 @@ def _show(value: Any) -> str:
     if isinstance(value, Template):
         return '"' + "".join(p if isinstance(p, str) else "{" + p.name + "}" for p in value.parts) + '"'
     return f"`{value}`"
-
-
-REFERENCE_FIELDS = {
-    "strength": Field(
-        Choice({strength: strength for strength in STRENGTHS}),
-        "`strong` (an export and `Fn::ImportValue`), `weak` (`Fn::GetStackOutput`) or `both` (the weak "
-        "form while the export stays protected as imported).",
-        required=True,
-    ),
-}
 
 
 def _strength_choice(block: ir.Block, checker: Checker) -> StrengthChoice | None:
@@ -573,22 +496,6 @@ def _nested_block(
         name_span=name_span,
         value_spans=value_spans,
     )
-
-
-#: What ``export attribute { ... }`` may set.
-EXPORT_FIELDS = {
-    "name": Field(
-        Text(),
-        "The export's name instead of the project's pattern; needs a `reason`. Placeholders: "
-        "{project}, {stage}, {stack}, {region}.",
-    ),
-    "reason": Field(Prose(), "Why this export does not follow the project's pattern."),
-    "retired": Field(
-        Prose(),
-        "Why the export is on its way out. It is still written, so that the stacks that import "
-        "it can move away first; remove it once none does.",
-    ),
-}
 
 
 def attributes_span(attributes: list[ir.Attribute], name: str) -> Span | None:

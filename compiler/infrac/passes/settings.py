@@ -15,60 +15,13 @@ from infrac.base.classes import evolve
 from infrac.diagnostics import Diagnostic, diagnostic, duplicate
 from infrac.diagnostics.codes import CODES
 from infrac.diagnostics.model import Severity
-from infrac.model import STRENGTHS, Settings
+from infrac.model import Settings
 from infrac.passes.fields import read_fields
 from infrac.passes.state import Compilation
 from infrac.syntax import ir
-from infrac.syntax.suppressions import LEVELS, unknown_code, unsilenceable
-from infrac.vocabulary.checker import INVALID, STRING_PLACEHOLDERS, Checker
-from infrac.vocabulary.kinds import Field
-from infrac.vocabulary.types import Boolean, Choice, ListOf, MapOf, Name, Text
-
-DEFAULT_NAME = "infra"
-DEFAULT_EXPORTS = "{stack}-{stage}-{resource}{attribute}"
-EXPORT_PLACEHOLDERS = STRING_PLACEHOLDERS | {"resource", "attribute"}
-
-FIELDS = {
-    "region": Field(
-        Name(r"[a-z]{2}(-[a-z]+)+-[0-9]", "an AWS region such as `eu-west-1`"),
-        "The AWS region the stacks deploy to.",
-        default="us-east-1",
-    ),
-    "stages": Field(
-        ListOf(Name(r"[A-Za-z0-9-]{1,32}", "letters, digits and hyphens"), minimum=1),
-        "The stages (environments) the project deploys; the first is the default.",
-        default=("dev",),
-    ),
-    "exports_required": Field(
-        Boolean(),
-        "Ask every resource to export what identifies it (its name, URL, ID, ARN): a warning lists "
-        "what is not exported; `internal = \"why\"` on a resource opts it out.",
-        default=False,
-    ),
-    "warnings": Field(
-        MapOf(
-            Choice({level: level for level in LEVELS}),
-            description="a map from warning codes to `off`, `warning` or `error`",
-        ),
-        "Each warning's level for the whole project: `{ W0601: error, W0501: off }`. Errors cannot be "
-        "given a level; `# infrac: allow W0601 -- reason` silences one finding on the next line.",
-        default={},
-    ),
-    "references": Field(
-        Choice({strength: strength for strength in STRENGTHS}),
-        "How a reference to another stack's attribute is written by default: `strong` (an export and "
-        "`Fn::ImportValue`), `weak` (`Fn::GetStackOutput`, no import) or `both` (the weak form, the export "
-        "kept as imported while consumers move). A stack's `reference stack.Resource { strength = ... }` "
-        "block chooses for one resource.",
-        default="strong",
-    ),
-    "exports": Field(
-        Text(),
-        "The pattern every export name follows. Placeholders: {project}, {stage}, {stack}, "
-        "{region}, {resource}, {attribute}.",
-    ),
-}
-
+from infrac.syntax.suppressions import unknown_code, unsilenceable
+from infrac.vocabulary.blocks import DEFAULT_EXPORTS, DEFAULT_NAME, EXPORT_PLACEHOLDERS, PROJECT_FIELDS
+from infrac.vocabulary.checker import INVALID, Checker
 
 #: The pattern as a template: ``{stack}-{stage}-{resource}{attribute}``.
 DEFAULT_EXPORTS_TEMPLATE = Checker(placeholders=EXPORT_PLACEHOLDERS).template(ir.String(DEFAULT_EXPORTS))
@@ -79,7 +32,7 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
     checker = Checker(placeholders=EXPORT_PLACEHOLDERS)
     values, _ = read_fields(
         [s for s in project.body if isinstance(s, ir.Attribute)] if project else [],
-        FIELDS,
+        PROJECT_FIELDS,
         checker,
         "the project block",
         project.name.span if project else None,
@@ -109,8 +62,8 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
             del warnings[code]
     settings = Settings(
         name=project.name.name if project else DEFAULT_NAME,
-        region=values["region"] if values["region"] is not INVALID else FIELDS["region"].default,
-        stages=stages if stages is not INVALID else FIELDS["stages"].default,
+        region=values["region"] if values["region"] is not INVALID else PROJECT_FIELDS["region"].default,
+        stages=stages if stages is not INVALID else PROJECT_FIELDS["stages"].default,
         exports=exports if exports not in (None, INVALID) else DEFAULT_EXPORTS_TEMPLATE,
         exports_required=values["exports_required"] is True,
         warnings=dict(warnings),

@@ -266,6 +266,44 @@ class BuildCache:
 # file of the repository reads back identical, spans included.
 
 
+# ---- diagnostics as JSON (a cached group's findings) ------------------------------------
+
+
+def _span(span: Span | None) -> Any:
+    return None if span is None else [span.file, span.start, span.end]
+
+
+def _unspan(data: Any) -> Span | None:
+    return None if data is None else Span(str(data[0]), int(data[1]), int(data[2]))
+
+
+def encode_diagnostic(d) -> Any:
+    """A diagnostic as JSON data, for a cached result; :func:`decode_diagnostic` reads it back."""
+    return [
+        d.code, d.severity.value, d.message, _span(d.span), d.label,
+        [[_span(label.span), label.message] for label in d.labels],
+        list(d.notes), d.hint,
+        None if d.fix is None else [d.fix.description, [[_span(r.span), r.text] for r in d.fix.replacements]],
+    ]
+
+
+def decode_diagnostic(data: Any):
+    from infrac.diagnostics.model import Diagnostic, Fix, Label, Replacement, Severity
+
+    code, severity, message, span, label, labels, notes, hint, fix = data
+    return Diagnostic(
+        code=str(code),
+        severity=Severity(severity),
+        message=str(message),
+        span=_unspan(span),
+        label=str(label),
+        labels=tuple(Label(_unspan(s), str(m)) for s, m in labels),
+        notes=tuple(str(n) for n in notes),
+        hint=None if hint is None else str(hint),
+        fix=None if fix is None else Fix(str(fix[0]), tuple(Replacement(_unspan(s), str(t)) for s, t in fix[1])),
+    )
+
+
 class _Unencodable(Exception):
     pass
 

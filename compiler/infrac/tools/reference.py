@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from infrac.backends.resources import StackRenderer, StageParameter
 from infrac.base.classes import evolve, frozen
 from infrac.model import Block, Link, Program, Resource, Settings, Stack, Template
-from infrac.vocabulary import KINDS, Kind
+from infrac.vocabulary import KINDS, Kind, blocks
 from infrac.vocabulary.kinds import COMMON_FIELDS, NAME, NONE, TARGET, BlockKind, Field
 from infrac.vocabulary.types import (
     Boolean,
@@ -517,10 +517,8 @@ def render() -> str:
         "",
     ]
     # The project block and the stacks' own attributes are read by passes, not kinds.
-    from infrac.passes import resources, settings
-
     lines += ["## The project block", "", "`project Name { ... }`: at most one in a project.", ""]
-    lines += _plain_table(settings.FIELDS, {"exports": f'`"{settings.DEFAULT_EXPORTS}"`'}) + [""]
+    lines += _plain_table(blocks.PROJECT_FIELDS, {"exports": f'`"{blocks.DEFAULT_EXPORTS}"`'}) + [""]
     lines += [
         "## Attributes of a stack",
         "",
@@ -528,7 +526,7 @@ def render() -> str:
         "make it a consumer of other stacks' values (see [Cross-stack references](patterns.md)).",
         "",
     ]
-    lines += _plain_table(resources.STACK_FIELDS) + [""]
+    lines += _plain_table(blocks.STACK_FIELDS) + [""]
     lines += ["## Attributes of every resource", ""]
     common_rows = [(name, field, field_places(_sample(KINDS["table"]), name, field)) for name, field in COMMON_FIELDS.items()]
     lines += _field_table(common_rows) + [""]

@@ -32,6 +32,7 @@ from infrac.base.source import SourceFile, Span
 from infrac.contract import lockfile
 from infrac.diagnostics import Diagnostic, Severity, sort_key
 from infrac.project.workspace import SUFFIX, display, load, read_lock
+from infrac.tools.lsp import completion as completions
 from infrac.tools.lsp import features
 from infrac.tools.lsp.analysis import RESOURCE, STACK, Analysis, ParseCache, analyse
 
@@ -442,7 +443,7 @@ def completion(ls: InfraServer, params: lsp.CompletionParams):
         return None
     analysis, source = found
     offset = to_offset(source, params.position)
-    items, start = features.complete(analysis, source.text, offset)
+    items, start = completions.complete(analysis, source.text, offset)
     replace = to_range(source, Span(source.path, start, offset))
     return lsp.CompletionList(
         is_incomplete=False,
