@@ -42,7 +42,8 @@ demo: $(STAMP)
 	$(BIN)/infrac build infra.dsl --target serverless --out build/sls
 
 ## test: the whole suite: unit, golden, property and fuzz tests; cfn-lint on every template,
-## `serverless package` on every service, a deploy of every stack into moto, checkov on the seed system
+## `serverless package` on every service, a deploy of every stack into moto, checkov on the seed system,
+## every page of the documentation site opened in headless Chromium (the npm package's own Chromium)
 test: $(STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest
 
@@ -52,11 +53,10 @@ fmt: $(STAMP)
 
 ## docs: regenerate the pages made from the code (diagnostics, resource kinds, diagrams,
 ## build excerpts) and build the documentation site into site/
-docs: $(STAMP)
+## (Mermaid, which draws the diagrams in the reader's browser, is copied into the site from node_modules)
+docs: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python tools/docs.py
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
-	if command -v dot >/dev/null; then \
-	  mkdir -p site/diagrams && $(BIN)/infrac graph infra.dsl --format dot | dot -Tsvg > site/diagrams/stacks.svg; fi
 
 ## vsix: package the VS Code extension (editors/vscode/) into $(VSIX)
 VSIX ?= build/infra.vsix
