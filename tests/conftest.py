@@ -85,3 +85,13 @@ def built_site(tmp_path_factory) -> Path:
     assert done.returncode == 0, done.stderr
     assert "WARNING" not in done.stderr, done.stderr
     return out
+
+
+def pytest_collection_finish(session) -> None:
+    """Start the documented installs of tests/test_install.py in the background, when it is
+    collected: they run while the tests before it do."""
+    for item in session.items:
+        if item.path.name == "test_install.py":
+            item.module.INSTALLS.start()
+            session.config.add_cleanup(item.module.INSTALLS.stop)
+            return
