@@ -63,12 +63,14 @@ VSIX ?= build/infra.vsix
 EXTENSION_STAMP := editors/vscode/node_modules/.installed
 
 $(EXTENSION_STAMP): editors/vscode/package.json editors/vscode/package-lock.json
-	cd editors/vscode && npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error
 	touch $(EXTENSION_STAMP)
 
+## (vsce runs the extension's `vscode:prepublish` script first: esbuild bundles src/extension.js
+## and the language client into dist/extension.js, the one file of code the package holds)
 vsix: $(NODE_STAMP) $(EXTENSION_STAMP)
 	mkdir -p $(dir $(abspath $(VSIX)))
-	cd editors/vscode && ../../node_modules/.bin/vsce package --allow-missing-repository --out $(abspath $(VSIX))
+	cd editors/vscode && ../../node_modules/.bin/vsce package --out $(abspath $(VSIX))
 
 ## lsp-latency: time from a change in the editor to the language server's diagnostics (seed project)
 lsp-latency: $(STAMP)
