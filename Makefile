@@ -107,4 +107,4 @@ lock:
 	mv constraints.new constraints.txt && rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules editors/vscode/node_modules build site .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules editors/vscode/node_modules editors/vscode/dist build dist site .pytest_cache .hypothesis
