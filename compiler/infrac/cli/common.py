@@ -125,6 +125,14 @@ def report(args: argparse.Namespace, diagnostics, sources) -> None:
         sys.stdout.write(text)
 
 
+def left_aside(written) -> None:
+    """Warn of the folders a build could not remove beside its output (an
+    :class:`infrac.project.outputs.Written`): the output is complete; the next build retries."""
+    for path, reason in written.left:
+        print(f"infrac: warning: cannot remove `{path}`, left beside the output: {reason}; "
+              "the next build removes it once it can", file=sys.stderr)
+
+
 def unknown_stage(command: str, stage: str, stages: tuple[str, ...]) -> int:
     print(f"infrac {command}: error: unknown stage `{stage}`; the project's stages are {', '.join(stages)}", file=sys.stderr)
     return USAGE

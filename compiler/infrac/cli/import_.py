@@ -25,7 +25,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from infrac.diagnostics import has_errors
-    from infrac.project.outputs import import_problems, write_import
+    from infrac.project.imported import import_problems, write_import
     from infrac.project.workspace import display, read_bytes
     from infrac.tools.migrate.command import prepare
 

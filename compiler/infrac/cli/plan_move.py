@@ -14,6 +14,7 @@ from infrac.cli.common import (
     USAGE,
     Command,
     compile_project,
+    left_aside,
     report,
     unknown_stage,
     with_path,
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
     from infrac.diagnostics import diagnostic, has_errors
     from infrac.diagnostics.render import render_text
-    from infrac.project.outputs import write_outputs
+    from infrac.project.outputs import OutputError, write_outputs
     from infrac.project.workspace import display
     from infrac.tools.migrate import source as migrate_source
     from infrac.tools.migrate.plan import AWS_ONLY, deployed_stack, make_plan
@@ -119,7 +120,11 @@ def run(args: argparse.Namespace) -> int:
         return FAILED
     warnings_text = render_text([d for d in diagnostics], texts, color=False)
     written = files(plan, deployed, rehearsal, warnings_text)
-    write_outputs(args.out, written)
+    try:
+        left_aside(write_outputs(args.out, written))
+    except OutputError as error:
+        report(args, [error.diagnostic], {})
+        return FAILED
     (args.out / "plan.sh").chmod(0o755)
     stateful = sum(m.stateful for m in plan.moves)
     how = "stack refactoring" if plan.strategy == "refactor" else "retain and import"

@@ -54,7 +54,10 @@ _ENTRIES = [
     Code(
         "E0004", E, "the output folder cannot be written",
         "`--out` names a file, a folder that cannot be created or written, or a place where the "
-        "build cannot put its files. Nothing was written.",
+        "build cannot put its files; or `infra.lock`, beside the sources, cannot be written. A "
+        "build replaces its output folder whole and then removes the previous one, so every "
+        "folder of the previous output must be one it can read and write: this is checked before "
+        "anything changes. The message names the path at fault. Nothing was written.",
         example="infrac build --out main.infra",
         fix="Choose a folder you can write to for `--out`.",
     ),
