@@ -154,8 +154,12 @@ class Compiled:
 
 def build_cache(args: argparse.Namespace):
     """The user's build cache (:mod:`infrac.project.buildcache`), or None: with --no-cache
-    or INFRAC_NO_CACHE=1, or when its folder cannot be created or is not safe to use."""
+    or INFRAC_NO_CACHE=1, for ``build --check`` (which says whether the output on disk is
+    what the sources produce, and so trusts nothing it did not compute now), or when its
+    folder cannot be created or is not safe to use."""
     if getattr(args, "no_cache", False) or os.environ.get("INFRAC_NO_CACHE"):
+        return None
+    if args.command == "build" and getattr(args, "check", False):
         return None
     from infrac.project.buildcache import BuildCache, Unusable
 
