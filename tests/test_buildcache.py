@@ -259,3 +259,20 @@ def test_a_rebuild_writes_only_the_files_whose_bytes_changed(tmp_path, capsys, m
     assert after["other.yml"].st_ino != before["other.yml"].st_ino
     for name in ("data.yml", "app.imports.yml"):
         assert (after[name].st_ino, after[name].st_mtime_ns) == (before[name].st_ino, before[name].st_mtime_ns)
+
+
+def test_the_fingerprint_covers_every_module_of_infrac_and_the_grammar(monkeypatch):
+    """The namespace of a cache changes with any file infrac runs or reads: the fingerprint
+    walked only the project layer's folder once the build cache moved into it."""
+    visited = []
+    real = os.scandir
+
+    def scandir(folder):
+        visited.append(Path(folder))
+        return real(folder)
+
+    monkeypatch.setattr(buildcache.os, "scandir", scandir)
+    buildcache._fingerprint()
+    package = Path(buildcache.__file__).resolve().parents[1]
+    assert package / "syntax" in visited and package / "vocabulary" in visited and package / "cfn" / "schemas" in visited
+    assert ROOT / "grammar" in visited

@@ -42,7 +42,8 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="write nothing; exit 1 if --out (or infra.lock) differs from what the sources produce",
+        help="write nothing, and read nothing from the build cache; exit 1 if --out (or infra.lock) "
+        "differs from what the sources produce",
     )
     with_reporting(parser)
 
