@@ -196,3 +196,59 @@ def test_check_does_not_import_the_yaml_emitter():
 
     process = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert process.stdout.strip().endswith("False"), process.stdout + process.stderr
+
+
+# ---- did you mean, help lines --------------------------------------------------------------------
+
+
+def test_a_mistyped_command_is_a_usage_error_with_a_suggestion():
+    process = run_infrac("chek", "infra.dsl")
+    assert process.returncode == 2
+    assert_no_traceback(process)
+    assert "infrac: error: argument COMMAND: invalid choice: 'chek'; did you mean `check`?" in process.stderr
+    # nothing close: no suggestion, the list of commands
+    far = run_infrac("frobnicate")
+    assert far.returncode == 2 and "did you mean" not in far.stderr and "'plan-move'" in far.stderr
+
+
+def test_a_mistyped_option_is_a_usage_error_with_a_suggestion_from_the_commands_own():
+    process = run_infrac("build", "infra.dsl", "--formt", "json")
+    assert process.returncode == 2
+    assert_no_traceback(process)
+    # the command's own usage and error line
+    assert process.stderr.startswith("usage: infrac build ")
+    assert "infrac build: error: unrecognized arguments: --formt json; did you mean `--format`?" in process.stderr
+    assert "did you mean `--format`?" in run_infrac("build", "--formt=json").stderr
+    # check has no --format, nor anything close to --formt
+    unknown = run_infrac("check", "--formt")
+    assert unknown.returncode == 2 and "unrecognized arguments: --formt\n" in unknown.stderr
+
+
+def test_a_mistyped_option_before_the_command_is_named():
+    process = run_infrac("--verison")
+    assert process.returncode == 2
+    assert "infrac: error: unrecognized arguments: --verison; did you mean `--version`?" in process.stderr
+    assert run_infrac("--ver").stdout == f"infrac {__version__}\n"  # a prefix is argparse's own abbreviation
+
+
+def test_a_mistyped_choice_is_a_usage_error_with_a_suggestion():
+    process = run_infrac("build", "--target", "cloudformaton")
+    assert process.returncode == 2
+    assert "argument --target: invalid choice: 'cloudformaton'; did you mean `cloudformation`?" in process.stderr
+    assert "did you mean `json`?" in run_infrac("check", "--diagnostic-format", "jsn").stderr
+
+
+def test_every_argument_of_every_command_has_a_help_line():
+    """What `infrac COMMAND --help` shows for each option and argument says what it is for."""
+    from infrac.cli import _parser
+
+    parser = _parser()
+    commands = next(a for a in parser._actions if a.dest == "command")
+    missing = [f"infrac {'/'.join(a.option_strings) or a.dest}" for a in parser._actions if not a.help]
+    for name, command in commands.choices.items():
+        assert command.format_help()
+        missing += [f"infrac {name} {'/'.join(a.option_strings) or a.dest}" for a in command._actions
+                    if not a.help or not a.help.strip()]
+    assert missing == []
+    assert len(commands.choices) >= 11
+

@@ -32,7 +32,10 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     from pathlib import Path
 
     with_path(parser)
-    parser.add_argument("--target", choices=("cloudformation", "serverless"), default="cloudformation")
+    parser.add_argument(
+        "--target", choices=("cloudformation", "serverless"), default="cloudformation",
+        help="CloudFormation templates (default), or a Serverless Framework v3 service per stack",
+    )
     parser.add_argument("--out", type=Path, help="output folder (default: build/TARGET)")
     parser.add_argument("--stage", help="write this stage into the output instead of leaving it to deploy time")
     parser.add_argument("--format", choices=("yaml", "json"), default="yaml", help="template format (cloudformation)")

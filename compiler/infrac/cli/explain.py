@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("code")
+    parser.add_argument("code", help="a diagnostic code, as printed: E0402, W0501")
 
 
 def run(args: argparse.Namespace) -> int:
