@@ -219,6 +219,7 @@ def test_a_mistyped_option_is_a_usage_error_with_a_suggestion_from_the_commands_
     assert process.stderr.startswith("usage: infrac build ")
     assert "infrac build: error: unrecognized arguments: --formt json; did you mean `--format`?" in process.stderr
     assert "did you mean `--format`?" in run_infrac("build", "--formt=json").stderr
+    assert "did you mean `--list`?" in run_infrac("explain", "--lst").stderr
     # check has no --format, nor anything close to --formt
     unknown = run_infrac("check", "--formt")
     assert unknown.returncode == 2 and "unrecognized arguments: --formt\n" in unknown.stderr
@@ -251,4 +252,39 @@ def test_every_argument_of_every_command_has_a_help_line():
                     if not a.help or not a.help.strip()]
     assert missing == []
     assert len(commands.choices) >= 11
+
+
+# ---- explain --list --------------------------------------------------------------------------------
+
+
+def test_explain_list_gives_every_code_once_grouped_by_area():
+    from infrac.diagnostics.codes import AREAS, CODES
+
+    process = run_infrac("explain", "--list")
+    assert process.returncode == 0 and process.stderr == ""
+    groups = process.stdout.split("\n\n")
+    headers = [group.splitlines()[0] for group in groups]
+    # the registry's areas, in order, each with the prefixes of its codes
+    assert [h.rpartition(" (")[0] for h in headers] == [t for n, t in AREAS.items() if any(c[1:3] == n for c in CODES)]
+    assert headers[1] == "syntax (E01xx, W01xx)"
+    listed = []
+    for group in groups:
+        number = re.search(r"\(([EW])(\d\d)xx", group).group(2)
+        for line in group.splitlines()[1:]:
+            code, title = re.fullmatch(r"  ([EW]\d{4})  (.+)", line).groups()
+            assert code[1:3] == number and title == CODES[code].title
+            listed.append(code)
+    assert sorted(listed) == sorted(CODES) and len(listed) == len(CODES)
+
+
+def test_every_code_belongs_to_an_area():
+    from infrac.diagnostics.codes import AREAS, CODES, area
+
+    assert {code: area(code) for code in CODES if area(code) not in AREAS} == {}
+
+
+def test_explain_wants_a_code_or_list_but_not_both():
+    for args in ((), ("E0401", "--list")):
+        process = run_infrac("explain", *args)
+        assert process.returncode == 2 and "give a code" in process.stderr and process.stdout == ""
 
