@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 from conftest import ROOT, assert_no_traceback, run_infrac
 from infrac import __version__
@@ -288,3 +291,62 @@ def test_explain_wants_a_code_or_list_but_not_both():
         process = run_infrac("explain", *args)
         assert process.returncode == 2 and "give a code" in process.stderr and process.stdout == ""
 
+
+# ---- fmt --check --diff ------------------------------------------------------------------------
+
+
+UNFORMATTED = "stack data{table Users{key={userId:string}}}"
+FORMATTED = "stack data {\n  table Users {\n    key = { userId: string }\n  }\n}\n"
+
+
+def test_fmt_diff_prints_a_patch_that_applies_and_writes_nothing(write_project):
+    project = write_project({
+        "main.infra": UNFORMATTED,  # no newline at the end
+        "sub/crlf.infra": "stack a {\r\n    table T {\r\n  key = { id: string }\r\n}\r\n}\r\n",
+        "done.infra": "stack done {}\n",
+    })
+    before = {p: p.read_bytes() for p in project.rglob("*.infra")}
+    process = run_infrac("fmt", "--check", "--diff", ".", cwd=project)
+    assert process.returncode == 1
+    assert process.stderr == "would reformat main.infra\nwould reformat sub/crlf.infra\n"
+    assert {p: p.read_bytes() for p in project.rglob("*.infra")} == before
+    assert process.stdout.startswith("--- main.infra\n+++ main.infra\n@@ -1 +1,5 @@\n")
+    assert "\\ No newline at end of file\n" in process.stdout
+    assert "--- sub/crlf.infra\n+++ sub/crlf.infra\n" in process.stdout and "done.infra" not in process.stdout
+    # git's own reader applies it (the bytes as written: text mode would read CRLF as LF), and
+    # the files are then what `infrac fmt` writes
+    raw = subprocess.run([sys.executable, "-m", "infrac", "fmt", "--diff", "."], cwd=project, capture_output=True,
+                         env={**os.environ, "NO_COLOR": "1"}, timeout=120).stdout
+    assert b"-    table T {\r\n" in raw and b"+  table T {\n" in raw
+    (project / "fmt.patch").write_bytes(raw)
+    applied = subprocess.run(["git", "apply", "-p0", "fmt.patch"], cwd=project, capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stderr
+    assert (project / "main.infra").read_text() == FORMATTED
+    assert run_infrac("fmt", "--check", ".", cwd=project).returncode == 0
+
+
+def test_fmt_diff_implies_check_and_is_empty_when_nothing_would_change(write_project):
+    project = write_project({"main.infra": UNFORMATTED})
+    process = run_infrac("fmt", "--diff", ".", cwd=project)
+    assert process.returncode == 1 and process.stdout.startswith("--- main.infra\n")
+    assert (project / "main.infra").read_text() == UNFORMATTED
+    (project / "main.infra").write_text(FORMATTED)
+    clean = run_infrac("fmt", "--check", "--diff", ".", cwd=project)
+    assert (clean.returncode, clean.stdout, clean.stderr) == (0, "", "")
+
+
+def test_fmt_diff_keeps_stdout_for_the_diff_alone(write_project):
+    """Diagnostics in a machine format go to stderr then; a file with a syntax error has no diff."""
+    project = write_project({"main.infra": UNFORMATTED, "broken.infra": SYNTAX_ERROR})
+    process = run_infrac("fmt", "--diff", ".", "--diagnostic-format", "json", cwd=project)
+    assert process.returncode == 1
+    assert process.stdout.startswith("--- main.infra\n") and "broken" not in process.stdout
+    assert json.loads(process.stderr.split("would reformat")[0])["diagnostics"][0]["code"] == "E0101"
+
+
+def test_fmt_diff_is_coloured_only_when_asked_or_on_a_terminal(write_project):
+    project = write_project({"main.infra": UNFORMATTED})
+    assert "\x1b[" not in run_infrac("fmt", "--diff", ".", cwd=project).stdout
+    coloured = run_infrac("fmt", "--diff", ".", "--color", "always", cwd=project).stdout
+    assert "\x1b[31m-stack data{table Users{key={userId:string}}}\x1b[0m\n" in coloured
+    assert "\x1b[32m+stack data {\x1b[0m\n" in coloured
