@@ -18,6 +18,7 @@ from infrac.cli.common import (
     unknown_stage,
     with_path,
     with_reporting,
+    with_watch,
 )
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
@@ -46,6 +47,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write nothing; exit 1 if --out (or infra.lock) differs from what the sources produce",
     )
+    with_watch(parser)
     with_reporting(parser)
 
 
@@ -53,6 +55,14 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json" and args.target != "cloudformation":
         print("infrac build: error: --format json is for --target cloudformation", file=sys.stderr)
         return USAGE
+    if args.watch:
+        from infrac.cli.watch import watch
+
+        return watch(args, once)
+    return once(args)
+
+
+def once(args: argparse.Namespace) -> int:
     compiled = compile_project(args)
     if compiled is None:
         return FAILED

@@ -53,6 +53,14 @@ def with_path(command: argparse.ArgumentParser) -> None:
     command.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
 
 
+def with_watch(command: argparse.ArgumentParser) -> None:
+    """``--watch``, which :mod:`infrac.cli.watch` runs."""
+    command.add_argument(
+        "--watch", action="store_true",
+        help="run again whenever a .infra file or infra.lock changes, until Ctrl-C (needs infrac[watch])",
+    )
+
+
 def with_reporting(command: argparse.ArgumentParser, *, rules: bool = True) -> None:
     from pathlib import Path
 
