@@ -196,3 +196,16 @@ def test_watch_loads_the_watcher_and_turns_the_collector_on():
     process = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=PATIENCE,
                              env={**os.environ, "NO_COLOR": "1"})
     assert process.stdout.splitlines()[-1] == "130 [True] True", process.stdout + process.stderr
+
+
+def test_watch_without_the_extra_is_a_usage_error_naming_it():
+    probe = (
+        "import sys\n"
+        "sys.modules['watchfiles'] = None  # as if the watch extra were not installed\n"
+        "from infrac.cli import main\n"
+        "print(main(['build', 'infra.dsl', '--watch']))\n"
+    )
+    process = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=PATIENCE)
+    assert process.stdout == "2\n"
+    assert process.stderr == ("infrac build: error: --watch needs watchfiles; install it with "
+                              "`pip install 'infrac[watch]'`\n")
