@@ -1,15 +1,15 @@
 """`infrac completion SHELL`: the script each shell loads, asked for completions as the shell
 asks when TAB is pressed.
 
-bash runs everywhere the tests run. zsh and fish are not installed by the project's own files
-(no package of the registries it uses brings them), so their tests run where they are on the
-`PATH` and are skipped elsewhere, saying why.
+bash runs everywhere the tests run. zsh and fish come from the machine's Debian release,
+unpacked by `make test` into `.shells/root` (no root, nothing installed system-wide) and run
+from there, their own files found through `module_path`, `fpath` and the library path.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
-import shutil
 import subprocess
 
 import pytest
@@ -125,34 +125,53 @@ def test_bash_completes_paths_as_files_or_folders(bash_script, tmp_path):
     assert sorted(bash_complete(bash_script, ["infrac", "import", "--map", "sh"], cwd=tmp_path)) == ["shop", "shop.infra"]
 
 
-def needs(shell: str):
-    return pytest.mark.skipif(shutil.which(shell) is None, reason=f"{shell} is not installed here")
+#: Where `make test` unpacks zsh and fish (Makefile, SHELLS_STAMP).
+SHELLS = ROOT / ".shells" / "root"
 
 
-@needs("zsh")
+def zsh() -> tuple[list[str], str]:
+    """The zsh to run and the lines that make its own modules and functions found."""
+    unpacked = SHELLS / "bin" / "zsh"
+    if not unpacked.is_file():
+        pytest.fail("zsh is not unpacked: `make test` unpacks it into .shells/ (Makefile, SHELLS_STAMP)")
+    modules = next((SHELLS / "usr" / "lib").glob("*/zsh/*"))
+    functions = SHELLS / "usr" / "share" / "zsh" / "functions"
+    paths = " ".join(shlex.quote(str(p)) for p in sorted(functions.iterdir()) if p.is_dir())
+    return [str(unpacked), "-f", "-c"], f"module_path=({shlex.quote(str(modules))})\nfpath=({paths} $fpath)\n"
+
+
+def fish() -> tuple[list[str], dict[str, str]]:
+    unpacked = SHELLS / "usr" / "bin" / "fish"
+    if not unpacked.is_file():
+        pytest.fail("fish is not unpacked: `make test` unpacks it into .shells/ (Makefile, SHELLS_STAMP)")
+    libraries = ":".join(str(p) for p in (SHELLS / "usr" / "lib").glob("*-linux-gnu"))
+    return [str(unpacked), "--no-config", "-c"], {**os.environ, "LD_LIBRARY_PATH": libraries}
+
+
 def test_zsh_loads_the_script_as_a_completion_function(tmp_path):
     """zsh reads the script as the function `_infrac` from a folder of $fpath; compinit
     then binds it to `infrac`."""
     (tmp_path / "_infrac").write_text(script("zsh"), encoding="utf-8")
-    program = (
+    command, setup = zsh()
+    program = setup + (
         f"fpath=({shlex.quote(str(tmp_path))} $fpath)\n"
         "autoload -U compinit && compinit -u -D\n"
         "print -r -- ${_comps[infrac]}\n"
         "autoload -Uz +X _infrac && print -r -- ok\n"
     )
-    process = subprocess.run(["zsh", "-f", "-c", program], capture_output=True, text=True, timeout=60)
+    process = subprocess.run([*command, program], capture_output=True, text=True, timeout=60)
     assert process.returncode == 0, process.stderr
     assert process.stdout.split() == ["_infrac", "ok"], process.stdout + process.stderr
 
 
-@needs("fish")
 def test_fish_completes_commands_options_and_choices(tmp_path):
     path = tmp_path / "infrac.fish"
     path.write_text(script("fish"), encoding="utf-8")
+    command, environment = fish()
 
     def complete(line: str) -> list[str]:
         program = f"source {shlex.quote(str(path))}; complete -C {shlex.quote(line)}"
-        process = subprocess.run(["fish", "--no-config", "-c", program], capture_output=True, text=True, timeout=60)
+        process = subprocess.run([*command, program], capture_output=True, text=True, timeout=60, env=environment)
         assert process.returncode == 0, process.stderr
         return [entry.split("\t")[0] for entry in process.stdout.splitlines()]
 
