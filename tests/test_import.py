@@ -416,3 +416,40 @@ def test_any_properties_give_an_import_or_located_diagnostics(properties, kind):
     errors = [d for d in prepared.diagnostics if d.severity.value == "error"]
     assert prepared.files or errors
     assert all(d.span is not None for d in errors), errors
+
+
+_POOL = {"Type": "AWS::Cognito::UserPool", "Properties": {"UserPoolName": "p"}}
+_TABLE = {"BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+          "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}
+
+
+@pytest.mark.parametrize("resources", [
+    {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {**_TABLE, "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": {"a": 1}}]}}},
+    {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {**_TABLE, "AttributeDefinitions": [{"AttributeName": 5, "AttributeType": "S"}],
+                                                          "KeySchema": [{"AttributeName": 5, "KeyType": "HASH"}]}}},
+    {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {**_TABLE, "KeySchema": [{"AttributeName": ["id"], "KeyType": "HASH"}]}}},
+    {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {**_TABLE, "StreamSpecification": {"StreamViewType": ["NEW_IMAGE"]}}}},
+    {"Pool": {**_POOL, "Properties": {"UserPoolName": "p", "MfaConfiguration": {"a": "OFF"}}}},
+    {"Pool": {**_POOL, "Properties": {"UserPoolName": "p", "Schema": [{"Name": "n", "AttributeDataType": ["String"], "Mutable": True}]}}},
+    {"Pool": _POOL, "Client": {"Type": "AWS::Cognito::UserPoolClient", "Properties": {
+        "ClientName": "c", "UserPoolId": {"Ref": "Pool"}, "GenerateSecret": False, "PreventUserExistenceErrors": "ENABLED",
+        "AccessTokenValidity": 1, "TokenValidityUnits": {"AccessToken": ["hours"]}}}},
+    {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"SqsManagedSseEnabled": True, "RedrivePolicy": {
+        "deadLetterTargetArn": {"Fn::GetAtt": {"D": "Arn"}}, "maxReceiveCount": 3}}}},
+    {"R": {"Type": "AWS::Events::Rule", "Properties": {"State": "ENABLED", "Targets": [{"Id": "a", "Arn": {"Fn::GetAtt": {"Q": "Arn"}}}]}}},
+], ids=["table-attribute-type", "table-attribute-name", "table-key-name", "table-stream-view", "pool-mfa",
+        "pool-schema-type", "client-token-unit", "queue-dead-letter-target", "rule-target-arn"])
+def test_a_value_of_another_shape_where_a_kind_wants_a_word_declines_the_kind(resources):
+    """A mapping or a list where a lifter looks a word up is not a word of the kind: the
+    resource is imported as a generic block (or said to be inexpressible), never an internal error."""
+    from infrac.tools.migrate.command import prepare
+
+    prepared = prepare([("data.json", json.dumps({"Resources": resources}).encode())], "out", None, None)
+    errors = [d for d in prepared.diagnostics if d.severity.value == "error"]
+    assert all(d.span is not None for d in errors), errors
+    if prepared.files:
+        text = prepared.files["data.infra"]
+        resource_type = next(r["Type"] for r in resources.values() if r is not _POOL)
+        assert re.search(rf'resource "{resource_type}" \w+ {{', text), text
+    else:
+        assert errors

@@ -387,7 +387,7 @@ def _key(schema: Any, types: dict[str, str]) -> ir.Map:
         if not isinstance(element, dict) or element.get("KeyType") != expected or set(element) != {"AttributeName", "KeyType"}:
             raise _Decline
         name = element["AttributeName"]
-        if name not in types:
+        if not isinstance(name, str) or name not in types:
             raise _Decline
         entries.append(ir.Entry(name, ir.Symbol(_KEY_TYPES[types[name]])))
     return ir.Map(tuple(entries))
@@ -423,7 +423,9 @@ def lift_table(resource: SourceResource, template: Template) -> tuple[str, list[
         raise _Decline
     types = {}
     for d in definitions:
-        if not isinstance(d, dict) or set(d) != {"AttributeName", "AttributeType"} or d["AttributeType"] not in _KEY_TYPES:
+        if not isinstance(d, dict) or set(d) != {"AttributeName", "AttributeType"}:
+            raise _Decline
+        if not isinstance(d["AttributeName"], str) or not isinstance(d["AttributeType"], str) or d["AttributeType"] not in _KEY_TYPES:
             raise _Decline
         types[d["AttributeName"]] = d["AttributeType"]
     if "TableName" in p:
@@ -444,7 +446,8 @@ def lift_table(resource: SourceResource, template: Template) -> tuple[str, list[
     stream = p.pop("StreamSpecification", None)
     if stream is not None:
         views = {"NEW_AND_OLD_IMAGES": "new_and_old_images", "NEW_IMAGE": "new_image", "OLD_IMAGE": "old_image", "KEYS_ONLY": "keys_only"}
-        if not isinstance(stream, dict) or set(stream) != {"StreamViewType"} or stream["StreamViewType"] not in views:
+        if not isinstance(stream, dict) or set(stream) != {"StreamViewType"} or not isinstance(stream["StreamViewType"], str) \
+                or stream["StreamViewType"] not in views:
             raise _Decline
         body.append(_attr("stream", ir.Symbol(views[stream["StreamViewType"]])))
     pitr = p.pop("PointInTimeRecoverySpecification", None)
@@ -517,7 +520,8 @@ def lift_queue(resource: SourceResource, template: Template) -> tuple[str, list[
         if not isinstance(redrive, dict) or set(redrive) != {"deadLetterTargetArn", "maxReceiveCount"}:
             raise _Decline
         target = redrive["deadLetterTargetArn"]
-        if not (isinstance(target, dict) and set(target) == {"Fn::GetAtt"} and target["Fn::GetAtt"][1:] == ["Arn"]):
+        if not (isinstance(target, dict) and set(target) == {"Fn::GetAtt"} and isinstance(target["Fn::GetAtt"], list)
+                and target["Fn::GetAtt"][1:] == ["Arn"]):
             raise _Decline
         dlq = template.resource(target["Fn::GetAtt"][0])
         if dlq is None or dlq.type != "AWS::SQS::Queue":
@@ -641,7 +645,7 @@ def lift_user_pool_client(resource: SourceResource, template: Template):
         if prop in p:
             amount = p.pop(prop)
             unit = units.pop(unit_key, None)
-            if not isinstance(amount, int) or isinstance(amount, bool) or unit not in _UNITS:
+            if not isinstance(amount, int) or isinstance(amount, bool) or not isinstance(unit, str) or unit not in _UNITS:
                 raise _Decline
             body.append(_attr(field, _seconds(amount * _UNITS[unit])))
     if units:
@@ -679,7 +683,8 @@ def lift_user_pool(resource: SourceResource, template: Template):
         if prop in p:
             body.append(_attr(field, _words(p.pop(prop), choices)))
     if "MfaConfiguration" in p:
-        mfa = {v: k for k, v in _MFA.items()}.get(p.pop("MfaConfiguration"))
+        written = p.pop("MfaConfiguration")
+        mfa = {v: k for k, v in _MFA.items()}.get(written) if isinstance(written, str) else None
         if mfa is None:
             raise _Decline
         body.append(_attr("mfa", ir.Symbol(mfa)))
@@ -725,7 +730,8 @@ def lift_user_pool(resource: SourceResource, template: Template):
     for entry in p.pop("Schema", None) or ():
         if not isinstance(entry, dict) or not {"Name", "AttributeDataType", "Mutable"} <= set(entry) <= {"Name", "AttributeDataType", "Mutable", "Required"}:
             raise _Decline
-        if entry["AttributeDataType"] not in _DATA_TYPES or not isinstance(entry["Mutable"], bool) or entry.get("Required", False) not in (True, False):
+        if not isinstance(entry["AttributeDataType"], str) or entry["AttributeDataType"] not in _DATA_TYPES \
+                or not isinstance(entry["Mutable"], bool) or entry.get("Required", False) not in (True, False):
             raise _Decline
         if entry.get("Required") is False or not isinstance(entry["Name"], str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", entry["Name"]):
             raise _Decline
@@ -782,7 +788,8 @@ def lift_rule(resource: SourceResource, template: Template):
         inner: list[ir.Statement] = []
         arn = target["Arn"]
         queue = None
-        if isinstance(arn, dict) and set(arn) == {"Fn::GetAtt"} and arn["Fn::GetAtt"][1:] == ["Arn"]:
+        if isinstance(arn, dict) and set(arn) == {"Fn::GetAtt"} and isinstance(arn["Fn::GetAtt"], list) \
+                and arn["Fn::GetAtt"][1:] == ["Arn"]:
             queue = template.resource(arn["Fn::GetAtt"][0])
         if queue is not None and queue.type == "AWS::SQS::Queue" and target["Id"] == queue.logical_id:
             label: Any = _Link(queue.logical_id)
