@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, SEED, run_infrac
 from infrac.tools.migrate.roundtrip import built_resources, normalise
-from infrac.tools.migrate.source import load_yaml
+from infrac.tools.migrate.source.loader import load_yaml
 from test_cfn_lint import cfn_lint
 
 MONOLITH = ROOT / "examples" / "monolith"

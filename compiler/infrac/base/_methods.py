@@ -2304,7 +2304,7 @@ def tools__migrate__simulator__StackState(ns):
     return __init__, __eq__, None
 
 
-def tools__migrate__source__Interpolated(ns):
+def tools__migrate__source__model__Interpolated(ns):
     salt = ns['salt']
     set_text = ns['set_text']
 
@@ -2322,7 +2322,7 @@ def tools__migrate__source__Interpolated(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__source__Output(ns):
+def tools__migrate__source__model__Output(ns):
     set_name = ns['set_name']
     set_value = ns['set_value']
     set_description = ns['set_description']
@@ -2350,7 +2350,7 @@ def tools__migrate__source__Output(ns):
     return __init__, __eq__, None
 
 
-def tools__migrate__source__Parameter(ns):
+def tools__migrate__source__model__Parameter(ns):
     NOTHING = ns['NOTHING']
     set_name = ns['set_name']
     set_type = ns['set_type']
@@ -2382,7 +2382,7 @@ def tools__migrate__source__Parameter(ns):
     return __init__, __eq__, None
 
 
-def tools__migrate__source__Read(ns):
+def tools__migrate__source__model__Read(ns):
     salt = ns['salt']
     set_template = ns['set_template']
     set_diagnostics = ns['set_diagnostics']
@@ -2402,7 +2402,7 @@ def tools__migrate__source__Read(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__source__Resource(ns):
+def tools__migrate__source__model__Resource(ns):
     NOTHING = ns['NOTHING']
     set_logical_id = ns['set_logical_id']
     set_type = ns['set_type']
@@ -2443,7 +2443,7 @@ def tools__migrate__source__Resource(ns):
     return __init__, __eq__, None
 
 
-def tools__migrate__source__Template(ns):
+def tools__migrate__source__model__Template(ns):
     NOTHING = ns['NOTHING']
     set_kind = ns['set_kind']
     set_file = ns['set_file']
@@ -2949,12 +2949,12 @@ METHODS = {
     'infrac.tools.migrate.simulator:Event': ('frozen hash | action:ieh stack:ieh logical_id:ieh type:ieh identifier:ieh detail:dieh', tools__migrate__simulator__Event),
     'infrac.tools.migrate.simulator:PhysicalResource': ('mutable | type:ieh identifier:ieh properties:ieh stack:ieh data:fieh generation:dieh', tools__migrate__simulator__PhysicalResource),
     'infrac.tools.migrate.simulator:StackState': ('mutable | name:ieh template:ieh resources:ieh outputs:ieh exports:ieh imports:ieh', tools__migrate__simulator__StackState),
-    'infrac.tools.migrate.source:Interpolated': ('frozen hash | text:ieh', tools__migrate__source__Interpolated),
-    'infrac.tools.migrate.source:Output': ('frozen | name:ieh value:ieh description:dieh export:dieh condition:dieh path:dieh', tools__migrate__source__Output),
-    'infrac.tools.migrate.source:Parameter': ('frozen | name:ieh type:ieh default:dieh allowed_values:dieh description:dieh constraints:fieh path:dieh', tools__migrate__source__Parameter),
-    'infrac.tools.migrate.source:Read': ('frozen hash | template:ieh diagnostics:ieh', tools__migrate__source__Read),
-    'infrac.tools.migrate.source:Resource': ('frozen | logical_id:ieh type:ieh properties:fieh depends_on:dieh condition:dieh deletion_policy:dieh update_replace_policy:dieh metadata:dieh other:fieh path:dieh', tools__migrate__source__Resource),
-    'infrac.tools.migrate.source:Template': ('frozen | kind:ieh file:ieh service:dieh description:dieh parameters:dieh conditions:fieh mappings:fieh resources:dieh outputs:dieh transform:dieh rules:dieh metadata:dieh locations:fi stage:dieh region:dieh document:di document_locations:fi', tools__migrate__source__Template),
+    'infrac.tools.migrate.source.model:Interpolated': ('frozen hash | text:ieh', tools__migrate__source__model__Interpolated),
+    'infrac.tools.migrate.source.model:Output': ('frozen | name:ieh value:ieh description:dieh export:dieh condition:dieh path:dieh', tools__migrate__source__model__Output),
+    'infrac.tools.migrate.source.model:Parameter': ('frozen | name:ieh type:ieh default:dieh allowed_values:dieh description:dieh constraints:fieh path:dieh', tools__migrate__source__model__Parameter),
+    'infrac.tools.migrate.source.model:Read': ('frozen hash | template:ieh diagnostics:ieh', tools__migrate__source__model__Read),
+    'infrac.tools.migrate.source.model:Resource': ('frozen | logical_id:ieh type:ieh properties:fieh depends_on:dieh condition:dieh deletion_policy:dieh update_replace_policy:dieh metadata:dieh other:fieh path:dieh', tools__migrate__source__model__Resource),
+    'infrac.tools.migrate.source.model:Template': ('frozen | kind:ieh file:ieh service:dieh description:dieh parameters:dieh conditions:fieh mappings:fieh resources:dieh outputs:dieh transform:dieh rules:dieh metadata:dieh locations:fi stage:dieh region:dieh document:di document_locations:fi', tools__migrate__source__model__Template),
     'infrac.tools.migrate.split:Consumer': ('frozen hash | stack:ieh values:ieh document:ieh diagnostics:dieh', tools__migrate__split__Consumer),
     'infrac.tools.reference:_Sample': ('frozen hash | kind:ieh resource:ieh others:ieh links:ieh', tools__reference___Sample),
     'infrac.tools.rehearse:Report': ('frozen hash | stage:ieh stacks:ieh teardown:ieh refusals:ieh', tools__rehearse__Report),

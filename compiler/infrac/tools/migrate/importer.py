@@ -36,8 +36,8 @@ from infrac.cfn import limits
 from infrac.diagnostics import Diagnostic, diagnostic, has_errors
 from infrac.syntax import ir
 from infrac.tools.migrate import split
-from infrac.tools.migrate.source import Interpolated, Template, join
-from infrac.tools.migrate.source import Resource as SourceResource
+from infrac.tools.migrate.source.model import Interpolated, Template, join
+from infrac.tools.migrate.source.model import Resource as SourceResource
 from infrac.vocabulary import KINDS
 from infrac.vocabulary.kinds import pascal
 

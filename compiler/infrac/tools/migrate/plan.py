@@ -42,8 +42,9 @@ from infrac.base.classes import evolve, frozen
 from infrac.base.source import SourceFile, Span
 from infrac.cfn.schemas import schema
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.tools.migrate import source as sources
 from infrac.tools.migrate.simulator import REFACTOR_UNSUPPORTED, STACK_DEPENDENT, references_of
+from infrac.tools.migrate.source.loader import load_yaml
+from infrac.tools.migrate.source.model import Interpolated, Template, join
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class Deployed:
 
     stack: str
     template: dict[str, Any]
-    read: sources.Template
+    read: Template
     text: SourceFile
     #: the raw document (for a Serverless service: its functions and events)
     raw: Any = None
@@ -193,7 +194,7 @@ def stack_name(stack: str, stage: str) -> str:
 # ---- reading what is deployed -------------------------------------------------------------------
 
 
-def deployed_stack(read: sources.Template, text: SourceFile, stage: str, region: str, name: str | None) -> Deployed:
+def deployed_stack(read: Template, text: SourceFile, stage: str, region: str, name: str | None) -> Deployed:
     """A deployed stack from a read file: a Serverless service is ``<service>-<stage>``; a
     template is ``name``, or its file's stem."""
     if name is None:
@@ -239,7 +240,7 @@ def deployed_stack(read: sources.Template, text: SourceFile, stage: str, region:
     raw = None
     if read.kind == "serverless":
         try:
-            raw = sources.load_yaml(text.text)
+            raw = load_yaml(text.text)
         except Exception:  # the reader has already reported what is wrong with the file
             raw = None
     return Deployed(name, template, read, text, raw)
@@ -247,12 +248,12 @@ def deployed_stack(read: sources.Template, text: SourceFile, stage: str, region:
 
 def _plain(value: Any, stage: str, region: str) -> Any:
     """Template values with the reader's placeholders filled in for one stage."""
-    if isinstance(value, sources.Interpolated):
+    if isinstance(value, Interpolated):
         names = set(value.placeholders)
         if names <= {"stage", "region"}:
             return value.render(stage=stage, region=region)
         text = value.text.replace("$", "$$")
-        rendered = sources.Interpolated(text).render(
+        rendered = Interpolated(text).render(
             stage=stage, region=region, account="${AWS::AccountId}", **{n: "${" + n + "}" for n in names - {"stage", "region", "account"}}
         )
         return {"Fn::Sub": rendered.replace("$$", "$!")}
@@ -595,7 +596,7 @@ class _Planner:
         resource = d.read.resource(logical_id)
         path = resource.path if resource else ""
         if prop:
-            path = sources.join(sources.join(path, "Properties"), prop)
+            path = join(join(path, "Properties"), prop)
         elif path and d.read.locations.get(path + "#key") is not None:
             return d.read.locations[path + "#key"]
         return d.read.span(path)
