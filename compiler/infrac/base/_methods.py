@@ -2224,7 +2224,7 @@ def tools__migrate__rehearsal__Rehearsal(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__simulator__Event(ns):
+def tools__migrate__simulator__model__Event(ns):
     salt = ns['salt']
     set_action = ns['set_action']
     set_stack = ns['set_stack']
@@ -2253,7 +2253,7 @@ def tools__migrate__simulator__Event(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__simulator__PhysicalResource(ns):
+def tools__migrate__simulator__model__PhysicalResource(ns):
     NOTHING = ns['NOTHING']
     set_type = ns['set_type']
     set_identifier = ns['set_identifier']
@@ -2280,7 +2280,7 @@ def tools__migrate__simulator__PhysicalResource(ns):
     return __init__, __eq__, None
 
 
-def tools__migrate__simulator__StackState(ns):
+def tools__migrate__simulator__model__StackState(ns):
     set_name = ns['set_name']
     set_template = ns['set_template']
     set_resources = ns['set_resources']
@@ -2946,9 +2946,9 @@ METHODS = {
     'infrac.tools.migrate.plan:Step': ('frozen hash | number:ieh title:ieh operation:ieh stacks:ieh templates:ieh effect:ieh rollback:ieh mappings:dieh enable_stack_creation:dieh resources_to_import:dieh', tools__migrate__plan__Step),
     'infrac.tools.migrate.plan:_Where': ('frozen hash | stack:ieh logical_id:ieh', tools__migrate__plan___Where),
     'infrac.tools.migrate.rehearsal:Rehearsal': ('frozen hash | ok:ieh lines:ieh refused:ieh account:di events:di', tools__migrate__rehearsal__Rehearsal),
-    'infrac.tools.migrate.simulator:Event': ('frozen hash | action:ieh stack:ieh logical_id:ieh type:ieh identifier:ieh detail:dieh', tools__migrate__simulator__Event),
-    'infrac.tools.migrate.simulator:PhysicalResource': ('mutable | type:ieh identifier:ieh properties:ieh stack:ieh data:fieh generation:dieh', tools__migrate__simulator__PhysicalResource),
-    'infrac.tools.migrate.simulator:StackState': ('mutable | name:ieh template:ieh resources:ieh outputs:ieh exports:ieh imports:ieh', tools__migrate__simulator__StackState),
+    'infrac.tools.migrate.simulator.model:Event': ('frozen hash | action:ieh stack:ieh logical_id:ieh type:ieh identifier:ieh detail:dieh', tools__migrate__simulator__model__Event),
+    'infrac.tools.migrate.simulator.model:PhysicalResource': ('mutable | type:ieh identifier:ieh properties:ieh stack:ieh data:fieh generation:dieh', tools__migrate__simulator__model__PhysicalResource),
+    'infrac.tools.migrate.simulator.model:StackState': ('mutable | name:ieh template:ieh resources:ieh outputs:ieh exports:ieh imports:ieh', tools__migrate__simulator__model__StackState),
     'infrac.tools.migrate.source.model:Interpolated': ('frozen hash | text:ieh', tools__migrate__source__model__Interpolated),
     'infrac.tools.migrate.source.model:Output': ('frozen | name:ieh value:ieh description:dieh export:dieh condition:dieh path:dieh', tools__migrate__source__model__Output),
     'infrac.tools.migrate.source.model:Parameter': ('frozen | name:ieh type:ieh default:dieh allowed_values:dieh description:dieh constraints:fieh path:dieh', tools__migrate__source__model__Parameter),

@@ -42,7 +42,8 @@ from infrac.base.classes import evolve, frozen
 from infrac.base.source import SourceFile, Span
 from infrac.cfn.schemas import schema
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.tools.migrate.simulator import REFACTOR_UNSUPPORTED, STACK_DEPENDENT, references_of
+from infrac.tools.migrate.simulator.model import REFACTOR_UNSUPPORTED, STACK_DEPENDENT
+from infrac.tools.migrate.simulator.templates import references_of
 from infrac.tools.migrate.source.loader import load_yaml
 from infrac.tools.migrate.source.model import Interpolated, Template, join
 
