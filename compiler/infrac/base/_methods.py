@@ -2012,7 +2012,7 @@ def tools__migrate__importer___Plan(ns):
     return __init__, __eq__, None
 
 
-def tools__migrate__plan__Deployed(ns):
+def tools__migrate__plan__deployed__Deployed(ns):
     salt = ns['salt']
     set_stack = ns['set_stack']
     set_template = ns['set_template']
@@ -2039,7 +2039,7 @@ def tools__migrate__plan__Deployed(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__plan__Move(ns):
+def tools__migrate__plan__model__Move(ns):
     salt = ns['salt']
     set_type = ns['set_type']
     set_source_stack = ns['set_source_stack']
@@ -2072,7 +2072,7 @@ def tools__migrate__plan__Move(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__plan__Pin(ns):
+def tools__migrate__plan__model__Pin(ns):
     salt = ns['salt']
     set_stack = ns['set_stack']
     set_function = ns['set_function']
@@ -2100,7 +2100,7 @@ def tools__migrate__plan__Pin(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__plan__Plan(ns):
+def tools__migrate__plan__model__Plan(ns):
     salt = ns['salt']
     set_stage = ns['set_stage']
     set_region = ns['set_region']
@@ -2137,7 +2137,7 @@ def tools__migrate__plan__Plan(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__plan__Step(ns):
+def tools__migrate__plan__model__Step(ns):
     salt = ns['salt']
     set_number = ns['set_number']
     set_title = ns['set_title']
@@ -2176,7 +2176,7 @@ def tools__migrate__plan__Step(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__plan___Where(ns):
+def tools__migrate__plan__planner__Where(ns):
     salt = ns['salt']
     set_stack = ns['set_stack']
     set_logical_id = ns['set_logical_id']
@@ -2939,12 +2939,12 @@ METHODS = {
     'infrac.tools.migrate.importer:Refs': ('mutable | targets:fieh companions:fieh parameters:fieh conditions:fieh types:fieh stage:dieh here:dieh used:fieh', tools__migrate__importer__Refs),
     'infrac.tools.migrate.importer:_Link': ('frozen hash | logical_id:ieh', tools__migrate__importer___Link),
     'infrac.tools.migrate.importer:_Plan': ('mutable | lifted:fieh generic:fieh', tools__migrate__importer___Plan),
-    'infrac.tools.migrate.plan:Deployed': ('frozen hash | stack:ieh template:ieh read:ieh text:ieh raw:dieh', tools__migrate__plan__Deployed),
-    'infrac.tools.migrate.plan:Move': ('frozen hash | type:ieh source_stack:ieh source_id:ieh destination_stack:ieh destination_id:ieh how:ieh stateful:ieh changes:dieh', tools__migrate__plan__Move),
-    'infrac.tools.migrate.plan:Pin': ('frozen hash | stack:ieh function:ieh old_id:ieh new_id:ieh resource:ieh statement:ieh', tools__migrate__plan__Pin),
-    'infrac.tools.migrate.plan:Plan': ('frozen hash | stage:ieh region:ieh strategy:ieh moves:ieh steps:ieh pins:ieh stays:ieh creates:ieh diagnostics:ieh notes:dieh', tools__migrate__plan__Plan),
-    'infrac.tools.migrate.plan:Step': ('frozen hash | number:ieh title:ieh operation:ieh stacks:ieh templates:ieh effect:ieh rollback:ieh mappings:dieh enable_stack_creation:dieh resources_to_import:dieh', tools__migrate__plan__Step),
-    'infrac.tools.migrate.plan:_Where': ('frozen hash | stack:ieh logical_id:ieh', tools__migrate__plan___Where),
+    'infrac.tools.migrate.plan.deployed:Deployed': ('frozen hash | stack:ieh template:ieh read:ieh text:ieh raw:dieh', tools__migrate__plan__deployed__Deployed),
+    'infrac.tools.migrate.plan.model:Move': ('frozen hash | type:ieh source_stack:ieh source_id:ieh destination_stack:ieh destination_id:ieh how:ieh stateful:ieh changes:dieh', tools__migrate__plan__model__Move),
+    'infrac.tools.migrate.plan.model:Pin': ('frozen hash | stack:ieh function:ieh old_id:ieh new_id:ieh resource:ieh statement:ieh', tools__migrate__plan__model__Pin),
+    'infrac.tools.migrate.plan.model:Plan': ('frozen hash | stage:ieh region:ieh strategy:ieh moves:ieh steps:ieh pins:ieh stays:ieh creates:ieh diagnostics:ieh notes:dieh', tools__migrate__plan__model__Plan),
+    'infrac.tools.migrate.plan.model:Step': ('frozen hash | number:ieh title:ieh operation:ieh stacks:ieh templates:ieh effect:ieh rollback:ieh mappings:dieh enable_stack_creation:dieh resources_to_import:dieh', tools__migrate__plan__model__Step),
+    'infrac.tools.migrate.plan.planner:Where': ('frozen hash | stack:ieh logical_id:ieh', tools__migrate__plan__planner__Where),
     'infrac.tools.migrate.rehearsal:Rehearsal': ('frozen hash | ok:ieh lines:ieh refused:ieh account:di events:di', tools__migrate__rehearsal__Rehearsal),
     'infrac.tools.migrate.simulator.model:Event': ('frozen hash | action:ieh stack:ieh logical_id:ieh type:ieh identifier:ieh detail:dieh', tools__migrate__simulator__model__Event),
     'infrac.tools.migrate.simulator.model:PhysicalResource': ('mutable | type:ieh identifier:ieh properties:ieh stack:ieh data:fieh generation:dieh', tools__migrate__simulator__model__PhysicalResource),

@@ -657,7 +657,9 @@ def _plan_move(args: argparse.Namespace) -> int:
     from infrac.diagnostics.render import render_text
     from infrac.project.workspace import display, write_outputs
     from infrac.tools.migrate import source as migrate_source
-    from infrac.tools.migrate.plan import AWS_ONLY, deployed_stack, make_plan
+    from infrac.tools.migrate.plan import make_plan
+    from infrac.tools.migrate.plan.deployed import deployed_stack
+    from infrac.tools.migrate.plan.model import AWS_ONLY
     from infrac.tools.migrate.rehearsal import rehearse as rehearse_plan
     from infrac.tools.migrate.render import files
     from infrac.tools.rehearse import templates
@@ -686,7 +688,7 @@ def _plan_move(args: argparse.Namespace) -> int:
     if has_errors(diagnostics):
         _report(args, diagnostics, texts)
         return FAILED
-    from infrac.tools.migrate.plan import STACK_NAME
+    from infrac.tools.migrate.plan.model import STACK_NAME
 
     for stack in deployed:
         if not STACK_NAME.fullmatch(stack.stack):
