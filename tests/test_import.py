@@ -322,7 +322,7 @@ def templates(draw):
 def test_generated_templates_round_trip(template):
     """In process (no subprocess per example): import, build for dev, compare."""
     from infrac.tools.migrate.command import prepare
-    from infrac.tools.migrate.importer import build as build_sources
+    from infrac.tools.migrate.importer.proof import build as build_sources
 
     text = json.dumps(template, indent=1)
     prepared = prepare([("generated.json", text.encode())], "out", None, None)

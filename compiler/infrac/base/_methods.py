@@ -1918,7 +1918,26 @@ def tools__migrate__importer__Imported(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__importer__Placement(ns):
+def tools__migrate__importer__lifting__Decisions(ns):
+    NOTHING = ns['NOTHING']
+    set_lifted = ns['set_lifted']
+    set_generic = ns['set_generic']
+    factory_lifted = ns['factory_lifted']
+    factory_generic = ns['factory_generic']
+
+    def __init__(self, lifted=NOTHING, generic=NOTHING):
+        set_lifted(self, factory_lifted() if lifted is NOTHING else lifted)
+        set_generic(self, factory_generic() if generic is NOTHING else generic)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.lifted, self.generic) == (other.lifted, other.generic)
+
+    return __init__, __eq__, None
+
+
+def tools__migrate__importer__placement__Placement(ns):
     NOTHING = ns['NOTHING']
     salt = ns['salt']
     set_stacks = ns['set_stacks']
@@ -1938,7 +1957,25 @@ def tools__migrate__importer__Placement(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__importer__Refs(ns):
+def tools__migrate__importer__properties__Link(ns):
+    salt = ns['salt']
+    set_logical_id = ns['set_logical_id']
+
+    def __init__(self, logical_id):
+        set_logical_id(self, logical_id)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.logical_id,) == (other.logical_id,)
+
+    def __hash__(self):
+        return hash((salt, self.logical_id))
+
+    return __init__, __eq__, __hash__
+
+
+def tools__migrate__importer__values__Refs(ns):
     NOTHING = ns['NOTHING']
     set_targets = ns['set_targets']
     set_companions = ns['set_companions']
@@ -1971,43 +2008,6 @@ def tools__migrate__importer__Refs(ns):
         if other.__class__ is not self.__class__:
             return NotImplemented
         return (self.targets, self.companions, self.parameters, self.conditions, self.types, self.stage, self.here, self.used) == (other.targets, other.companions, other.parameters, other.conditions, other.types, other.stage, other.here, other.used)
-
-    return __init__, __eq__, None
-
-
-def tools__migrate__importer___Link(ns):
-    salt = ns['salt']
-    set_logical_id = ns['set_logical_id']
-
-    def __init__(self, logical_id):
-        set_logical_id(self, logical_id)
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.logical_id,) == (other.logical_id,)
-
-    def __hash__(self):
-        return hash((salt, self.logical_id))
-
-    return __init__, __eq__, __hash__
-
-
-def tools__migrate__importer___Plan(ns):
-    NOTHING = ns['NOTHING']
-    set_lifted = ns['set_lifted']
-    set_generic = ns['set_generic']
-    factory_lifted = ns['factory_lifted']
-    factory_generic = ns['factory_generic']
-
-    def __init__(self, lifted=NOTHING, generic=NOTHING):
-        set_lifted(self, factory_lifted() if lifted is NOTHING else lifted)
-        set_generic(self, factory_generic() if generic is NOTHING else generic)
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.lifted, self.generic) == (other.lifted, other.generic)
 
     return __init__, __eq__, None
 
@@ -2935,10 +2935,10 @@ METHODS = {
     'infrac.tools.lsp.features:_Frame': ('frozen hash | what:ieh words:dieh key:dieh', tools__lsp__features___Frame),
     'infrac.tools.migrate.command:Prepared': ('frozen hash | files:ieh services:ieh diagnostics:ieh sources:ieh stage:ieh', tools__migrate__command__Prepared),
     'infrac.tools.migrate.importer:Imported': ('frozen hash | modules:ieh services:ieh diagnostics:ieh stage:ieh stages:dieh', tools__migrate__importer__Imported),
-    'infrac.tools.migrate.importer:Placement': ('frozen hash | stacks:fieh', tools__migrate__importer__Placement),
-    'infrac.tools.migrate.importer:Refs': ('mutable | targets:fieh companions:fieh parameters:fieh conditions:fieh types:fieh stage:dieh here:dieh used:fieh', tools__migrate__importer__Refs),
-    'infrac.tools.migrate.importer:_Link': ('frozen hash | logical_id:ieh', tools__migrate__importer___Link),
-    'infrac.tools.migrate.importer:_Plan': ('mutable | lifted:fieh generic:fieh', tools__migrate__importer___Plan),
+    'infrac.tools.migrate.importer.lifting:Decisions': ('mutable | lifted:fieh generic:fieh', tools__migrate__importer__lifting__Decisions),
+    'infrac.tools.migrate.importer.placement:Placement': ('frozen hash | stacks:fieh', tools__migrate__importer__placement__Placement),
+    'infrac.tools.migrate.importer.properties:Link': ('frozen hash | logical_id:ieh', tools__migrate__importer__properties__Link),
+    'infrac.tools.migrate.importer.values:Refs': ('mutable | targets:fieh companions:fieh parameters:fieh conditions:fieh types:fieh stage:dieh here:dieh used:fieh', tools__migrate__importer__values__Refs),
     'infrac.tools.migrate.plan.deployed:Deployed': ('frozen hash | stack:ieh template:ieh read:ieh text:ieh raw:dieh', tools__migrate__plan__deployed__Deployed),
     'infrac.tools.migrate.plan.model:Move': ('frozen hash | type:ieh source_stack:ieh source_id:ieh destination_stack:ieh destination_id:ieh how:ieh stateful:ieh changes:dieh', tools__migrate__plan__model__Move),
     'infrac.tools.migrate.plan.model:Pin': ('frozen hash | stack:ieh function:ieh old_id:ieh new_id:ieh resource:ieh statement:ieh', tools__migrate__plan__model__Pin),
