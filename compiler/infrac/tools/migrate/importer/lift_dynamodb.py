@@ -4,15 +4,18 @@ stream, recovery, encryption, indexes.
 
 from __future__ import annotations
 
-import re
-
 from infrac.syntax import ir
 from infrac.tools.migrate.importer.properties import (
     Decline,
+    Properties,
+    as_bool,
+    as_integer,
+    as_mapping,
+    as_name,
     as_tags,
     as_text,
     as_word,
-    attr,
+    one_of,
 )
 from infrac.tools.migrate.source.model import Resource as SourceResource
 from infrac.tools.migrate.source.model import Template
@@ -21,8 +24,44 @@ TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
+    from infrac.tools.migrate.importer.properties import Lifted
 
 _KEY_TYPES = {"S": "string", "N": "number", "B": "binary"}
+_VIEWS = {
+    "NEW_AND_OLD_IMAGES": "new_and_old_images", "NEW_IMAGE": "new_image", "OLD_IMAGE": "old_image", "KEYS_ONLY": "keys_only",
+}
+
+
+def lift_table(resource: SourceResource, template: Template) -> Lifted:
+    p = Properties(resource.properties)
+    types = _key_types(p.take("AttributeDefinitions"))
+    p.optional("TableName", "name", as_text)
+    p.required("KeySchema", "key", _key, types)
+    p.choice("BillingMode", "billing", (("PAY_PER_REQUEST", None), ("PROVISIONED", ir.Symbol("provisioned"))))
+    p.optional("ProvisionedThroughput", "capacity", _capacity)
+    p.optional("TimeToLiveSpecification", "ttl", _ttl)
+    p.optional("StreamSpecification", "stream", _stream)
+    # not written: off, which the kind says (it turns them on by default)
+    p.choice("PointInTimeRecoverySpecification", "pitr", ((None, ir.Bool(False)), ({"PointInTimeRecoveryEnabled": True}, None)))
+    p.choice("SSESpecification", "sse", ((None, ir.Bool(False)), ({"SSEEnabled": True}, None)))
+    p.optional("DeletionProtectionEnabled", "deletion_protection", as_bool)
+    p.optional("Tags", "tags", as_tags)
+    p.each("GlobalSecondaryIndexes", _index, "index", types)
+    p.each("LocalSecondaryIndexes", _index, "local_index", types)
+    return p.lifted("table")
+
+
+def _key_types(definitions: Any) -> dict[str, str]:
+    """``AttributeDefinitions``: each key attribute's type, as the kind writes it."""
+    if not isinstance(definitions, list):
+        raise Decline
+    types = {}
+    for definition in definitions:
+        definition = as_mapping(definition, ("AttributeName", "AttributeType"))
+        if not isinstance(definition["AttributeName"], str):
+            raise Decline
+        types[definition["AttributeName"]] = one_of(definition["AttributeType"], _KEY_TYPES)
+    return types
 
 
 def _key(schema: Any, types: dict[str, str]) -> ir.Map:
@@ -30,13 +69,28 @@ def _key(schema: Any, types: dict[str, str]) -> ir.Map:
         raise Decline
     entries = []
     for element, expected in zip(schema, ("HASH", "RANGE")):
-        if not isinstance(element, dict) or element.get("KeyType") != expected or set(element) != {"AttributeName", "KeyType"}:
+        element = as_mapping(element, ("AttributeName", "KeyType"))
+        if element["KeyType"] != expected:
             raise Decline
-        name = element["AttributeName"]
-        if not isinstance(name, str) or name not in types:
-            raise Decline
-        entries.append(ir.Entry(name, ir.Symbol(_KEY_TYPES[types[name]])))
+        entries.append(ir.Entry(element["AttributeName"], ir.Symbol(one_of(element["AttributeName"], types))))
     return ir.Map(tuple(entries))
+
+
+def _ttl(value: Any) -> ir.Value | None:
+    """An enabled time to live's attribute (written as null: nothing)."""
+    if value is None:
+        return None
+    value = as_mapping(value, ("AttributeName", "Enabled"))
+    if value["Enabled"] is not True:
+        raise Decline
+    return as_word(value["AttributeName"])
+
+
+def _stream(value: Any) -> ir.Symbol | None:
+    """A stream's view (written as null: nothing)."""
+    if value is None:
+        return None
+    return ir.Symbol(one_of(as_mapping(value, ("StreamViewType",))["StreamViewType"], _VIEWS))
 
 
 def _projection(value: Any) -> ir.Value | None:
@@ -53,79 +107,16 @@ def _projection(value: Any) -> ir.Value | None:
 
 
 def _capacity(value: Any) -> ir.Map:
-    if not isinstance(value, dict) or set(value) != {"ReadCapacityUnits", "WriteCapacityUnits"}:
-        raise Decline
-    read, write = value["ReadCapacityUnits"], value["WriteCapacityUnits"]
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (read, write)):
-        raise Decline
+    value = as_mapping(value, ("ReadCapacityUnits", "WriteCapacityUnits"))
+    read, write = as_integer(value["ReadCapacityUnits"]), as_integer(value["WriteCapacityUnits"])
     return ir.Map((ir.Entry("read", ir.Number(read)), ir.Entry("write", ir.Number(write))))
 
 
-def lift_table(resource: SourceResource, template: Template) -> tuple[str, list[ir.Statement], dict]:
-    p = dict(resource.properties)
-    body: list[ir.Statement] = []
-    definitions = p.pop("AttributeDefinitions", None)
-    if not isinstance(definitions, list):
-        raise Decline
-    types = {}
-    for d in definitions:
-        if not isinstance(d, dict) or set(d) != {"AttributeName", "AttributeType"}:
-            raise Decline
-        if not isinstance(d["AttributeName"], str) or not isinstance(d["AttributeType"], str) or d["AttributeType"] not in _KEY_TYPES:
-            raise Decline
-        types[d["AttributeName"]] = d["AttributeType"]
-    if "TableName" in p:
-        body.append(attr("name", as_text(p.pop("TableName"))))
-    body.append(attr("key", _key(p.pop("KeySchema", None), types)))
-    billing = p.pop("BillingMode", None)
-    if billing == "PROVISIONED":
-        body.append(attr("billing", ir.Symbol("provisioned")))
-    elif billing != "PAY_PER_REQUEST":
-        raise Decline
-    if "ProvisionedThroughput" in p:
-        body.append(attr("capacity", _capacity(p.pop("ProvisionedThroughput"))))
-    ttl = p.pop("TimeToLiveSpecification", None)
-    if ttl is not None:
-        if not isinstance(ttl, dict) or ttl.get("Enabled") is not True or set(ttl) != {"AttributeName", "Enabled"}:
-            raise Decline
-        body.append(attr("ttl", as_word(ttl["AttributeName"])))
-    stream = p.pop("StreamSpecification", None)
-    if stream is not None:
-        views = {"NEW_AND_OLD_IMAGES": "new_and_old_images", "NEW_IMAGE": "new_image", "OLD_IMAGE": "old_image", "KEYS_ONLY": "keys_only"}
-        if not isinstance(stream, dict) or set(stream) != {"StreamViewType"} or not isinstance(stream["StreamViewType"], str) \
-                or stream["StreamViewType"] not in views:
-            raise Decline
-        body.append(attr("stream", ir.Symbol(views[stream["StreamViewType"]])))
-    pitr = p.pop("PointInTimeRecoverySpecification", None)
-    if pitr is None:
-        body.append(attr("pitr", ir.Bool(False)))
-    elif pitr != {"PointInTimeRecoveryEnabled": True}:
-        raise Decline
-    sse = p.pop("SSESpecification", None)
-    if sse is None:
-        body.append(attr("sse", ir.Bool(False)))
-    elif sse != {"SSEEnabled": True}:
-        raise Decline
-    if "DeletionProtectionEnabled" in p:
-        protection = p.pop("DeletionProtectionEnabled")
-        if not isinstance(protection, bool):
-            raise Decline
-        body.append(attr("deletion_protection", ir.Bool(protection)))
-    if "Tags" in p:
-        body.append(attr("tags", as_tags(p.pop("Tags"))))
-    for key, keyword in (("GlobalSecondaryIndexes", "index"), ("LocalSecondaryIndexes", "local_index")):
-        for index in p.pop(key, None) or ():
-            if not isinstance(index, dict) or not set(index) <= {"IndexName", "KeySchema", "Projection", "ProvisionedThroughput"}:
-                raise Decline
-            inner: list[ir.Statement] = [attr("key", _key(index.get("KeySchema"), types))]
-            projection = _projection(index.get("Projection"))
-            if projection is not None:
-                inner.append(attr("projection", projection))
-            if "ProvisionedThroughput" in index:
-                inner.append(attr("capacity", _capacity(index["ProvisionedThroughput"])))
-            if not isinstance(index.get("IndexName"), str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", index["IndexName"]):
-                raise Decline
-            body.append(ir.Block(keyword, (ir.Symbol(index["IndexName"]),), tuple(inner)))
-    if p:
-        raise Decline
-    return "table", body, {}
+def _index(index: Any, keyword: str, types: dict[str, str]) -> ir.Block:
+    """A global (``index``) or local (``local_index``) secondary index."""
+    p = Properties(as_mapping(index, (), ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")))
+    p.required("KeySchema", "key", _key, types)
+    p.required("Projection", "projection", _projection)
+    p.optional("ProvisionedThroughput", "capacity", _capacity)
+    name = as_name(p.take("IndexName"))
+    return ir.Block(keyword, (name,), tuple(p.finish()))

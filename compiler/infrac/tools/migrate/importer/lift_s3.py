@@ -7,14 +7,16 @@ from __future__ import annotations
 from infrac.syntax import ir
 from infrac.tools.migrate.importer.properties import (
     Decline,
+    Properties,
     as_days,
+    as_mapping,
     as_name,
     as_seconds,
     as_tags,
     as_text,
     as_texts,
     as_words,
-    attr,
+    choose,
 )
 from infrac.tools.migrate.source.model import Resource as SourceResource
 from infrac.tools.migrate.source.model import Template
@@ -23,120 +25,122 @@ TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
+    from infrac.tools.migrate.importer.properties import Lifted
 
-def _cors_block(rule: Any) -> ir.Block:
-    allowed = {"Id", "AllowedOrigins", "AllowedMethods", "AllowedHeaders", "ExposedHeaders", "MaxAge"}
-    if not isinstance(rule, dict) or not {"Id", "AllowedOrigins", "AllowedMethods"} <= set(rule) <= allowed:
-        raise Decline
-    inner: list[ir.Statement] = [
-        attr("origins", as_texts(rule["AllowedOrigins"])),
-        attr("methods", as_words(rule["AllowedMethods"], {m: m for m in ("GET", "PUT", "POST", "DELETE", "HEAD")})),
-    ]
-    if "AllowedHeaders" in rule:
-        inner.append(attr("headers", as_texts(rule["AllowedHeaders"])))
-    if "ExposedHeaders" in rule:
-        inner.append(attr("expose", as_texts(rule["ExposedHeaders"])))
-    if "MaxAge" in rule:
-        inner.append(attr("max_age", as_seconds(rule["MaxAge"])))
-    return ir.Block("cors", (as_name(rule["Id"]),), tuple(inner))
+_OWNERS = {
+    "BucketOwnerEnforced": "bucket_owner_enforced", "BucketOwnerPreferred": "bucket_owner_preferred",
+    "ObjectWriter": "object_writer",
+}
+_METHODS = {m: m for m in ("GET", "PUT", "POST", "DELETE", "HEAD")}
+#: The statements of a bucket's policy the kind writes (``tls_only``, ``encrypted_uploads_only``).
+_STATEMENTS = ("DenyInsecureTransport", "DenyUnencryptedUploads")
 
 
-def _lifecycle_block(rule: Any) -> ir.Block:
-    allowed = {"Id", "Status", "Prefix", "ExpirationInDays", "NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload"}
-    if not isinstance(rule, dict) or not {"Id", "Status"} <= set(rule) <= allowed:
-        raise Decline
-    inner: list[ir.Statement] = []
-    if "Prefix" in rule:
-        inner.append(attr("prefix", as_text(rule["Prefix"])))
-    if "ExpirationInDays" in rule:
-        inner.append(attr("expire_after", as_days(rule["ExpirationInDays"])))
-    if "NoncurrentVersionExpiration" in rule:
-        value = rule["NoncurrentVersionExpiration"]
-        if not isinstance(value, dict) or set(value) != {"NoncurrentDays"}:
-            raise Decline
-        inner.append(attr("noncurrent_expire_after", as_days(value["NoncurrentDays"])))
-    if "AbortIncompleteMultipartUpload" in rule:
-        value = rule["AbortIncompleteMultipartUpload"]
-        if not isinstance(value, dict) or set(value) != {"DaysAfterInitiation"}:
-            raise Decline
-        inner.append(attr("abort_incomplete_after", as_days(value["DaysAfterInitiation"])))
-    if rule["Status"] == "Disabled":
-        inner.append(attr("enabled", ir.Bool(False)))
-    elif rule["Status"] != "Enabled":
-        raise Decline
-    return ir.Block("lifecycle", (as_name(rule["Id"]),), tuple(inner))
-
-
-def lift_bucket(resource: SourceResource, template: Template):
-    p = dict(resource.properties)
-    body: list[ir.Statement] = []
-    if "BucketName" in p:
-        body.append(attr("name", as_text(p.pop("BucketName"))))
-    versioning = p.pop("VersioningConfiguration", None)
-    if versioning == {"Status": "Enabled"}:
-        body.append(attr("versioning", ir.Bool(True)))
-    elif versioning is not None:
-        raise Decline
-    encryption = p.pop("BucketEncryption", None)
-    try:
-        (rule,) = encryption["ServerSideEncryptionConfiguration"]
-        algorithm = rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"]
-        bucket_key = rule["BucketKeyEnabled"]
-    except (TypeError, KeyError, ValueError):
-        raise Decline from None
-    if algorithm == "aws:kms":
-        body.append(attr("encryption", ir.Symbol("kms")))
-    elif algorithm != "AES256":
-        raise Decline
+def lift_bucket(resource: SourceResource, template: Template) -> Lifted:
+    p = Properties(resource.properties)
+    p.optional("BucketName", "name", as_text)
+    p.choice("VersioningConfiguration", "versioning", ((None, None), ({"Status": "Enabled"}, ir.Bool(True))))
+    algorithm, bucket_key = _default_encryption(p.take("BucketEncryption"))
+    p.attribute("encryption", choose(algorithm, (("AES256", None), ("aws:kms", ir.Symbol("kms")))))
     if bucket_key is False:
-        body.append(attr("bucket_key", ir.Bool(False)))
-    block = p.pop("PublicAccessBlockConfiguration", None)
-    if not isinstance(block, dict) or len(set(block.values())) != 1 or len(block) != 4:
-        raise Decline
-    if next(iter(block.values())) is False:
-        body.append(attr("block_public_access", ir.Bool(False)))
-    ownership = p.pop("OwnershipControls", None)
-    owners = {"BucketOwnerEnforced": "bucket_owner_enforced", "BucketOwnerPreferred": "bucket_owner_preferred", "ObjectWriter": "object_writer"}
+        p.attribute("bucket_key", ir.Bool(False))
+    p.required("PublicAccessBlockConfiguration", "block_public_access", _public_access)
+    p.required("OwnershipControls", "ownership", _ownership)
+    p.optional("Tags", "tags", as_tags)
+    for rule in _rules(p.take("CorsConfiguration"), "CorsRules"):
+        p.block(_cors(rule))
+    for rule in _rules(p.take("LifecycleConfiguration"), "Rules"):
+        p.block(_lifecycle(rule))
+    p.finish()  # every property is taken; what follows reads the bucket's policy
+    companions, statements = _policy(resource, template)
+    if "DenyInsecureTransport" not in statements:
+        p.attribute("tls_only", ir.Bool(False))
+    if "DenyUnencryptedUploads" in statements:
+        p.attribute("encrypted_uploads_only", ir.Bool(True))
+    return p.lifted("bucket", companions)
+
+
+def _default_encryption(value: Any) -> tuple[Any, Any]:
+    """``BucketEncryption``'s one rule: its algorithm and whether it uses a bucket key."""
     try:
-        (owner,) = ownership["Rules"]
-        owned = owners[owner["ObjectOwnership"]]
+        (rule,) = value["ServerSideEncryptionConfiguration"]
+        return rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"], rule["BucketKeyEnabled"]
     except (TypeError, KeyError, ValueError):
         raise Decline from None
-    if owned != "bucket_owner_enforced":
-        body.append(attr("ownership", ir.Symbol(owned)))
-    if "Tags" in p:
-        body.append(attr("tags", as_tags(p.pop("Tags"))))
-    blocks: list[ir.Statement] = []
-    cors = p.pop("CorsConfiguration", None)
-    if cors is not None:
-        if not isinstance(cors, dict) or set(cors) != {"CorsRules"} or not isinstance(cors["CorsRules"], list):
-            raise Decline
-        blocks.extend(_cors_block(r) for r in cors["CorsRules"])
-    lifecycle = p.pop("LifecycleConfiguration", None)
-    if lifecycle is not None:
-        if not isinstance(lifecycle, dict) or set(lifecycle) != {"Rules"} or not isinstance(lifecycle["Rules"], list):
-            raise Decline
-        blocks.extend(_lifecycle_block(r) for r in lifecycle["Rules"])
-    if p:
+
+
+def _public_access(value: Any) -> ir.Bool | None:
+    """The four settings of ``PublicAccessBlockConfiguration``, all the same: off, or the default."""
+    if not isinstance(value, dict) or len(set(value.values())) != 1 or len(value) != 4:
         raise Decline
-    companions: dict = {}
-    policy = template.resource(resource.logical_id + "Policy")
-    sids: list[str] = []
-    if policy is not None and policy.type == "AWS::S3::BucketPolicy":
-        if policy.properties.get("Bucket") != {"Ref": resource.logical_id}:
+    return ir.Bool(False) if next(iter(value.values())) is False else None
+
+
+def _ownership(value: Any) -> ir.Symbol | None:
+    """``OwnershipControls``' one rule (enforced is the default)."""
+    try:
+        (owner,) = value["Rules"]
+        owned = _OWNERS[owner["ObjectOwnership"]]
+    except (TypeError, KeyError, ValueError):
+        raise Decline from None
+    return None if owned == "bucket_owner_enforced" else ir.Symbol(owned)
+
+
+def _rules(configuration: Any, key: str) -> list:
+    """The rules of a CORS or lifecycle configuration (none when it is not written)."""
+    if configuration is None:
+        return []
+    rules = as_mapping(configuration, (key,))[key]
+    if not isinstance(rules, list):
+        raise Decline
+    return rules
+
+
+def _cors(rule: Any) -> ir.Block:
+    r = Properties(as_mapping(rule, ("Id", "AllowedOrigins", "AllowedMethods"), ("AllowedHeaders", "ExposedHeaders", "MaxAge")))
+    label = as_name(r.take("Id"))
+    r.required("AllowedOrigins", "origins", as_texts)
+    r.required("AllowedMethods", "methods", as_words, _METHODS)
+    r.optional("AllowedHeaders", "headers", as_texts)
+    r.optional("ExposedHeaders", "expose", as_texts)
+    r.optional("MaxAge", "max_age", as_seconds)
+    return ir.Block("cors", (label,), tuple(r.finish()))
+
+
+def _lifecycle(rule: Any) -> ir.Block:
+    r = Properties(as_mapping(rule, ("Id", "Status"), (
+        "Prefix", "ExpirationInDays", "NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload",
+    )))
+    label = as_name(r.take("Id"))
+    r.optional("Prefix", "prefix", as_text)
+    r.optional("ExpirationInDays", "expire_after", as_days)
+    r.optional("NoncurrentVersionExpiration", "noncurrent_expire_after", _days_of, "NoncurrentDays")
+    r.optional("AbortIncompleteMultipartUpload", "abort_incomplete_after", _days_of, "DaysAfterInitiation")
+    r.choice("Status", "enabled", (("Enabled", None), ("Disabled", ir.Bool(False))))
+    return ir.Block("lifecycle", (label,), tuple(r.finish()))
+
+
+def _days_of(value: Any, key: str) -> ir.Number:
+    """The days of a ``{key: days}`` mapping."""
+    return as_days(as_mapping(value, (key,))[key])
+
+
+def _policy(bucket: SourceResource, template: Template) -> tuple[dict, list[str]]:
+    """The bucket's policy (``<Bucket>Policy``), when the kind makes it: as a companion, with
+    the statements it holds; no policy, none of them. Any other statement declines (the
+    policy stays the generic resource it is)."""
+    policy = template.resource(bucket.logical_id + "Policy")
+    if policy is None or policy.type != "AWS::S3::BucketPolicy":
+        return {}, []
+    if policy.properties.get("Bucket") != {"Ref": bucket.logical_id}:
+        raise Decline
+    statements = (policy.properties.get("PolicyDocument") or {}).get("Statement")
+    if not isinstance(statements, list):
+        raise Decline
+    sids = []
+    for statement in statements:
+        sid = statement.get("Sid") if isinstance(statement, dict) else None
+        if sid not in _STATEMENTS:
             raise Decline
-        statements = (policy.properties.get("PolicyDocument") or {}).get("Statement")
-        if not isinstance(statements, list):
-            raise Decline
-        for statement in statements:
-            sid = statement.get("Sid") if isinstance(statement, dict) else None
-            if sid in ("DenyInsecureTransport", "DenyUnencryptedUploads"):
-                sids.append(sid)
-                continue
-            raise Decline  # other statements: kept as the generic policy they are
-        companions[policy.logical_id] = {}
-    if "DenyInsecureTransport" not in sids:
-        body.append(attr("tls_only", ir.Bool(False)))
-    if "DenyUnencryptedUploads" in sids:
-        body.append(attr("encrypted_uploads_only", ir.Bool(True)))
-    return "bucket", body + blocks, companions
+        sids.append(sid)
+    return {policy.logical_id: {}}, sids

@@ -7,79 +7,77 @@ from __future__ import annotations
 from infrac.syntax import ir
 from infrac.tools.migrate.importer.properties import (
     Decline,
+    Properties,
+    arn_of,
+    as_integer,
+    as_mapping,
     as_seconds,
     as_tags,
     as_text,
-    attr,
 )
 from infrac.tools.migrate.source.model import Resource as SourceResource
 from infrac.tools.migrate.source.model import Template
 
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
-def lift_queue(resource: SourceResource, template: Template) -> tuple[str, list[ir.Statement], dict]:
-    p = dict(resource.properties)
-    body: list[ir.Statement] = []
-    fifo = p.pop("FifoQueue", False)
-    if not isinstance(fifo, bool):
-        raise Decline
-    if "QueueName" in p:
-        body.append(attr("name", as_text(p.pop("QueueName"))))
-    if fifo:
-        body.append(attr("fifo", ir.Bool(True)))
-    dedup = p.pop("ContentBasedDeduplication", False)
-    if dedup is not False:
-        if dedup is not True:
-            raise Decline
-        body.append(attr("content_dedup", ir.Bool(True)))
-    for key, name in (
-        ("VisibilityTimeout", "visibility_timeout"), ("MessageRetentionPeriod", "retention"),
-        ("DelaySeconds", "delay"), ("ReceiveMessageWaitTimeSeconds", "receive_wait"),
-    ):
-        if key in p:
-            body.append(attr(name, as_seconds(p.pop(key))))
-    sse = p.pop("SqsManagedSseEnabled", None)
-    if sse is False:
-        body.append(attr("encryption", ir.Symbol("none")))
-    elif sse is not True:
-        raise Decline
-    tags = p.pop("Tags", None)
+    from infrac.tools.migrate.importer.properties import Lifted
+
+_DURATIONS = (
+    ("VisibilityTimeout", "visibility_timeout"), ("MessageRetentionPeriod", "retention"),
+    ("DelaySeconds", "delay"), ("ReceiveMessageWaitTimeSeconds", "receive_wait"),
+)
+#: How long a dead-letter queue keeps a message unless its block says otherwise.
+_DEAD_LETTER_RETENTION = 14 * 86400
+
+
+def lift_queue(resource: SourceResource, template: Template) -> Lifted:
+    p = Properties(resource.properties)
+    p.optional("QueueName", "name", as_text)
+    fifo = p.choice("FifoQueue", "fifo", ((False, None), (True, ir.Bool(True))), default=False)
+    p.choice("ContentBasedDeduplication", "content_dedup", ((False, None), (True, ir.Bool(True))), default=False)
+    for key, name in _DURATIONS:
+        p.optional(key, name, as_seconds)
+    encrypted = p.choice("SqsManagedSseEnabled", "encryption", ((True, None), (False, ir.Symbol("none"))))
+    tags = p.take("Tags")
     if tags is not None:
-        body.append(attr("tags", as_tags(tags)))
+        p.attribute("tags", as_tags(tags))
     companions: dict = {}
-    redrive = p.pop("RedrivePolicy", None)
+    redrive = p.take("RedrivePolicy")
     if redrive is not None:
-        if not isinstance(redrive, dict) or set(redrive) != {"deadLetterTargetArn", "maxReceiveCount"}:
-            raise Decline
-        target = redrive["deadLetterTargetArn"]
-        if not (isinstance(target, dict) and set(target) == {"Fn::GetAtt"} and isinstance(target["Fn::GetAtt"], list)
-                and target["Fn::GetAtt"][1:] == ["Arn"]):
-            raise Decline
-        dlq = template.resource(target["Fn::GetAtt"][0])
-        if dlq is None or dlq.type != "AWS::SQS::Queue":
-            raise Decline
-        dp = dict(dlq.properties)
-        inner: list[ir.Statement] = []
-        if "QueueName" in dp:
-            inner.append(attr("name", as_text(dp.pop("QueueName"))))
-        receives = redrive["maxReceiveCount"]
-        if not isinstance(receives, int) or isinstance(receives, bool):
-            raise Decline
-        inner.append(attr("max_receives", ir.Number(receives)))
-        retention = dp.pop("MessageRetentionPeriod", None)
-        if retention is None:
-            raise Decline
-        if retention != 14 * 86400:
-            inner.append(attr("retention", as_seconds(retention)))
-        if dp.pop("FifoQueue", False) != fifo or dp.pop("SqsManagedSseEnabled", None) != (sse is not False):
-            raise Decline
-        if dp.pop("Tags", None) != tags or dp:
-            raise Decline
-        if (dlq.deletion_policy, dlq.update_replace_policy) != (resource.deletion_policy, resource.update_replace_policy):
-            raise Decline
-        if dlq.condition or dlq.depends_on or dlq.metadata is not None or dlq.other:
-            raise Decline
-        body.append(ir.Block("dead_letter", (ir.Symbol(dlq.logical_id),), tuple(inner)))
-        companions[dlq.logical_id] = {("Ref", None): "dlq_url", ("GetAtt", "Arn"): "dlq_arn", ("GetAtt", "QueueName"): "dlq_name"}
-    if p:
+        dead_letter = _dead_letter(redrive, resource, template, fifo, encrypted, tags)
+        p.block(dead_letter)
+        companions[dead_letter.labels[0].name] = {
+            ("Ref", None): "dlq_url", ("GetAtt", "Arn"): "dlq_arn", ("GetAtt", "QueueName"): "dlq_name",
+        }
+    return p.lifted("queue", companions)
+
+
+def _dead_letter(
+    redrive: Any, queue: SourceResource, template: Template, fifo: bool, encrypted: bool, tags: Any,
+) -> ir.Block:
+    """The queue a redrive policy sends to, as the block the kind makes of it: a queue of the
+    template whose FIFO-ness, encryption, tags and policies are its source's, and which sets
+    nothing else."""
+    redrive = as_mapping(redrive, ("deadLetterTargetArn", "maxReceiveCount"))
+    dlq = arn_of(redrive["deadLetterTargetArn"], template)
+    if dlq is None or dlq.type != "AWS::SQS::Queue":
         raise Decline
-    return "queue", body, companions
+    d = Properties(dlq.properties)
+    d.optional("QueueName", "name", as_text)
+    d.attribute("max_receives", ir.Number(as_integer(redrive["maxReceiveCount"])))
+    retention = d.take("MessageRetentionPeriod")
+    if retention is None:
+        raise Decline
+    if retention != _DEAD_LETTER_RETENTION:
+        d.attribute("retention", as_seconds(retention))
+    d.expect("FifoQueue", fifo, default=False)
+    d.expect("SqsManagedSseEnabled", encrypted)
+    d.expect("Tags", tags)
+    body = d.finish()
+    if (dlq.deletion_policy, dlq.update_replace_policy) != (queue.deletion_policy, queue.update_replace_policy):
+        raise Decline
+    if dlq.condition or dlq.depends_on or dlq.metadata is not None or dlq.other:
+        raise Decline
+    return ir.Block("dead_letter", (ir.Symbol(dlq.logical_id),), tuple(body))
