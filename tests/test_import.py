@@ -419,6 +419,13 @@ def test_any_properties_give_an_import_or_located_diagnostics(properties, kind):
 
 
 _POOL = {"Type": "AWS::Cognito::UserPool", "Properties": {"UserPoolName": "p"}}
+_BUCKET = {
+    "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]},
+    "PublicAccessBlockConfiguration": {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+}
 _TABLE = {"BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
           "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}
 
@@ -437,11 +444,23 @@ _TABLE = {"BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"Attribute
     {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"SqsManagedSseEnabled": True, "RedrivePolicy": {
         "deadLetterTargetArn": {"Fn::GetAtt": {"D": "Arn"}}, "maxReceiveCount": 3}}}},
     {"R": {"Type": "AWS::Events::Rule", "Properties": {"State": "ENABLED", "Targets": [{"Id": "a", "Arn": {"Fn::GetAtt": {"Q": "Arn"}}}]}}},
+    {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {**_TABLE, "GlobalSecondaryIndexes": 5}}},
+    {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {**_TABLE, "GlobalSecondaryIndexes": [{
+        "IndexName": "g", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": 5}}]}}},
+    {"R": {"Type": "AWS::Events::Rule", "Properties": {"State": "ENABLED", "Targets": True}}},
+    {"Pool": {**_POOL, "Properties": {"UserPoolName": "p", "Schema": 3}}},
+    {"S": {"Type": "AWS::S3::Bucket", "Properties": {**_BUCKET, "PublicAccessBlockConfiguration": {
+        "BlockPublicAcls": {"a": 1}, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}}}},
+    {"S": {"Type": "AWS::S3::Bucket", "Properties": _BUCKET},
+     "SPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "S"}, "PolicyDocument": ["x"]}}},
 ], ids=["table-attribute-type", "table-attribute-name", "table-key-name", "table-stream-view", "pool-mfa",
-        "pool-schema-type", "client-token-unit", "queue-dead-letter-target", "rule-target-arn"])
-def test_a_value_of_another_shape_where_a_kind_wants_a_word_declines_the_kind(resources):
-    """A mapping or a list where a lifter looks a word up is not a word of the kind: the
-    resource is imported as a generic block (or said to be inexpressible), never an internal error."""
+        "pool-schema-type", "client-token-unit", "queue-dead-letter-target", "rule-target-arn", "table-indexes",
+        "table-projection-attributes", "rule-targets", "pool-schema", "bucket-public-access", "bucket-policy-document"])
+def test_a_value_of_another_shape_declines_the_kind(resources):
+    """A mapping or a list where a lifter looks a word up, a number where it reads a list, a
+    list where it reads a mapping: not a value of the kind. The resource is imported as a
+    generic block (or said to be inexpressible), never an internal error."""
     from infrac.tools.migrate.command import prepare
 
     prepared = prepare([("data.json", json.dumps({"Resources": resources}).encode())], "out", None, None)

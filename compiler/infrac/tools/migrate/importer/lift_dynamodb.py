@@ -101,7 +101,7 @@ def _projection(value: Any) -> ir.Value | None:
         return None
     if kind == "KEYS_ONLY" and set(value) == {"ProjectionType"}:
         return ir.Symbol("keys_only")
-    if kind == "INCLUDE" and set(value) == {"ProjectionType", "NonKeyAttributes"}:
+    if kind == "INCLUDE" and set(value) == {"ProjectionType", "NonKeyAttributes"} and isinstance(value["NonKeyAttributes"], list):
         return ir.List(tuple(as_word(a) for a in value["NonKeyAttributes"]))
     raise Decline
 

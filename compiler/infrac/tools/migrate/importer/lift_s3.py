@@ -71,9 +71,10 @@ def _default_encryption(value: Any) -> tuple[Any, Any]:
 
 def _public_access(value: Any) -> ir.Bool | None:
     """The four settings of ``PublicAccessBlockConfiguration``, all the same: off, or the default."""
-    if not isinstance(value, dict) or len(set(value.values())) != 1 or len(value) != 4:
+    values = list(value.values()) if isinstance(value, dict) else []
+    if len(values) != 4 or any(v is not values[0] and v != values[0] for v in values):
         raise Decline
-    return ir.Bool(False) if next(iter(value.values())) is False else None
+    return ir.Bool(False) if values[0] is False else None
 
 
 def _ownership(value: Any) -> ir.Symbol | None:
@@ -134,7 +135,8 @@ def _policy(bucket: SourceResource, template: Template) -> tuple[dict, list[str]
         return {}, []
     if policy.properties.get("Bucket") != {"Ref": bucket.logical_id}:
         raise Decline
-    statements = (policy.properties.get("PolicyDocument") or {}).get("Statement")
+    document = policy.properties.get("PolicyDocument") or {}
+    statements = document.get("Statement") if isinstance(document, dict) else None
     if not isinstance(statements, list):
         raise Decline
     sids = []

@@ -110,8 +110,11 @@ class Properties:
 
     def each(self, key: str, read: Callable[..., ir.Statement], *args: Any) -> None:
         """A block ``read(item, *args)`` per item of the property's list (none when the
-        property is not written, or empty)."""
-        for item in self.left.pop(key, None) or ():
+        property is not written, or empty); any other value declines."""
+        items = self.left.pop(key, None) or []
+        if not isinstance(items, list):
+            raise Decline
+        for item in items:
             self.block(read(item, *args))
 
     def group(self) -> Properties:
