@@ -70,7 +70,9 @@ def plan_moves(args: argparse.Namespace, program, stage: str, progress: Progress
     from infrac.project.outputs import write_outputs
     from infrac.project.workspace import display
     from infrac.tools.migrate import source as migrate_source
-    from infrac.tools.migrate.plan import AWS_ONLY, deployed_stack, make_plan
+    from infrac.tools.migrate.plan import make_plan
+    from infrac.tools.migrate.plan.deployed import deployed_stack
+    from infrac.tools.migrate.plan.model import AWS_ONLY
     from infrac.tools.migrate.rehearsal import rehearse as rehearse_plan
     from infrac.tools.migrate.render import files
     from infrac.tools.rehearse import templates
@@ -101,7 +103,7 @@ def plan_moves(args: argparse.Namespace, program, stage: str, progress: Progress
     if has_errors(diagnostics):
         report(args, diagnostics, texts)
         return FAILED
-    from infrac.tools.migrate.plan import STACK_NAME
+    from infrac.tools.migrate.plan.model import STACK_NAME
 
     for stack in deployed:
         if not STACK_NAME.fullmatch(stack.stack):

@@ -15,8 +15,11 @@ from infrac.base.source import SourceFile, Span
 from infrac.diagnostics import Diagnostic, diagnostic, has_errors
 from infrac.syntax.fmt import format_module
 from infrac.syntax.parser import parse
-from infrac.tools.migrate.importer import SPLIT_BY_TYPE, Placement, import_templates, project_module, stack_name
-from infrac.tools.migrate.source import CfnLoader, decode, read
+from infrac.tools.migrate.importer import import_templates
+from infrac.tools.migrate.importer.placement import SPLIT_BY_TYPE, Placement, stack_name
+from infrac.tools.migrate.importer.rendering import project_module
+from infrac.tools.migrate.source import decode, read
+from infrac.tools.migrate.source.loader import CfnLoader
 
 _STACK = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 _TYPE = re.compile(r"(AWS|Custom|[A-Za-z0-9]+)::[A-Za-z0-9]+(::[A-Za-z0-9]+)?(::\*|::[A-Za-z0-9]+)?|[A-Za-z0-9]+::\*")

@@ -17,8 +17,11 @@ import copy
 import re
 
 from infrac.base.classes import field, frozen
-from infrac.tools.migrate.plan import STATEFUL, Deployed, Pin, Plan
-from infrac.tools.migrate.simulator import Account, Refused, references_of
+from infrac.tools.migrate.plan.deployed import Deployed
+from infrac.tools.migrate.plan.model import STATEFUL, Pin, Plan
+from infrac.tools.migrate.simulator import Account
+from infrac.tools.migrate.simulator.model import Refused
+from infrac.tools.migrate.simulator.templates import references_of
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
