@@ -75,6 +75,11 @@ class ParseCache:
     def module(self, source: SourceFile) -> ir.Module | None:
         return self(source).module
 
+    def retain(self, paths: set[str]) -> None:
+        """Forget the parses of files other than ``paths`` (a document closed, a file deleted)."""
+        for path in set(self._parsed) - paths:
+            del self._parsed[path]
+
 
 @frozen
 class Analysis:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
@@ -223,7 +223,8 @@ server = InfraServer()
 
 
 def _safe(function):
-    """A handler that never takes the server down: a bug is logged and answered with nothing."""
+    """A handler that never takes the server down: a bug is logged, and a request is answered
+    with the protocol's internal error (a notification has no answer)."""
 
     @functools.wraps(function)
     def wrapper(ls: InfraServer, params):
@@ -236,6 +237,8 @@ def _safe(function):
             ls.window_log_message(
                 lsp.LogMessageParams(type=lsp.MessageType.Error, message=f"infrac: internal error in {function.__name__}; see the log")
             )
+            if ls.protocol.msg_id is not None:  # a request: answered with an error, not with nothing
+                raise JsonRpcInternalError(f"infrac: internal error in {function.__name__}") from None
             return None
 
     return wrapper
@@ -289,6 +292,7 @@ def did_close(ls: InfraServer, params: lsp.DidCloseTextDocumentParams) -> None:
     project.overlays.pop(ls.display_of(ls.path_of(params.text_document.uri)), None)
     project.reload()
     ls.refresh(project)
+    release(project)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
@@ -534,6 +538,32 @@ def formatting(ls: InfraServer, params: lsp.DocumentFormattingParams):
     return [lsp.TextEdit(lsp.Range(lsp.Position(0, 0), end), formatted)]
 
 
+def release(project: Project) -> None:
+    """Free what a closed document held: the parses of files no longer in the project, the
+    cyclic garbage of the compilations, and the memory the allocator keeps (a 5 MB document
+    kept 605 MB after it was closed)."""
+    import gc
+
+    project.parse_cache.retain(set(project.shown))
+    gc.collect()
+    _trim()
+
+
+def _trim() -> None:
+    """Give the C allocator's free memory back to the system (glibc's ``malloc_trim``), where
+    there is one: Python's large strings and lists live there, not in its own arenas."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def serve() -> None:
+    import sys
+
+    from infrac.tools.lsp.transport import serve as run
+
     logging.basicConfig(level=logging.WARNING, format="%(message)s")  # to stderr: stdout is the protocol
-    server.start_io()
+    run(server, sys.stdin.buffer, sys.stdout.buffer)
