@@ -1288,6 +1288,27 @@ def syntax__ir__Bool(ns):
     return __init__, __eq__, __hash__
 
 
+def syntax__ir__Broken(ns):
+    salt = ns['salt']
+    set_span = ns['set_span']
+    set_names = ns['set_names']
+    default_names = ns['default_names']
+
+    def __init__(self, span, names=default_names):
+        set_span(self, span)
+        set_names(self, names)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.span, self.names) == (other.span, other.names)
+
+    def __hash__(self):
+        return hash((salt, self.span, self.names))
+
+    return __init__, __eq__, __hash__
+
+
 def syntax__ir__Call(ns):
     salt = ns['salt']
     set_name = ns['set_name']
@@ -1452,13 +1473,16 @@ def syntax__ir__Module(ns):
     set_items = ns['set_items']
     set_path = ns['set_path']
     set_comments = ns['set_comments']
+    set_errors = ns['set_errors']
     default_path = ns['default_path']
     default_comments = ns['default_comments']
+    default_errors = ns['default_errors']
 
-    def __init__(self, items, path=default_path, comments=default_comments):
+    def __init__(self, items, path=default_path, comments=default_comments, errors=default_errors):
         set_items(self, items)
         set_path(self, path)
         set_comments(self, comments)
+        set_errors(self, errors)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -1634,10 +1658,13 @@ def syntax__parser__ParseResult(ns):
     salt = ns['salt']
     set_module = ns['set_module']
     set_diagnostics = ns['set_diagnostics']
+    set_recovered = ns['set_recovered']
+    default_recovered = ns['default_recovered']
 
-    def __init__(self, module, diagnostics):
+    def __init__(self, module, diagnostics, recovered=default_recovered):
         set_module(self, module)
         set_diagnostics(self, diagnostics)
+        set_recovered(self, recovered)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -2909,6 +2936,7 @@ METHODS = {
     'infrac.syntax.ir:Attribute': ('frozen hash | name:ieh value:ieh span:dik name_span:dik', syntax__ir__Attribute),
     'infrac.syntax.ir:Block': ('frozen hash | kind:ieh labels:ieh body:ieh span:dik kind_span:dik', syntax__ir__Block),
     'infrac.syntax.ir:Bool': ('frozen hash | value:ieh span:dik', syntax__ir__Bool),
+    'infrac.syntax.ir:Broken': ('frozen hash | span:ieh names:dieh', syntax__ir__Broken),
     'infrac.syntax.ir:Call': ('frozen hash | name:ieh args:ieh span:dik name_span:dik', syntax__ir__Call),
     'infrac.syntax.ir:Comment': ('frozen hash | text:ieh span:ieh', syntax__ir__Comment),
     'infrac.syntax.ir:Entry': ('frozen hash | key:ieh value:ieh span:dik key_span:dik', syntax__ir__Entry),
@@ -2916,7 +2944,7 @@ METHODS = {
     'infrac.syntax.ir:Ident': ('frozen hash | name:ieh span:dik', syntax__ir__Ident),
     'infrac.syntax.ir:List': ('frozen hash | items:ieh span:dik', syntax__ir__List),
     'infrac.syntax.ir:Map': ('frozen hash | entries:ieh span:dik', syntax__ir__Map),
-    'infrac.syntax.ir:Module': ('frozen hash | items:ieh path:di comments:di', syntax__ir__Module),
+    'infrac.syntax.ir:Module': ('frozen hash | items:ieh path:di comments:di errors:di', syntax__ir__Module),
     'infrac.syntax.ir:Number': ('frozen hash | value:ieh unit:dieh span:dik', syntax__ir__Number),
     'infrac.syntax.ir:Project': ('frozen hash | name:ieh body:ieh span:dik', syntax__ir__Project),
     'infrac.syntax.ir:Ref': ('frozen hash | parts:ieh span:dik part_spans:dik', syntax__ir__Ref),
@@ -2924,7 +2952,7 @@ METHODS = {
     'infrac.syntax.ir:String': ('frozen hash | value:ieh span:dik', syntax__ir__String),
     'infrac.syntax.ir:Symbol': ('frozen hash | name:ieh span:dik', syntax__ir__Symbol),
     'infrac.syntax.ir:Uses': ('frozen hash | target:ieh access:ieh span:dik', syntax__ir__Uses),
-    'infrac.syntax.parser:ParseResult': ('frozen hash | module:ieh diagnostics:ieh', syntax__parser__ParseResult),
+    'infrac.syntax.parser:ParseResult': ('frozen hash | module:ieh diagnostics:ieh recovered:di', syntax__parser__ParseResult),
     'infrac.syntax.suppressions:Suppression': ('frozen hash | file:ieh line:ieh codes:ieh reason:ieh span:ieh', syntax__suppressions__Suppression),
     'infrac.tools.lsp.analysis:Analysis': ('frozen hash | sources:ieh checked:ieh modules:ieh occurrences:ieh lock:ieh', tools__lsp__analysis__Analysis),
     'infrac.tools.lsp.analysis:Occurrence': ('frozen hash | span:ieh symbol:ieh declaration:dieh stack:dieh via:dieh', tools__lsp__analysis__Occurrence),
