@@ -2,7 +2,9 @@
 
 Opens one file of the project, then sends full-text changes (alternately
 valid and with a typo) and times each ``didChange`` until the server publishes
-diagnostics for that file. Used by ``run.py`` when ``infrac lsp`` exists.
+diagnostics for that file; then opens every other file of the project and counts
+the diagnostics published for each file (once each: only what changed is published
+again). Used by ``run.py`` when ``infrac lsp`` exists.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ def _reader(stream, inbox: queue.Queue) -> None:
         inbox.put(json.loads(stream.read(length)))
 
 
-def _wait(inbox: queue.Queue, match) -> dict | None:
+def _wait(inbox: queue.Queue, match, publishes: dict[str, int] | None = None) -> dict | None:
+    """The first message that matches; ``publishes`` counts the diagnostics published per file meanwhile."""
     deadline = time.perf_counter() + TIMEOUT
     while time.perf_counter() < deadline:
         try:
@@ -50,6 +53,8 @@ def _wait(inbox: queue.Queue, match) -> dict | None:
             return None
         if message is None:
             return None
+        if publishes is not None and message.get("method") == "textDocument/publishDiagnostics":
+            publishes[message["params"]["uri"]] = publishes.get(message["params"]["uri"], 0) + 1
         if match(message):
             return message
     return None
@@ -74,15 +79,29 @@ def measure(command: list[str], project: Path) -> dict | None:
         _send(server.stdin, {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
             "textDocument": {"uri": uri, "languageId": "infra", "version": 1, "text": text}}})
         published = lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri  # noqa: E731
-        _wait(inbox, published)
+        publishes: dict[str, int] = {}  # per file, over the first open and the opening of every file
+        _send(server.stdin, {"jsonrpc": "2.0", "id": 4, "method": "workspace/symbol", "params": {"query": "zzz"}})
+        _wait(inbox, lambda m: m.get("id") == 4, publishes)
         for version in range(2, EDITS + 2):
             start = time.perf_counter()
             _send(server.stdin, {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
                 "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{"text": broken if version % 2 else text}]}})
+                "contentChanges": [{"text": text if version % 2 else broken}]}})
             if _wait(inbox, published) is None:
                 return None
             latencies.append(time.perf_counter() - start)
+        # open every file: each file's diagnostics were published once (at the first open), not again
+        while not inbox.empty():
+            inbox.get_nowait()
+        started = time.perf_counter()
+        for other in files:
+            _send(server.stdin, {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+                "textDocument": {"uri": other.resolve().as_uri(), "languageId": "infra", "version": 1,
+                                 "text": other.read_text(encoding="utf-8")}}})
+        _send(server.stdin, {"jsonrpc": "2.0", "id": 3, "method": "workspace/symbol", "params": {"query": "zzz"}})
+        # until the request sent after the opens is answered: every open was handled
+        _wait(inbox, lambda m: m.get("id") == 3, publishes)
+        opened = time.perf_counter() - started
         _send(server.stdin, {"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None})
         _wait(inbox, lambda m: m.get("id") == 2)
         _send(server.stdin, {"jsonrpc": "2.0", "method": "exit", "params": None})
@@ -92,4 +111,9 @@ def measure(command: list[str], project: Path) -> dict | None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-    return {"median": statistics.median(latencies), "min": min(latencies), "max": max(latencies), "runs": len(latencies)}
+    return {
+        "median": statistics.median(latencies), "min": min(latencies), "max": max(latencies), "runs": len(latencies),
+        "files": len(files), "open_all_seconds": opened,
+        "files_published": len(publishes),
+        "most_published_for_one_file": max((n for u, n in publishes.items() if u != uri), default=0),
+    }

@@ -1710,6 +1710,8 @@ def tools__lsp__analysis__Analysis(ns):
     set_modules = ns['set_modules']
     set_occurrences = ns['set_occurrences']
     set_lock = ns['set_lock']
+    set_memo = ns['set_memo']
+    factory_memo = ns['factory_memo']
 
     def __init__(self, sources, checked, modules, occurrences, lock):
         set_sources(self, sources)
@@ -1717,6 +1719,7 @@ def tools__lsp__analysis__Analysis(ns):
         set_modules(self, modules)
         set_occurrences(self, occurrences)
         set_lock(self, lock)
+        set_memo(self, factory_memo())
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -2954,7 +2957,7 @@ METHODS = {
     'infrac.syntax.ir:Uses': ('frozen hash | target:ieh access:ieh span:dik', syntax__ir__Uses),
     'infrac.syntax.parser:ParseResult': ('frozen hash | module:ieh diagnostics:ieh recovered:di', syntax__parser__ParseResult),
     'infrac.syntax.suppressions:Suppression': ('frozen hash | file:ieh line:ieh codes:ieh reason:ieh span:ieh', syntax__suppressions__Suppression),
-    'infrac.tools.lsp.analysis:Analysis': ('frozen hash | sources:ieh checked:ieh modules:ieh occurrences:ieh lock:ieh', tools__lsp__analysis__Analysis),
+    'infrac.tools.lsp.analysis:Analysis': ('frozen hash | sources:ieh checked:ieh modules:ieh occurrences:ieh lock:ieh memo:f', tools__lsp__analysis__Analysis),
     'infrac.tools.lsp.analysis:Occurrence': ('frozen hash | span:ieh symbol:ieh declaration:dieh stack:dieh via:dieh', tools__lsp__analysis__Occurrence),
     'infrac.tools.lsp.analysis:Symbol': ('frozen hash | what:ieh stack:dieh resource:dieh attribute:dieh kind:dieh block:dieh', tools__lsp__analysis__Symbol),
     'infrac.tools.lsp.completion:Item': ('frozen hash | label:ieh what:ieh detail:dieh doc:dieh', tools__lsp__completion__Item),

@@ -194,10 +194,15 @@ class Parser:
         assert self._fast is not None
         self._lowering.diagnostics = []
         recovered = recover(self._fast, source.text)
+        faults = [f for f in recovered.faults if f.reported]
+        if faults and faults[0].token.start_pos < at and faults[0].token.type in ("USES", "EXPORT"):
+            # recovery found the break earlier than Lark's error, which follows from it (a
+            # block header or a `uses` left unfinished reads the next line's keyword as a name)
+            first, at = self._fault(source, faults[0].token, faults[0].expected, faults[0].values), faults[0].token.start_pos
         found = [first] + [
             self._fault(source, fault.token, fault.expected, fault.values)
-            for fault in recovered.faults
-            if fault.reported and fault.token.start_pos > at and not (fault.token.type == "$END" and at == len(source.text))
+            for fault in faults
+            if fault.token.start_pos > at and not (fault.token.type == "$END" and at == len(source.text))
         ]
         module = recovered.module
         if module is None or not isinstance(module, ir.Module):  # pragma: no cover - recovery always ends the file

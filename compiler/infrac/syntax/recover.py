@@ -45,6 +45,7 @@ UNTERMINATED = "$UNTERMINATED"
 _OPENERS = {"LBRACE": "RBRACE", "LBRACKET": "RBRACKET", "LPAR": "RPAR"}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}
 _RESTART = {"RBRACE", "STACK", "PROJECT", "EXPORT", "USES", "$END"}
+_STATEMENT_KEYWORDS = {"EXPORT", "USES"}
 
 
 class SyntaxFault:
@@ -135,12 +136,18 @@ def recover(fast: FastParser, text: str) -> Recovered:
     skipped_to_end = False
     budget = 4 * len(tokens) + 64  # recoveries and insertions: each makes progress
 
-    def kind_in(state: int, token: FastToken) -> str | None:
-        """The terminal the token is read as in the state (a keyword may read as a name), or None."""
+    def kind_in(state: int, token: FastToken, line_start: bool = False) -> str | None:
+        """The terminal the token is read as in the state (a keyword may read as a name), or None.
+        `uses` or `export` beginning a line is not read as a name (a label of a block header
+        left unfinished on the line before, an access level of a `uses` left open): the
+        statement before it is what is broken."""
         kind = token.type
-        if kind in states[state]:
+        actions = states[state]
+        if kind in actions:
             return kind
-        if kind in keyword_types and "NAME" in states[state]:
+        if kind in keyword_types and "NAME" in actions:
+            if line_start and kind in _STATEMENT_KEYWORDS and "entry" not in actions:
+                return None  # `uses`/`export` starting a line is a statement, except as a map's key
             return "NAME"
         return None
 
@@ -228,7 +235,7 @@ def recover(fast: FastParser, text: str) -> Recovered:
 
     while budget > 0:
         token = tokens[index]
-        kind = kind_in(state_stack[-1], token)
+        kind = kind_in(state_stack[-1], token, starts_line[index])
         if kind is not None and token.type not in (BAD_CHARACTER, UNTERMINATED):
             if kind == "NAME" and token.type != "NAME":  # a keyword the state reads as a name
                 token = FastToken("NAME", token.value, token.start_pos, token.end_pos)
@@ -285,6 +292,8 @@ def recover(fast: FastParser, text: str) -> Recovered:
                 current = tokens[candidate]
                 if current.type == "$END":
                     break
+                if current.type in _STATEMENT_KEYWORDS and starts_line[candidate] and current.type in states[sync]:
+                    break  # a statement begins here, whatever the dropped part left open
                 if opened == 0 and kind_in(sync, current) and (
                     current.type in _RESTART
                     or starts_line[candidate]

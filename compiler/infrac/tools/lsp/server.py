@@ -1,10 +1,11 @@
 """``infrac lsp``: the language server, over stdin and stdout (pygls).
 
-A thin layer: each change of any file recompiles the file's whole project
-through :func:`infrac.project.pipeline.check_project` (what ``infrac check`` runs),
-with the editor's unsaved texts in place of the files on disk, and publishes
-the diagnostics of every file of the project. Every answer comes from that
-compile (:mod:`infrac.tools.lsp.analysis`, :mod:`infrac.tools.lsp.features`).
+A thin layer: each change of any file checks the file's project again as ``infrac check``
+does, with the editor's unsaved texts in place of the files on disk, group of stacks by
+group (only the groups whose files changed: :mod:`infrac.tools.lsp.incremental`), and
+publishes the diagnostics of each file whose diagnostics changed. Every answer comes from
+that analysis (:mod:`infrac.tools.lsp.analysis`, :mod:`infrac.tools.lsp.features`), also
+while files have syntax errors: the parser recovers, and what parses is checked.
 
 A project is the folder ``infrac check`` would be pointed at: from a file's
 folder up, as long as the parent folder holds ``.infra`` files too, stopping at
@@ -34,7 +35,8 @@ from infrac.diagnostics import Diagnostic, Severity, sort_key
 from infrac.project.workspace import SUFFIX, display, load, read_lock
 from infrac.tools.lsp import completion as completions
 from infrac.tools.lsp import features
-from infrac.tools.lsp.analysis import RESOURCE, STACK, Analysis, ParseCache, analyse
+from infrac.tools.lsp.analysis import RESOURCE, STACK, Analysis
+from infrac.tools.lsp.incremental import Incremental
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +87,12 @@ class Project:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.parse_cache = ParseCache()
+        self.incremental = Incremental()
         self.overlays: dict[str, str] = {}  # display path -> the editor's text
         self.analysis: Analysis | None = None
-        self.published: set[str] = set()
+        self.published: dict[str, list[lsp.Diagnostic]] = {}  # what each file shows now
         self.shown: dict[str, SourceFile] = {}
+        self._sources: dict[str, SourceFile] = {}
         self._disk: tuple | None = None
 
     def reload(self) -> None:
@@ -109,8 +112,13 @@ class Project:
         loaded, lock_text, problem, shown = self._read()
         texts = {s.path: s.text for s in loaded.sources}
         texts.update(self.overlays)
-        sources = [SourceFile(path, text) for path, text in sorted(texts.items())]
-        analysis = analyse(sources, lock_text, display(self.folder / lockfile.NAME), self.parse_cache)
+        sources = []
+        for path, text in sorted(texts.items()):
+            source = self._sources.get(path)
+            if source is None or source.text != text:  # one SourceFile per text: its lines are indexed once
+                source = self._sources[path] = SourceFile(path, text)
+            sources.append(source)
+        analysis = self.incremental.analyse(sources, lock_text, display(self.folder / lockfile.NAME))
         extra = tuple(d for d in loaded.diagnostics if d.code != "E0002" or not sources)
         extra += (problem,) if problem is not None else ()
         if extra:
@@ -176,7 +184,9 @@ class InfraServer(LanguageServer):
         return (analysis, source) if source is not None else None
 
     def refresh(self, project: Project) -> Analysis:
-        """Recompile the whole project and publish the diagnostics of each of its files."""
+        """Analyse the project again (the groups of stacks that changed, see
+        :mod:`infrac.tools.lsp.incremental`) and publish the diagnostics of each file whose
+        diagnostics changed."""
         analysis = project.analyse()
         shown = project.shown
         by_file: dict[str, list[lsp.Diagnostic]] = {path: [] for path in analysis.sources}
@@ -185,13 +195,14 @@ class InfraServer(LanguageServer):
             path = found.span.file if found.span is not None and found.span.file in shown else first
             if path is not None:
                 by_file.setdefault(path, []).append(self.to_lsp(shown, found))
-        for path in project.published - set(by_file):
+        for path in set(project.published) - set(by_file):
             by_file[path] = []  # a file that left the project: clear what it showed
         for path, diagnostics in sorted(by_file.items()):
-            self.text_document_publish_diagnostics(
-                lsp.PublishDiagnosticsParams(uri=self.uri_of(path), diagnostics=diagnostics)
-            )
-        project.published = set(by_file)
+            if project.published.get(path) != diagnostics:
+                self.text_document_publish_diagnostics(
+                    lsp.PublishDiagnosticsParams(uri=self.uri_of(path), diagnostics=diagnostics)
+                )
+        project.published = {path: d for path, d in by_file.items() if path in analysis.sources or d}
         return analysis
 
     def to_lsp(self, sources: Mapping[str, SourceFile], found: Diagnostic) -> lsp.Diagnostic:

@@ -1,0 +1,211 @@
+"""The language server's analysis, kept up to date edit by edit.
+
+A keystroke changes one file. :class:`Incremental` parses that file again (every other
+file keeps its parse), summarizes it as an incremental build does
+(:func:`infrac.project.groups.summarize`), groups the project's files as the build groups
+them (:func:`infrac.project.groups.groups`: stacks closed under the names they read),
+and checks again only the groups whose files changed; each other group's result (its
+program, its diagnostics, its linkage and its part of the index) is kept from the last
+analysis. What is project-wide is then computed over the groups' results: the merged
+program (stacks in the whole program's order, the deploy waves of the merged
+dependencies), the merged linkage, and the comparison with ``infra.lock``.
+
+Whatever a group cannot see falls back to the whole-program compilation
+(:func:`infrac.tools.lsp.analysis.analyse`, which is :func:`infrac.project.pipeline.check_project`):
+a second project block, a wrong suppression comment, a file nothing could be read of,
+an export name published by two groups. The build cache's on-disk entries hold rendered
+templates, not programs, so the server keeps its groups' results in memory, by the
+texts they were checked from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import chain
+
+from infrac.base.source import SourceFile
+from infrac.contract import lockfile, replacement
+from infrac.contract.linker import Linkage
+from infrac.diagnostics import Diagnostic
+from infrac.model import Program
+from infrac.passes import Result
+from infrac.project.groups import Summary, groups, summarize
+from infrac.project.pipeline import Checked, compile_sources
+from infrac.syntax import ir
+from infrac.syntax.parser import ParseResult
+from infrac.tools.lsp.analysis import Analysis, Occurrence, ParseCache, analyse, declared, referenced
+
+
+class _Group:
+    """One group's result: the texts it was checked from, and what it gave."""
+
+    __slots__ = ("key", "result", "linkage", "by_file", "broken_exports")
+
+    def __init__(self, key, result: Result, linkage: Linkage | None, by_file: dict, broken_exports: list) -> None:
+        self.key = key
+        self.result = result
+        self.linkage = linkage
+        self.by_file = by_file  # path -> its occurrences
+        self.broken_exports = broken_exports  # what the lock's exports of its stacks say of it
+
+
+class Incremental:
+    """A project's analysis, recomputed group by group (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.parse_cache = ParseCache()
+        self._summaries: dict[str, tuple[str, Summary]] = {}
+        self._groups: dict[tuple[str, ...], _Group] = {}
+        self.checked_groups = 0  # groups checked again by the last analysis (for tests)
+        self._lock: tuple[str | None, dict | None, dict | None] = (None, None, None)
+
+    def _read_lock(self, lock_text: str | None) -> tuple[dict | None, dict | None]:
+        """The lock's exports and its record of resources, read once per text of the lock."""
+        if lock_text is None:
+            return None, None
+        if self._lock[0] != lock_text:
+            previous = lockfile.read(lock_text)
+            self._lock = (lock_text, previous, replacement.read(lock_text) if previous is not None else None)
+        return self._lock[1], self._lock[2]
+
+    def _summary(self, source: SourceFile, module: ir.Module) -> Summary:
+        kept = self._summaries.get(source.path)
+        if kept is not None and kept[0] == source.text:
+            return kept[1]
+        summary = summarize(module, source)
+        self._summaries[source.path] = (source.text, summary)
+        return summary
+
+    def analyse(
+        self, sources: Iterable[SourceFile], lock_text: str | None = None, lock_path: str = lockfile.NAME
+    ) -> Analysis:
+        sources = {s.path: s for s in sorted(sources, key=lambda s: s.path)}
+        parsed: dict[str, ParseResult] = {}
+        modules: dict[str, ir.Module] = {}
+        summaries: dict[str, Summary] = {}
+        for path, source in sources.items():
+            result = parsed[path] = self.parse_cache(source)
+            module = result.module if result.module is not None else result.recovered
+            if module is None:
+                return self._whole(sources, lock_text, lock_path)
+            modules[path] = module
+            summaries[path] = self._summary(source, module)
+        for path in list(self._summaries):
+            if path not in sources:
+                del self._summaries[path]
+        if any(s.problems for s in summaries.values()) or sum(s.projects for s in summaries.values()) > 1:
+            return self._whole(sources, lock_text, lock_path)
+        project_path = next((p for p, s in summaries.items() if s.projects), None)
+        project_text = ""
+        if project_path is not None:
+            start, end = summaries[project_path].project or (0, 0)
+            project_text = sources[project_path].text[start:end]
+        files_of = groups(summaries)
+        kept: dict[tuple[str, ...], _Group] = {}
+        self.checked_groups = 0
+        for files in files_of:
+            key = (project_path, project_text, lock_text, *(sources[p].text for p in files))
+            group = self._groups.get(tuple(files))
+            if group is None or group.key != key:
+                group = self._check(files, key, sources, parsed, modules, project_path, lock_text, lock_path)
+                self.checked_groups += 1
+            kept[tuple(files)] = group
+        self._groups = kept
+        return self._merge(sources, parsed, modules, summaries, list(kept.values()), project_path, lock_text, lock_path)
+
+    def _check(self, files, key, sources, parsed, modules, project_path, lock_text, lock_path) -> _Group:
+        """Check one group's files (with the project block) as ``infrac check`` checks a project;
+        what would replace a resource the lock records is found group by group, as an
+        incremental build finds it (the comparison of exports is project-wide)."""
+        from infrac.contract.linker import link
+
+        group_sources = [sources[p] for p in files]
+        results = {p: parsed[p] for p in files}
+        if project_path is not None and project_path not in results:
+            module = modules[project_path]
+            items = tuple(i for i in module.items if isinstance(i, ir.Project))
+            results[project_path] = ParseResult(ir.Module(items, path=project_path), ())
+            group_sources.append(sources[project_path])
+        result = compile_sources(group_sources, parse_file=lambda source: results[source.path])
+        linkage = link(result.program) if result.ok else None
+        previous, record = self._read_lock(lock_text)
+        broken_exports: list = []
+        if linkage is not None and previous is not None and record is not None:
+            replaced = replacement.compare(record, result.program, lock_path)
+            if replaced:
+                result = Result(result.program, result.diagnostics + tuple(replaced), result.settings)
+            stacks = {s.name for s in result.program.stacks}
+            mine = {name: entry for name, entry in previous.items() if entry.get("stack") in stacks}
+            broken_exports = lockfile.compare(mine, linkage, result.program, lock_path)
+        group_modules = [modules[p] for p in files]
+        by_file: dict[str, list[Occurrence]] = {p: [] for p in files}
+        for occurrence in declared(group_modules):
+            by_file.setdefault(occurrence.span.file, []).append(occurrence)
+        if result.program is not None:
+            for occurrence in referenced(result.program, sources):
+                by_file.setdefault(occurrence.span.file, []).append(occurrence)
+        return _Group(key, result, linkage, by_file, broken_exports)
+
+    def _merge(self, sources, parsed, modules, summaries, found, project_path, lock_text, lock_path) -> Analysis:
+        diagnostics: list[Diagnostic] = []
+        grouped = {p for files in self._groups for p in files}
+        for path in sources:  # files in no group (no stack declared): their syntax errors
+            if path not in grouped:
+                diagnostics += parsed[path].diagnostics
+        seen: set[Diagnostic] = set(diagnostics)
+        for group in found:
+            for diagnostic in group.result.diagnostics:
+                if diagnostic not in seen:  # the project block's findings, once
+                    seen.add(diagnostic)
+                    diagnostics.append(diagnostic)
+        programs = [g.result.program for g in found if g.result.program is not None]
+        program = None
+        if programs:
+            from infrac.passes.graph import deploy_waves
+
+            by_name = {s.name: s for p in programs for s in p.stacks}
+            order = dict.fromkeys(n for path in sorted(summaries) for n in summaries[path].declares if n in by_name)
+            dependencies = {name: d for p in programs for name, d in p.dependencies.items()}
+            program = Program(
+                programs[0].settings,
+                tuple(by_name[n] for n in order),
+                dependencies,
+                deploy_waves({n: dependencies.get(n, ()) for n in order}),
+            )
+        linkages = [g.linkage for g in found if g.linkage is not None]
+        linkage = None
+        if linkages:
+            exports = tuple(e for lk in linkages for e in lk.exports)
+            if len({e.name for e in exports}) != len(exports):  # one name published by two groups
+                return self._whole(sources, lock_text, lock_path)
+            linkage = Linkage(
+                exports,
+                {k: v for lk in linkages for k, v in lk.imports.items()},
+                {k: v for lk in linkages for k, v in lk.reads.items()},
+            )
+        ok = program is not None and len(linkages) == len(found)
+        previous, _record = self._read_lock(lock_text)
+        lock_unreadable = lock_text is not None and previous is None
+        if ok and previous is not None:
+            # each group compared the lock's exports of its own stacks; an export that moved to
+            # another group's stack, or whose stack is gone, is compared over the whole linkage
+            stacks = {s.name for s in program.stacks}
+            owner = {e.name: e.stack for e in linkage.exports}
+            if any(
+                entry.get("stack") not in stacks or owner.get(name, entry.get("stack")) != entry.get("stack")
+                for name, entry in previous.items()
+            ):
+                diagnostics += lockfile.compare(previous, linkage, program, lock_path)
+            else:
+                diagnostics += [d for g in found for d in g.broken_exports]
+        settings = next((g.result.settings for g in found if g.result.settings is not None), None)
+        checked = Checked(Result(program, tuple(diagnostics), settings), linkage, tuple(diagnostics), lock_unreadable)
+        by_file = {path: occurrences for g in found for path, occurrences in g.by_file.items()}
+        analysis = Analysis(sources, checked, modules, tuple(chain.from_iterable(by_file.values())), previous or {})
+        analysis.memo["by file"] = by_file
+        return analysis
+
+    def _whole(self, sources, lock_text, lock_path) -> Analysis:
+        self._groups = {}
+        self.checked_groups = -1
+        return analyse(sources.values(), lock_text, lock_path, self.parse_cache)
