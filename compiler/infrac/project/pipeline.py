@@ -57,8 +57,6 @@ def compile_sources(
         if module is not None:
             modules.append(module)
     broken = [b for m in modules for b in m.errors]
-    if has_errors(found) and not broken:
-        return Result(None, tuple(found))
     result = passes.run(modules, build=build)
     checked = list(result.diagnostics)
     if broken:  # every statement that parses is checked; nothing that follows from a broken one is said

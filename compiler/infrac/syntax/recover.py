@@ -330,6 +330,8 @@ def _close_at_end(state_stack, values, first, accepts, feed, sync_depth, index, 
         closer = _OPENERS[opener] if opener else None
         if closer is not None and accepts(state_stack, closer):
             feed(FastToken(closer, "", length, length), closer, index)
+            if not broken or broken[-1][:2] != (length, length):  # the blocks it closes are unfinished
+                broken.append((length, length, ()))
             continue
         depth = sync_depth()
         if depth + 1 >= len(state_stack):

@@ -283,6 +283,13 @@ def referenced(program: Program, sources: Mapping[str, SourceFile]) -> Iterator[
             if len(spans) >= 2:
                 yield Occurrence(spans[0], Symbol(STACK, use.stack), False, stack.name, "uses")
                 yield Occurrence(spans[1], Symbol(RESOURCE, use.stack, use.resource), False, stack.name, "uses")
+        for choice in stack.strengths:  # reference stack.Resource(.attribute) { strength = ... }
+            names = (STACK, RESOURCE, ATTRIBUTE)
+            for what, span in zip(names, choice.part_spans):
+                symbol = Symbol(what, choice.stack, *((choice.resource,) if what != STACK else ()))
+                if what == ATTRIBUTE:
+                    symbol = Symbol(ATTRIBUTE, choice.stack, choice.resource, choice.attribute or "")
+                yield Occurrence(span, symbol, False, stack.name, "reference")
 
 
 def _references_in(value: Any) -> Iterator[Reference | Link]:
