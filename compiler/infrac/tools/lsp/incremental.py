@@ -20,7 +20,7 @@ texts they were checked from.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 
 from infrac.base.source import SourceFile
@@ -39,14 +39,37 @@ from infrac.tools.lsp.analysis import Analysis, Occurrence, ParseCache, analyse,
 class _Group:
     """One group's result: the texts it was checked from, and what it gave."""
 
-    __slots__ = ("key", "result", "linkage", "by_file", "broken_exports")
+    __slots__ = ("key", "result", "linkage", "by_file", "broken_exports", "moved")
 
-    def __init__(self, key, result: Result, linkage: Linkage | None, by_file: dict, broken_exports: list) -> None:
+    def __init__(self, key, result: Result, linkage: Linkage | None, by_file: dict, broken_exports: list, moved: bool) -> None:
+        self.moved = moved  # an export the lock records for another stack is published here
         self.key = key
         self.result = result
         self.linkage = linkage
         self.by_file = by_file  # path -> its occurrences
         self.broken_exports = broken_exports  # what the lock's exports of its stacks say of it
+
+
+class Occurrences(Sequence):
+    """The index's occurrences, file after file, read from the groups' lists as they are
+    iterated (a keystroke at 100 times the seed would otherwise copy some 70,000 of them)."""
+
+    __slots__ = ("_by_file", "_flat")
+
+    def __init__(self, by_file: dict[str, list[Occurrence]]) -> None:
+        self._by_file = by_file
+        self._flat: tuple[Occurrence, ...] | None = None
+
+    def __iter__(self) -> Iterator[Occurrence]:
+        return chain.from_iterable(self._by_file.values())
+
+    def __len__(self) -> int:
+        return sum(len(found) for found in self._by_file.values())
+
+    def __getitem__(self, index):
+        if self._flat is None:
+            self._flat = tuple(self)
+        return self._flat[index]
 
 
 class Incremental:
@@ -58,6 +81,25 @@ class Incremental:
         self._groups: dict[tuple[str, ...], _Group] = {}
         self.checked_groups = 0  # groups checked again by the last analysis (for tests)
         self._lock: tuple[str | None, dict | None, dict | None] = (None, None, None)
+        self._shape: dict = {}
+        self._lock_names: tuple = (None, {})
+        self._order: tuple = (None, [])
+        self._last: tuple | None = None  # the sources, the lock and the analysis of the last call
+        self._files: dict[str, tuple] = {}  # path -> (source, parse, module, summary) of the last call
+        self._files_of: list[list[str]] = []
+
+    def _lock_by_stack(self, previous: dict) -> dict[str, dict[str, dict]]:
+        """The lock's exports by the stack that publishes them."""
+        if self._lock_names[0] is not previous:
+            by_stack: dict[str, dict[str, dict]] = {}
+            for name, entry in previous.items():
+                by_stack.setdefault(str(entry.get("stack")), {})[name] = entry
+            self._lock_names = (previous, by_stack)
+        return self._lock_names[1]
+
+    def _lock_stacks(self, previous: dict):
+        """The stacks whose exports the lock records."""
+        return self._lock_by_stack(previous).keys()
 
     def _read_lock(self, lock_text: str | None) -> tuple[dict | None, dict | None]:
         """The lock's exports and its record of resources, read once per text of the lock."""
@@ -80,10 +122,26 @@ class Incremental:
         self, sources: Iterable[SourceFile], lock_text: str | None = None, lock_path: str = lockfile.NAME
     ) -> Analysis:
         sources = {s.path: s for s in sorted(sources, key=lambda s: s.path)}
+        last = self._last
+        if (
+            last is not None
+            and last[1] == lock_text
+            and len(last[0]) == len(sources)
+            and all(last[0].get(path) is source for path, source in sources.items())
+        ):
+            self.checked_groups = 0
+            return last[2]  # nothing changed (a file opened as it is on disk)
         parsed: dict[str, ParseResult] = {}
         modules: dict[str, ir.Module] = {}
         summaries: dict[str, Summary] = {}
+        before = self._files
+        changed_paths: list[str] = []
         for path, source in sources.items():
+            kept = before.get(path)
+            if kept is not None and kept[0] is source:  # the same file as last time: its parse and summary
+                parsed[path], modules[path], summaries[path] = kept[1], kept[2], kept[3]
+                continue
+            changed_paths.append(path)
             result = parsed[path] = self.parse_cache(source)
             module = result.module if result.module is not None else result.recovered
             if module is None:
@@ -93,6 +151,7 @@ class Incremental:
         for path in list(self._summaries):
             if path not in sources:
                 del self._summaries[path]
+        self._files = {path: (source, parsed[path], modules[path], summaries[path]) for path, source in sources.items()}
         if any(s.problems for s in summaries.values()) or sum(s.projects for s in summaries.values()) > 1:
             return self._whole(sources, lock_text, lock_path)
         project_path = next((p for p, s in summaries.items() if s.projects), None)
@@ -100,7 +159,14 @@ class Incremental:
         if project_path is not None:
             start, end = summaries[project_path].project or (0, 0)
             project_text = sources[project_path].text[start:end]
-        files_of = groups(summaries)
+        shape = self._shape
+        if changed_paths or len(shape) != len(summaries) or any(path not in shape for path in changed_paths):
+            # what the files declare and name decides the groups
+            fresh = {path: (summaries[path].declares, summaries[path].names) for path in changed_paths}
+            if len(shape) != len(summaries) or any(shape.get(path) != value for path, value in fresh.items()):
+                shape = {path: (s.declares, s.names) for path, s in summaries.items()}
+                self._files_of, self._shape = groups(summaries), shape
+        files_of = self._files_of
         kept: dict[tuple[str, ...], _Group] = {}
         self.checked_groups = 0
         for files in files_of:
@@ -111,7 +177,9 @@ class Incremental:
                 self.checked_groups += 1
             kept[tuple(files)] = group
         self._groups = kept
-        return self._merge(sources, parsed, modules, summaries, list(kept.values()), project_path, lock_text, lock_path)
+        analysis = self._merge(sources, parsed, modules, summaries, list(kept.values()), project_path, lock_text, lock_path)
+        self._last = (sources, lock_text, analysis)
+        return analysis
 
     def _check(self, files, key, sources, parsed, modules, project_path, lock_text, lock_path) -> _Group:
         """Check one group's files (with the project block) as ``infrac check`` checks a project;
@@ -130,13 +198,15 @@ class Incremental:
         linkage = link(result.program) if result.ok else None
         previous, record = self._read_lock(lock_text)
         broken_exports: list = []
+        moved = False
         if linkage is not None and previous is not None and record is not None:
             replaced = replacement.compare(record, result.program, lock_path)
             if replaced:
                 result = Result(result.program, result.diagnostics + tuple(replaced), result.settings)
-            stacks = {s.name for s in result.program.stacks}
-            mine = {name: entry for name, entry in previous.items() if entry.get("stack") in stacks}
+            by_stack = self._lock_by_stack(previous)
+            mine = {name: entry for s in result.program.stacks for name, entry in by_stack.get(s.name, {}).items()}
             broken_exports = lockfile.compare(mine, linkage, result.program, lock_path)
+            moved = any(previous[e.name].get("stack") != e.stack for e in linkage.exports if e.name in previous)
         group_modules = [modules[p] for p in files]
         by_file: dict[str, list[Occurrence]] = {p: [] for p in files}
         for occurrence in declared(group_modules):
@@ -144,7 +214,7 @@ class Incremental:
         if result.program is not None:
             for occurrence in referenced(result.program, sources):
                 by_file.setdefault(occurrence.span.file, []).append(occurrence)
-        return _Group(key, result, linkage, by_file, broken_exports)
+        return _Group(key, result, linkage, by_file, broken_exports, moved)
 
     def _merge(self, sources, parsed, modules, summaries, found, project_path, lock_text, lock_path) -> Analysis:
         diagnostics: list[Diagnostic] = []
@@ -161,51 +231,56 @@ class Incremental:
         programs = [g.result.program for g in found if g.result.program is not None]
         program = None
         if programs:
-            from infrac.passes.graph import deploy_waves
-
             by_name = {s.name: s for p in programs for s in p.stacks}
-            order = dict.fromkeys(n for path in sorted(summaries) for n in summaries[path].declares if n in by_name)
+            if self._order[0] is not self._files_of:  # the whole program's order: by file, then by declaration
+                self._order = (self._files_of, list(dict.fromkeys(n for p in sorted(summaries) for n in summaries[p].declares)))
+            order = [n for n in self._order[1] if n in by_name]
             dependencies = {name: d for p in programs for name, d in p.dependencies.items()}
+            # a stack's wave depends on its own group only (groups are closed under what they read):
+            # the project's waves are the groups' waves, joined wave by wave
+            waves: list[list[str]] = []
+            for p in programs:
+                for number, wave in enumerate(p.waves):
+                    if number == len(waves):
+                        waves.append([])
+                    waves[number] += wave
             program = Program(
                 programs[0].settings,
                 tuple(by_name[n] for n in order),
                 dependencies,
-                deploy_waves({n: dependencies.get(n, ()) for n in order}),
+                tuple(tuple(sorted(wave)) for wave in waves),
             )
         linkages = [g.linkage for g in found if g.linkage is not None]
         linkage = None
         if linkages:
-            exports = tuple(e for lk in linkages for e in lk.exports)
-            if len({e.name for e in exports}) != len(exports):  # one name published by two groups
-                return self._whole(sources, lock_text, lock_path)
+            exports = tuple(chain.from_iterable(lk.exports for lk in linkages))
             linkage = Linkage(
                 exports,
                 {k: v for lk in linkages for k, v in lk.imports.items()},
                 {k: v for lk in linkages for k, v in lk.reads.items()},
             )
+            if len(linkage._by_name) != len(exports):  # one name published by two groups
+                return self._whole(sources, lock_text, lock_path)
         ok = program is not None and len(linkages) == len(found)
         previous, _record = self._read_lock(lock_text)
         lock_unreadable = lock_text is not None and previous is None
         if ok and previous is not None:
             # each group compared the lock's exports of its own stacks; an export that moved to
             # another group's stack, or whose stack is gone, is compared over the whole linkage
-            stacks = {s.name for s in program.stacks}
-            owner = {e.name: e.stack for e in linkage.exports}
-            if any(
-                entry.get("stack") not in stacks or owner.get(name, entry.get("stack")) != entry.get("stack")
-                for name, entry in previous.items()
-            ):
+            if any(g.moved for g in found) or not self._lock_stacks(previous) <= by_name.keys():
                 diagnostics += lockfile.compare(previous, linkage, program, lock_path)
             else:
                 diagnostics += [d for g in found for d in g.broken_exports]
         settings = next((g.result.settings for g in found if g.result.settings is not None), None)
         checked = Checked(Result(program, tuple(diagnostics), settings), linkage, tuple(diagnostics), lock_unreadable)
         by_file = {path: occurrences for g in found for path, occurrences in g.by_file.items()}
-        analysis = Analysis(sources, checked, modules, tuple(chain.from_iterable(by_file.values())), previous or {})
+        analysis = Analysis(sources, checked, modules, Occurrences(by_file), previous or {})
         analysis.memo["by file"] = by_file
         return analysis
 
     def _whole(self, sources, lock_text, lock_path) -> Analysis:
         self._groups = {}
+        self._last = None
+        self._files = {}
         self.checked_groups = -1
         return analyse(sources.values(), lock_text, lock_path, self.parse_cache)
