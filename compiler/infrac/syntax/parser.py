@@ -16,15 +16,15 @@ from infrac.base.source import SourceFile, Span
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.syntax import grammar_path, ir, load_lark, tables
 from infrac.syntax.lalr import FastParser, FastToken, compile_tables
-from infrac.syntax.recover import BAD_CHARACTER, UNTERMINATED, recover
 from infrac.syntax.lower import Lowering
+from infrac.syntax.recover import BAD_CHARACTER, UNTERMINATED, recover
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
     from lark import Lark, Token
-    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+    from lark.exceptions import UnexpectedInput
 
 # What the user reads instead of Lark's terminal names.
 _TOKEN_WORDS = {

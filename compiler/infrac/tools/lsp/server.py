@@ -15,10 +15,8 @@ the command shows them when run in the workspace's root folder.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
-import traceback
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -32,45 +30,18 @@ from infrac.base.classes import evolve
 from infrac.base.source import SourceFile, Span
 from infrac.contract import lockfile
 from infrac.diagnostics import Diagnostic, Severity, sort_key
+from infrac.diagnostics.codes import help_uri
 from infrac.project.workspace import SUFFIX, display, load, read_lock
 from infrac.tools.lsp import completion as completions
-from infrac.tools.lsp import features
+from infrac.tools.lsp import features, views
 from infrac.tools.lsp.analysis import RESOURCE, STACK, Analysis
 from infrac.tools.lsp.incremental import Incremental
+from infrac.tools.lsp.protocol import _safe, to_offset, to_range
 
 log = logging.getLogger(__name__)
 
 #: JSON-RPC error code for a request the server understood and declines (LSP's RequestFailed).
 REQUEST_FAILED = -32803
-
-
-# ---- positions ------------------------------------------------------------------------------------
-
-
-def _utf16(text: str) -> int:
-    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
-
-
-def to_offset(source: SourceFile, position: lsp.Position) -> int:
-    """An LSP position (line, UTF-16 column) as a character offset, clamped to the text."""
-    line = max(0, min(position.line, source.line_count - 1)) + 1
-    start = source.offset(line, 1)
-    text = source.line_text(line)
-    units = 0
-    for index, char in enumerate(text):
-        if units >= position.character:
-            return start + index
-        units += 2 if ord(char) > 0xFFFF else 1
-    return start + len(text)
-
-
-def to_position(source: SourceFile, offset: int) -> lsp.Position:
-    found = source.position(offset)
-    return lsp.Position(found.line - 1, _utf16(source.line_text(found.line)[: found.column - 1]))
-
-
-def to_range(source: SourceFile, span: Span) -> lsp.Range:
-    return lsp.Range(to_position(source, span.start), to_position(source, span.end))
 
 
 def _normalise(text: str) -> str:
@@ -205,6 +176,23 @@ class InfraServer(LanguageServer):
         project.published = {path: d for path, d in by_file.items() if path in analysis.sources or d}
         return analysis
 
+    def workspace_edit(self, changes: dict[str, list[lsp.TextEdit]]) -> lsp.WorkspaceEdit:
+        """Edits by file: as ``documentChanges`` (each with the version of the open document it
+        was computed on) when the client supports them, else as ``changes``."""
+        capabilities = getattr(self, "client_capabilities", None)
+        workspace = getattr(capabilities, "workspace", None)
+        edit = getattr(workspace, "workspace_edit", None)
+        if not getattr(edit, "document_changes", False):
+            return lsp.WorkspaceEdit(changes=changes)
+        documents = []
+        for uri, edits in changes.items():
+            document = self.workspace.text_documents.get(uri)
+            version = document.version if document is not None else None
+            documents.append(
+                lsp.TextDocumentEdit(lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits)
+            )
+        return lsp.WorkspaceEdit(document_changes=documents)
+
     def to_lsp(self, sources: Mapping[str, SourceFile], found: Diagnostic) -> lsp.Diagnostic:
         """A diagnostic as the protocol has it: the message, then the hint on a line of its own."""
         source = sources.get(found.span.file) if found.span is not None else None
@@ -223,6 +211,7 @@ class InfraServer(LanguageServer):
         return lsp.Diagnostic(
             range=where,
             message=message,
+            code_description=lsp.CodeDescription(href=help_uri(found.code)),
             severity=lsp.DiagnosticSeverity.Error if found.severity is Severity.ERROR else lsp.DiagnosticSeverity.Warning,
             code=found.code,
             source="infrac",
@@ -231,25 +220,6 @@ class InfraServer(LanguageServer):
 
 
 server = InfraServer()
-
-
-def _safe(function):
-    """A handler that never takes the server down: a bug is logged and answered with nothing."""
-
-    @functools.wraps(function)
-    def wrapper(ls: InfraServer, params):
-        try:
-            return function(ls, params)
-        except JsonRpcException:
-            raise
-        except Exception:  # a bug in infrac, never the user's input
-            log.error("infrac lsp: %s failed:\n%s", function.__name__, traceback.format_exc())
-            ls.window_log_message(
-                lsp.LogMessageParams(type=lsp.MessageType.Error, message=f"infrac: internal error in {function.__name__}; see the log")
-            )
-            return None
-
-    return wrapper
 
 
 # ---- documents ------------------------------------------------------------------------------------
@@ -498,7 +468,7 @@ def code_action(ls: InfraServer, params: lsp.CodeActionParams):
                     title=fix.title,
                     kind=lsp.CodeActionKind.QuickFix,
                     diagnostics=[ls.to_lsp(analysis.sources, diagnostic)],
-                    edit=lsp.WorkspaceEdit(changes=changes),
+                    edit=ls.workspace_edit(changes),
                     is_preferred=True,
                 )
             )
@@ -528,7 +498,7 @@ def rename(ls: InfraServer, params: lsp.RenameParams):
     changes: dict[str, list[lsp.TextEdit]] = {}
     for span, text in edits:
         changes.setdefault(ls.uri_of(span.file), []).append(lsp.TextEdit(to_range(analysis.sources[span.file], span), text))
-    return lsp.WorkspaceEdit(changes=changes)
+    return ls.workspace_edit(changes)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
@@ -543,6 +513,9 @@ def formatting(ls: InfraServer, params: lsp.DocumentFormattingParams):
         return []
     end = lsp.Position(source.line_count, 0)
     return [lsp.TextEdit(lsp.Range(lsp.Position(0, 0), end), formatted)]
+
+
+views.register(server, _at)
 
 
 def serve() -> None:
