@@ -1895,6 +1895,75 @@ def tools__lsp__features__Outline(ns):
     return __init__, __eq__, __hash__
 
 
+def tools__lsp__views__InlayHint(ns):
+    salt = ns['salt']
+    set_offset = ns['set_offset']
+    set_label = ns['set_label']
+    set_tooltip = ns['set_tooltip']
+
+    def __init__(self, offset, label, tooltip):
+        set_offset(self, offset)
+        set_label(self, label)
+        set_tooltip(self, tooltip)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.offset, self.label, self.tooltip) == (other.offset, other.label, other.tooltip)
+
+    def __hash__(self):
+        return hash((salt, self.offset, self.label, self.tooltip))
+
+    return __init__, __eq__, __hash__
+
+
+def tools__lsp__views__SemanticToken(ns):
+    salt = ns['salt']
+    set_span = ns['set_span']
+    set_type = ns['set_type']
+    set_declaration = ns['set_declaration']
+    default_declaration = ns['default_declaration']
+
+    def __init__(self, span, type, declaration=default_declaration):
+        set_span(self, span)
+        set_type(self, type)
+        set_declaration(self, declaration)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.span, self.type, self.declaration) == (other.span, other.type, other.declaration)
+
+    def __hash__(self):
+        return hash((salt, self.span, self.type, self.declaration))
+
+    return __init__, __eq__, __hash__
+
+
+def tools__lsp__views__Signature(ns):
+    salt = ns['salt']
+    set_label = ns['set_label']
+    set_doc = ns['set_doc']
+    set_parameters = ns['set_parameters']
+    set_active = ns['set_active']
+
+    def __init__(self, label, doc, parameters, active):
+        set_label(self, label)
+        set_doc(self, doc)
+        set_parameters(self, parameters)
+        set_active(self, active)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.label, self.doc, self.parameters, self.active) == (other.label, other.doc, other.parameters, other.active)
+
+    def __hash__(self):
+        return hash((salt, self.label, self.doc, self.parameters, self.active))
+
+    return __init__, __eq__, __hash__
+
+
 def tools__migrate__command__Prepared(ns):
     salt = ns['salt']
     set_files = ns['set_files']
@@ -2964,6 +3033,9 @@ METHODS = {
     'infrac.tools.lsp.completion:_Frame': ('frozen hash | what:ieh words:dieh key:dieh', tools__lsp__completion___Frame),
     'infrac.tools.lsp.features:Fix': ('frozen hash | title:ieh edits:ieh diagnostic:ieh', tools__lsp__features__Fix),
     'infrac.tools.lsp.features:Outline': ('frozen hash | name:ieh what:ieh detail:ieh span:ieh name_span:ieh children:dieh', tools__lsp__features__Outline),
+    'infrac.tools.lsp.views:InlayHint': ('frozen hash | offset:ieh label:ieh tooltip:ieh', tools__lsp__views__InlayHint),
+    'infrac.tools.lsp.views:SemanticToken': ('frozen hash | span:ieh type:ieh declaration:dieh', tools__lsp__views__SemanticToken),
+    'infrac.tools.lsp.views:Signature': ('frozen hash | label:ieh doc:ieh parameters:ieh active:ieh', tools__lsp__views__Signature),
     'infrac.tools.migrate.command:Prepared': ('frozen hash | files:ieh services:ieh diagnostics:ieh sources:ieh stage:ieh', tools__migrate__command__Prepared),
     'infrac.tools.migrate.importer:Imported': ('frozen hash | modules:ieh services:ieh diagnostics:ieh stage:ieh stages:dieh', tools__migrate__importer__Imported),
     'infrac.tools.migrate.importer:Placement': ('frozen hash | stacks:fieh', tools__migrate__importer__Placement),
