@@ -65,7 +65,7 @@ def test_textmate_pygments_and_semantic_tokens_agree_on_every_word(tokens):  # n
     for relative in files:
         by_folder[str((ROOT / relative).parent)].append(relative)
     problems, seen = [], Counter()
-    for folder, members in sorted(by_folder.items()):
+    for _folder, members in sorted(by_folder.items()):
         sources = [SourceFile(m, (ROOT / m).read_text(encoding="utf-8")) for m in members]
         analysis = analyse(sources)
         for source in sources:
