@@ -9,7 +9,9 @@ at each token the parser cannot take:
    (found as Lark's interactive parser finds them: each terminal of the state fed to a
    copy of the stack), and the parser's value stack, from which the diagnostic is
    worded (:mod:`infrac.syntax.parser`);
-2. drops the statement being written: the stacks are cut back to the innermost
+2. keeps what is finished (reduced as a `}` would reduce it: a block closed but for its
+   optional `,`, an attribute whose value is complete) and drops the statement being
+   written: the stacks are cut back to the innermost
    state that holds a list of statements (the body of a stack, a block, an export or
    the project) or the file's list of stacks;
 3. skips to a token where a statement can start again: a closing `}` of that list, a
@@ -273,6 +275,13 @@ def recover(fast: FastParser, text: str) -> Recovered:
             return Recovered(result, comments, deepest, faults, broken)
         fault.reported = index != last_fault
         faults.append(fault)
+        # what is finished before the error is kept: reduced as a `}` would reduce it (a block
+        # closed but for its optional `,`, an attribute whose value is complete)
+        while True:
+            action = states[state_stack[-1]].get("RBRACE")
+            if action is None or action >= 0:
+                break
+            reduce(rules[~action], index)
         depth = sync_depth()
         region = first[depth] if depth < len(first) else index  # the first token of the dropped statement
         del state_stack[depth + 1 :]
