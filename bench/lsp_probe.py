@@ -117,3 +117,69 @@ def measure(command: list[str], project: Path) -> dict | None:
         "files_published": len(publishes),
         "most_published_for_one_file": max((n for u, n in publishes.items() if u != uri), default=0),
     }
+
+
+class _Server:
+    """One `infrac lsp` with one file of its project open, for :func:`paired`."""
+
+    def __init__(self, command: list[str], project: Path) -> None:
+        files = sorted(project.rglob("*.infra"))
+        path = next((p for p in files if p.name == "sqs.infra"), files[0])
+        self.uri = path.resolve().as_uri()
+        self.text = path.read_text(encoding="utf-8")
+        self.broken = self.text.replace("visibility_timeout", "visibility_timeot", 1)
+        self.version = 1
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.inbox: queue.Queue = queue.Queue()
+        threading.Thread(target=_reader, args=(self.process.stdout, self.inbox), daemon=True).start()
+        _send(self.process.stdin, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": project.resolve().as_uri(), "capabilities": {}}})
+        self.ready = _wait(self.inbox, lambda m: m.get("id") == 1) is not None
+        _send(self.process.stdin, {"jsonrpc": "2.0", "method": "initialized", "params": {}})
+        _send(self.process.stdin, {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+            "textDocument": {"uri": self.uri, "languageId": "infra", "version": 1, "text": self.text}}})
+        _send(self.process.stdin, {"jsonrpc": "2.0", "id": 2, "method": "workspace/symbol", "params": {"query": "zzz"}})
+        self.ready = self.ready and _wait(self.inbox, lambda m: m.get("id") == 2) is not None
+
+    def change(self) -> float | None:
+        """One change (alternately with the typo and without); seconds until its diagnostics."""
+        self.version += 1
+        start = time.perf_counter()
+        _send(self.process.stdin, {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": self.uri, "version": self.version},
+            "contentChanges": [{"text": self.text if self.version % 2 else self.broken}]}})
+        published = _wait(self.inbox, lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                          and m["params"]["uri"] == self.uri)
+        return time.perf_counter() - start if published is not None else None
+
+    def stop(self) -> None:
+        try:
+            _send(self.process.stdin, {"jsonrpc": "2.0", "id": 9, "method": "shutdown", "params": None})
+            _wait(self.inbox, lambda m: m.get("id") == 9)
+            _send(self.process.stdin, {"jsonrpc": "2.0", "method": "exit", "params": None})
+            self.process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+
+
+def paired(command: list[str], baseline: Path, project: Path) -> dict | None:
+    """The change-to-diagnostics latency on ``project`` against ``baseline`` (the 1x project),
+    edit by edit, alternately: two servers run side by side, so a busy machine slows both
+    alike; the ratio is taken pair by pair (median, min, max), as the suite's other pairs."""
+    servers = [_Server(command, baseline), _Server(command, project)]
+    try:
+        if not all(s.ready for s in servers):
+            return None
+        ratios, times = [], []
+        for _ in range(EDITS):
+            first, second = servers[0].change(), servers[1].change()
+            if first is None or second is None:
+                return None
+            ratios.append(second / first)
+            times.append(second)
+        return {"ratio": {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios)},
+                "median": statistics.median(times), "runs": len(ratios)}
+    finally:
+        for server in servers:
+            server.stop()

@@ -308,6 +308,10 @@ def measure_scale(scale: int, args, work: Path) -> dict:
 
     entry["phases"] = {target: phases(project, target, work / f"phases-{scale}") for target in TARGETS}
     entry["lsp"] = lsp_latency(project)
+    if scale != 1 and entry["lsp"] is not None and (work / "p1").is_dir():
+        import lsp_probe
+
+        entry["lsp_paired"] = lsp_probe.paired([INFRAC, "lsp"], work / "p1", project)
     return entry
 
 
@@ -354,8 +358,9 @@ def targets(report: dict) -> list[dict]:
         add("language server, change to diagnostics at 100x, ms (median)", lsp[100]["median"] * 1000, 50, "ms")
         add("most diagnostics published for one file, opening every file at 100x",
             lsp[100]["most_published_for_one_file"], 1)
-    if 1 in lsp and 100 in lsp:
-        add("language server at 100x ÷ at 1x", lsp[100]["median"] / lsp[1]["median"], 1.2)
+    paired_100 = by_scale.get(100, {}).get("lsp_paired")
+    if paired_100:
+        add("language server at 100x ÷ at 1x (paired, median)", paired_100["ratio"]["median"], 1.2)
     for entry in report["scales"]:
         build, peer = _workload(entry, "build cloudformation"), _workload(entry, "troposphere (peer)")
         if peer:
@@ -421,6 +426,13 @@ def markdown(report: dict) -> str:
             )
         else:
             lines.append(f"| {entry['scale']}x | – | not measured (`infrac lsp` is not available) | | | | |")
+    for entry in report["scales"]:
+        pair = entry.get("lsp_paired")
+        if pair:
+            r = pair["ratio"]
+            lines.append(f"\nPaired with the 1x project (two servers, edits alternately): at {entry['scale']}x "
+                         f"median {pair['median'] * 1000:.0f} ms, ÷ 1x {r['median']:.2f} ({r['min']:.2f}–{r['max']:.2f}) "
+                         f"over {pair['runs']} pairs.")
     lines += ["", "| target | measured | limit | met |", "|---|---|---|---|"]
     for t in report["targets"]:
         lines.append(f"| {t['target']} | {t['value']} {t['unit']} | ≤ {t['limit']} {t['unit']} | {'yes' if t['met'] else 'NO'} |")

@@ -253,14 +253,15 @@ def contract__linker__Linkage(ns):
     set_exports = ns['set_exports']
     set_imports = ns['set_imports']
     set_reads = ns['set_reads']
-    set__by_name = ns['set__by_name']
+    set_memo = ns['set_memo']
     factory_reads = ns['factory_reads']
+    factory_memo = ns['factory_memo']
 
     def __init__(self, exports, imports, reads=NOTHING):
         set_exports(self, exports)
         set_imports(self, imports)
         set_reads(self, factory_reads() if reads is NOTHING else reads)
-        self.__post_init__()
+        set_memo(self, factory_memo())
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -2970,7 +2971,7 @@ METHODS = {
     'infrac.base.source:Span': ('frozen hash | file:ieh start:ieh end:ieh', base__source__Span),
     'infrac.cfn.schemas:ResourceSchema': ('frozen hash | type_name:ieh raw:i', cfn__schemas__ResourceSchema),
     'infrac.contract.linker:Export': ('frozen hash | name:ieh stack:ieh resource:ieh attribute:ieh importers:ieh retired:dieh span:di output:dieh readers:dieh', contract__linker__Export),
-    'infrac.contract.linker:Linkage': ('frozen hash post_init | exports:ieh imports:ieh reads:fieh _by_name:', contract__linker__Linkage),
+    'infrac.contract.linker:Linkage': ('frozen hash | exports:ieh imports:ieh reads:fieh memo:f', contract__linker__Linkage),
     'infrac.diagnostics.codes:Code': ('frozen hash | code:ieh severity:ieh title:ieh explanation:ieh example:dieh fix:dieh', diagnostics__codes__Code),
     'infrac.diagnostics.model:Diagnostic': ('frozen hash | code:ieh severity:ieh message:ieh span:ieh label:dieh labels:dieh notes:dieh hint:dieh fix:dieh', diagnostics__model__Diagnostic),
     'infrac.diagnostics.model:Fix': ('frozen hash | description:ieh replacements:ieh', diagnostics__model__Fix),

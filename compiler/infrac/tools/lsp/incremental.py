@@ -21,7 +21,8 @@ texts they were checked from.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import chain
+from itertools import chain, count
+from operator import attrgetter
 
 from infrac.base.source import SourceFile
 from infrac.contract import lockfile, replacement
@@ -35,14 +36,22 @@ from infrac.syntax import ir
 from infrac.syntax.parser import ParseResult
 from infrac.tools.lsp.analysis import Analysis, Occurrence, ParseCache, analyse, declared, referenced
 
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
+
+_SERIALS = count()
+
 
 class _Group:
     """One group's result: the texts it was checked from, and what it gave."""
 
-    __slots__ = ("key", "result", "linkage", "by_file", "broken_exports", "moved")
+    __slots__ = ("key", "result", "linkage", "by_file", "broken_exports", "moved", "serial")
 
     def __init__(self, key, result: Result, linkage: Linkage | None, by_file: dict, broken_exports: list, moved: bool) -> None:
         self.moved = moved  # an export the lock records for another stack is published here
+        self.serial = next(_SERIALS)  # this result, apart from any other (ids may be reused)
         self.key = key
         self.result = result
         self.linkage = linkage
@@ -72,6 +81,46 @@ class Occurrences(Sequence):
         return self._flat[index]
 
 
+class _Joined:
+    """The groups' stacks, dependencies, imports, reads and occurrences by file, joined, and
+    kept from call to call: a call removes the groups that changed and adds their new results."""
+
+    def __init__(self) -> None:
+        self.groups: dict[int, _Group] = {}
+        self.stacks: dict[str, Any] = {}
+        self.dependencies: dict[str, tuple[str, ...]] = {}
+        self.imports: dict[str, tuple[str, ...]] = {}
+        self.reads: dict[str, tuple[str, ...]] = {}
+        self.by_file: dict[str, list[Occurrence]] = {}
+
+    def update(self, found: list[_Group]) -> None:
+        current = {g.serial: g for g in found}
+        for serial in [s for s in self.groups if s not in current]:
+            group = self.groups.pop(serial)
+            program, linkage = group.result.program, group.linkage
+            for stack in program.stacks if program is not None else ():
+                self.stacks.pop(stack.name, None)
+                self.dependencies.pop(stack.name, None)
+            for name in linkage.imports if linkage is not None else ():
+                self.imports.pop(name, None)
+            for name in linkage.reads if linkage is not None else ():
+                self.reads.pop(name, None)
+            for path in group.by_file:
+                self.by_file.pop(path, None)
+        for serial, group in current.items():
+            if serial in self.groups:
+                continue
+            self.groups[serial] = group
+            program, linkage = group.result.program, group.linkage
+            if program is not None:
+                self.stacks.update((s.name, s) for s in program.stacks)
+                self.dependencies.update(program.dependencies)
+            if linkage is not None:
+                self.imports.update(linkage.imports)
+                self.reads.update(linkage.reads)
+            self.by_file.update(group.by_file)
+
+
 class Incremental:
     """A project's analysis, recomputed group by group (see the module's docstring)."""
 
@@ -84,9 +133,35 @@ class Incremental:
         self._shape: dict = {}
         self._lock_names: tuple = (None, {})
         self._order: tuple = (None, [])
+        self._grouped: tuple = (None, set())
+        self._joined = _Joined()
+        self._context: tuple | None = None  # the project block and the lock the groups were checked with
+        self._owners: dict[str, int] = {}  # export name -> the group (its serial) that publishes it
+        self._owned: dict[int, list[str]] = {}  # group (its serial) -> the export names it publishes
         self._last: tuple | None = None  # the sources, the lock and the analysis of the last call
         self._files: dict[str, tuple] = {}  # path -> (source, parse, module, summary) of the last call
         self._files_of: list[list[str]] = []
+
+    def _published(self, found: list[_Group]) -> bool:
+        """Whether an export name is published by two groups; the owners of names are kept
+        from call to call, and only the groups that changed are looked at."""
+        owners = self._owners
+        known = self._owned
+        current = {g.serial: g for g in found if g.linkage is not None}
+        for key in [k for k in known if k not in current]:  # groups gone or changed
+            for name in known.pop(key):
+                if owners.get(name) == key:
+                    del owners[name]
+        clash = False
+        for key, group in current.items():
+            if key in known:
+                continue
+            names = [e.name for e in group.linkage.exports]
+            known[key] = names
+            for name in names:
+                if owners.setdefault(name, key) != key:
+                    clash = True
+        return clash
 
     def _lock_by_stack(self, previous: dict) -> dict[str, dict[str, dict]]:
         """The lock's exports by the stack that publishes them."""
@@ -121,7 +196,7 @@ class Incremental:
     def analyse(
         self, sources: Iterable[SourceFile], lock_text: str | None = None, lock_path: str = lockfile.NAME
     ) -> Analysis:
-        sources = {s.path: s for s in sorted(sources, key=lambda s: s.path)}
+        sources = {s.path: s for s in sorted(sources, key=attrgetter("path"))}
         last = self._last
         if (
             last is not None
@@ -169,9 +244,15 @@ class Incremental:
         files_of = self._files_of
         kept: dict[tuple[str, ...], _Group] = {}
         self.checked_groups = 0
+        changed = set(changed_paths)
+        same_context = self._context == (project_path, project_text, lock_text)
+        self._context = (project_path, project_text, lock_text)
         for files in files_of:
-            key = (project_path, project_text, lock_text, *(sources[p].text for p in files))
             group = self._groups.get(tuple(files))
+            if group is not None and same_context and not any(p in changed for p in files):
+                kept[tuple(files)] = group  # nothing it reads changed
+                continue
+            key = (project_path, project_text, lock_text, *(sources[p].text for p in files))
             if group is None or group.key != key:
                 group = self._check(files, key, sources, parsed, modules, project_path, lock_text, lock_path)
                 self.checked_groups += 1
@@ -218,10 +299,17 @@ class Incremental:
 
     def _merge(self, sources, parsed, modules, summaries, found, project_path, lock_text, lock_path) -> Analysis:
         diagnostics: list[Diagnostic] = []
-        grouped = {p for files in self._groups for p in files}
-        for path in sources:  # files in no group (no stack declared): their syntax errors
-            if path not in grouped:
-                diagnostics += parsed[path].diagnostics
+        if self._grouped[0] is not self._files_of:
+            self._grouped = (self._files_of, {p for files in self._files_of for p in files})
+        grouped = self._grouped[1]
+        ungrouped = {}
+        if len(grouped) != len(sources):
+            for path in sources:  # files in no group (no stack declared): their syntax errors, their index
+                if path not in grouped:
+                    diagnostics += parsed[path].diagnostics
+                    ungrouped[path] = list(declared([modules[path]]))
+        joined = self._joined
+        joined.update(found)
         seen: set[Diagnostic] = set(diagnostics)
         for group in found:
             for diagnostic in group.result.diagnostics:
@@ -230,12 +318,12 @@ class Incremental:
                     diagnostics.append(diagnostic)
         programs = [g.result.program for g in found if g.result.program is not None]
         program = None
+        by_name = joined.stacks
         if programs:
-            by_name = {s.name: s for p in programs for s in p.stacks}
             if self._order[0] is not self._files_of:  # the whole program's order: by file, then by declaration
                 self._order = (self._files_of, list(dict.fromkeys(n for p in sorted(summaries) for n in summaries[p].declares)))
             order = [n for n in self._order[1] if n in by_name]
-            dependencies = {name: d for p in programs for name, d in p.dependencies.items()}
+            dependencies = dict(joined.dependencies)
             # a stack's wave depends on its own group only (groups are closed under what they read):
             # the project's waves are the groups' waves, joined wave by wave
             waves: list[list[str]] = []
@@ -253,14 +341,11 @@ class Incremental:
         linkages = [g.linkage for g in found if g.linkage is not None]
         linkage = None
         if linkages:
-            exports = tuple(chain.from_iterable(lk.exports for lk in linkages))
-            linkage = Linkage(
-                exports,
-                {k: v for lk in linkages for k, v in lk.imports.items()},
-                {k: v for lk in linkages for k, v in lk.reads.items()},
-            )
-            if len(linkage._by_name) != len(exports):  # one name published by two groups
+            if self._published(found):  # one name published by two groups
                 return self._whole(sources, lock_text, lock_path)
+            linkage = Linkage(
+                tuple(chain.from_iterable(lk.exports for lk in linkages)), dict(joined.imports), dict(joined.reads)
+            )
         ok = program is not None and len(linkages) == len(found)
         previous, _record = self._read_lock(lock_text)
         lock_unreadable = lock_text is not None and previous is None
@@ -273,13 +358,16 @@ class Incremental:
                 diagnostics += [d for g in found for d in g.broken_exports]
         settings = next((g.result.settings for g in found if g.result.settings is not None), None)
         checked = Checked(Result(program, tuple(diagnostics), settings), linkage, tuple(diagnostics), lock_unreadable)
-        by_file = {path: occurrences for g in found for path, occurrences in g.by_file.items()}
+        by_file = dict(joined.by_file)
+        by_file.update(ungrouped)
         analysis = Analysis(sources, checked, modules, Occurrences(by_file), previous or {})
         analysis.memo["by file"] = by_file
         return analysis
 
     def _whole(self, sources, lock_text, lock_path) -> Analysis:
         self._groups = {}
+        self._joined = _Joined()
+        self._owners, self._owned = {}, {}
         self._last = None
         self._files = {}
         self.checked_groups = -1

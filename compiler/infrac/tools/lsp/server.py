@@ -63,7 +63,8 @@ class Project:
         self.analysis: Analysis | None = None
         self.published: dict[str, list[lsp.Diagnostic]] = {}  # what each file shows now
         self.shown: dict[str, SourceFile] = {}
-        self._sources: dict[str, SourceFile] = {}
+        self._sources: dict[str, SourceFile] = {}  # the editor's texts, as files
+        self._disk_sources: dict[str, SourceFile] = {}
         self._disk: tuple | None = None
 
     def reload(self) -> None:
@@ -76,19 +77,19 @@ class Project:
             shown: dict[str, SourceFile] = {}
             lock_text, problem = read_lock(self.folder / lockfile.NAME, shown)  # as `infrac check` reads it
             self._disk = (loaded, None if problem else lock_text, problem, shown)
+            self._disk_sources = {s.path: s for s in sorted(loaded.sources, key=lambda s: s.path)}
         return self._disk
 
     def analyse(self) -> Analysis:
         """Compile the project as ``infrac check`` does: the files, then the lock."""
         loaded, lock_text, problem, shown = self._read()
-        texts = {s.path: s.text for s in loaded.sources}
-        texts.update(self.overlays)
-        sources = []
-        for path, text in sorted(texts.items()):
+        current = dict(self._disk_sources)  # the files as on disk, then the editor's texts over them
+        for path, text in self.overlays.items():
             source = self._sources.get(path)
             if source is None or source.text != text:  # one SourceFile per text: its lines are indexed once
                 source = self._sources[path] = SourceFile(path, text)
-            sources.append(source)
+            current[path] = source
+        sources = list(current.values())
         analysis = self.incremental.analyse(sources, lock_text, display(self.folder / lockfile.NAME))
         extra = tuple(d for d in loaded.diagnostics if d.code != "E0002" or not sources)
         extra += (problem,) if problem is not None else ()
