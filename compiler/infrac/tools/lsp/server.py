@@ -161,20 +161,28 @@ class InfraServer(LanguageServer):
         diagnostics changed."""
         analysis = project.analyse()
         shown = project.shown
-        by_file: dict[str, list[lsp.Diagnostic]] = {path: [] for path in analysis.sources}
+        now: dict[str, list[lsp.Diagnostic]] = {}
         first = min(analysis.sources, default=None)
         for found in sorted(analysis.diagnostics, key=sort_key):
             path = found.span.file if found.span is not None and found.span.file in shown else first
             if path is not None:
-                by_file.setdefault(path, []).append(self.to_lsp(shown, found))
-        for path in set(project.published) - set(by_file):
-            by_file[path] = []  # a file that left the project: clear what it showed
-        for path, diagnostics in sorted(by_file.items()):
-            if project.published.get(path) != diagnostics:
+                now.setdefault(path, []).append(self.to_lsp(shown, found))
+        published = project.published
+        # the files whose diagnostics may have changed: those with some now or before, new files,
+        # and files that left the project (cleared)
+        candidates = set(now) | {p for p, shown_there in published.items() if shown_there}
+        candidates |= analysis.sources.keys() - published.keys()
+        candidates |= published.keys() - analysis.sources.keys()
+        for path in sorted(candidates):
+            diagnostics = now.get(path, [])
+            if published.get(path) != diagnostics:
                 self.text_document_publish_diagnostics(
                     lsp.PublishDiagnosticsParams(uri=self.uri_of(path), diagnostics=diagnostics)
                 )
-        project.published = {path: d for path, d in by_file.items() if path in analysis.sources or d}
+            if path in analysis.sources or diagnostics:
+                published[path] = diagnostics
+            else:
+                published.pop(path, None)
         return analysis
 
     def workspace_edit(self, changes: dict[str, list[lsp.TextEdit]]) -> lsp.WorkspaceEdit:
