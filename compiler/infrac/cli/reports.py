@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
 def graph_arguments(parser: argparse.ArgumentParser) -> None:
     with_path(parser)
-    parser.add_argument("--format", choices=("text", "mermaid", "dot"), default="text")
+    parser.add_argument(
+        "--format", choices=("text", "mermaid", "dot"), default="text",
+        help="text (default), a Mermaid flowchart, or Graphviz's dot language",
+    )
     with_reporting(parser)
     parser.set_defaults(product_on_stdout=True)
 
@@ -34,7 +37,9 @@ def graph(args: argparse.Namespace) -> int:
 def exports_arguments(parser: argparse.ArgumentParser) -> None:
     with_path(parser)
     parser.add_argument("--stage", help="one stage only (default: every stage of the project)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default), or JSON for tools"
+    )
     with_reporting(parser)
     parser.set_defaults(product_on_stdout=True)
 
