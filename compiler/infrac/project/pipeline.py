@@ -55,14 +55,16 @@ def compile_sources(
         return Result(None, tuple(found))
     result = passes.run(modules, build=build)
     levels = result.settings.warnings if result.settings is not None else {}
+    silenced: list = []
     diagnostics = rules.apply(
         found + list(result.diagnostics),
         modules,
         {s.path: s for s in sources},
         levels,
         warnings_as_errors=warnings_as_errors,
+        silenced=silenced,
     )
-    return Result(result.program, tuple(diagnostics), result.settings)
+    return Result(result.program, tuple(diagnostics), result.settings, tuple(silenced))
 
 
 @frozen
@@ -78,6 +80,11 @@ class Checked:
     linkage: Linkage | None
     diagnostics: tuple[Diagnostic, ...]
     lock_unreadable: bool = False
+
+    @property
+    def silenced(self) -> tuple:
+        """The findings that suppression comments silenced, each with its comment."""
+        return self.result.silenced
 
     @property
     def program(self) -> Program | None:
