@@ -212,7 +212,7 @@ def _segment(part: Any) -> Any:
     if isinstance(part, Item):
         return {"item": part.value, "index": part.index}
     if isinstance(part, Keyed):
-        return {"key": part.field, "value": part.value}
+        return {"key": part.field, "value": part.value, "index": part.index}
     return part
 
 
@@ -300,7 +300,7 @@ def _set(document: dict[str, Any], path: list[Any], value: Any) -> None:
                 elif value is not None and found is not None:
                     items[found] = copy.deepcopy(value)
                 elif value is not None:
-                    items.append(copy.deepcopy(value))
+                    items.insert(part.get("index", len(items)), copy.deepcopy(value))
                 return
             node = items[found]
         elif isinstance(part, int):

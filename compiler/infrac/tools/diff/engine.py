@@ -209,15 +209,18 @@ def changes(old: Any, new: Any, canon: Canon, path: tuple[Any, ...] = ()) -> lis
     if isinstance(old, list) and isinstance(new, list):
         field = _list_key(old, new, canon)
         if field is not None:
+            old_keys = [_key_of(item, field, canon) for item in old]
+            new_keys = [_key_of(item, field, canon) for item in new]
+            if [k for k in old_keys if k in new_keys] != [k for k in new_keys if k in old_keys]:
+                return [Change(path, old, new, "the order changes")]
             found = []
-            old_by = {_key_of(item, field, canon): item for item in old}
-            new_by = {_key_of(item, field, canon): item for item in new}
-            for key in [*new_by, *(k for k in old_by if k not in new_by)]:
-                shown = _key_value(new_by.get(key, old_by.get(key)), field)
-                found += changes(old_by.get(key), new_by.get(key), canon, (*path, Keyed(field, shown)))
-            if found:
-                return found
-            return [Change(path, old, new, "the order changes")]
+            for index, key in enumerate(old_keys):  # removed first, then in the new list's order
+                if key not in new_keys:
+                    found += changes(old[index], None, canon, (*path, Keyed(field, old[index][field], index)))
+            for index, key in enumerate(new_keys):
+                before = old[old_keys.index(key)] if key in old_keys else None
+                found += changes(before, new[index], canon, (*path, Keyed(field, new[index][field], index)))
+            return found
         if len(old) == len(new) and old and all(isinstance(i, (dict, list)) for i in [*old, *new]):
             found = []
             for index, (a, b) in enumerate(zip(old, new)):
@@ -271,5 +274,3 @@ def _key_of(item: dict, field: str, canon: Canon) -> Any:
     return repr(canon(item[field]))
 
 
-def _key_value(item: dict, field: str) -> Any:
-    return item[field]

@@ -16,12 +16,13 @@ ADD, DELETE, MODIFY, REPLACE = "add", "delete", "modify", "replace"
 
 
 class Keyed:
-    """A path segment that picks the element of a list whose ``field`` is ``value``."""
+    """A path segment that picks the element of a list whose ``field`` is ``value``; ``index``
+    is its place in the list that has it (the new one, unless it is removed)."""
 
-    __slots__ = ("field", "value")
+    __slots__ = ("field", "value", "index")
 
-    def __init__(self, field: str, value: Any) -> None:
-        self.field, self.value = field, value
+    def __init__(self, field: str, value: Any, index: int = 0) -> None:
+        self.field, self.value, self.index = field, value, index
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Keyed) and (self.field, self.value) == (other.field, other.value)

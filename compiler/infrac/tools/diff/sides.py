@@ -376,7 +376,9 @@ def exports_of(stacks: dict[str, StackSide], stage: str | None) -> dict[str, Exp
         for imported in imports_in([stack.template or {}, stack.imports or {}]):
             name = export_name(imported) if not isinstance(imported, str) else imported
             if name is not None:
-                importers.setdefault(_symbolic(name.replace("${" + STAGE + "}", "{stage}"), stage), set()).add(stack.name)
+                for spelt in ("${" + STAGE + "}", "${sls:stage}"):  # a template's, a Serverless service's
+                    name = name.replace(spelt, "{stage}")
+                importers.setdefault(_symbolic(name, stage), set()).add(stack.name)
     for name, users in importers.items():
         if name in exports:
             exports[name].importers = tuple(sorted(users - {exports[name].stack}))
