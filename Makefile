@@ -42,7 +42,8 @@ demo: $(STAMP)
 	$(BIN)/infrac build infra.dsl --target serverless --out build/sls
 
 ## test: the whole suite: unit, golden, property and fuzz tests; cfn-lint on every template,
-## `serverless package` on every service, a deploy of every stack into moto, checkov on the seed system
+## `serverless package` on every service, a deploy of every stack into moto, checkov on the seed system,
+## every page of the documentation site opened in headless Chromium (the npm package's own Chromium)
 test: $(STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest
 
@@ -52,23 +53,24 @@ fmt: $(STAMP)
 
 ## docs: regenerate the pages made from the code (diagnostics, resource kinds, diagrams,
 ## build excerpts) and build the documentation site into site/
-docs: $(STAMP)
+## (Mermaid, which draws the diagrams in the reader's browser, is copied into the site from node_modules)
+docs: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python tools/docs.py
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
-	if command -v dot >/dev/null; then \
-	  mkdir -p site/diagrams && $(BIN)/infrac graph infra.dsl --format dot | dot -Tsvg > site/diagrams/stacks.svg; fi
 
 ## vsix: package the VS Code extension (editors/vscode/) into $(VSIX)
 VSIX ?= build/infra.vsix
 EXTENSION_STAMP := editors/vscode/node_modules/.installed
 
 $(EXTENSION_STAMP): editors/vscode/package.json editors/vscode/package-lock.json
-	cd editors/vscode && npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error
 	touch $(EXTENSION_STAMP)
 
+## (vsce runs the extension's `vscode:prepublish` script first: esbuild bundles src/extension.js
+## and the language client into dist/extension.js, the one file of code the package holds)
 vsix: $(NODE_STAMP) $(EXTENSION_STAMP)
 	mkdir -p $(dir $(abspath $(VSIX)))
-	cd editors/vscode && ../../node_modules/.bin/vsce package --allow-missing-repository --out $(abspath $(VSIX))
+	cd editors/vscode && ../../node_modules/.bin/vsce package --out $(abspath $(VSIX))
 
 ## lsp-latency: time from a change in the editor to the language server's diagnostics (seed project)
 lsp-latency: $(STAMP)
@@ -106,4 +108,4 @@ lock:
 	mv constraints.new constraints.txt && rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules editors/vscode/node_modules build site .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules editors/vscode/node_modules editors/vscode/dist build dist site .pytest_cache .hypothesis

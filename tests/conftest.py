@@ -70,3 +70,28 @@ def _private_build_cache(tmp_path_factory):
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = previous
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The documentation site, built once per session with ``mkdocs build --strict`` into a
+    temporary folder (tests/test_site.py checks the build, tests/test_site_browser.py opens it)."""
+    out = tmp_path_factory.mktemp("site")
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"),
+         "--site-dir", str(out)],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" not in done.stderr, done.stderr
+    return out
+
+
+def pytest_collection_finish(session) -> None:
+    """Start the documented installs of tests/test_install.py in the background, when it is
+    collected: they run while the tests before it do."""
+    for item in session.items:
+        if item.path.name == "test_install.py":
+            item.module.INSTALLS.start()
+            session.config.add_cleanup(item.module.INSTALLS.stop)
+            return

@@ -99,16 +99,8 @@ def test_the_example_projects_build():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"),
-         "--site-dir", str(out)],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "WARNING" not in done.stderr, done.stderr
-    return out
+def site(built_site) -> Path:
+    return built_site
 
 
 def test_the_site_builds_strictly_with_every_page(site):
@@ -123,9 +115,36 @@ def test_mermaid_diagrams_reach_the_site_as_mermaid(site):
     diagrams = re.findall(r'<pre class="mermaid"><code>(.*?)</code></pre>', page, re.S)
     assert len(diagrams) == 4
     waves = html.unescape(diagrams[2])
-    assert waves.startswith("flowchart LR") and 'subgraph wave1["wave 1"]' in waves
-    layers = html.unescape(diagrams[3])  # the compiler's own layers, from its imports
-    assert layers.startswith("flowchart BT") and "cli --> tools" in layers and "diagnostics --> base" in layers
+    layout, graph = waves.split("\n", 1)
+    assert layout == docs_tool.LAYOUT and layout.startswith("%%{init: ") and layout.endswith("}%%")
+    assert graph.startswith("flowchart LR") and 'subgraph wave1["wave 1"]' in graph
+    # the site serves Mermaid itself (tools/mkdocs_hooks.py), and every page loads it
+    assert (site / "javascripts" / "mermaid.min.js").read_bytes() == (
+        ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js").read_bytes()
+    assert '<script src="../javascripts/mermaid.min.js"></script>' in page
+    # the compiler's own layers, from its imports (tools/docs.py `layers`)
+    layers = html.unescape(diagrams[3]).split("\n", 1)[1]
+    assert layers.startswith("flowchart TB") and "cli --> tools" in layers and "diagnostics --> base" in layers
+
+
+def test_one_navigation_entry_per_page():
+    """mkdocs.yml lists each page once (a second entry is a second link in the sidebar, to the same page)."""
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
+
+    def pages(entries):
+        for entry in entries:
+            for value in entry.values() if isinstance(entry, dict) else [entry]:
+                yield from pages(value) if isinstance(value, list) else [value]
+
+    listed = list(pages(config["nav"]))
+    assert len(listed) >= 15
+    assert sorted(p for p in set(listed) if listed.count(p) > 1) == []
+    assert [p for p in listed if not (DOCS / p).is_file()] == []
 
 
 def test_infra_blocks_are_highlighted_by_infracs_lexer(site):

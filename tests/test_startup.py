@@ -77,6 +77,20 @@ def test_version_loads_nothing_but_the_command_line():
     assert extra - {"infrac", "infrac.cli"} <= {"__future__", "gc"}, sorted(extra)
 
 
+def test_the_command_modules_load_nothing_until_they_run():
+    """Each command's module (infrac.cli.<module>) is imported to define its parser, and all
+    of them to list the commands: at the top they import infrac.cli.common and nothing else
+    (not even argparse); what a command needs, it imports when it runs."""
+    probe = "import sys, infrac.cli as cli\nfor name in cli._COMMANDS:\n    cli._command(name)\nprint(*sorted(sys.modules))"
+    process = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    extra = set(process.stdout.split()) - interpreter()
+    modules = {"check", "build", "fmt", "reports", "rehearse", "plan_move", "lsp", "import_", "explain"}
+    assert {m for m in extra if m.startswith("infrac")} == {
+        "infrac", "infrac.cli", "infrac.cli.common", *(f"infrac.cli.{m}" for m in modules)
+    }
+    assert {m for m in extra if not m.startswith("infrac")} <= {"__future__", "gc"}, sorted(extra)
+
+
 def test_check_loads_the_compiler_but_not_the_writers():
     code, modules = loaded("check", str(SEED))
     assert code == 0
@@ -251,8 +265,7 @@ def test_the_program_runs_with_the_collector_off_and_the_server_with_it_on():
         "    sys.stdout.flush()\n"
         "    real_exit(code)\n"
         "os._exit = fast_exit\n"
-        "command = sys.argv[1]\n"
-        "cli._COMMANDS[command] = lambda args: seen.append(gc.isenabled()) or 0\n"
+        "cli._command(sys.argv[1]).run = lambda args: seen.append(gc.isenabled()) or 0\n"
         "sys.argv = ['infrac', *sys.argv[1:]]\n"
         "try:\n"
         "    cli.run()\n"

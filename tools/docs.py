@@ -14,6 +14,7 @@ failing:
 - docs/generated/services.md: the seed system after the split, from the compiled
   infra.dsl/ (each stack's resources by kind, and who imports from whom)
 - docs/generated/waves.md: ``infrac graph infra.dsl --format mermaid`` and its text form
+  (every diagram is laid out for the page's width by ``LAYOUT``, a Mermaid directive)
 - docs/generated/*-excerpt.md: excerpts of real builds of infra.dsl/ for both targets
 - docs/generated/layers.md, modules.md: the compiler's layers and modules, from its imports
   and docstrings (the layers' table is tests/test_layers.py's)
@@ -65,6 +66,18 @@ def fenced(language: str, text: str) -> str:
     return f"```{language}\n{text.rstrip()}\n```\n"
 
 
+#: How the site lays out every Mermaid diagram: Mermaid's default spacing between ranks and
+#: nodes, around the labels of the deploy waves, makes them wider than the page's column, and
+#: a diagram wider than the column is scaled down with its text. A directive of Mermaid's own,
+#: on the diagram's first line; the diagram below it is unchanged.
+LAYOUT = '%%{init: {"flowchart": {"rankSpacing": 15, "nodeSpacing": 20, "padding": 8}}}%%'
+
+
+def diagram(text: str) -> str:
+    """A Mermaid diagram as the site shows it: fenced, laid out with ``LAYOUT``."""
+    return fenced("mermaid", LAYOUT + "\n" + text)
+
+
 # ---- before: the monolith, read from its Serverless services ---------------------------------
 
 
@@ -104,8 +117,11 @@ def _imports(value) -> list[str]:
 
 
 def monolith() -> str:
-    """A Mermaid diagram of examples/monolith/: each service with its resources grouped
-    by type and its functions, and an arrow for each export another service imports."""
+    """A Mermaid diagram of examples/monolith/: each service with its functions and its
+    resources counted by type, and an arrow for each export another service imports.
+
+    Top to bottom, a service's resources listed in one box: at the width of the page the
+    labels keep the size of the text around them (tests/test_site_browser.py measures it)."""
     services = {}
     for path in sorted((ROOT / "examples" / "monolith").glob("*/serverless.yml")):
         services[path.parent.name] = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -114,7 +130,7 @@ def monolith() -> str:
         for output_id, output in (service.get("resources", {}).get("Outputs") or {}).items():
             export = str(output.get("Export", {}).get("Name", "")).replace("${self:service}", name)
             exports[export] = (name, output_id)
-    lines = ["flowchart LR"]
+    lines = ["flowchart TB"]
     ids = {}
     for number, (name, service) in enumerate(services.items()):
         ids[name] = f"m{number}"
@@ -123,23 +139,26 @@ def monolith() -> str:
         functions = len(service.get("functions") or {})
         if functions:
             lines.append(f'    m{number}f["{_plural(functions, "function")}<br/>and their API"]')
-        for index, (cfn_type, count) in enumerate(sorted(types.items())):
-            lines.append(f'    m{number}r{index}["{_plural(count, _NOUNS.get(cfn_type, cfn_type))}"]')
+        listed = "<br/>".join(_plural(count, _NOUNS.get(cfn_type, cfn_type)) for cfn_type, count in sorted(types.items()))
+        if listed:
+            lines.append(f'    m{number}r["{listed}"]')
         lines.append("  end")
     for name, service in services.items():
         for imported in sorted(set(_imports(service.get("resources", {})))):
             if imported in exports:
                 exporter, output_id = exports[imported]
                 lines.append(f'  {ids[exporter]} -->|"{output_id}"| {ids[name]}')
-    return BANNER + "\n" + fenced("mermaid", "\n".join(lines))
+    return BANNER + "\n" + diagram("\n".join(lines))
 
 
 # ---- after: the seed system, compiled ------------------------------------------------------
 
 
 def services() -> str:
-    """A Mermaid diagram of infra.dsl/ as compiled: each stack's resources by kind (the
-    consumer with its own service), and an arrow per exporter -> importer."""
+    """A Mermaid diagram of infra.dsl/ as compiled: the stacks that hold resources, each with
+    its resources by kind, in one box with an arrow per import between them; below it each
+    consumer (a stack with its own serverless.yml), with an arrow counting what it imports
+    from the box. The imports per stack are in the diagram of the deploy waves."""
     sys.path.insert(0, str(ROOT / "compiler"))
     from infrac.contract.linker import link
     from infrac.project.pipeline import compile_sources
@@ -153,32 +172,39 @@ def services() -> str:
     linkage = link(program)
     exporter = {e.name: e.stack for e in linkage.exports}
     ids = {stack.name: f"s{i}" for i, stack in enumerate(program.stacks)}
-    lines = ["flowchart LR"]
+    consumers = [stack for stack in program.stacks if stack.is_consumer]
+    lines = ["flowchart TB", '  subgraph infra["infrastructure services"]', "    direction LR"]
     for stack in program.stacks:
-        sid = ids[stack.name]
-        lines.append(f'  subgraph {sid}["{stack.name}"]')
-        kinds = Counter(resource.kind for resource in stack.resources)
-        for index, (kind, count) in enumerate(sorted(kinds.items())):
-            lines.append(f'    {sid}r{index}["{_plural(count, kind)}"]')
         if stack.is_consumer:
-            where = f"<br/>({stack.path})" if stack.path else ""
-            lines.append(f'    {sid}c["its own serverless.yml:<br/>functions, API, authorizer{where}"]')
-        lines.append("  end")
+            continue
+        kinds = Counter(resource.kind for resource in stack.resources)
+        listed = "".join(f"<br/>{_plural(count, kind)}" for kind, count in sorted(kinds.items()))
+        lines.append(f'    {ids[stack.name]}["<b>{stack.name}</b>{listed}"]')
     flows = Counter()
     for importer, names in sorted(linkage.imports.items()):
         for name in names:
             if name in exporter:
                 flows[exporter[name], importer] += 1
+    into = Counter()
     for (source, target), count in sorted(flows.items()):
-        lines.append(f'  {ids[source]} -->|"{_plural(count, "export")}"| {ids[target]}')
-    return BANNER + "\n" + fenced("mermaid", "\n".join(lines))
+        if any(stack.name == target for stack in consumers):
+            into[target] += count
+        else:
+            lines.append(f'    {ids[source]} -->|"{_plural(count, "export")}"| {ids[target]}')
+    lines.append("  end")
+    for stack in consumers:
+        where = f"<br/>({stack.path})" if stack.path else ""
+        lines.append(f'  {ids[stack.name]}["<b>{stack.name}</b><br/>its own serverless.yml:<br/>functions, API, authorizer{where}"]')
+        if into[stack.name]:
+            lines.append(f'  infra -->|"{_plural(into[stack.name], "export")}"| {ids[stack.name]}')
+    return BANNER + "\n" + diagram("\n".join(lines))
 
 
 def waves() -> str:
     return (
         BANNER
         + "\n"
-        + fenced("mermaid", infrac("graph", SEED, "--format", "mermaid"))
+        + diagram(infrac("graph", SEED, "--format", "mermaid"))
         + "\n`infrac graph infra.dsl` prints the same as text:\n\n"
         + fenced("text", infrac("graph", SEED))
     )
@@ -432,15 +458,14 @@ def layers() -> str:
                 todo.extend(direct[node])
         return False
 
-    lines = ["```mermaid", "flowchart BT"]
+    lines = ["flowchart TB"]
     for name, what in layering.LAYERS:
         lines.append(f'  {name}["<b>{name}/</b><br/>{what}"]')
     for name in names:
         for below in sorted(direct[name], key=names.index, reverse=True):
             if not reaches(name, below, skip=below):
                 lines.append(f"  {name} --> {below}")
-    lines.append("```")
-    return BANNER + "\n" + "\n".join(lines) + "\n"
+    return BANNER + "\n" + diagram("\n".join(lines))
 
 
 def modules() -> str:

@@ -1,0 +1,62 @@
+"""``infrac import``: write .infra sources from Serverless services or CloudFormation
+templates (``infrac.tools.migrate``), and the services rewired to take the moved
+resources from infrac's imports. (The module's name has a trailing underscore: ``import``
+is a keyword.)
+"""
+
+from __future__ import annotations
+
+from infrac.cli.common import FAILED, OK, Command, report, with_reporting
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    import argparse
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    from pathlib import Path
+
+    parser.add_argument("files", nargs="+", type=Path, help="serverless.yml files or CloudFormation templates (YAML or JSON)")
+    parser.add_argument("--out", type=Path, required=True, help="the folder for the .infra sources (empty, or a previous import)")
+    parser.add_argument("--split-by", choices=("type",), help="move tables, queues, buckets, EventBridge and Cognito into their own stacks")
+    parser.add_argument("--map", type=Path, help="a YAML file mapping resource types to stacks, for other groupings")
+    with_reporting(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from infrac.diagnostics import has_errors
+    from infrac.project.outputs import import_problems, write_import
+    from infrac.project.workspace import display, read_bytes
+    from infrac.tools.migrate.command import prepare
+
+    inputs = [(display(path), read_bytes(path)) for path in args.files]
+    mapping = (display(args.map), read_bytes(args.map)) if args.map else None
+    out = display(args.out)
+    prepared = prepare(inputs, out, args.split_by, mapping)
+    diagnostics = list(prepared.diagnostics)
+    if getattr(args, "warnings_as_errors", False):
+        from infrac.base.classes import evolve
+        from infrac.diagnostics import Severity
+
+        diagnostics = [evolve(d, severity=Severity.ERROR) for d in diagnostics]
+    if not has_errors(diagnostics):
+        diagnostics += import_problems(args.out, prepared.files, prepared.services)
+    report(args, diagnostics, prepared.sources)
+    if has_errors(diagnostics):
+        return FAILED
+    write_import(args.out, prepared.files, prepared.services)
+    count = len(prepared.files)
+    print(f"imported {len(args.files)} file{'s' * (len(args.files) != 1)} into {out}: {count} file{'s' * (count != 1)}")
+    for relative in sorted(prepared.files):
+        print(f"  {display(args.out / relative)}")
+    for path in sorted(prepared.services):
+        print(f"  {path}  the service, taking the moved resources from the imports infrac writes")
+    print(f"  checked: `infrac build {out} --stage {prepared.stage}` gives the resources of the input")
+    return OK
+
+
+#: It drives libraries that make garbage in cycles: with the cyclic collector.
+COMMAND = Command(
+    "import", "write .infra sources from Serverless services or CloudFormation templates", arguments, run,
+    compiles=False,
+)
