@@ -129,7 +129,7 @@ class StackDiff:
     @property
     def empty(self) -> bool:
         return not (self.resources or self.exports or self.template or self.outputs or self.imports or self.budget
-                    or self.after[0] or self.after[1] or self.wave[0] != self.wave[1]
+                    or self.after[0] or self.after[1] or None not in self.wave and self.wave[0] != self.wave[1]
                     or self.action in (ADD, DELETE))
 
 
