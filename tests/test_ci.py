@@ -405,7 +405,7 @@ def test_the_workflow_example_runs_what_it_says(write_project):
     from conftest import ROOT
 
     docs = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
-    workflow = yaml.safe_load(docs.split("## A GitHub Actions workflow\n\n```yaml\n", 1)[1].split("```", 1)[0])
+    workflow = yaml.safe_load(docs.split("## A GitHub Actions workflow\n", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0])
     steps = workflow["jobs"]["infrac"]["steps"]
     commands = [shlex.split(s["run"]) for s in steps if s.get("run", "").startswith("infrac ")]
     assert [c[1] for c in commands] == ["fmt", "check", "check", "build"]

@@ -245,3 +245,10 @@ def assert_agree(document: dict, events: dict[str, list], refused: str | None) -
                 assert logical_id in replaced, (stack["name"], logical_id, done)
             if done & {"delete"} and logical_id not in renamed:
                 assert any(r["logical_id"] == logical_id and r["action"] == "delete" for r in stack["resources"])
+
+
+def test_the_review_page_shows_a_real_view():
+    """docs/review.md's example is what infrac prints for the table key edit."""
+    page = (ROOT / "docs" / "review.md").read_text(encoding="utf-8")
+    shown = page.split("### Reading the view\n", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    assert shown == (EDITS / "02-table-key-replacement" / "expected" / "folder.txt").read_text(encoding="utf-8")

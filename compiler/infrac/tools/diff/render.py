@@ -48,17 +48,25 @@ def against_line(document: dict[str, Any]) -> str:
     return f"{against['sources']} against {against['what']} ({against['description']}{stage})"
 
 
+#: What a view against a lock cannot show, said under its first line.
+LOCK_NOTE = ("infra.lock records each resource's type, its replacing values and the exports; other property "
+             "changes and template sizes show against a build's output folder (--against DIR)")
+
+
 def render_text(document: dict[str, Any], *, color: bool = False) -> str:
     style = _Style(color)
     lines = [style("infrac diff", "1") + ": " + against_line(document)]
     if not document["templates"]:
-        lines.append("  note: infra.lock records each resource's type, its replacing values and the exports; other "
-                     "property changes and template sizes show against a build's output folder (--against DIR)")
+        lines.append(f"  note: {LOCK_NOTE}")
     lines.append("")
+    return "\n".join(lines + _body(document, style)) + "\n"
+
+
+def _body(document: dict[str, Any], style: _Style) -> list[str]:
     if not document["stacks"]:
-        lines.append("no changes: the sources make what is " + ("deployed" if document["against"]["kind"] ==
-                                                                "deployed" else "in the last build"))
-        return "\n".join(lines) + "\n"
+        return ["no changes: the sources make what is " + ("deployed" if document["against"]["kind"] == "deployed"
+                                                            else "in the last build")]
+    lines: list[str] = []
     wave = None
     for stack in document["stacks"]:
         number = stack["wave"]["new"] if stack["action"] != "delete" else None
@@ -69,7 +77,7 @@ def render_text(document: dict[str, Any], *, color: bool = False) -> str:
         lines += _stack(stack, style)
         lines.append("")
     lines.append(style("summary", "1") + ": " + headline(document))
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _stack(stack: dict[str, Any], style: _Style) -> list[str]:
@@ -199,6 +207,8 @@ def render_markdown(document: dict[str, Any]) -> str:
     (replacements, deletions, lost data, refusals, exports in use), and the whole view in a
     ``diff`` block (GitHub colours its ``+`` and ``-`` lines)."""
     lines = [f"### infrac diff: {headline(document)}", "", f"{_escape(against_line(document))}.", ""]
+    if not document["templates"]:
+        lines += [_escape(LOCK_NOTE[0].upper() + LOCK_NOTE[1:]) + ".", ""]
     if not document["stacks"]:
         lines.append("No changes.")
         return "\n".join(lines) + "\n"
@@ -216,7 +226,7 @@ def render_markdown(document: dict[str, Any]) -> str:
                 attention.append(f"**export removed**: `{export['name']}`{users}")
     if attention:
         lines += ["> [!WARNING]", *(f"> - {_escape(item)}" for item in attention), ""]
-    view = render_text(document).split("\n", 2)[2].rstrip("\n")
+    view = "\n".join(_body(document, _Style(False)))
     lines += ["<details><summary>per stack, in deploy order</summary>", "", "```diff", view, "```", "", "</details>"]
     return "\n".join(lines) + "\n"
 
@@ -236,9 +246,8 @@ def _costs(resource: dict[str, Any]) -> str:
 
 
 def _escape(text: str) -> str:
-    """Markdown outside code: characters that would start markup are escaped."""
-    for character in ("\\", "<", ">", "*", "_", "|"):
-        if character in ("*", "_"):
-            continue  # the text's own emphasis (``**replaced**``) and names with underscores in code spans
+    """Markdown outside code: characters that would start HTML or a table are escaped (the
+    text's own emphasis, ``**replaced**``, and code spans are kept)."""
+    for character in ("\\", "<", ">", "|"):
         text = text.replace(character, "\\" + character)
     return text
