@@ -149,3 +149,13 @@ def test_errors_in_the_sources_are_reported_as_check_reports_them(project):
     (project / "infra.dsl" / "sqs.infra").write_text("stack {\n")
     process = run_infrac("diff", "infra.dsl", cwd=project)
     assert process.returncode == 1 and "error[E01" in process.stderr and process.stdout == ""
+
+
+def test_colour_on_a_terminal_only(project):
+    """`--color auto` colours on a terminal only (the tests' stdout is a pipe); `always` and
+    `never` force it; NO_COLOR turns `auto` off."""
+    plain = run_infrac("diff", "infra.dsl", cwd=project).stdout
+    coloured = run_infrac("diff", "infra.dsl", "--color", "always", cwd=project).stdout
+    assert "\x1b[" not in plain and "\x1b[35m    ± UserSessionsTable\x1b[0m" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
+    assert "\x1b[" not in run_infrac("diff", "infra.dsl", "--color", "never", cwd=project).stdout
