@@ -103,7 +103,7 @@ def test_the_sdist_holds_the_sources_and_the_licence(dist):
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     top = {name.split("/", 1)[0] for name in names}
     assert top == {"compiler", "grammar", "README.md", "LICENSE", "pyproject.toml", "PKG-INFO", ".gitignore"}, top
-    assert "grammar/infra.lark" in names and "compiler/infrac/cli.py" in names
+    assert "grammar/infra.lark" in names and "compiler/infrac/cli/__init__.py" in names
 
 
 def test_the_wheel_ships_the_grammar_and_the_licence_and_runs_from_them(wheel, tmp_path, write_project):
