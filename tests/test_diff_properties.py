@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import re
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import TRIED
-from test_diff import Compiled, against_folder, against_lock, assert_agree, seed, seed_files, simulate
+from test_diff import Compiled, against_folder, against_lock, assert_agree, deployed, seed, seed_files, simulate
 
 EXAMPLES = int(os.environ.get("INFRAC_DIFF_EXAMPLES", "5"))
 
@@ -84,6 +84,7 @@ def read_back(files: dict[str, str]) -> dict[str, dict]:
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(SERIES)
+@example([("table name", 0), ("queue name", 20), ("logical ID", 0)])  # a replaced queue's URL export is in use
 def test_the_diff_of_random_edits(names):
     from infrac.tools.diff.canon import Canon
     from infrac.tools.diff.document import apply
@@ -105,7 +106,7 @@ def test_the_diff_of_random_edits(names):
         assert canon(applied[stack]) == canon(wanted[stack]), (names, stack)
     # the simulator does what the diff says
     events, refused = simulate(base, now)
-    assert_agree(document, events, refused)
+    assert_agree(document, events, refused, deployed(base, now))
 
 
 def test_a_build_diffed_against_itself_in_every_form_shows_nothing():

@@ -51,7 +51,7 @@ def document(found: Diff, sources: dict[str, SourceFile], against: dict[str, Any
             "budget": {key: {"old": old, "new": new, "quota": QUOTAS[key]} for key, (old, new) in stack.budget.items()},
             "resources": [_resource(r, sources, names) for r in stack.resources],
             "exports": [
-                {"action": "remove" if e.action == DELETE else "add", "name": e.name, "reference": e.shown,
+                {"action": {DELETE: "remove", ADD: "add"}.get(e.action, "change"), "name": e.name, "reference": e.shown,
                  "importers": list(e.importers), "readers": list(e.readers)}
                 for e in stack.exports
             ],
@@ -164,6 +164,8 @@ def _resource(diffed: ResourceDiff, sources: dict[str, SourceFile], names: Names
             "data_lost": diffed.data_lost or None,
             "refused": diffed.refused or None,
         })
+    if diffed.in_use:
+        entry["exports_in_use"] = [{"name": name, "importers": list(users)} for name, users in diffed.in_use]
     entry["changes"] = [_change(c, sources, names) for c in diffed.changes]
     if diffed.action == ADD or diffed.renamed_from:
         entry["document"] = diffed.document

@@ -77,6 +77,7 @@ def diff(old: Side, new: Side) -> Diff:
             if (before and before.imports is not None) or after.imports is not None:
                 found.imports = changes(before.imports if before else None, after.imports, canon)
         _exports(found, old, new)
+        _exports_in_use(found, before, after, old, canon)
         _budget(found, before, after, old, new)
         if old.waves is not None or action != ADD:
             found.wave = (old_wave.get(name), new_wave.get(name))
@@ -175,6 +176,58 @@ def _exports(found: StackDiff, old: Side, new: Side) -> None:
     for export in sorted(new.exports.values(), key=lambda e: e.name):
         if export.stack == name and export.name not in old.exports:
             found.exports.append(ExportDiff(ADD, export, export.importers, export.readers))
+
+
+def _exports_in_use(found: StackDiff, before: StackSide | None, after: StackSide | None, old: Side,
+                    canon: Canon) -> None:
+    """An export another stack imports cannot change its value (CloudFormation: "Cannot
+    update export ... as it is in use by ..."): a replaced resource's exports all do, and an
+    output whose value is written anew does."""
+    from infrac.tools.migrate.simulator import references_of
+
+    if before is None or after is None:
+        return
+    in_use = {e.name: [u for u in e.importers if u != found.name] for e in old.exports.values()
+              if e.stack == found.name}
+    replaced = {r.logical_id: r for r in found.resources if r.action == REPLACE}
+    by_name = {r.resource: r for r in replaced.values() if r.resource}
+    hits: dict[str, list[tuple[str, list[str]]]] = {}
+    if old.templates:
+        for output_id, output in after.outputs.items():
+            if not isinstance(output, dict) or "Export" not in output:
+                continue
+            name = _export_name(output["Export"].get("Name"))
+            users = in_use.get(name or "")
+            if not users:
+                continue
+            previous = before.outputs.get(output_id)
+            hit = sorted(references_of(output.get("Value")) & set(replaced))
+            if hit:
+                hits.setdefault(hit[0], []).append((name, users))
+            elif isinstance(previous, dict) and canon(previous.get("Value")) != canon(output.get("Value")):
+                found.exports.append(ExportDiff(MODIFY, old.exports[name], tuple(users), ()))
+    else:
+        for export in sorted(old.exports.values(), key=lambda e: e.name):
+            users = in_use.get(export.name)
+            if users and export.resource in by_name:
+                hits.setdefault(by_name[export.resource].logical_id, []).append((export.name, users))
+    for logical_id, exports in hits.items():
+        names = ", ".join(f"`{name}`" for name, _ in sorted(exports))
+        users = sorted({u for _, found_users in exports for u in found_users})
+        plural = len(exports) != 1
+        why = (f"its export{'s' * plural} {names} change{'s' * (not plural)} value while {', '.join(users)} "
+               f"import{'s' * (len(users) == 1)} {'them' if plural else 'it'} (\"Cannot update export ... as it is "
+               "in use\"): move the importers off first")
+        diffed = replaced[logical_id]
+        diffed.in_use = sorted(exports)
+        diffed.refused = f"{diffed.refused}; {why}" if diffed.refused else "CloudFormation refuses: " + why
+
+
+def _export_name(value: Any) -> str | None:
+    from infrac.tools.diff.canon import export_name
+
+    name = export_name(value)
+    return name.replace("${sls:stage}", "{stage}") if name else None
 
 
 def _budget(found: StackDiff, before: StackSide | None, after: StackSide | None, old: Side, new: Side) -> None:

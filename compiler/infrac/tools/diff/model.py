@@ -68,7 +68,7 @@ class Change:
 class ResourceDiff:
     __slots__ = ("action", "logical_id", "type", "old_type", "resource", "changes", "replacing", "certain",
                  "lost", "data_lost", "retained", "refused", "renamed_from", "cause", "document", "old_document",
-                 "source")
+                 "source", "in_use")
 
     def __init__(self, action: str, logical_id: str, type_name: str, resource: str | None = None) -> None:
         self.action, self.logical_id, self.type, self.resource = action, logical_id, type_name, resource
@@ -85,6 +85,8 @@ class ResourceDiff:
         self.retained = False
         #: why CloudFormation would refuse the change, or ""
         self.refused = ""
+        #: the resource's exports that other stacks import, whose values a replacement changes
+        self.in_use: list[tuple[str, list[str]]] = []
         self.renamed_from: str | None = None
         #: the replaced resource whose new identity replaces this one, or ""
         self.cause = ""
@@ -151,7 +153,8 @@ class Diff:
             for resource in stack.resources:
                 found[resource.action] += 1
             for export in stack.exports:
-                found["exports added" if export.action == ADD else "exports removed"] += 1
+                if export.action in (ADD, DELETE):
+                    found["exports added" if export.action == ADD else "exports removed"] += 1
         return found
 
 

@@ -94,7 +94,7 @@ def _stack(stack: dict[str, Any], style: _Style) -> list[str]:
     if stack["exports"]:
         lines.append("      exports:")
         for export in stack["exports"]:
-            sign = "-" if export["action"] == "remove" else "+"
+            sign = {"remove": "-", "add": "+"}.get(export["action"], "~")
             text = f"        {sign} {export['name']}"
             if export["reference"]:
                 text += f" ({export['reference']})"
@@ -102,7 +102,10 @@ def _stack(stack: dict[str, Any], style: _Style) -> list[str]:
             if users:
                 verb = "imported by" if export["action"] == "add" else "in use by"
                 text += f"  {verb} {', '.join(users)}"
-            lines.append(style(text, _COLORS["delete" if sign == "-" else "add"]))
+            lines.append(style(text, _COLORS[{"-": "delete", "+": "add"}.get(sign, "modify")]))
+            if export["action"] == "change":
+                lines.append(style(f"            refused: its value changes while {', '.join(export['importers'])} "
+                                   "imports it: move the importers off it first", "31", "1"))
             if export["action"] == "remove" and export["importers"]:
                 lines.append(f"            CloudFormation refuses to remove it while {', '.join(export['importers'])} "
                              "imports it: deploy the importers without it first")
