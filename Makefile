@@ -11,6 +11,11 @@ NODE_STAMP := node_modules/.installed
 # virtual environment of its own: it pins boto3 (and more) to versions that conflict with moto's.
 CHECKOV_VENV  := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# zsh and fish, which the shell-completion tests load infrac's scripts into: unpacked from the
+# machine's Debian release (`apt-get download`, no root, nothing installed system-wide) into
+# .shells/root, and run from there (tests/test_completion.py).
+SHELLS_STAMP    := .shells/.installed
+SHELL_PACKAGES  := zsh zsh-common fish fish-common libpcre2-32-0
 
 .PHONY: demo test fmt docs fuzz bench lock schemas classes parser vsix clean
 
@@ -44,7 +49,13 @@ demo: $(STAMP)
 ## test: the whole suite: unit, golden, property and fuzz tests; cfn-lint on every template,
 ## `serverless package` on every service, a deploy of every stack into moto, checkov on the seed system,
 ## every page of the documentation site opened in headless Chromium (the npm package's own Chromium)
-test: $(STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
+$(SHELLS_STAMP):
+	rm -rf .shells && mkdir -p .shells/debs
+	cd .shells/debs && apt-get download -q $(SHELL_PACKAGES)
+	for deb in .shells/debs/*.deb; do dpkg -x "$$deb" .shells/root; done
+	touch $(SHELLS_STAMP)
+
+test: $(STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(SHELLS_STAMP)
 	$(BIN)/python -m pytest
 
 ## fmt: format the example and test sources in place
@@ -108,4 +119,4 @@ lock:
 	mv constraints.new constraints.txt && rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules editors/vscode/node_modules editors/vscode/dist build dist site .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CHECKOV_VENV) .shells node_modules editors/vscode/node_modules editors/vscode/dist build dist site .pytest_cache .hypothesis

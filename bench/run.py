@@ -33,10 +33,14 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
 
+from infrac.cli.progress import Progress  # noqa: E402
+
 PYTHON = sys.executable
 INFRAC = str(Path(sys.executable).parent / "infrac")
 TARGETS = ("cloudformation", "serverless")
 SEED_RESOURCES = 40  # the seed system's resources (as `infrac check infra.dsl` counts them)
+#: The status line on a terminal (nothing in a pipe or in CI): which workload runs, which pair.
+PROGRESS = Progress("bench")
 
 
 # ---- running processes ----------------------------------------------------------------
@@ -52,6 +56,7 @@ def run(argv: list[str], *, cwd: Path | None = None, env: dict | None = None) ->
     error = child.stderr.read().decode(errors="replace")
     child.stderr.close()
     if child.returncode != 0:
+        PROGRESS.clear()
         raise SystemExit(f"bench: `{' '.join(argv)}` exited {child.returncode}:\n{error}")
     return elapsed, usage.ru_maxrss / 1024
 
@@ -76,12 +81,14 @@ def paired(name: str, command, baseline, repeat: int, *, prepare=None, prepare_b
     """``command`` and ``baseline`` alternately, ``repeat`` times each, after one
     unmeasured warm-up of each (the file system cache). ``prepare`` runs before
     every measured run of the command, untimed."""
+    PROGRESS(0, repeat, f"{name}: warming up")
     for step, argv in ((prepare, command), (prepare_baseline, baseline)):
         if step:
             step()
         run(argv)
     times, base_times, ratios, memory = [], [], [], []
-    for _ in range(repeat):
+    for number in range(1, repeat + 1):
+        PROGRESS(number, repeat, name)
         if prepare:
             prepare()
         elapsed, peak = run(command)
@@ -92,6 +99,7 @@ def paired(name: str, command, baseline, repeat: int, *, prepare=None, prepare_b
         base_times.append(base)
         ratios.append(elapsed / base)
         memory.append(peak)
+    PROGRESS.clear()
     return {
         "name": name,
         "seconds": summary(times),
@@ -195,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = suite(scales, args, work)
     finally:
+        PROGRESS.clear()
         shutil.rmtree(work, ignore_errors=True)
     print(save(report, args))
     print(f"written: {args.results / (args.label + '.md')}, {args.results / (args.label + '.json')}")
@@ -243,6 +252,8 @@ def suite(scales: list[int], args, work: Path) -> dict:
 
 def measure_scale(scale: int, args, work: Path) -> dict:
     repeat = repeats(args, scale)
+    PROGRESS.label = f"bench {scale}x"
+    PROGRESS(0, 0, "generating the project and its reference builds")
     project = generate.generate(scale, work / f"p{scale}")
     entry: dict = {"scale": scale, "source_bytes": generate.source_bytes(project), "workloads": []}
     # infrac's reference output (this also writes the project's infra.lock)
@@ -304,10 +315,15 @@ def measure_scale(scale: int, args, work: Path) -> dict:
                                 prepare=lambda: shutil.rmtree(peer_out, ignore_errors=True),
                                 prepare_baseline=floor_clean))
     else:
+        PROGRESS.clear()
         print("bench: troposphere is not installed (make bench installs it); peer skipped", file=sys.stderr)
 
+    PROGRESS(0, 0, "phases in process")
     entry["phases"] = {target: phases(project, target, work / f"phases-{scale}") for target in TARGETS}
+    if scale == 1:
+        PROGRESS(0, 0, "the language server's latency")
     entry["lsp"] = lsp_latency(project) if scale == 1 else None
+    PROGRESS.clear()
     return entry
 
 

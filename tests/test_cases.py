@@ -88,7 +88,8 @@ def plan_outputs(folder: Path) -> dict[str, str]:
     import json
 
     from infrac.tools.migrate import source
-    from infrac.tools.migrate.plan import deployed_stack, make_plan
+    from infrac.tools.migrate.plan import make_plan
+    from infrac.tools.migrate.plan.deployed import deployed_stack
     from infrac.tools.migrate.rehearsal import rehearse
     from infrac.tools.rehearse import templates
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 from conftest import ROOT, assert_no_traceback, run_infrac
 from infrac import __version__
@@ -196,3 +199,154 @@ def test_check_does_not_import_the_yaml_emitter():
 
     process = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert process.stdout.strip().endswith("False"), process.stdout + process.stderr
+
+
+# ---- did you mean, help lines --------------------------------------------------------------------
+
+
+def test_a_mistyped_command_is_a_usage_error_with_a_suggestion():
+    process = run_infrac("chek", "infra.dsl")
+    assert process.returncode == 2
+    assert_no_traceback(process)
+    assert "infrac: error: argument COMMAND: invalid choice: 'chek'; did you mean `check`?" in process.stderr
+    # nothing close: no suggestion, the list of commands
+    far = run_infrac("frobnicate")
+    assert far.returncode == 2 and "did you mean" not in far.stderr and "'plan-move'" in far.stderr
+
+
+def test_a_mistyped_option_is_a_usage_error_with_a_suggestion_from_the_commands_own():
+    process = run_infrac("build", "infra.dsl", "--formt", "json")
+    assert process.returncode == 2
+    assert_no_traceback(process)
+    # the command's own usage and error line
+    assert process.stderr.startswith("usage: infrac build ")
+    assert "infrac build: error: unrecognized arguments: --formt json; did you mean `--format`?" in process.stderr
+    assert "did you mean `--format`?" in run_infrac("build", "--formt=json").stderr
+    assert "did you mean `--list`?" in run_infrac("explain", "--lst").stderr
+    # check has no --format, nor anything close to --formt
+    unknown = run_infrac("check", "--formt")
+    assert unknown.returncode == 2 and "unrecognized arguments: --formt\n" in unknown.stderr
+
+
+def test_a_mistyped_option_before_the_command_is_named():
+    process = run_infrac("--verison")
+    assert process.returncode == 2
+    assert "infrac: error: unrecognized arguments: --verison; did you mean `--version`?" in process.stderr
+    assert run_infrac("--ver").stdout == f"infrac {__version__}\n"  # a prefix is argparse's own abbreviation
+
+
+def test_a_mistyped_choice_is_a_usage_error_with_a_suggestion():
+    process = run_infrac("build", "--target", "cloudformaton")
+    assert process.returncode == 2
+    assert "argument --target: invalid choice: 'cloudformaton'; did you mean `cloudformation`?" in process.stderr
+    assert "did you mean `json`?" in run_infrac("check", "--diagnostic-format", "jsn").stderr
+
+
+def test_every_argument_of_every_command_has_a_help_line():
+    """What `infrac COMMAND --help` shows for each option and argument says what it is for."""
+    from infrac.cli import _parser
+
+    parser = _parser()
+    commands = next(a for a in parser._actions if a.dest == "command")
+    missing = [f"infrac {'/'.join(a.option_strings) or a.dest}" for a in parser._actions if not a.help]
+    for name, command in commands.choices.items():
+        assert command.format_help()
+        missing += [f"infrac {name} {'/'.join(a.option_strings) or a.dest}" for a in command._actions
+                    if not a.help or not a.help.strip()]
+    assert missing == []
+    assert len(commands.choices) >= 11
+
+
+# ---- explain --list --------------------------------------------------------------------------------
+
+
+def test_explain_list_gives_every_code_once_grouped_by_area():
+    from infrac.diagnostics.codes import AREAS, CODES
+
+    process = run_infrac("explain", "--list")
+    assert process.returncode == 0 and process.stderr == ""
+    groups = process.stdout.split("\n\n")
+    headers = [group.splitlines()[0] for group in groups]
+    # the registry's areas, in order, each with the prefixes of its codes
+    assert [h.rpartition(" (")[0] for h in headers] == [t for n, t in AREAS.items() if any(c[1:3] == n for c in CODES)]
+    assert headers[1] == "syntax (E01xx, W01xx)"
+    listed = []
+    for group in groups:
+        number = re.search(r"\(([EW])(\d\d)xx", group).group(2)
+        for line in group.splitlines()[1:]:
+            code, title = re.fullmatch(r"  ([EW]\d{4})  (.+)", line).groups()
+            assert code[1:3] == number and title == CODES[code].title
+            listed.append(code)
+    assert sorted(listed) == sorted(CODES) and len(listed) == len(CODES)
+
+
+def test_every_code_belongs_to_an_area():
+    from infrac.diagnostics.codes import AREAS, CODES, area
+
+    assert {code: area(code) for code in CODES if area(code) not in AREAS} == {}
+
+
+def test_explain_wants_a_code_or_list_but_not_both():
+    for args in ((), ("E0401", "--list")):
+        process = run_infrac("explain", *args)
+        assert process.returncode == 2 and "give a code" in process.stderr and process.stdout == ""
+
+
+# ---- fmt --check --diff ------------------------------------------------------------------------
+
+
+UNFORMATTED = "stack data{table Users{key={userId:string}}}"
+FORMATTED = "stack data {\n  table Users {\n    key = { userId: string }\n  }\n}\n"
+
+
+def test_fmt_diff_prints_a_patch_that_applies_and_writes_nothing(write_project):
+    project = write_project({
+        "main.infra": UNFORMATTED,  # no newline at the end
+        "sub/crlf.infra": "stack a {\r\n    table T {\r\n  key = { id: string }\r\n}\r\n}\r\n",
+        "done.infra": "stack done {}\n",
+    })
+    before = {p: p.read_bytes() for p in project.rglob("*.infra")}
+    process = run_infrac("fmt", "--check", "--diff", ".", cwd=project)
+    assert process.returncode == 1
+    assert process.stderr == "would reformat main.infra\nwould reformat sub/crlf.infra\n"
+    assert {p: p.read_bytes() for p in project.rglob("*.infra")} == before
+    assert process.stdout.startswith("--- main.infra\n+++ main.infra\n@@ -1 +1,5 @@\n")
+    assert "\\ No newline at end of file\n" in process.stdout
+    assert "--- sub/crlf.infra\n+++ sub/crlf.infra\n" in process.stdout and "done.infra" not in process.stdout
+    # git's own reader applies it (the bytes as written: text mode would read CRLF as LF), and
+    # the files are then what `infrac fmt` writes
+    raw = subprocess.run([sys.executable, "-m", "infrac", "fmt", "--diff", "."], cwd=project, capture_output=True,
+                         env={**os.environ, "NO_COLOR": "1"}, timeout=120).stdout
+    assert b"-    table T {\r\n" in raw and b"+  table T {\n" in raw
+    (project / "fmt.patch").write_bytes(raw)
+    applied = subprocess.run(["git", "apply", "-p0", "fmt.patch"], cwd=project, capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stderr
+    assert (project / "main.infra").read_text() == FORMATTED
+    assert run_infrac("fmt", "--check", ".", cwd=project).returncode == 0
+
+
+def test_fmt_diff_implies_check_and_is_empty_when_nothing_would_change(write_project):
+    project = write_project({"main.infra": UNFORMATTED})
+    process = run_infrac("fmt", "--diff", ".", cwd=project)
+    assert process.returncode == 1 and process.stdout.startswith("--- main.infra\n")
+    assert (project / "main.infra").read_text() == UNFORMATTED
+    (project / "main.infra").write_text(FORMATTED)
+    clean = run_infrac("fmt", "--check", "--diff", ".", cwd=project)
+    assert (clean.returncode, clean.stdout, clean.stderr) == (0, "", "")
+
+
+def test_fmt_diff_keeps_stdout_for_the_diff_alone(write_project):
+    """Diagnostics in a machine format go to stderr then; a file with a syntax error has no diff."""
+    project = write_project({"main.infra": UNFORMATTED, "broken.infra": SYNTAX_ERROR})
+    process = run_infrac("fmt", "--diff", ".", "--diagnostic-format", "json", cwd=project)
+    assert process.returncode == 1
+    assert process.stdout.startswith("--- main.infra\n") and "broken" not in process.stdout
+    assert json.loads(process.stderr.split("would reformat")[0])["diagnostics"][0]["code"] == "E0101"
+
+
+def test_fmt_diff_is_coloured_only_when_asked_or_on_a_terminal(write_project):
+    project = write_project({"main.infra": UNFORMATTED})
+    assert "\x1b[" not in run_infrac("fmt", "--diff", ".", cwd=project).stdout
+    coloured = run_infrac("fmt", "--diff", ".", "--color", "always", cwd=project).stdout
+    assert "\x1b[31m-stack data{table Users{key={userId:string}}}\x1b[0m\n" in coloured
+    assert "\x1b[32m+stack data {\x1b[0m\n" in coloured

@@ -180,7 +180,8 @@ def test_the_json_document_is_versioned_and_every_change_is_located():
 def simulate(old: Compiled, new: Compiled, stage: str = "dev") -> tuple[dict[str, list], str | None]:
     """Deploy the old build, then the new one, wave by wave, into the simulator: the events
     per stack, and the first refusal's stack and message (then the rest is not deployed)."""
-    from infrac.tools.migrate.simulator import Account, Refused
+    from infrac.tools.migrate.simulator import Account
+    from infrac.tools.migrate.simulator.model import Refused
     from infrac.tools.rehearse import templates
 
     account = Account(old.program.settings.region)

@@ -14,7 +14,8 @@ was made from, not this checkout's .venv.
 Each installed ``infrac`` then runs from its own environment (not from this checkout) with a
 build cache of its own: ``check`` on the first project of the docs, ``build`` of the seed
 system (byte for byte what this checkout builds), ``import`` of the monolith (the same sources
-this checkout writes), and ``lsp``, which answers an ``initialize`` request over stdio.
+this checkout writes), ``completion bash`` (shtab is a dependency, not an extra), and ``lsp``,
+which answers an ``initialize`` request over stdio.
 
 The installs spend a minute or two in pip: they run one after another in the background from
 the end of the test collection (``Installs``), so that they overlap the tests before these.
@@ -257,7 +258,7 @@ def _lsp_initialize(command: list[str], cwd: Path, env: dict) -> dict:
 
 
 def exercise(infrac: Path, work: Path, env: dict, reference: Path) -> None:
-    """check, build, import and lsp with an installed `infrac`, from an environment of its own."""
+    """check, build, import, completion and lsp with an installed `infrac`, from an environment of its own."""
     assert infrac.is_file(), infrac
     version = subprocess.run([infrac, "--version"], env=env, capture_output=True, text=True, timeout=60)
     assert version.stdout.strip() == f"infrac {__version__}", version
@@ -281,6 +282,8 @@ def exercise(infrac: Path, work: Path, env: dict, reference: Path) -> None:
         return done
 
     assert infrac_run("check", "shop").stdout.startswith("ok: 2 stacks")
+    # shtab comes with infrac: the completion script is there without an extra
+    assert infrac_run("completion", "bash").stdout.rstrip().endswith(" infrac")
     infrac_run("build", "infra.dsl", "--target", "cloudformation", "--out", "build/cfn")
     assert _files(work / "build" / "cfn") == _files(reference / "build" / "cfn")
     infrac_run(*IMPORT)

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from infrac.base.source import SourceFile
-from infrac.tools.migrate.source import Interpolated, join, load_yaml, parent, read
+from infrac.tools.migrate.source import read
+from infrac.tools.migrate.source.loader import load_yaml
+from infrac.tools.migrate.source.model import Interpolated, join, parent
 
 
 def read_text(text: str, path: str = "t.yml"):

@@ -23,7 +23,8 @@ from conftest import ROOT, SEED, run_infrac
 from infrac.base.source import SourceFile
 from infrac.project.pipeline import compile_sources
 from infrac.tools.migrate import source
-from infrac.tools.migrate.plan import deployed_stack, make_plan
+from infrac.tools.migrate.plan import make_plan
+from infrac.tools.migrate.plan.deployed import deployed_stack
 from infrac.tools.migrate.rehearsal import consumer_template, rehearse
 from infrac.tools.rehearse import templates
 from test_cfn_lint import cfn_lint

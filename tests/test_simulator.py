@@ -7,7 +7,8 @@ import copy
 
 import pytest
 
-from infrac.tools.migrate.simulator import Account, Refused
+from infrac.tools.migrate.simulator import Account
+from infrac.tools.migrate.simulator.model import Refused
 
 KEY = [{"AttributeName": "id", "KeyType": "HASH"}]
 ATTRS = [{"AttributeName": "id", "AttributeType": "S"}]

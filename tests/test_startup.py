@@ -58,8 +58,10 @@ def packages(modules: set[str]) -> set[str]:
 #: Never needed to compile a project: attrs and `dataclasses` (infrac's data classes
 #: are its own), `typing` (imported for type checkers only), Lark's optional regex
 #: engine, the test and migration tooling, the language server, the deploy rehearsal.
-NEVER = {"attr", "attrs", "dataclasses", "typing", "regex", "moto", "boto3", "cfnlint", "pygls", "lsprotocol", "cattrs", "jsonschema"}
-NEVER_INFRAC = {"infrac.tools.lsp", "infrac.tools.migrate", "infrac.tools.rehearse", "infrac.tools.editor"}
+NEVER = {"attr", "attrs", "dataclasses", "typing", "regex", "moto", "boto3", "cfnlint", "pygls", "lsprotocol", "cattrs", "jsonschema",
+         "shtab", "watchfiles", "anyio"}  # the completion script's writer; --watch's watcher and its event loop
+NEVER_INFRAC = {"infrac.tools.lsp", "infrac.tools.migrate", "infrac.tools.rehearse", "infrac.tools.editor",
+                "infrac.cli.completion", "infrac.cli.watch", "infrac.cli.progress"}
 
 
 def assert_none_of(modules: set[str], forbidden: set[str]) -> None:
@@ -84,7 +86,8 @@ def test_the_command_modules_load_nothing_until_they_run():
     probe = "import sys, infrac.cli as cli\nfor name in cli._COMMANDS:\n    cli._command(name)\nprint(*sorted(sys.modules))"
     process = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     extra = set(process.stdout.split()) - interpreter()
-    modules = {"check", "build", "diff", "fmt", "reports", "rehearse", "plan_move", "lsp", "import_", "explain"}
+    modules = {"check", "build", "diff", "fmt", "reports", "rehearse", "plan_move", "lsp", "import_", "explain",
+               "completion"}
     assert {m for m in extra if m.startswith("infrac")} == {
         "infrac", "infrac.cli", "infrac.cli.common", *(f"infrac.cli.{m}" for m in modules)
     }
@@ -200,7 +203,7 @@ def test_pyyamls_expression_written_positively_matches_the_same_characters():
 
 
 @pytest.mark.parametrize("command", ["check", "build", "diff", "fmt", "graph", "exports", "rehearse", "plan-move",
-                                     "lsp", "import", "explain"])
+                                     "lsp", "import", "explain", "completion"])
 def test_a_command_alone_has_the_arguments_it_has_among_all(command):
     """The command line defines only the arguments of the command it runs: each
     command's parser must be the same as when every command is defined."""
@@ -223,6 +226,8 @@ def test_a_command_alone_has_the_arguments_it_has_among_all(command):
     ["build", "--target", "terraform"], ["build", "p", "--out", "o", "--stage", "dev", "--format", "json"],
     ["fmt", "a", "b", "--check"], ["graph", "--format", "dot"], ["exports", "--stage"], ["lsp", "extra"],
     ["import", "a.yml", "--out", "x", "--split-by", "type"], ["explain"], ["plan-move", "--from", "a.yml"],
+    ["chek"], ["--verison"], ["build", "--formt", "json"], ["build", "--target", "cloudformaton"],
+    ["check", "--watch"], ["fmt", "--check", "--diff"], ["explain", "--list"], ["completion", "zsh"],
     ["diff", "p", "--against", "a", "--against", "b=c.json", "--format", "markdown", "--fail-on", "replace"],
     ["diff", "--format", "yaml"], ["graph", "--format", "github-matrix"],
 ])

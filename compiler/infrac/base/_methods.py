@@ -1924,7 +1924,26 @@ def tools__migrate__importer__Imported(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__importer__Placement(ns):
+def tools__migrate__importer__lifting__Decisions(ns):
+    NOTHING = ns['NOTHING']
+    set_lifted = ns['set_lifted']
+    set_generic = ns['set_generic']
+    factory_lifted = ns['factory_lifted']
+    factory_generic = ns['factory_generic']
+
+    def __init__(self, lifted=NOTHING, generic=NOTHING):
+        set_lifted(self, factory_lifted() if lifted is NOTHING else lifted)
+        set_generic(self, factory_generic() if generic is NOTHING else generic)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.lifted, self.generic) == (other.lifted, other.generic)
+
+    return __init__, __eq__, None
+
+
+def tools__migrate__importer__placement__Placement(ns):
     NOTHING = ns['NOTHING']
     salt = ns['salt']
     set_stacks = ns['set_stacks']
@@ -1944,7 +1963,25 @@ def tools__migrate__importer__Placement(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__importer__Refs(ns):
+def tools__migrate__importer__properties__Link(ns):
+    salt = ns['salt']
+    set_logical_id = ns['set_logical_id']
+
+    def __init__(self, logical_id):
+        set_logical_id(self, logical_id)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.logical_id,) == (other.logical_id,)
+
+    def __hash__(self):
+        return hash((salt, self.logical_id))
+
+    return __init__, __eq__, __hash__
+
+
+def tools__migrate__importer__values__Refs(ns):
     NOTHING = ns['NOTHING']
     set_targets = ns['set_targets']
     set_companions = ns['set_companions']
@@ -1981,44 +2018,7 @@ def tools__migrate__importer__Refs(ns):
     return __init__, __eq__, None
 
 
-def tools__migrate__importer___Link(ns):
-    salt = ns['salt']
-    set_logical_id = ns['set_logical_id']
-
-    def __init__(self, logical_id):
-        set_logical_id(self, logical_id)
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.logical_id,) == (other.logical_id,)
-
-    def __hash__(self):
-        return hash((salt, self.logical_id))
-
-    return __init__, __eq__, __hash__
-
-
-def tools__migrate__importer___Plan(ns):
-    NOTHING = ns['NOTHING']
-    set_lifted = ns['set_lifted']
-    set_generic = ns['set_generic']
-    factory_lifted = ns['factory_lifted']
-    factory_generic = ns['factory_generic']
-
-    def __init__(self, lifted=NOTHING, generic=NOTHING):
-        set_lifted(self, factory_lifted() if lifted is NOTHING else lifted)
-        set_generic(self, factory_generic() if generic is NOTHING else generic)
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.lifted, self.generic) == (other.lifted, other.generic)
-
-    return __init__, __eq__, None
-
-
-def tools__migrate__plan__Deployed(ns):
+def tools__migrate__plan__deployed__Deployed(ns):
     salt = ns['salt']
     set_stack = ns['set_stack']
     set_template = ns['set_template']
@@ -2045,7 +2045,7 @@ def tools__migrate__plan__Deployed(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__plan__Move(ns):
+def tools__migrate__plan__model__Move(ns):
     salt = ns['salt']
     set_type = ns['set_type']
     set_source_stack = ns['set_source_stack']
@@ -2078,7 +2078,7 @@ def tools__migrate__plan__Move(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__plan__Pin(ns):
+def tools__migrate__plan__model__Pin(ns):
     salt = ns['salt']
     set_stack = ns['set_stack']
     set_function = ns['set_function']
@@ -2106,7 +2106,7 @@ def tools__migrate__plan__Pin(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__plan__Plan(ns):
+def tools__migrate__plan__model__Plan(ns):
     salt = ns['salt']
     set_stage = ns['set_stage']
     set_region = ns['set_region']
@@ -2143,7 +2143,7 @@ def tools__migrate__plan__Plan(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__plan__Step(ns):
+def tools__migrate__plan__model__Step(ns):
     salt = ns['salt']
     set_number = ns['set_number']
     set_title = ns['set_title']
@@ -2182,7 +2182,7 @@ def tools__migrate__plan__Step(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__plan___Where(ns):
+def tools__migrate__plan__planner__Where(ns):
     salt = ns['salt']
     set_stack = ns['set_stack']
     set_logical_id = ns['set_logical_id']
@@ -2230,7 +2230,7 @@ def tools__migrate__rehearsal__Rehearsal(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__simulator__Event(ns):
+def tools__migrate__simulator__model__Event(ns):
     salt = ns['salt']
     set_action = ns['set_action']
     set_stack = ns['set_stack']
@@ -2259,7 +2259,7 @@ def tools__migrate__simulator__Event(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__simulator__PhysicalResource(ns):
+def tools__migrate__simulator__model__PhysicalResource(ns):
     NOTHING = ns['NOTHING']
     set_type = ns['set_type']
     set_identifier = ns['set_identifier']
@@ -2286,7 +2286,7 @@ def tools__migrate__simulator__PhysicalResource(ns):
     return __init__, __eq__, None
 
 
-def tools__migrate__simulator__StackState(ns):
+def tools__migrate__simulator__model__StackState(ns):
     set_name = ns['set_name']
     set_template = ns['set_template']
     set_resources = ns['set_resources']
@@ -2310,7 +2310,7 @@ def tools__migrate__simulator__StackState(ns):
     return __init__, __eq__, None
 
 
-def tools__migrate__source__Interpolated(ns):
+def tools__migrate__source__model__Interpolated(ns):
     salt = ns['salt']
     set_text = ns['set_text']
 
@@ -2328,7 +2328,7 @@ def tools__migrate__source__Interpolated(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__source__Output(ns):
+def tools__migrate__source__model__Output(ns):
     set_name = ns['set_name']
     set_value = ns['set_value']
     set_description = ns['set_description']
@@ -2356,7 +2356,7 @@ def tools__migrate__source__Output(ns):
     return __init__, __eq__, None
 
 
-def tools__migrate__source__Parameter(ns):
+def tools__migrate__source__model__Parameter(ns):
     NOTHING = ns['NOTHING']
     set_name = ns['set_name']
     set_type = ns['set_type']
@@ -2388,7 +2388,7 @@ def tools__migrate__source__Parameter(ns):
     return __init__, __eq__, None
 
 
-def tools__migrate__source__Read(ns):
+def tools__migrate__source__model__Read(ns):
     salt = ns['salt']
     set_template = ns['set_template']
     set_diagnostics = ns['set_diagnostics']
@@ -2408,7 +2408,7 @@ def tools__migrate__source__Read(ns):
     return __init__, __eq__, __hash__
 
 
-def tools__migrate__source__Resource(ns):
+def tools__migrate__source__model__Resource(ns):
     NOTHING = ns['NOTHING']
     set_logical_id = ns['set_logical_id']
     set_type = ns['set_type']
@@ -2449,7 +2449,7 @@ def tools__migrate__source__Resource(ns):
     return __init__, __eq__, None
 
 
-def tools__migrate__source__Template(ns):
+def tools__migrate__source__model__Template(ns):
     NOTHING = ns['NOTHING']
     set_kind = ns['set_kind']
     set_file = ns['set_file']
@@ -2941,26 +2941,26 @@ METHODS = {
     'infrac.tools.lsp.features:Outline': ('frozen hash | name:ieh what:ieh detail:ieh span:ieh name_span:ieh children:dieh', tools__lsp__features__Outline),
     'infrac.tools.migrate.command:Prepared': ('frozen hash | files:ieh services:ieh diagnostics:ieh sources:ieh stage:ieh', tools__migrate__command__Prepared),
     'infrac.tools.migrate.importer:Imported': ('frozen hash | modules:ieh services:ieh diagnostics:ieh stage:ieh stages:dieh', tools__migrate__importer__Imported),
-    'infrac.tools.migrate.importer:Placement': ('frozen hash | stacks:fieh', tools__migrate__importer__Placement),
-    'infrac.tools.migrate.importer:Refs': ('mutable | targets:fieh companions:fieh parameters:fieh conditions:fieh types:fieh stage:dieh here:dieh used:fieh', tools__migrate__importer__Refs),
-    'infrac.tools.migrate.importer:_Link': ('frozen hash | logical_id:ieh', tools__migrate__importer___Link),
-    'infrac.tools.migrate.importer:_Plan': ('mutable | lifted:fieh generic:fieh', tools__migrate__importer___Plan),
-    'infrac.tools.migrate.plan:Deployed': ('frozen hash | stack:ieh template:ieh read:ieh text:ieh raw:dieh', tools__migrate__plan__Deployed),
-    'infrac.tools.migrate.plan:Move': ('frozen hash | type:ieh source_stack:ieh source_id:ieh destination_stack:ieh destination_id:ieh how:ieh stateful:ieh changes:dieh', tools__migrate__plan__Move),
-    'infrac.tools.migrate.plan:Pin': ('frozen hash | stack:ieh function:ieh old_id:ieh new_id:ieh resource:ieh statement:ieh', tools__migrate__plan__Pin),
-    'infrac.tools.migrate.plan:Plan': ('frozen hash | stage:ieh region:ieh strategy:ieh moves:ieh steps:ieh pins:ieh stays:ieh creates:ieh diagnostics:ieh notes:dieh', tools__migrate__plan__Plan),
-    'infrac.tools.migrate.plan:Step': ('frozen hash | number:ieh title:ieh operation:ieh stacks:ieh templates:ieh effect:ieh rollback:ieh mappings:dieh enable_stack_creation:dieh resources_to_import:dieh', tools__migrate__plan__Step),
-    'infrac.tools.migrate.plan:_Where': ('frozen hash | stack:ieh logical_id:ieh', tools__migrate__plan___Where),
+    'infrac.tools.migrate.importer.lifting:Decisions': ('mutable | lifted:fieh generic:fieh', tools__migrate__importer__lifting__Decisions),
+    'infrac.tools.migrate.importer.placement:Placement': ('frozen hash | stacks:fieh', tools__migrate__importer__placement__Placement),
+    'infrac.tools.migrate.importer.properties:Link': ('frozen hash | logical_id:ieh', tools__migrate__importer__properties__Link),
+    'infrac.tools.migrate.importer.values:Refs': ('mutable | targets:fieh companions:fieh parameters:fieh conditions:fieh types:fieh stage:dieh here:dieh used:fieh', tools__migrate__importer__values__Refs),
+    'infrac.tools.migrate.plan.deployed:Deployed': ('frozen hash | stack:ieh template:ieh read:ieh text:ieh raw:dieh', tools__migrate__plan__deployed__Deployed),
+    'infrac.tools.migrate.plan.model:Move': ('frozen hash | type:ieh source_stack:ieh source_id:ieh destination_stack:ieh destination_id:ieh how:ieh stateful:ieh changes:dieh', tools__migrate__plan__model__Move),
+    'infrac.tools.migrate.plan.model:Pin': ('frozen hash | stack:ieh function:ieh old_id:ieh new_id:ieh resource:ieh statement:ieh', tools__migrate__plan__model__Pin),
+    'infrac.tools.migrate.plan.model:Plan': ('frozen hash | stage:ieh region:ieh strategy:ieh moves:ieh steps:ieh pins:ieh stays:ieh creates:ieh diagnostics:ieh notes:dieh', tools__migrate__plan__model__Plan),
+    'infrac.tools.migrate.plan.model:Step': ('frozen hash | number:ieh title:ieh operation:ieh stacks:ieh templates:ieh effect:ieh rollback:ieh mappings:dieh enable_stack_creation:dieh resources_to_import:dieh', tools__migrate__plan__model__Step),
+    'infrac.tools.migrate.plan.planner:Where': ('frozen hash | stack:ieh logical_id:ieh', tools__migrate__plan__planner__Where),
     'infrac.tools.migrate.rehearsal:Rehearsal': ('frozen hash | ok:ieh lines:ieh refused:ieh account:di events:di', tools__migrate__rehearsal__Rehearsal),
-    'infrac.tools.migrate.simulator:Event': ('frozen hash | action:ieh stack:ieh logical_id:ieh type:ieh identifier:ieh detail:dieh', tools__migrate__simulator__Event),
-    'infrac.tools.migrate.simulator:PhysicalResource': ('mutable | type:ieh identifier:ieh properties:ieh stack:ieh data:fieh generation:dieh', tools__migrate__simulator__PhysicalResource),
-    'infrac.tools.migrate.simulator:StackState': ('mutable | name:ieh template:ieh resources:ieh outputs:ieh exports:ieh imports:ieh', tools__migrate__simulator__StackState),
-    'infrac.tools.migrate.source:Interpolated': ('frozen hash | text:ieh', tools__migrate__source__Interpolated),
-    'infrac.tools.migrate.source:Output': ('frozen | name:ieh value:ieh description:dieh export:dieh condition:dieh path:dieh', tools__migrate__source__Output),
-    'infrac.tools.migrate.source:Parameter': ('frozen | name:ieh type:ieh default:dieh allowed_values:dieh description:dieh constraints:fieh path:dieh', tools__migrate__source__Parameter),
-    'infrac.tools.migrate.source:Read': ('frozen hash | template:ieh diagnostics:ieh', tools__migrate__source__Read),
-    'infrac.tools.migrate.source:Resource': ('frozen | logical_id:ieh type:ieh properties:fieh depends_on:dieh condition:dieh deletion_policy:dieh update_replace_policy:dieh metadata:dieh other:fieh path:dieh', tools__migrate__source__Resource),
-    'infrac.tools.migrate.source:Template': ('frozen | kind:ieh file:ieh service:dieh description:dieh parameters:dieh conditions:fieh mappings:fieh resources:dieh outputs:dieh transform:dieh rules:dieh metadata:dieh locations:fi stage:dieh region:dieh document:di document_locations:fi', tools__migrate__source__Template),
+    'infrac.tools.migrate.simulator.model:Event': ('frozen hash | action:ieh stack:ieh logical_id:ieh type:ieh identifier:ieh detail:dieh', tools__migrate__simulator__model__Event),
+    'infrac.tools.migrate.simulator.model:PhysicalResource': ('mutable | type:ieh identifier:ieh properties:ieh stack:ieh data:fieh generation:dieh', tools__migrate__simulator__model__PhysicalResource),
+    'infrac.tools.migrate.simulator.model:StackState': ('mutable | name:ieh template:ieh resources:ieh outputs:ieh exports:ieh imports:ieh', tools__migrate__simulator__model__StackState),
+    'infrac.tools.migrate.source.model:Interpolated': ('frozen hash | text:ieh', tools__migrate__source__model__Interpolated),
+    'infrac.tools.migrate.source.model:Output': ('frozen | name:ieh value:ieh description:dieh export:dieh condition:dieh path:dieh', tools__migrate__source__model__Output),
+    'infrac.tools.migrate.source.model:Parameter': ('frozen | name:ieh type:ieh default:dieh allowed_values:dieh description:dieh constraints:fieh path:dieh', tools__migrate__source__model__Parameter),
+    'infrac.tools.migrate.source.model:Read': ('frozen hash | template:ieh diagnostics:ieh', tools__migrate__source__model__Read),
+    'infrac.tools.migrate.source.model:Resource': ('frozen | logical_id:ieh type:ieh properties:fieh depends_on:dieh condition:dieh deletion_policy:dieh update_replace_policy:dieh metadata:dieh other:fieh path:dieh', tools__migrate__source__model__Resource),
+    'infrac.tools.migrate.source.model:Template': ('frozen | kind:ieh file:ieh service:dieh description:dieh parameters:dieh conditions:fieh mappings:fieh resources:dieh outputs:dieh transform:dieh rules:dieh metadata:dieh locations:fi stage:dieh region:dieh document:di document_locations:fi', tools__migrate__source__model__Template),
     'infrac.tools.migrate.split:Consumer': ('frozen hash | stack:ieh values:ieh document:ieh diagnostics:dieh', tools__migrate__split__Consumer),
     'infrac.tools.reference:_Sample': ('frozen hash | kind:ieh resource:ieh others:ieh links:ieh', tools__reference___Sample),
     'infrac.tools.rehearse:Report': ('frozen hash | stage:ieh stacks:ieh teardown:ieh refusals:ieh', tools__rehearse__Report),

@@ -3,12 +3,15 @@
 This module is the program (:func:`run`, :func:`main`) and its parser, built from the
 commands' own modules, one per command: ``check``, ``build``, ``fmt``, ``reports``
 (``graph`` and ``exports``), ``rehearse``, ``plan_move``, ``import_``, ``lsp``,
-``explain``. Each declares its arguments and what runs it (a
+``explain``, ``completion``. Each declares its arguments and what runs it (a
 :class:`~infrac.cli.common.Command`); ``common`` holds what they share (exit codes,
 reporting diagnostics, compiling a project). Defining parsers and arguments is most of
 a command's start-up with argparse, so the parser defines only the command being run,
 and a command's module is imported only when it is chosen (every one, to list them);
 the command modules import nothing but the standard library until they run.
+
+A mistyped command, option or choice is answered with the closest one there is
+(``did you mean `check`?``), from the parser's own lists.
 
 Exit codes: 0 success (warnings allowed), 1 the input has errors (or ``fmt
 --check`` found files to reformat), 2 the command line is wrong, 3 infrac
@@ -129,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser(argv).parse_args(argv)
     args.argv = list(argv)  # the command line, for SARIF's record of the invocation
     chosen = _command(args.command)
+    if chosen.whole_parser:
+        args.parser = _parser()
     if not chosen.compiles:
         gc.enable()  # see `run`
     streams = sys.stdout, sys.stderr
@@ -158,7 +163,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 #: Every command, in the order ``infrac --help`` lists them (see `_command` for its module).
-_COMMANDS = ("check", "build", "diff", "fmt", "graph", "exports", "rehearse", "plan-move", "lsp", "import", "explain")
+_COMMANDS = (
+    "check", "build", "diff", "fmt", "graph", "exports", "rehearse", "plan-move", "lsp", "import", "explain",
+    "completion",
+)
 
 
 def _command(name: str) -> Command:
@@ -185,6 +193,8 @@ def _command(name: str) -> Command:
         from infrac.cli.import_ import COMMAND
     elif name == "explain":
         from infrac.cli.explain import COMMAND
+    elif name == "completion":
+        from infrac.cli.completion import COMMAND
     else:
         raise KeyError(name)
     return COMMAND
@@ -232,16 +242,67 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
             width = _columns() - 2 if width is None else width
             super().__init__(prog, indent_increment, max_help_position, width, **kwargs)
 
-    parser = argparse.ArgumentParser(
+    class Parser(argparse.ArgumentParser):
+        """argparse's own, with a suggestion for a mistyped command, option or choice."""
+
+        def _check_value(self, action, value):
+            try:
+                super()._check_value(action, value)
+            except argparse.ArgumentError:
+                from infrac.base.suggest import did_you_mean
+
+                suggestion = did_you_mean(str(value), map(str, action.choices))
+                if suggestion is None:
+                    raise
+                choices = ", ".join(map(repr, action.choices))
+                raise argparse.ArgumentError(
+                    action, f"invalid choice: {value!r}; {suggestion} (choose from {choices})"
+                ) from None
+
+        def parse_args(self, args=None, namespace=None):
+            """argparse's own, which the program calls on the top parser only: an unknown
+            option is reported by the command it was given to, with the closest of its own."""
+            parsed, unknown = self.parse_known_args(args, namespace)
+            if unknown:
+                commands = next(a for a in self._actions if a.dest == "command")
+                parser = commands.choices.get(getattr(parsed, "command", None), self)
+                message = f"unrecognized arguments: {' '.join(unknown)}"
+                hints = [_option_hint(parser, word) for word in unknown if word.startswith("-")]
+                parser.error("; ".join([message, *filter(None, hints)]))
+            return parsed
+
+        def parse_known_args(self, args=None, namespace=None):
+            """An unknown option before the command is named as such (argparse would only
+            say that the command is missing)."""
+            words = sys.argv[1:] if args is None else args
+            if self._subparsers is not None and words and words[0].startswith("-") and words[0] != "-":
+                known = {s for a in self._actions for s in a.option_strings}
+                word = words[0].partition("=")[0]
+                if word not in known and not any(s.startswith(word) for s in known if word.startswith("--")):
+                    hint = _option_hint(self, words[0])
+                    self.error("; ".join(filter(None, [f"unrecognized arguments: {words[0]}", hint])))
+            return super().parse_known_args(args, namespace)
+
+    parser = Parser(
         prog="infrac",
         description="A compiler for infrastructure: .infra files to CloudFormation and Serverless services.",
         formatter_class=Formatter,
     )
     parser.add_argument("--version", action="version", version=f"infrac {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help="the command to run; `infrac COMMAND --help` shows its options"
+    )
     commands.required = True
     chosen = _command_word(argv) if argv is not None else None
     for name in (chosen,) if chosen in _COMMANDS else _COMMANDS:
         defined = _command(name)
         defined.arguments(commands.add_parser(name, formatter_class=Formatter, help=defined.help))
     return parser
+
+
+def _option_hint(parser: argparse.ArgumentParser, word: str) -> str | None:
+    """``did you mean `--format`?`` for ``--formt`` (or ``--formt=json``), from ``parser``'s options."""
+    from infrac.base.suggest import did_you_mean
+
+    options = [s for action in parser._actions for s in action.option_strings if s.startswith("--")]
+    return did_you_mean(word.partition("=")[0], options)

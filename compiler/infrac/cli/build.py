@@ -18,6 +18,7 @@ from infrac.cli.common import (
     unknown_stage,
     with_path,
     with_reporting,
+    with_watch,
 )
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
@@ -32,7 +33,10 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     from pathlib import Path
 
     with_path(parser)
-    parser.add_argument("--target", choices=("cloudformation", "serverless"), default="cloudformation")
+    parser.add_argument(
+        "--target", choices=("cloudformation", "serverless"), default="cloudformation",
+        help="CloudFormation templates (default), or a Serverless Framework v3 service per stack",
+    )
     parser.add_argument("--out", type=Path, help="output folder (default: build/TARGET)")
     parser.add_argument("--stage", help="write this stage into the output instead of leaving it to deploy time")
     parser.add_argument("--format", choices=("yaml", "json"), default="yaml", help="template format (cloudformation)")
@@ -43,6 +47,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write nothing; exit 1 if --out (or infra.lock) differs from what the sources produce",
     )
+    with_watch(parser)
     with_reporting(parser)
 
 
@@ -50,6 +55,14 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json" and args.target != "cloudformation":
         print("infrac build: error: --format json is for --target cloudformation", file=sys.stderr)
         return USAGE
+    if args.watch:
+        from infrac.cli.watch import watch
+
+        return watch(args, once)
+    return once(args)
+
+
+def once(args: argparse.Namespace) -> int:
     compiled = compile_project(args)
     if compiled is None:
         return FAILED

@@ -24,9 +24,11 @@ class Command:
     """A command of the command line, as its module declares it: its name, its line in
     ``infrac --help``, what defines its arguments on its parser, what runs it (the parsed
     arguments to an exit code), and whether it compiles and exits (then the ``infrac``
-    program runs it without the cyclic collector: :func:`infrac.cli.run`)."""
+    program runs it without the cyclic collector: :func:`infrac.cli.run`). A command
+    that reads the command line itself (``completion``) asks for the parser of every
+    command, given to it as ``args.parser``."""
 
-    __slots__ = ("name", "help", "arguments", "run", "compiles")
+    __slots__ = ("name", "help", "arguments", "run", "compiles", "whole_parser")
 
     def __init__(
         self,
@@ -36,8 +38,10 @@ class Command:
         run: Callable[[argparse.Namespace], int],
         *,
         compiles: bool,
+        whole_parser: bool = False,
     ) -> None:
         self.name, self.help, self.arguments, self.run, self.compiles = name, help, arguments, run, compiles
+        self.whole_parser = whole_parser
 
 
 # ---- arguments ----------------------------------------------------------------------------
@@ -47,6 +51,14 @@ def with_path(command: argparse.ArgumentParser) -> None:
     from pathlib import Path
 
     command.add_argument("path", nargs="?", type=Path, help="project folder or file (default: infra.dsl/ or .)")
+
+
+def with_watch(command: argparse.ArgumentParser) -> None:
+    """``--watch``, which :mod:`infrac.cli.watch` runs."""
+    command.add_argument(
+        "--watch", action="store_true",
+        help="run again whenever a .infra file or infra.lock changes, until Ctrl-C (needs infrac[watch])",
+    )
 
 
 def with_reporting(command: argparse.ArgumentParser, *, rules: bool = True) -> None:

@@ -1,4 +1,5 @@
-"""``infrac explain``: print what a diagnostic code means, from the registry of codes."""
+"""``infrac explain``: print what a diagnostic code means, or every code by area, from the
+registry of codes."""
 
 from __future__ import annotations
 
@@ -12,12 +13,19 @@ if TYPE_CHECKING:
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("code")
+    parser.add_argument("code", nargs="?", help="a diagnostic code, as printed: E0402, W0501")
+    parser.add_argument("--list", action="store_true", help="list every code with its title, by area")
 
 
 def run(args: argparse.Namespace) -> int:
-    from infrac.diagnostics.codes import CODES, render_text
+    from infrac.diagnostics.codes import CODES, render_list, render_text
 
+    if args.list == (args.code is not None):
+        print("infrac explain: error: give a code (`infrac explain E0402`) or --list", file=sys.stderr)
+        return USAGE
+    if args.list:
+        sys.stdout.write(render_list())
+        return OK
     code = args.code.upper()
     if code not in CODES:
         print(f"infrac explain: error: unknown code `{args.code}`; codes: {', '.join(CODES)}", file=sys.stderr)
@@ -26,4 +34,7 @@ def run(args: argparse.Namespace) -> int:
     return OK
 
 
-COMMAND = Command("explain", "explain a diagnostic code, e.g. `infrac explain E0401`", arguments, run, compiles=True)
+COMMAND = Command(
+    "explain", "explain a diagnostic code, e.g. `infrac explain E0401`, or list them all (--list)", arguments, run,
+    compiles=True,
+)

@@ -24,6 +24,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from infrac.cli.progress import Progress
     from infrac.diagnostics import has_errors
     from infrac.project.outputs import import_problems, write_import
     from infrac.project.workspace import display, read_bytes
@@ -32,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     inputs = [(display(path), read_bytes(path)) for path in args.files]
     mapping = (display(args.map), read_bytes(args.map)) if args.map else None
     out = display(args.out)
-    prepared = prepare(inputs, out, args.split_by, mapping)
+    with Progress("import") as progress:
+        prepared = prepare(inputs, out, args.split_by, mapping, progress)
     diagnostics = list(prepared.diagnostics)
     if getattr(args, "warnings_as_errors", False):
         from infrac.base.classes import evolve

@@ -24,6 +24,8 @@ TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     import argparse
 
+    from infrac.cli.progress import Progress
+
 
 def arguments(parser: argparse.ArgumentParser) -> None:
     from pathlib import Path
@@ -52,6 +54,15 @@ def run(args: argparse.Namespace) -> int:
     stage = args.stage or stages[0]
     if stage not in stages:
         return unknown_stage("plan-move", stage, stages)
+    from infrac.cli.progress import Progress
+
+    with Progress("plan-move") as progress:
+        return plan_moves(args, program, stage, progress)
+
+
+def plan_moves(args: argparse.Namespace, program, stage: str, progress: Progress) -> int:
+    """Read the deployed stacks, plan, simulate and write the plan (the status line
+    ``progress`` follows the reading and the simulated steps)."""
     from pathlib import Path
 
     from infrac.diagnostics import diagnostic, has_errors
@@ -59,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
     from infrac.project.outputs import write_outputs
     from infrac.project.workspace import display
     from infrac.tools.migrate import source as migrate_source
-    from infrac.tools.migrate.plan import AWS_ONLY, deployed_stack, make_plan
+    from infrac.tools.migrate.plan import make_plan
+    from infrac.tools.migrate.plan.deployed import deployed_stack
+    from infrac.tools.migrate.plan.model import AWS_ONLY
     from infrac.tools.migrate.rehearsal import rehearse as rehearse_plan
     from infrac.tools.migrate.render import files
     from infrac.tools.rehearse import templates
@@ -67,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
     diagnostics = []
     texts = {}
     deployed = []
-    for given in args.deployed:
+    for number, given in enumerate(args.deployed, 1):
+        progress(number, len(args.deployed), f"reading {given}")
         name, _, file = given.rpartition("=") if "=" in given and not Path(given).exists() else ("", "", given)
         path = Path(file)
         try:
@@ -85,10 +99,11 @@ def run(args: argparse.Namespace) -> int:
         diagnostics.extend(read.diagnostics)
         if read.template is not None and read.ok:
             deployed.append(deployed_stack(read.template, decoded, stage, program.settings.region, name or None))
+    progress.clear()
     if has_errors(diagnostics):
         report(args, diagnostics, texts)
         return FAILED
-    from infrac.tools.migrate.plan import STACK_NAME
+    from infrac.tools.migrate.plan.model import STACK_NAME
 
     for stack in deployed:
         if not STACK_NAME.fullmatch(stack.stack):
@@ -102,17 +117,19 @@ def run(args: argparse.Namespace) -> int:
         return USAGE
     consumers = {s.name for s in program.stacks if s.is_consumer}
     waves = [list(wave) for wave in program.waves]
+    progress(0, 0, f"planning the moves of {len(deployed)} stack{'s' * (len(deployed) != 1)}")
     plan = make_plan(deployed, templates(program, stage), waves, consumers, stage, program.settings.region, args.strategy)
     diagnostics.extend(plan.diagnostics)
     rehearsal = None
     if not plan.refused:
-        rehearsal = rehearse_plan(plan, deployed)
+        rehearsal = rehearse_plan(plan, deployed, progress)
         if not rehearsal.ok:
             step, reason = rehearsal.refused or (0, "; ".join(rehearsal.lines[-1:]))
             diagnostics.append(diagnostic(
                 "E0855", f"the simulated execution refused step {step}: {reason}", None,
                 notes=list(rehearsal.lines), hint="fix the project or the deployed templates given, and plan again",
             ))
+    progress.clear()
     report(args, diagnostics, texts)
     if has_errors(diagnostics):
         print(f"infrac plan-move: refused; nothing written to {display(args.out)}", file=sys.stderr)

@@ -21,24 +21,31 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        import moto  # noqa: F401
-    except ImportError:
-        print("infrac rehearse: error: moto is not installed; install it with `pip install 'infrac[rehearse]'`",
-              file=sys.stderr)
-        return USAGE
-    compiled = compile_project(args)
-    if compiled is None:
-        return FAILED
-    stages = compiled.program.settings.stages
-    stage = args.stage or stages[0]
-    if stage not in stages:
-        return unknown_stage("rehearse", stage, stages)
-    from infrac.tools.rehearse import rehearse, render
+    from infrac.cli.progress import Progress
 
-    report = rehearse(compiled.program, stage)
+    with Progress("rehearse") as progress:
+        progress(0, 0, "loading moto")
+        try:
+            import moto  # noqa: F401
+        except ImportError:
+            progress.clear()
+            print("infrac rehearse: error: moto is not installed; install it with `pip install 'infrac[rehearse]'`",
+                  file=sys.stderr)
+            return USAGE
+        progress.clear()
+        compiled = compile_project(args)
+        if compiled is None:
+            return FAILED
+        stages = compiled.program.settings.stages
+        stage = args.stage or stages[0]
+        if stage not in stages:
+            return unknown_stage("rehearse", stage, stages)
+        progress(0, 0, "starting moto's CloudFormation mock")
+        from infrac.tools.rehearse import rehearse, render
+
+        report = rehearse(compiled.program, stage, progress)
     sys.stdout.write(render(report))
-    return OK if report.ok else FAILED
+    return OK
 
 
 #: moto and boto3 make garbage in cycles: with the cyclic collector.

@@ -17,8 +17,8 @@ def graph_arguments(parser: argparse.ArgumentParser) -> None:
     with_path(parser)
     parser.add_argument(
         "--format", choices=("text", "mermaid", "dot", "github-matrix"), default="text",
-        help="text, a Mermaid or Graphviz diagram, or the waves as GitHub Actions job matrices (lines for "
-        "$GITHUB_OUTPUT)",
+        help="text (default), a Mermaid flowchart, Graphviz's dot language, or the waves as GitHub Actions job "
+        "matrices (lines for $GITHUB_OUTPUT)",
     )
     with_reporting(parser)
     parser.set_defaults(product_on_stdout=True)
@@ -39,7 +39,9 @@ def graph(args: argparse.Namespace) -> int:
 def exports_arguments(parser: argparse.ArgumentParser) -> None:
     with_path(parser)
     parser.add_argument("--stage", help="one stage only (default: every stage of the project)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default), or JSON for tools"
+    )
     with_reporting(parser)
     parser.set_defaults(product_on_stdout=True)
 

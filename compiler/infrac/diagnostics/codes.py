@@ -1,17 +1,9 @@
 """The registry of diagnostic codes, one entry per code with its documentation (data: exempt from the module-size limit).
 
 ``docs/diagnostics.md`` is generated from this table (``make docs``), and
-``infrac explain CODE`` prints one entry. Codes are grouped by the stage that
-finds them:
-
-- E00xx: reading the project (files, folders)
-- E01xx: syntax
-- E02xx: structure (declarations, blocks, attributes)
-- E03xx: values and types
-- E04xx: references between resources and stacks
-- E05xx: exports
-- E06xx: rules that AWS enforces at deploy time
-- Wxxxx: warnings
+``infrac explain CODE`` prints one entry, ``infrac explain --list`` every code by area.
+A code is E (error) or W (warning) and four digits; the first two are its area, the
+part of infrac that finds it (:data:`AREAS`): E04xx and W04xx are both about references.
 """
 
 from __future__ import annotations
@@ -895,6 +887,42 @@ _ENTRIES = [
 ]
 
 CODES: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}
+
+#: The areas of the codes, by the two digits after the letter, in order.
+AREAS = {
+    "00": "reading the project: files, folders, the lock, the output folder",
+    "01": "syntax",
+    "02": "structure: declarations, blocks, attributes",
+    "03": "values and types",
+    "04": "references between resources and stacks",
+    "05": "exports",
+    "06": "rules that AWS enforces at deploy time",
+    "07": "resource types from AWS's schemas, and replacement",
+    "08": "migration: `infrac import` and `infrac plan-move`",
+    "09": "rule configuration and CloudFormation's quotas",
+}
+
+
+def area(code: str) -> str:
+    """The area of a code: its two digits after the letter.
+
+    >>> AREAS[area("W0420")]
+    'references between resources and stacks'
+    """
+    return code[1:3]
+
+
+def render_list() -> str:
+    """Every code, grouped by area, one line each, for ``infrac explain --list``."""
+    lines: list[str] = []
+    for number, title in AREAS.items():
+        codes = sorted(c for c in CODES if area(c) == number)
+        if not codes:
+            continue
+        prefixes = ", ".join(dict.fromkeys(f"{c[0]}{number}xx" for c in codes))
+        lines += [*([""] if lines else []), f"{title} ({prefixes})"]
+        lines += [f"  {c}  {CODES[c].title}" for c in codes]
+    return "\n".join(lines) + "\n"
 
 #: Where ``docs/diagnostics.md`` is published; each code has an anchor there
 #: (``#e0402``), which SARIF output gives as the rule's ``helpUri``.

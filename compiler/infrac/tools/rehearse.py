@@ -27,6 +27,7 @@ from infrac.model import Program
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 #: A Ref of these types gives the resource's name in AWS; moto gives nothing usable.
@@ -116,8 +117,10 @@ def exports_in(template: dict) -> list[str]:
     return [o["Export"]["Name"] for o in template.get("Outputs", {}).values()]
 
 
-def rehearse(program: Program, stage: str) -> Report:
-    """Deploy, report, tear down. Needs moto (``infrac[rehearse]``)."""
+def rehearse(program: Program, stage: str, progress: Callable[[int, int, str], None] | None = None) -> Report:
+    """Deploy, report, tear down. Needs moto (``infrac[rehearse]``). ``progress`` is told
+    each stack deployed and deleted: ``(number, total, what)``."""
+    progress = progress or (lambda number, total, what: None)
     import boto3
     from moto import mock_aws
     from moto.cloudformation.parsing import get_model_map
@@ -130,7 +133,8 @@ def rehearse(program: Program, stage: str) -> Report:
         warnings.simplefilter("ignore")
         cloudformation = boto3.client("cloudformation", region_name=program.settings.region)
         outputs: dict[str, dict[str, str]] = {}  # deployed stack name -> its outputs
-        for name in order:
+        for number, name in enumerate(order, 1):
+            progress(number, len(order), f"deploying {name}")
             template, notes = stub(stacks[name], supported)
             template, weak_notes = resolve_stack_outputs(template, outputs)
             notes += weak_notes
@@ -192,7 +196,8 @@ def rehearse(program: Program, stage: str) -> Report:
             if r.name not in stacks
         ]
         remaining = list(deployed)
-        for name in reversed(deployed):
+        for number, name in enumerate(reversed(deployed), 1):
+            progress(number, len(deployed), f"tearing down {name}")
             still = sorted(
                 u for e in exports_in(stacks[name]) for u in importers.get(e, ()) if u in remaining and u != name
             )

@@ -39,7 +39,7 @@ DESCRIPTIONS = {
 
 def folder_build(files: dict[str, str]) -> tuple[str, str, str | None]:
     """(target, format, stage) of the build that wrote an output folder's files."""
-    from infrac.tools.migrate.source import load_yaml
+    from infrac.tools.migrate.source.loader import load_yaml
 
     target, form, stage = "cloudformation", "yaml", None
     if any(path.endswith("/serverless.yml") for path in files) or "serverless-compose.yml" in files:

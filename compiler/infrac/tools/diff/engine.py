@@ -183,7 +183,7 @@ def _exports_in_use(found: StackDiff, before: StackSide | None, after: StackSide
     """An export another stack imports cannot change its value (CloudFormation: "Cannot
     update export ... as it is in use by ..."): a replaced resource's exports all do, and an
     output whose value is written anew does."""
-    from infrac.tools.migrate.simulator import references_of
+    from infrac.tools.migrate.simulator.templates import references_of
 
     if before is None or after is None:
         return

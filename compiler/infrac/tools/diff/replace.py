@@ -82,7 +82,7 @@ def triggers(by_id: dict[str, ResourceDiff], before: StackSide, after: StackSide
 def cascade(by_id: dict[str, ResourceDiff], before: StackSide, after: StackSide, canon: Canon) -> None:
     """Replace what refers, in a create-only property, to a resource being replaced; and list
     the other references to one as changes (their values change at deploy time)."""
-    from infrac.tools.migrate.simulator import references_of
+    from infrac.tools.migrate.simulator.templates import references_of
 
     while True:
         replaced = {lid for lid, d in by_id.items() if d.action == REPLACE}
@@ -118,7 +118,7 @@ def cascade(by_id: dict[str, ResourceDiff], before: StackSide, after: StackSide,
 
 def _references(value: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
     """(path, logical ID) of every reference in a value, at the reference's own place."""
-    from infrac.tools.migrate.simulator import references_of
+    from infrac.tools.migrate.simulator.templates import references_of
 
     if isinstance(value, dict):
         if len(value) == 1 and next(iter(value)) in ("Ref", "Fn::GetAtt", "Fn::Sub"):

@@ -244,7 +244,7 @@ def _compose_file(text: str) -> tuple[tuple[str, ...], ...] | None:
 
 
 def _plain_yaml(text: str) -> Any:
-    from infrac.tools.migrate.source import load_yaml
+    from infrac.tools.migrate.source.loader import load_yaml
 
     try:
         return load_yaml(text)
@@ -305,7 +305,7 @@ def template_of(read: Any, stage: str | None, region: str = "") -> dict[str, Any
 def plain(value: Any, stage: str | None, region: str) -> Any:
     """Template values with the reader's placeholders (``{stage}`` of a Serverless variable)
     written for ``stage``, or as an ``Fn::Sub`` of infrac's ``${Stage}`` when it is None."""
-    from infrac.tools.migrate.source import Interpolated
+    from infrac.tools.migrate.source.model import Interpolated
 
     if isinstance(value, Interpolated):
         if stage is not None and set(value.placeholders) <= {"stage", "region"}:

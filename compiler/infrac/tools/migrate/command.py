@@ -7,7 +7,7 @@ be written (see :mod:`infrac.project.workspace`) and writes every file or none.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from infrac.backends.emit import to_yaml
 from infrac.base.classes import frozen
@@ -15,8 +15,11 @@ from infrac.base.source import SourceFile, Span
 from infrac.diagnostics import Diagnostic, diagnostic, has_errors
 from infrac.syntax.fmt import format_module
 from infrac.syntax.parser import parse
-from infrac.tools.migrate.importer import SPLIT_BY_TYPE, Placement, import_templates, project_module, stack_name
-from infrac.tools.migrate.source import CfnLoader, decode, read
+from infrac.tools.migrate.importer import import_templates
+from infrac.tools.migrate.importer.placement import SPLIT_BY_TYPE, Placement, stack_name
+from infrac.tools.migrate.importer.rendering import project_module
+from infrac.tools.migrate.source import decode, read
+from infrac.tools.migrate.source.loader import CfnLoader
 
 _STACK = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 _TYPE = re.compile(r"(AWS|Custom|[A-Za-z0-9]+)::[A-Za-z0-9]+(::[A-Za-z0-9]+)?(::\*|::[A-Za-z0-9]+)?|[A-Za-z0-9]+::\*")
@@ -38,11 +41,16 @@ def prepare(
     out: str,
     split_by: str | None,
     mapping: tuple[str, bytes | None] | None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Prepared:
+    """The files an import writes, from its inputs (path and bytes, None when unreadable);
+    ``progress`` is told each input read and the import: ``(number, total, what)``."""
+    progress = progress or (lambda number, total, what: None)
     diagnostics: list[Diagnostic] = []
     sources: dict[str, SourceFile] = {}
     templates = []
-    for path, data in inputs:
+    for number, (path, data) in enumerate(inputs, 1):
+        progress(number, len(inputs), f"reading {path}")
         if data is None:
             diagnostics.append(diagnostic("E0800", f"cannot read `{path}`", None, hint="check the path"))
             continue
@@ -60,6 +68,7 @@ def prepare(
         placement = _mapping(mapping, placement, diagnostics, sources)
     if has_errors(diagnostics) or not templates:
         return Prepared({}, {}, tuple(diagnostics), sources, "dev")
+    progress(0, 0, f"importing {len(templates)} template{'s' * (len(templates) != 1)}, and checking they rebuild")
     imported = import_templates(templates, placement, out)
     diagnostics.extend(imported.diagnostics)
     if not imported.ok:

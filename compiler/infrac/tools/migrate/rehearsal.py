@@ -17,11 +17,15 @@ import copy
 import re
 
 from infrac.base.classes import field, frozen
-from infrac.tools.migrate.plan import STATEFUL, Deployed, Pin, Plan
-from infrac.tools.migrate.simulator import Account, Refused, references_of
+from infrac.tools.migrate.plan.deployed import Deployed
+from infrac.tools.migrate.plan.model import STATEFUL, Pin, Plan
+from infrac.tools.migrate.simulator import Account
+from infrac.tools.migrate.simulator.model import Refused
+from infrac.tools.migrate.simulator.templates import references_of
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 STAND_IN = "AWS::CloudFormation::WaitConditionHandle"
@@ -82,7 +86,9 @@ def consumer_template(plan: Plan, account: Account, stack: str, pins: list[Pin],
     return template
 
 
-def rehearse(plan: Plan, deployed: list[Deployed]) -> Rehearsal:
+def rehearse(plan: Plan, deployed: list[Deployed], progress: Callable[[int, int, str], None] | None = None) -> Rehearsal:
+    """Execute ``plan`` on the simulator, from the ``deployed`` stacks; ``progress`` is told
+    each step: ``(number, total, what)``."""
     account = Account(plan.region)
     lines: list[str] = []
     stand_ins: dict[str, list[str]] = {}
@@ -113,6 +119,8 @@ def rehearse(plan: Plan, deployed: list[Deployed]) -> Rehearsal:
     identifiers = _identifiers(plan, account)
     start = len(account.events)
     for step in plan.steps:
+        if progress is not None:
+            progress(step.number, len(plan.steps), f"simulating step {step.number}: {step.title}")
         try:
             if step.operation == "refactor":
                 templates = {s: with_stand_ins(t)[0] for s, t in step.templates.items()}

@@ -11,7 +11,8 @@ import re
 import shlex
 
 from infrac.backends.emit import to_yaml
-from infrac.tools.migrate.plan import AWS_ONLY, INLINE_TEMPLATE_BYTES, SIMULATED, Deployed, Pin, Plan, Step
+from infrac.tools.migrate.plan.deployed import Deployed
+from infrac.tools.migrate.plan.model import AWS_ONLY, INLINE_TEMPLATE_BYTES, SIMULATED, Pin, Plan, Step
 from infrac.tools.migrate.rehearsal import LOOKUP, Rehearsal
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing

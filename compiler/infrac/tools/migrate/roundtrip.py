@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from infrac.tools.migrate.source import Interpolated, Template
+from infrac.tools.migrate.source.model import Interpolated, Template
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:

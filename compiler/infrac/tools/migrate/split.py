@@ -22,7 +22,7 @@ import posixpath
 from infrac.base.classes import frozen
 from infrac.diagnostics import Diagnostic
 from infrac.syntax import ir
-from infrac.tools.migrate.source import Template, join
+from infrac.tools.migrate.source.model import Template, join
 from infrac.vocabulary.kinds import pascal
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing

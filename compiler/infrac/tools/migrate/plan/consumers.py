@@ -1,0 +1,149 @@
+"""The consumers' event source mappings: the Serverless Framework names one after its queue or
+stream reference, so the switch to an import would rename it (a delete and a create). Each
+is found, pinned under its old logical ID, and said (W0851); the consumers' step deploys
+the pins.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from infrac.base.source import Span
+from infrac.diagnostics import Diagnostic, diagnostic
+from infrac.tools.migrate.plan.deployed import Deployed
+from infrac.tools.migrate.plan.model import Move, Pin, Step
+from infrac.tools.migrate.plan.planner import Planner, target_of
+
+TYPE_CHECKING = False  # typing's own constant, without importing typing
+if TYPE_CHECKING:
+    pass
+
+
+_MAPPING_ID = re.compile(r"^(?P<function>[A-Za-z0-9]+)EventSourceMapping(?P<kind>SQS|Dynamodb|Kinesis)(?P<name>[A-Za-z0-9]+)$")
+
+
+def _alphanumeric(name: str) -> str:
+    """The Serverless Framework's ``normalizeNameToAlphaNumericOnly``."""
+    cleaned = re.sub(r"[^0-9A-Za-z]", "", name)
+    return cleaned[:1].upper() + cleaned[1:]
+
+
+def _function_id(name: str) -> str:
+    """The Serverless Framework's ``getNormalizedFunctionName``."""
+    cleaned = name.replace("-", "Dash").replace("_", "Underscore")
+    return cleaned[:1].upper() + cleaned[1:]
+
+
+def find_pins(planner: Planner, moves: list[Move], origin) -> list[Pin]:
+    """Event source mappings that the framework would rename when their source becomes an import."""
+    moved = {(m.source_stack, m.source_id): m for m in moves}
+    pins: list[Pin] = []
+    for d in planner.deployed.values():
+        # (function's logical prefix, kind, target, attribute, resource, function as written)
+        candidates: list[tuple[str, str, str, str, dict, str]] = []
+        for logical_id, resource in d.template["Resources"].items():
+            match = _MAPPING_ID.match(logical_id)
+            if resource["Type"] != "AWS::Lambda::EventSourceMapping" or not match:
+                continue
+            target = target_of(resource.get("Properties", {}).get("EventSourceArn"))
+            if target and (d.stack, target[0]) in moved and _alphanumeric(target[0]) == match["name"]:
+                candidates.append((match["function"], match["kind"], target[0], target[1], resource,
+                                   _function_name(d, match["function"])))
+        for function, events in ((d.raw or {}).get("functions") or {}).items() if d.is_service else ():
+            for event in (events or {}).get("events") or []:
+                if not isinstance(event, dict):
+                    continue
+                kind, config = next(iter(event.items()))
+                if kind not in ("sqs", "stream") or not isinstance(config, dict):
+                    continue
+                target = target_of(config.get("arn"))
+                if not target or (d.stack, target[0]) not in moved:
+                    continue
+                label = "SQS" if kind == "sqs" else _alphanumeric(str(config.get("type", "dynamodb")))
+                properties = {"BatchSize": config.get("batchSize", 10 if kind == "sqs" else 100),
+                              "EventSourceArn": config["arn"],
+                              "FunctionName": {"Fn::GetAtt": [f"{_function_id(function)}LambdaFunction", "Arn"]},
+                              "Enabled": config.get("enabled", True)}
+                if kind == "stream":
+                    properties["StartingPosition"] = config.get("startingPosition", "TRIM_HORIZON")
+                if config.get("functionResponseType"):
+                    properties["FunctionResponseTypes"] = [config["functionResponseType"]]
+                if config.get("maximumBatchingWindow") is not None:
+                    properties["MaximumBatchingWindowInSeconds"] = config["maximumBatchingWindow"]
+                resource = {"Type": "AWS::Lambda::EventSourceMapping", "DependsOn": ["IamRoleLambdaExecution"],
+                            "Properties": properties}
+                candidates.append((_function_id(function), label, target[0], target[1], resource, function))
+        for function, label, target, attribute, resource, written in candidates:
+            move = moved[(d.stack, target)]
+            export = planner.exports.get((move.destination_stack, move.destination_id, attribute))
+            if export is None:
+                continue
+            old_id = f"{function}EventSourceMapping{label}{_alphanumeric(target)}"
+            new_id = f"{function}EventSourceMapping{label}{_alphanumeric(export)}"
+            pinned = copy.deepcopy(resource)
+            pinned["Properties"]["EventSourceArn"] = {"Fn::ImportValue": export}
+            actions = (["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"] if label == "SQS" else
+                       ["dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
+                        "dynamodb:ListStreams"] if label == "Dynamodb" else
+                       ["kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
+                        "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:ListStreams"])
+            statement = {"Effect": "Allow", "Action": actions, "Resource": [{"Fn::ImportValue": export}]}
+            # The pin goes into the service file, which is for every stage.
+            pinned["Properties"]["EventSourceArn"] = {"Fn::ImportValue": _any_stage(export, planner.stage)}
+            statement["Resource"] = [pinned["Properties"]["EventSourceArn"]]
+            pins.append(Pin(d.stack, written, old_id, new_id, pinned, statement))
+    return sorted(pins, key=lambda p: (p.stack, p.old_id))
+
+
+def _any_stage(name: str, stage: str) -> str:
+    """An export name for a service file: the stage as the framework's variable."""
+    return name.replace(f"-{stage}-", "-${sls:stage}-", 1)
+
+
+def _function_name(d: Deployed, prefix: str) -> str:
+    """A function's name in its service file, from the packaged template: the deployed
+    ``FunctionName`` (``core-dev-processBookingCommands``) without ``<service>-<stage>-``."""
+    function = d.template["Resources"].get(f"{prefix}LambdaFunction", {})
+    name = function.get("Properties", {}).get("FunctionName")
+    if isinstance(name, str) and name.startswith(d.stack + "-"):
+        return name[len(d.stack) + 1:]
+    return prefix
+
+
+def consumer_step(planner: Planner, pins: list[Pin], number: int) -> Step:
+    stacks = tuple(sorted({p.stack for p in pins}))
+    return Step(
+        number, f"Consumers ({', '.join(stacks)}): deploy the new service with its event source mappings pinned",
+        "consumer", stacks, {},
+        effect=(f"{len(pins)} event source mappings keep their logical IDs (pinned in the service's `resources`, "
+                "see consumers/); every other reference to a moved resource is already an import"),
+        rollback="redeploy the previous version of the service",
+    )
+
+
+def pin_diagnostics(planner: Planner, pins: list[Pin]) -> list[Diagnostic]:
+    found = []
+    for pin in pins:
+        d = planner.deployed[pin.stack]
+        span = planner.span(d, pin.old_id) if d.read.resource(pin.old_id) else _function_span(d, pin.function)
+        found.append(diagnostic(
+            "W0851", f"switching to imports renames `{pin.old_id}` to `{pin.new_id}` (an event source mapping)",
+            span, label="named after its queue or stream reference",
+            notes=["the Serverless Framework names the mapping after the `arn` it is given; an import is another name, "
+                   "so CloudFormation would delete the mapping and create a new one (a pause in processing, "
+                   "or a conflict while both exist)"],
+            hint=f"pin it: declare it in the service's `resources` under `{pin.old_id}` (consumers/{pin.stack}.pinned.yml) "
+                 "and remove the event from the function",
+        ))
+    return found
+
+
+def _function_span(d: Deployed, function: str) -> Span | None:
+    match = re.search(rf"(?m)^\s+{re.escape(function)}:\s*$", d.text.text)
+    lowered = function[:1].lower() + function[1:]
+    match = match or re.search(rf"(?m)^\s+{re.escape(lowered)}:\s*$", d.text.text)
+    if match is None:
+        return d.read.span("")
+    start = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
+    return Span(d.text.path, start, start + len(lowered))
