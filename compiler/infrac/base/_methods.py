@@ -906,20 +906,23 @@ def passes__Result(ns):
     set_program = ns['set_program']
     set_diagnostics = ns['set_diagnostics']
     set_settings = ns['set_settings']
+    set_silenced = ns['set_silenced']
     default_settings = ns['default_settings']
+    default_silenced = ns['default_silenced']
 
-    def __init__(self, program, diagnostics, settings=default_settings):
+    def __init__(self, program, diagnostics, settings=default_settings, silenced=default_silenced):
         set_program(self, program)
         set_diagnostics(self, diagnostics)
         set_settings(self, settings)
+        set_silenced(self, silenced)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.program, self.diagnostics, self.settings) == (other.program, other.diagnostics, other.settings)
+        return (self.program, self.diagnostics, self.settings, self.silenced) == (other.program, other.diagnostics, other.settings, other.silenced)
 
     def __hash__(self):
-        return hash((salt, self.program, self.diagnostics, self.settings))
+        return hash((salt, self.program, self.diagnostics, self.settings, self.silenced))
 
     return __init__, __eq__, __hash__
 
@@ -1095,8 +1098,10 @@ def project__incremental__Built(ns):
     set_stages = ns['set_stages']
     set_compiled = ns['set_compiled']
     set_groups = ns['set_groups']
+    set_silenced = ns['set_silenced']
+    default_silenced = ns['default_silenced']
 
-    def __init__(self, diagnostics, artifacts, lock, stacks, stages, compiled, groups):
+    def __init__(self, diagnostics, artifacts, lock, stacks, stages, compiled, groups, silenced=default_silenced):
         set_diagnostics(self, diagnostics)
         set_artifacts(self, artifacts)
         set_lock(self, lock)
@@ -1104,14 +1109,15 @@ def project__incremental__Built(ns):
         set_stages(self, stages)
         set_compiled(self, compiled)
         set_groups(self, groups)
+        set_silenced(self, silenced)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.diagnostics, self.artifacts, self.lock, self.stacks, self.stages, self.compiled, self.groups) == (other.diagnostics, other.artifacts, other.lock, other.stacks, other.stages, other.compiled, other.groups)
+        return (self.diagnostics, self.artifacts, self.lock, self.stacks, self.stages, self.compiled, self.groups, self.silenced) == (other.diagnostics, other.artifacts, other.lock, other.stacks, other.stages, other.compiled, other.groups, other.silenced)
 
     def __hash__(self):
-        return hash((salt, self.diagnostics, self.artifacts, self.lock, self.stacks, self.stages, self.compiled, self.groups))
+        return hash((salt, self.diagnostics, self.artifacts, self.lock, self.stacks, self.stages, self.compiled, self.groups, self.silenced))
 
     return __init__, __eq__, __hash__
 
@@ -2994,14 +3000,14 @@ METHODS = {
     'infrac.model:StrengthChoice': ('frozen hash | stack:ieh resource:ieh attribute:ieh strength:ieh span:dik part_spans:dik', model__StrengthChoice),
     'infrac.model:Template': ('frozen hash | parts:ieh span:dik', model__Template),
     'infrac.model:Use': ('frozen hash | stack:ieh resource:ieh access:ieh span:dik part_spans:dik access_spans:dik', model__Use),
-    'infrac.passes:Result': ('frozen hash | program:ieh diagnostics:ieh settings:dieh', passes__Result),
+    'infrac.passes:Result': ('frozen hash | program:ieh diagnostics:ieh settings:dieh silenced:dieh', passes__Result),
     'infrac.passes.budgets:Measure': ('frozen hash | what:ieh used:ieh quota:ieh unit:ieh', passes__budgets__Measure),
     'infrac.passes.exports:_Published': ('frozen hash | stack:ieh resource:ieh attribute:ieh span:ieh stage:dieh', passes__exports___Published),
     'infrac.passes.references:_Scope': ('frozen hash | program:ieh declared:ieh', passes__references___Scope),
     'infrac.passes.state:Compilation': ('frozen hash | modules:ieh project:dieh stacks:dieh settings:dieh program:dieh declared:fieh build:dieh', passes__state__Compilation),
     'infrac.passes.state:StackDeclaration': ('frozen hash | name:ieh span:ieh attributes:ieh resources:ieh uses:ieh', passes__state__StackDeclaration),
     'infrac.project.groups:Summary': ('frozen hash | declares:ieh names:ieh project:ieh projects:ieh suppressions:ieh problems:ieh', project__groups__Summary),
-    'infrac.project.incremental:Built': ('frozen hash | diagnostics:ieh artifacts:ieh lock:ieh stacks:ieh stages:ieh compiled:ieh groups:ieh', project__incremental__Built),
+    'infrac.project.incremental:Built': ('frozen hash | diagnostics:ieh artifacts:ieh lock:ieh stacks:ieh stages:ieh compiled:ieh groups:ieh silenced:dieh', project__incremental__Built),
     'infrac.project.incremental:Outline': ('frozen hash | name:ieh resources:ieh is_consumer:ieh path:ieh span:dieh', project__incremental__Outline),
     'infrac.project.outputs:Difference': ('frozen hash | path:ieh kind:ieh expected:dieh actual:dieh', project__outputs__Difference),
     'infrac.project.pipeline:Checked': ('frozen hash | result:ieh linkage:ieh diagnostics:ieh lock_unreadable:dieh', project__pipeline__Checked),

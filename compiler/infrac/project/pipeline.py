@@ -62,14 +62,16 @@ def compile_sources(
     if broken:  # every statement that parses is checked; nothing that follows from a broken one is said
         checked = [d for d in checked if not _follows_from(d, modules, broken)]
     levels = result.settings.warnings if result.settings is not None else {}
+    silenced: list = []
     diagnostics = rules.apply(
         found + checked,
         modules,
         {s.path: s for s in sources},
         levels,
         warnings_as_errors=warnings_as_errors,
+        silenced=silenced,
     )
-    return Result(result.program, tuple(diagnostics), result.settings)
+    return Result(result.program, tuple(diagnostics), result.settings, tuple(silenced))
 
 
 #: Findings about a name that may have been declared in a statement that did not parse.
@@ -127,6 +129,11 @@ class Checked:
     linkage: Linkage | None
     diagnostics: tuple[Diagnostic, ...]
     lock_unreadable: bool = False
+
+    @property
+    def silenced(self) -> tuple:
+        """The findings that suppression comments silenced, each with its comment."""
+        return self.result.silenced
 
     @property
     def program(self) -> Program | None:
