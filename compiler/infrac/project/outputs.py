@@ -524,3 +524,29 @@ def compare_outputs(out: Path, files: dict[str, str]) -> list[Difference]:
         if (out / relative).is_file():
             found.append(Difference(relative, "extra"))
     return found
+
+
+def read_output_folder(out: Path) -> tuple[dict[str, str], list[str]]:
+    """The texts of a build's output folder, for ``infrac diff --against``: the files its
+    manifest lists (or, without a manifest, every file in it but hidden ones), by path in
+    the folder; and the files that could not be read."""
+    try:
+        listed = sorted(read_manifest(out))
+    except OutputError:
+        listed = []
+    if not listed:
+        try:
+            existing = _existing(out)[1]
+        except OutputError:
+            existing = []
+        listed = [f for f in existing if not any(part.startswith(".") for part in f.split("/"))]
+    files, unreadable = {}, []
+    for relative in listed:
+        path = out / relative
+        try:
+            if path.is_symlink() or not path.is_file():
+                raise OSError
+            files[relative] = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            unreadable.append(relative)
+    return files, unreadable
