@@ -164,6 +164,15 @@ def test_frames_of_the_wrong_length_leave_the_server_answering(client):
     client.alive()
 
 
+def test_a_body_shorter_than_its_length_does_not_stop_the_server_answering(client):
+    """The server waited for the rest of a body that never came, and read the client's next
+    requests as that body: it never answered again."""
+    client.send(b"Content-Length: 5000\r\n\r\n{}")
+    client.alive()  # sent after it, on its own: answered
+    client.send(b"Content-Length: 5000\r\n\r\n{\"jsonrpc\": \"2.0\", \"method\": \"initialized\"")
+    client.alive()
+
+
 def test_requests_with_malformed_parameters_are_answered_with_an_error(client):
     """Two such requests got no answer at all."""
     first = client.request("textDocument/hover", {"textDocument": 5})

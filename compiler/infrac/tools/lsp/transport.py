@@ -16,7 +16,8 @@ with no id: the request's id is not known) and the stream is resynchronised: the
 skips to the next ``Content-Length: N`` line. That line cannot occur inside a body of JSON
 (a raw line break never does), so the next well-formed frame is found even when a bad
 frame's length pointed into it (its body is then not JSON, and is scanned again from its
-second byte). A body that is not UTF-8 JSON is the same parse error; a message that is not
+second byte), and a body that is shorter than its length says is not waited for when the
+next frame's header has come after it. A body that is not UTF-8 JSON is the same parse error; a message that is not
 a JSON-RPC 2.0 object is ``-32600`` (invalid request), with its id when it has a valid one;
 a request whose parameters do not have the method's shape is ``-32602`` (invalid params),
 with its id; a request after ``shutdown`` is ``-32600``. The server's own handlers answer
@@ -123,7 +124,17 @@ class Reader:
             del self.buffer[:1]
             raise
         del self.buffer[: end + 4]
+        scanned = 0
         while len(self.buffer) < length:
+            # Before waiting for more of a body, what came is looked at: a frame's header line
+            # cannot occur in JSON (its raw line break), so one there means this body is
+            # shorter than its length said, and the client is waiting for an answer to the
+            # frame after it (waiting for the rest would never answer again).
+            found = _START.search(self.buffer, max(0, scanned - _KEEP))
+            if found is not None:
+                del self.buffer[: found.start()]
+                raise Framing(f"a body shorter than its Content-Length of {length:,} bytes")
+            scanned = len(self.buffer)
             if not self._fill():
                 if not self.buffer:
                     return None
