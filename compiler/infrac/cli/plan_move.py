@@ -69,7 +69,7 @@ def plan_moves(args: argparse.Namespace, program, stage: str, progress: Progress
     from infrac.diagnostics import diagnostic, has_errors
     from infrac.diagnostics.render import render_text
     from infrac.project.outputs import OutputError, write_outputs
-    from infrac.project.workspace import display
+    from infrac.project.workspace import display, read_input
     from infrac.tools.migrate import source as migrate_source
     from infrac.tools.migrate.plan import make_plan
     from infrac.tools.migrate.plan.deployed import deployed_stack
@@ -86,7 +86,7 @@ def plan_moves(args: argparse.Namespace, program, stage: str, progress: Progress
         name, _, file = given.rpartition("=") if "=" in given and not Path(given).exists() else ("", "", given)
         path = Path(file)
         try:
-            data = path.read_bytes()
+            data = read_input(path)
         except OSError as error:
             diagnostics.append(diagnostic("E0800", f"cannot read `{display(path)}`: {error.strerror or error}", None,
                                           hint="check the path given to --from"))
