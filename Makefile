@@ -87,12 +87,15 @@ vsix: $(NODE_STAMP) $(EXTENSION_STAMP)
 lsp-latency: $(STAMP)
 	$(BIN)/python editors/lsp_latency.py
 
-## fuzz: long runs of the fuzzing, kill, quoting and diff tests (minutes; `make test` runs short ones);
-## the last line says how many inputs, kill points, strings and edit series they tried
+## fuzz: long runs of the fuzzing, kill, quoting and diff tests, of hostile imports and of a hostile
+## language server client (minutes; `make test` runs short ones); the last line says how many inputs,
+## kill points, strings, edit series, import inputs and language server inputs they tried
 fuzz: $(STAMP) $(NODE_STAMP)
 	INFRAC_FUZZ_EXAMPLES=20000 INFRAC_KILL_POINTS=2000 INFRAC_QUOTING_EXAMPLES=200 INFRAC_DIFF_EXAMPLES=200 \
+	INFRAC_IMPORT_FUZZ_EXAMPLES=3000 INFRAC_LSP_FUZZ_EXAMPLES=1000 \
 	  $(BIN)/python -m pytest tests/test_fuzz.py tests/test_syntax_fast.py tests/test_recovery.py tests/test_output_kill.py \
-	  tests/test_quoting.py tests/test_diff_properties.py -p no:cacheprovider
+	  tests/test_quoting.py tests/test_diff_properties.py tests/test_import_hostile.py tests/test_lsp_hostile.py \
+	  -p no:cacheprovider
 
 ## bench: infrac against the floor and troposphere at 1x, 10x and 100x the seed system, then a first
 ## build against --no-cache and check at 1 MB and 5 MB of source (under 25 minutes; QUICK=1 for 1x and
