@@ -432,7 +432,7 @@ _ENTRIES = [
     Code(
         "E0806", E, "template too large or too deeply nested",
         "The file is beyond what the importer reads: more than 2 MiB (twice CloudFormation's own "
-        "limit on a template), more than 500000 values once anchors and aliases are expanded, "
+        "limit on a template), more than 200000 values once anchors and aliases are expanded, "
         "values nested more than 100 levels deep, a number of more than 40 characters, more than "
         "5000 resources, or Serverless variables that expand to more than 2,000,000 characters. "
         "Anchors, aliases and variables that use other variables can make a small file expand to "

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 #: At most this many values are read from one file (aliases can multiply a small file).
-MAX_VALUES = 500_000
+MAX_VALUES = 200_000
 
 
 #: Values nest at most this deep.
