@@ -286,7 +286,6 @@ def test_folders_swapped_during_builds_in_a_parent_others_can_write(tmp_path):
                               capture_output=True, text=True, env=env, timeout=120)
 
     assert build(tmp_path / "cold", "--no-cache").returncode == 0
-    cold = {p.name: p.read_bytes() for p in (tmp_path / "cold").iterdir()}
     assert build(tmp_path / "first").returncode == 0
     twin = shared / "twin"
     import shutil

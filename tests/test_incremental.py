@@ -356,10 +356,9 @@ def test_compiling_a_group_leaves_no_reference_cycle_of_the_compiler(target):
     the build collected after each group to free them (a twentieth of a large first build)."""
     import gc
 
+    from conftest import SEED
     from infrac.backends import BuildOptions
     from infrac.project.workspace import load
-
-    from conftest import SEED
 
     loaded = load([SEED])
     modules = [parse(source).module for source in loaded.sources]

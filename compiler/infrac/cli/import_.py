@@ -28,12 +28,11 @@ MAP_LIMIT = 1024 * 1024
 
 
 def run(args: argparse.Namespace) -> int:
-    from infrac.cli.progress import Progress
-    from infrac.diagnostics import has_errors
-    from infrac.project.imported import import_problems, write_import
     from pathlib import Path
 
-    from infrac.diagnostics import diagnostic
+    from infrac.cli.progress import Progress
+    from infrac.diagnostics import diagnostic, has_errors
+    from infrac.project.imported import import_problems, write_import
     from infrac.project.workspace import MAX_INPUT, display, read_input
     from infrac.tools.migrate.command import prepare
 
