@@ -488,6 +488,13 @@ _ENTRIES = [
         fix="Declare it in the stack's `conditions`, or correct the name.",
     ),
     Code(
+        "E0413", E, "unknown mapping or mapping key",
+        "`find_in_map(Map, key, key)` names a mapping that is not a key of the stack's `mappings`, "
+        "or literal keys the mapping does not hold (CloudFormation refuses the template).",
+        example='find_in_map(Images, aws_region(), "Ami")   # no `mappings = { Images: ... }`',
+        fix="Declare the mapping (or the key) in the stack's `mappings`, or correct the name.",
+    ),
+    Code(
         "E0412", E, "conditions or dependencies in a cycle",
         "A condition refers to itself through others, or a resource lists itself in `depends_on`: "
         "CloudFormation could never evaluate or create it.",

@@ -127,6 +127,7 @@ class RuleContext:
             stage=stage,
             stack=self.stack.name,
             region=settings.region,
+            unknown="x",
             **limits.PSEUDO_PARAMETER_SAMPLES,
         )
 
@@ -242,7 +243,9 @@ def secret_attribute(resource: Resource, attribute: str) -> str | None:
     return None
 
 
-_POLICIES = Choice({"retain": "Retain", "delete": "Delete", "snapshot": "Snapshot"})
+_POLICIES = Choice(
+    {"retain": "Retain", "delete": "Delete", "snapshot": "Snapshot", "retain_except_on_create": "RetainExceptOnCreate"}
+)
 
 #: Fields every resource has, whatever its kind.
 COMMON_FIELDS: dict[str, Field] = {
@@ -256,7 +259,7 @@ COMMON_FIELDS: dict[str, Field] = {
         _POLICIES, "What CloudFormation does with the old resource when an update replaces it."
     ),
     "condition": Field(
-        Name(r"[A-Za-z0-9]+", "a condition's name: letters and digits"),
+        Name(r"[A-Za-z0-9]+", "a condition's name: letters and digits (written as a string when it starts with a digit)"),
         "The condition of the stack (`conditions = { ... }`) under which the resource exists (`Condition`).",
     ),
     "depends_on": Field(
@@ -265,6 +268,16 @@ COMMON_FIELDS: dict[str, Field] = {
         "reference already orders them.",
     ),
     "metadata": Field(MapOf(Data()), "The resource's `Metadata`, passed through as written."),
+    "creation_policy": Field(
+        MapOf(Data()),
+        "The resource's `CreationPolicy` (`ResourceSignal`, `AutoScalingCreationPolicy`, `StartFleet`), "
+        "as CloudFormation names its keys.",
+    ),
+    "update_policy": Field(
+        MapOf(Data()),
+        "The resource's `UpdatePolicy` (`AutoScalingRollingUpdate`, `CodeDeployLambdaAliasUpdate`...), "
+        "as CloudFormation names its keys.",
+    ),
     "replace": Field(
         Prose(),
         "Why a change that replaces the resource (a new name, key or FIFO flag, a new logical ID) is "
