@@ -544,18 +544,18 @@ _ENTRIES = [
         fix="Write one `Type: stack-name` line per type; stack names are letters, digits and hyphens.",
     ),
     Code(
+        "E0815", E, "not an AWS service or template",
+        "The input is a Serverless service for another provider (Azure, Google Cloud, OpenWhisk...) "
+        "or a file of another tool: nothing in it is CloudFormation, so nothing can be imported.",
+        example="provider:\n  name: google",
+        fix="Leave the file out of the import; import the AWS services and templates.",
+    ),
+    Code(
         "W0810", W, "output without export not imported",
         "infrac writes an output for each export; an output without `Export` carries nothing "
         "another stack can import, and is not imported.",
         example="Outputs:\n  TableName:\n    Value: !Ref Users",
         fix="Export the attribute in the `.infra` source if another stack needs it.",
-    ),
-    Code(
-        "W0812", W, "template metadata not imported",
-        "A template's top-level `Metadata` (such as `AWS::CloudFormation::Interface`, which groups "
-        "parameters in the console) has no place in the language; infrac writes templates without it.",
-        example="Metadata:\n  AWS::CloudFormation::Interface: { ... }",
-        fix="Nothing to do if the console's layout does not matter; a resource's own `Metadata` is imported.",
     ),
     Code(
         "W0811", W, "resource stays in the service",

@@ -54,6 +54,115 @@ def expected_resources(template: Template, stage: str, region: str) -> dict[str,
     return out
 
 
+#: The sections compared, besides ``Resources``; ``AWSTemplateFormatVersion`` is always written.
+SECTIONS = ("Description", "Transform", "Metadata", "Parameters", "Rules", "Mappings", "Conditions", "Outputs")
+
+
+def expected_template(template: Template, stage: str, region: str) -> dict[str, Any]:
+    """The whole template as the import must rebuild it: every section, the resources with
+    every attribute, in the normal form (:func:`strict` for a CloudFormation template, whose
+    values come back in the form they were written; :func:`normalise` for a service's)."""
+    staged = any(p.name == "Stage" for p in template.parameters) and _is_stage(template)
+    document: dict[str, Any] = {}
+    if template.description is not None:
+        document["Description"] = template.description
+    if template.transform is not None:
+        document["Transform"] = template.transform
+    if template.metadata is not None:
+        document["Metadata"] = template.metadata
+    parameters = {}
+    for parameter in template.parameters:
+        if parameter.name == "Stage" and staged:
+            continue  # the stage: infrac writes this parameter itself
+        entry: dict[str, Any] = {"Type": parameter.type}
+        for key, value in (("Default", parameter.default), ("AllowedValues", parameter.allowed_values),
+                           ("Description", parameter.description)):
+            if value is not None:
+                entry[key] = list(value) if key == "AllowedValues" else value
+        entry.update(parameter.constraints)
+        parameters[parameter.name] = entry
+    if parameters:
+        document["Parameters"] = parameters
+    for key, value in (("Rules", template.rules), ("Mappings", template.mappings or None),
+                       ("Conditions", template.conditions or None)):
+        if value is not None:
+            document[key] = value
+    resources = {}
+    for resource in template.resources:
+        entry = {"Type": resource.type}
+        if resource.properties:
+            entry["Properties"] = resource.properties
+        if resource.depends_on:
+            entry["DependsOn"] = list(resource.depends_on)
+        for key, value in (
+            ("Condition", resource.condition), ("DeletionPolicy", resource.deletion_policy),
+            ("UpdateReplacePolicy", resource.update_replace_policy), ("Metadata", resource.metadata),
+        ):
+            if value is not None:
+                entry[key] = value
+        entry.update(resource.other)
+        resources[resource.logical_id] = entry
+    document["Resources"] = resources
+    outputs = {}
+    for output in template.outputs:
+        entry = {"Value": output.value}
+        for key, value in (("Description", output.description), ("Condition", output.condition)):
+            if value is not None:
+                entry[key] = value
+        if output.export is not None:
+            entry["Export"] = {"Name": output.export}
+        outputs[output.name] = entry
+    if outputs:
+        document["Outputs"] = outputs
+    if staged:
+        document = _with_stage(document, stage)
+    return strict(document) if template.kind == "cloudformation" else normalise(document, stage, region)
+
+
+def built_template(built: dict[str, Any], expected: dict[str, Any], kind: str, stage: str, region: str) -> dict[str, Any]:
+    """A built template in the same normal form as :func:`expected_template`'s: without the
+    format version (always written), infrac's own description where the input had none, and
+    the ``Stage`` parameter (the stage)."""
+    document = {k: v for k, v in built.items() if k in SECTIONS or k == "Resources"}
+    if "Description" not in expected:
+        document.pop("Description", None)
+    parameters = dict(document.get("Parameters") or {})
+    if "Stage" in parameters and "Stage" not in (expected.get("Parameters") or {}):
+        del parameters["Stage"]
+    if parameters:
+        document["Parameters"] = parameters
+    else:
+        document.pop("Parameters", None)
+    return strict(document) if kind == "cloudformation" else normalise(document, stage, region)
+
+
+def strict(value: Any) -> Any:
+    """The normal form of a CloudFormation template, which changes only what YAML and the
+    short forms leave open: ``Fn::GetAtt: A.B`` is ``[A, B]``, a one-name ``DependsOn`` or
+    ``Transform`` is a list, empty ``Properties`` are none; numbers compare by value, keys
+    without order."""
+    if isinstance(value, list):
+        return [strict(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Fn::GetAtt"} and isinstance(value["Fn::GetAtt"], str) and "." in value["Fn::GetAtt"]:
+        return {"Fn::GetAtt": value["Fn::GetAtt"].split(".", 1)}
+    out = {k: strict(v) for k, v in value.items()}
+    if "Type" in out and isinstance(out.get("DependsOn"), str):
+        out["DependsOn"] = [out["DependsOn"]]
+    if "Type" in out and out.get("Properties") == {}:
+        del out["Properties"]
+    if isinstance(out.get("Transform"), str) and "Resources" in out:
+        out["Transform"] = [out["Transform"]]
+    return out
+
+
+def _is_stage(template: Template) -> bool:
+    from infrac.tools.migrate.importer.values import stage_parameter
+
+    return stage_parameter(template) is not None
+
+
 def _with_stage(value: Any, stage: str) -> Any:
     if isinstance(value, dict):
         if value == {"Ref": "Stage"}:
