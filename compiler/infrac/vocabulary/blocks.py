@@ -11,7 +11,7 @@ from __future__ import annotations
 from infrac.model import STRENGTHS
 from infrac.syntax.suppressions import LEVELS
 from infrac.vocabulary.checker import STRING_PLACEHOLDERS
-from infrac.vocabulary.kinds import Field
+from infrac.vocabulary.kinds import CONDITION_NAME, Field
 from infrac.vocabulary.types import Boolean, Choice, Data, ListOf, MapOf, Name, OneOf, Prose, Record, Text
 
 DEFAULT_NAME = "infra"
@@ -74,7 +74,7 @@ STACK_FIELDS = {
         "source: `{ OrdersQueueArn: queues.Orders.arn }`.",
     ),
     "conditions": Field(
-        MapOf(Data(), key=Name(r"[A-Za-z0-9]{1,255}", "a condition's name: letters and digits")),
+        MapOf(Data(), key=Name(CONDITION_NAME, "a condition's name: letters and digits")),
         "The stack's conditions, each a condition function: "
         '`{ IsProd: equals(param(Env), "prod") }`. Resources name one with `condition = IsProd`; '
         "`if(IsProd, a, b)` chooses a value.",
@@ -170,7 +170,7 @@ OUTPUT_FIELDS = {
     "value": Field(Data(), "The output's value: a reference, a parameter, text, any function.", required=True),
     "description": Field(Prose(), "What the output is."),
     "condition": Field(
-        Name(r"[A-Za-z0-9]+", "a condition's name: letters and digits"),
+        Name(CONDITION_NAME, "a condition's name: letters and digits"),
         "The condition of the stack under which the output exists.",
     ),
     "export_name": Field(

@@ -16,6 +16,8 @@ the stack; the number and form of the arguments are checked here.
 
 from __future__ import annotations
 
+import re
+
 from infrac.base.classes import evolve, frozen
 from infrac.base.suggest import did_you_mean
 from infrac.model import Call, ConditionRef, Link, MappingRef, NoValue, ParameterRef
@@ -198,8 +200,13 @@ def condition(value: ir.Value, checker: Checker, convert_value) -> Any:
 
 
 def _digit_led(text: str) -> bool:
-    """A name CloudFormation allows that the language cannot write bare (``1Tier``): a string."""
-    return text[:1].isdigit() and text.isascii() and text.isalnum()
+    """A name CloudFormation allows that the language cannot write bare (``1Tier``,
+    ``Zones&Nat``): a string."""
+    return _CONDITION.fullmatch(text) is not None and _BARE.fullmatch(text) is None
+
+
+_CONDITION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_&.:-]{0,254}")
+_BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def _name(value: ir.Value, checker: Checker, what: str, make) -> Any:

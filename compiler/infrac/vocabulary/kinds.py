@@ -243,6 +243,10 @@ def secret_attribute(resource: Resource, attribute: str) -> str | None:
     return None
 
 
+#: A condition's name as CloudFormation reads templates: letters and digits, and in templates
+#: that deploy, `-`, `_`, `&`, `.` and `:` (written as a string when it is not a name of the language).
+CONDITION_NAME = r"[A-Za-z0-9][A-Za-z0-9_&.:-]{0,254}"
+
 _POLICIES = Choice(
     {"retain": "Retain", "delete": "Delete", "snapshot": "Snapshot", "retain_except_on_create": "RetainExceptOnCreate"}
 )
@@ -259,7 +263,7 @@ COMMON_FIELDS: dict[str, Field] = {
         _POLICIES, "What CloudFormation does with the old resource when an update replaces it."
     ),
     "condition": Field(
-        Name(r"[A-Za-z0-9]+", "a condition's name: letters and digits (written as a string when it starts with a digit)"),
+        Name(CONDITION_NAME, "a condition's name: letters and digits (a string when it is not a name of the language)"),
         "The condition of the stack (`conditions = { ... }`) under which the resource exists (`Condition`).",
     ),
     "depends_on": Field(

@@ -115,8 +115,9 @@ def _attribute_name(kind: str, getatt: str | None, path: str, cfn_type: str = ""
 def symbol(name: Any, path: str, what: str) -> ir.Symbol | ir.String:
     """A condition's, parameter's or mapping's name, which CloudFormation makes alphanumeric: a
     name of the language, or a string when it starts with a digit (``"1Tier"``)."""
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9]{1,255}", name):
-        raise Unsupported(path, f"{what} `{name}`, which is not a name of letters and digits")
+    pattern = r"[A-Za-z0-9][A-Za-z0-9_&.:-]{0,254}" if what == "the condition" else r"[A-Za-z0-9]{1,255}"
+    if not isinstance(name, str) or not re.fullmatch(pattern, name):
+        raise Unsupported(path, f"{what} `{name}`, which is not a name CloudFormation reads")
     return ir.Symbol(name) if _NAME.fullmatch(name) else ir.String(name)
 
 
