@@ -617,3 +617,44 @@ def test_another_providers_service_is_refused_by_name():
                                    "serverless.yml")
     assert [d.code for d in errors] == ["E0815"]
     assert "Google Cloud" in errors[0].message and errors[0].span is not None
+
+
+SAM_APP = (
+    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Hello:\n    Type: AWS::Serverless::Function\n"
+    "    Properties:\n      Handler: app.handler\n      Runtime: python3.12\n      CodeUri: hello/\n"
+    "      Events:\n        Get:\n          Type: Api\n          Properties: {Path: /hello, Method: get}\n"
+)
+
+
+def test_a_sam_application_is_imported_as_the_cloudformation_the_transform_makes():
+    prepared, errors, template = imported(SAM_APP)
+    assert not errors, errors
+    assert {name: r["Type"] for name, r in template["Resources"].items()} == {
+        "Hello": "AWS::Lambda::Function", "HelloRole": "AWS::IAM::Role",
+        "HelloGetPermissionProd": "AWS::Lambda::Permission", "ServerlessRestApi": "AWS::ApiGateway::RestApi",
+        **{name: r["Type"] for name, r in template["Resources"].items() if name.startswith("ServerlessRestApiDeployment")},
+        "ServerlessRestApiProdStage": "AWS::ApiGateway::Stage",
+    }
+    assert "Transform" not in template
+    warnings = [d for d in prepared.diagnostics if d.code == "W0813"]
+    assert len(warnings) == 2 and all(d.span is not None for d in warnings)
+    assert template["Resources"]["Hello"]["Properties"]["Code"] == {"S3Bucket": "sam-package-placeholder", "S3Key": "hello"}
+
+
+def test_a_sam_application_the_translator_refuses_is_a_located_error():
+    text = SAM_APP.split("      Events:")[0] + "      Events: {Get: {Type: Api, Properties: {Path: 7}}}\n"
+    prepared, errors, _ = imported(text)
+    assert errors and {d.code for d in errors} == {"E0816"}
+    assert all(d.span is not None for d in errors)
+    assert "Hello" in errors[0].message
+
+
+def test_condition_names_with_the_punctuation_cloudformation_allows_are_strings():
+    prepared, errors, template = imported(
+        "Conditions:\n  Zones-2: !Equals [a, a]\n  Nat&Zones: !Not [!Condition Zones-2]\nResources:\n  T:\n"
+        "    Type: AWS::SNS::Topic\n    Condition: Nat&Zones\n"
+    )
+    assert not errors, errors
+    assert 'condition = "Nat&Zones"' in source_of(prepared)
+    assert template["Resources"]["T"]["Condition"] == "Nat&Zones"
+    assert template["Conditions"]["Nat&Zones"] == {"Fn::Not": [{"Condition": "Zones-2"}]}

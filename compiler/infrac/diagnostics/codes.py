@@ -551,6 +551,14 @@ _ENTRIES = [
         fix="Leave the file out of the import; import the AWS services and templates.",
     ),
     Code(
+        "E0816", E, "the SAM transform cannot expand the template",
+        "A SAM application (`Transform: AWS::Serverless-2016-10-31`) is imported as the CloudFormation "
+        "AWS's own translator makes of it; the translator refused the template (as `sam validate` "
+        "and a deploy would), or is not installed (the `sam` extra).",
+        example="Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12",
+        fix="Fix what the message names (a function needs a `Handler`...), or install `infrac[sam]`.",
+    ),
+    Code(
         "W0810", W, "output without export not imported",
         "infrac writes an output for each export; an output without `Export` carries nothing "
         "another stack can import, and is not imported.",
@@ -564,6 +572,16 @@ _ENTRIES = [
         "service file the import writes.",
         example="Authorizer:\n  Properties:\n    RestApiId: { Ref: ApiGatewayRestApi }",
         fix="Nothing to do; move it by hand later if the references change.",
+    ),
+    Code(
+        "W0813", W, "imported from the SAM transform's output",
+        "A SAM application is imported as the CloudFormation the SAM transform makes of it: the "
+        "resources AWS deploys, with their logical IDs, so that the deployed stack can be planned "
+        "and moved; the SAM shorthand (`AWS::Serverless::Function`, `Globals`, events) is not kept. "
+        "Code that is still a local folder is given a placeholder S3 location.",
+        example="Transform: AWS::Serverless-2016-10-31",
+        fix="Nothing, if the expanded resources are what you want to keep; import the packaged "
+        "template (`sam package`) to keep the code's deployed location.",
     ),
     # ---- warnings ------------------------------------------------------------------------------------
     # ---- resource types from AWS's schemas, and replacement (E07xx) -----------------
