@@ -75,11 +75,11 @@ def _stack(stack: Stack) -> list[Diagnostic]:
         if output.condition is not None and output.condition not in conditions:
             found.append(_unknown_condition(output.condition, output.span, stack))
     for name, value in stack.conditions.items():
-        if not (isinstance(value, Call) and value.function in CONDITION_FUNCTIONS):
+        if not (isinstance(value, Call) and value.function in CONDITION_FUNCTIONS or isinstance(value, ConditionRef)):
             span = getattr(value, "span", None) or stack.span
             found.append(diagnostic(
                 "E0322", f"condition `{name}` is not a condition function", span,
-                label="expected `equals`, `not`, `and` or `or`",
+                label="expected `equals`, `not`, `and`, `or` or another condition (`condition(Name)`)",
                 hint='for example `{ IsProd: equals(param(Env), "prod") }`',
             ))
     found.extend(_cycles(stack))

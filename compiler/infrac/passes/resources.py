@@ -17,7 +17,7 @@ from infrac.base.source import Span
 from infrac.base.suggest import article, did_you_mean
 from infrac.cfn import limits
 from infrac.diagnostics import Diagnostic, Label, duplicate
-from infrac.model import Block, ExportSpec, Link, Output, Parameter, Program, Resource, Stack, Use
+from infrac.model import Block, ConditionRef, ExportSpec, Link, Output, Parameter, Program, Resource, Stack, Use
 from infrac.passes import stack_blocks
 from infrac.passes.fields import read_fields
 from infrac.passes.stack_blocks import given as _given
@@ -149,7 +149,7 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
         path=_service_path(settings["path"], spans.get("path"), checker),
         span=declaration.span,
         parameters=tuple(parameters),
-        conditions=settings["conditions"] if settings["conditions"] not in (None, INVALID) else {},
+        conditions=_aliases(settings["conditions"] if settings["conditions"] not in (None, INVALID) else {}),
         strengths=tuple(strengths),
         outputs=tuple(outputs),
         description=_given(settings["description"]),
@@ -519,3 +519,9 @@ def _use(statement: ir.Uses, checker: Checker) -> Use | None:
         part_spans=target.part_spans,
         access_spans=tuple(a.span for a in statement.access),
     )
+
+
+def _aliases(conditions: dict) -> dict:
+    """A condition given as another's name (``{ Both: IsProd }``) is that condition (``Condition``)."""
+    return {name: ConditionRef(value) if isinstance(value, str) and value in conditions else value
+            for name, value in conditions.items()}
