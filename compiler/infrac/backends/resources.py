@@ -423,14 +423,14 @@ class StackRenderer:
             depends = [ids.get(name, name) for name in resource.values["depends_on"]]
             document["DependsOn"] = depends[0] if len(depends) == 1 else depends
         if resource.values.get("metadata") is not None:
-            document["Metadata"] = self.value(dict(resource.values["metadata"]))
+            document["Metadata"] = self.value(_whole(resource.values["metadata"]))
         if resource.values.get("deletion_policy"):
             document["DeletionPolicy"] = resource.values["deletion_policy"]
         if resource.values.get("update_replace_policy"):
             document["UpdateReplacePolicy"] = resource.values["update_replace_policy"]
         for name, key in (("creation_policy", "CreationPolicy"), ("update_policy", "UpdatePolicy")):
             if resource.values.get(name) is not None:
-                document[key] = self.value(dict(resource.values[name]))
+                document[key] = self.value(_whole(resource.values[name]))
         properties = self.value(kind.properties(resource))
         if properties:
             document["Properties"] = properties
@@ -531,3 +531,8 @@ def consumer_document(renderer: StackRenderer) -> dict[str, Any]:
     if stack.values:
         document["values"] = renderer.value(dict(stack.values))
     return document
+
+
+def _whole(value: Any) -> Any:
+    """A resource attribute's map (a copy), or the function that gives it (``CreationPolicy: !If``)."""
+    return dict(value) if isinstance(value, dict) else value

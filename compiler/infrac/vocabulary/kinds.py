@@ -10,7 +10,7 @@ from infrac.base.suggest import did_you_mean
 from infrac.cfn import limits, secrets
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Link, Program, Resource, Settings, Stack, Template
-from infrac.vocabulary.types import Choice, Data, ListOf, MapOf, Name, Prose, Type
+from infrac.vocabulary.types import Choice, Data, ListOf, MapOf, MapOrFunction, Name, Prose, Type
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
@@ -271,14 +271,14 @@ COMMON_FIELDS: dict[str, Field] = {
         "Resources of the same stack to create before this one, by name (`DependsOn`), when no "
         "reference already orders them.",
     ),
-    "metadata": Field(MapOf(Data()), "The resource's `Metadata`, passed through as written."),
+    "metadata": Field(MapOrFunction(Data()), "The resource's `Metadata`, passed through as written."),
     "creation_policy": Field(
-        MapOf(Data()),
+        MapOrFunction(Data()),
         "The resource's `CreationPolicy` (`ResourceSignal`, `AutoScalingCreationPolicy`, `StartFleet`), "
         "as CloudFormation names its keys.",
     ),
     "update_policy": Field(
-        MapOf(Data()),
+        MapOrFunction(Data()),
         "The resource's `UpdatePolicy` (`AutoScalingRollingUpdate`, `CodeDeployLambdaAliasUpdate`...), "
         "as CloudFormation names its keys.",
     ),

@@ -245,6 +245,18 @@ class MapOf(Type):
         )
 
 
+class MapOrFunction(MapOf):
+    """A map, or a function that gives one (``if(IsProd, { ... }, no_value())``, ``param(Policy)``):
+    a resource attribute CloudFormation resolves as a whole (``CreationPolicy: !If [...]``)."""
+
+    accepts = (ir.Map, ir.Call)
+
+    def convert(self, value, checker):
+        if isinstance(value, ir.Call):
+            return convert_call(value, checker, self.value.convert)
+        return super().convert(value, checker)
+
+
 class Record(Type):
     """A map with fixed keys: ``capacity = { read: 5, write: 5 }``."""
 
