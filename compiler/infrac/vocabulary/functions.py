@@ -121,6 +121,8 @@ FUNCTIONS: dict[str, Function] = {
 }
 
 CONDITION_FUNCTIONS = tuple(name for name, f in FUNCTIONS.items() if f.is_condition)
+#: The rules' own tests, which their assertions combine with `and`, `or` and `not`.
+RULE_TESTS = ("contains", "each_member_equals", "each_member_in")
 
 
 def convert_call(value: ir.Call, checker: Checker, convert_value) -> Any:
@@ -187,7 +189,7 @@ def condition(value: ir.Value, checker: Checker, convert_value) -> Any:
         return ConditionRef(value.name, span=value.span)
     if isinstance(value, ir.String) and _digit_led(value.value):
         return ConditionRef(value.value, span=value.span)
-    if isinstance(value, ir.Call) and value.name in CONDITION_FUNCTIONS:
+    if isinstance(value, ir.Call) and (value.name in CONDITION_FUNCTIONS or value.name in RULE_TESTS):
         return convert_call(value, checker, convert_value)
     return checker.error(
         "E0322",
