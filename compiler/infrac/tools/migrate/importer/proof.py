@@ -158,4 +158,17 @@ def _compile_problem(d: Diagnostic, owner: str | None, templates, where) -> Diag
             return located(template, join("Resources", owner), f"the imported `{owner}` does not compile: {d.message}",
                             "E0813", key=True, label="imported from here", notes=[f"{d.code}: {d.message}"],
                             hint=d.hint or "change the resource so that it is valid, then import again")
-    return diagnostic("E0813", f"the imported project does not compile: {d.message}", None, notes=[d.code])
+    for template in templates:  # a condition, parameter, mapping or output the message names, or the template
+        sections = {"Conditions": list(template.conditions), "Parameters": [p.name for p in template.parameters],
+                    "Mappings": list(template.mappings), "Outputs": [o.name for o in template.outputs],
+                    "Rules": list(template.rules) if isinstance(template.rules, dict) else []}
+        for section, names in sections.items():
+            name = next((n for n in names if f"`{n}`" in d.message), None)
+            if name is not None:
+                return located(template, join(section, name), f"the imported `{section}.{name}` does not compile: "
+                               f"{d.message}", "E0813", key=True, label="imported from here", notes=[f"{d.code}: {d.message}"],
+                               hint=d.hint or "please report this: the importer should have said what it cannot express")
+    first = templates[0] if templates else None
+    return diagnostic("E0813", f"the imported project does not compile: {d.message}",
+                      first.key_span("") if first is not None else None, notes=[d.code],
+                      hint="please report this: the importer should have said what it cannot express")

@@ -5,7 +5,9 @@ template.
 
 What the expansion loses is said (W0813): the SAM shorthand itself, and code that is still a
 local folder (``CodeUri: src/``), which ``sam package`` would upload: it is given a placeholder
-S3 location, the same for every import, so that the rest of the function can be imported.
+S3 location, the same for every import, so that the rest of the function can be imported; so is
+an application of the Serverless Application Repository, which only AWS can look up. Where SAM
+resolves a parameter itself (``AutoPublishAlias: !Ref Alias``), the parameter's default is used.
 The translator is an extra (``pip install 'infrac[sam]'``); without it, E0816 says so.
 """
 
@@ -38,6 +40,7 @@ _LOCAL = {
     "AWS::Serverless::HttpApi": ("DefinitionUri",),
     "AWS::Serverless::StateMachine": ("DefinitionUri",),
     "AWS::Serverless::GraphQLApi": ("SchemaUri",),
+    "AWS::Serverless::Application": ("Location",),
 }
 
 
@@ -70,7 +73,7 @@ def translate(data: dict, locations: dict[str, Span], diagnostics: list[Diagnost
     logger.propagate = False
     try:
         translated = Translator(managed_policy_map=None, sam_parser=Parser()).translate(
-            sam_template=template, parameter_values={}
+            sam_template=template, parameter_values=_defaults(template)
         )
     except InvalidDocumentException as error:
         for cause in getattr(error, "causes", None) or [error]:
@@ -97,12 +100,14 @@ def translate(data: dict, locations: dict[str, Span], diagnostics: list[Diagnost
     diagnostics.append(diagnostic(
         "W0813", "a SAM application: imported as the CloudFormation the SAM transform makes of it", where,
         label="the SAM shorthand is not kept",
-        notes=["each `AWS::Serverless::*` resource becomes what it stands for, with the logical IDs AWS gives them"],
+        notes=["each `AWS::Serverless::*` resource becomes what it stands for, with the logical IDs AWS gives them",
+               "where SAM resolves a parameter itself (`AutoPublishAlias: !Ref Alias`), its default is used"],
         hint="the imported stack is the deployed one, resource by resource; its source no longer reads as SAM",
     ))
     for path in placeholders:
         diagnostics.append(diagnostic(
-            "W0813", f"`{path.rsplit('.', 1)[-1]}` is a local path: imported with a placeholder S3 location",
+            "W0813", f"`{path.rsplit('.', 1)[-1]}` is only known when the application is packaged or deployed: "
+            "imported with a placeholder location",
             locations.get(path) or where, label="`sam package` uploads this",
             hint="import the packaged template (`sam package --output-template-file`) to keep the deployed location",
         ))
@@ -125,7 +130,12 @@ def _local_files(template: dict) -> list[str]:
             continue
         for key in _LOCAL.get(sam_type, ()):
             value = properties.get(key)
-            if isinstance(value, str) and not value.startswith("s3://"):
+            if sam_type == "AWS::Serverless::Application" and isinstance(value, dict) and "ApplicationId" in value:
+                # an application of the Serverless Application Repository, which only AWS can look up
+                name = str(value["ApplicationId"]).rsplit("/", 1)[-1]
+                properties[key] = f"https://{PLACEHOLDER_BUCKET}.s3.amazonaws.com/serverlessrepo/{name}.yaml"
+                replaced.append(join(join(path, "Properties"), key))
+            elif isinstance(value, str) and not value.startswith(("s3://", "https://", "http://")):
                 properties[key] = f"s3://{PLACEHOLDER_BUCKET}/{value.strip('./') or 'code'}"
                 replaced.append(join(path if path.startswith("Globals") else join(path, "Properties"), key))
         if sam_type == "AWS::Serverless::Function" and path.startswith("Resources"):
@@ -138,6 +148,13 @@ def _local_files(template: dict) -> list[str]:
                 properties["CodeUri"] = f"s3://{PLACEHOLDER_BUCKET}/code"
                 replaced.append(join(join(path, "Properties"), "CodeUri"))
     return replaced
+
+
+def _defaults(template: dict) -> dict:
+    """The parameters' defaults, which the translator reads where SAM resolves a parameter itself
+    (``AutoPublishAlias: !Ref Alias``), as a deploy without parameter values would."""
+    parameters = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
+    return {name: p["Default"] for name, p in parameters.items() if isinstance(p, dict) and "Default" in p}
 
 
 def _located(message: str, locations: dict[str, Span]) -> Span | None:
