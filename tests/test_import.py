@@ -658,3 +658,71 @@ def test_condition_names_with_the_punctuation_cloudformation_allows_are_strings(
     assert 'condition = "Nat&Zones"' in source_of(prepared)
     assert template["Resources"]["T"]["Condition"] == "Nat&Zones"
     assert template["Conditions"]["Nat&Zones"] == {"Fn::Not": [{"Condition": "Zones-2"}]}
+
+
+def test_a_condition_given_as_another_conditions_name_is_imported():
+    _, errors, template = imported(
+        "Conditions:\n  IsProd: !Equals [a, a]\n  Alias: !Condition IsProd\nResources:\n  T:\n"
+        "    Type: AWS::SNS::Topic\n    Condition: Alias\n"
+    )
+    assert not errors, errors
+    assert template["Conditions"]["Alias"] == {"Condition": "IsProd"}
+
+
+def test_a_rules_assertion_combines_the_rules_tests_with_and():
+    text = (
+        "Parameters:\n  Users: {Type: CommaDelimitedList}\nRules:\n  Check:\n    Assertions:\n"
+        "      - Assert: !And [!Contains [!Ref Users, a], !EachMemberIn [!Ref Users, [a, b]]]\n"
+        "Resources:\n  T:\n    Type: AWS::SNS::Topic\n"
+    )
+    _, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Rules"] == load_yaml(text)["Rules"]
+
+
+def test_creation_and_update_policies_given_by_a_function_are_imported():
+    text = (
+        "Conditions:\n  IsOn: !Equals [a, a]\nResources:\n  W:\n    Type: AWS::CloudFormation::WaitCondition\n"
+        "    CreationPolicy: !If [IsOn, {ResourceSignal: {Count: 1}}, !Ref AWS::NoValue]\n"
+        "    UpdatePolicy: !If [IsOn, {AutoScalingReplacingUpdate: {WillReplace: true}}, !Ref AWS::NoValue]\n"
+    )
+    _, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Resources"]["W"] == load_yaml(text)["Resources"]["W"]
+
+
+def test_a_custom_resource_takes_any_property_and_gives_any_attribute():
+    text = (
+        "Resources:\n  C:\n    Type: AWS::CloudFormation::CustomResource\n    Properties:\n"
+        "      ServiceToken: arn:aws:lambda:us-east-1:123456789012:function:f\n      KmsKeyId: k\n"
+        "  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !GetAtt C.public_subnet\n"
+    )
+    _, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Resources"] == load_yaml(text)["Resources"]
+
+
+def test_a_dynamic_reference_is_not_held_to_the_propertys_pattern():
+    text = (
+        "Resources:\n  M:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n      FunctionName: f\n"
+        "      EventSourceArn: '{{resolve:ssm:/queue/arn}}'\n"
+    )
+    _, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Resources"]["M"]["Properties"]["EventSourceArn"] == "{{resolve:ssm:/queue/arn}}"
+
+
+def test_a_sam_application_of_the_repository_and_an_alias_parameter_are_imported():
+    text = (
+        "Transform: AWS::Serverless-2016-10-31\nParameters:\n  Alias: {Type: String, Default: live}\nResources:\n"
+        "  App:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location:\n"
+        "        ApplicationId: arn:aws:serverlessrepo:us-east-1:123456789012:applications/my-app\n"
+        "        SemanticVersion: 1.0.0\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.h\n      Runtime: python3.12\n"
+        "      CodeUri: s3://code/fn.zip\n      AutoPublishAlias: !Ref Alias\n"
+    )
+    prepared, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Resources"]["App"]["Properties"]["TemplateURL"].endswith("/serverlessrepo/my-app.yaml")
+    assert template["Resources"]["FnAliaslive"]["Properties"]["Name"] == "live"
+    assert sum(d.code == "W0813" for d in prepared.diagnostics) == 2
