@@ -1,13 +1,18 @@
-"""The round trip's normal form: what "the same resources" means after an import.
+"""The round trip's normal form: what "the same template" means after an import.
 
-An imported project, built for a stage, must give the resources its templates had for that
-stage. The two are compared after this normalisation, which removes only differences of
-form, never of meaning:
+An imported project, built for a stage, must give back the template it came from. A
+CloudFormation template imported on its own is compared whole (:func:`expected_template`,
+:func:`built_template`), in :func:`strict` form, which changes only what YAML and the short
+forms leave open (``Fn::GetAtt: A.B`` is ``[A, B]``, a one-name ``DependsOn`` or ``Transform``
+is a list, empty ``Properties`` are none, numbers by value, keys without order): functions
+must come back in the form they were written.
+
+A Serverless service, and each resource a split moves, are compared in the looser
+:func:`normalise` form:
 
 - a template's Serverless placeholders are filled in for the stage and region
   (``core-${sls:stage}-users`` is ``core-dev-users``);
-- ``Ref`` of a pseudo parameter is ``Fn::Sub: ${AWS::AccountId}`` (how the build writes
-  ``{account}``, ``{aws_region}``, ``{stack_name}``...);
+- ``Ref`` of a pseudo parameter is ``Fn::Sub: ${AWS::AccountId}``;
 - ``Fn::Sub`` whose text has no variable is that text (``${!x}`` is ``${x}``), and a
   variable of ``Fn::Sub`` that is a ``Ref``/``Fn::GetAtt`` is written inline
   (``${Users.Arn}``), as the importer may name it differently;
