@@ -79,7 +79,7 @@ def _stack(stack: Stack) -> list[Diagnostic]:
             span = getattr(value, "span", None) or stack.span
             found.append(diagnostic(
                 "E0322", f"condition `{name}` is not a condition function", span,
-                label="expected `equals`, `not`, `and`, `or` or another condition (`condition(Name)`)",
+                label="expected `equals`, `not`, `and`, `or`, or another condition's name",
                 hint='for example `{ IsProd: equals(param(Env), "prod") }`',
             ))
     found.extend(_cycles(stack))
