@@ -129,16 +129,34 @@ def _is_safe(value: Any) -> bool:
         text = "".join(p if isinstance(p, str) else "x" for p in value.parts)
         if secrets.is_dynamic_reference(_SUB_VARIABLE.sub("x", text)):
             return True
-        # only parameters, pseudo parameters and attributes: nothing known when it is built
-        return all(isinstance(p, Reference) or (isinstance(p, Placeholder) and p.name not in _BUILT) for p in value.parts)
+        # a text built from parameters or attributes (`{"password": "${DbPassword}"}`): the
+        # secret is what the deploy gives, not what is written
+        return _SUB_VARIABLE.search(text) is not None or any(
+            isinstance(p, (Reference, ParameterRef)) or (isinstance(p, Placeholder) and p.name not in _BUILT)
+            for p in value.parts
+        )
     if isinstance(value, Call):
         if value.function == "Ref":  # a pseudo parameter
             return True
+        if value.function == "Fn::Join" and len(value.args) == 2 and isinstance(value.args[1], (list, tuple)):
+            # a dynamic reference joined from parts: "{{resolve:secretsmanager:", Secret.ref, ":SecretString}}"
+            text = "".join(_text(p) for p in value.args[1])
+            if secrets.is_dynamic_reference(text):
+                return True
         arguments = value.args[1:] if value.function == "Fn::If" else value.args
         return all(_is_safe(leaf) for _, leaf in _leaves(arguments, ()))
     if isinstance(value, bool):  # NoPasswordRequired = true and the like
         return True
     return False
+
+
+def _text(value: Any) -> str:
+    """A value's literal text, an ``x`` for what the deploy gives."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Template):
+        return "".join(p if isinstance(p, str) else "x" for p in value.parts)
+    return "x"
 
 
 #: Placeholders the build fills in: what they give is in the template.
