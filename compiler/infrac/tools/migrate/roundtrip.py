@@ -24,6 +24,7 @@ A Serverless service, and each resource a split moves, are compared in the loose
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from infrac.tools.migrate.source.model import Interpolated, Template
 
@@ -148,6 +149,8 @@ def strict(value: Any) -> Any:
     without order."""
     if isinstance(value, list):
         return [strict(v) for v in value]
+    if isinstance(value, Decimal):  # a number as the template spelt it, compared by value
+        return int(value) if value == value.to_integral_value() else float(value)
     if not isinstance(value, dict):
         return value
     if set(value) == {"Fn::GetAtt"} and isinstance(value["Fn::GetAtt"], str) and "." in value["Fn::GetAtt"]:
