@@ -726,3 +726,44 @@ def test_a_sam_application_of_the_repository_and_an_alias_parameter_are_imported
     assert template["Resources"]["App"]["Properties"]["TemplateURL"].endswith("/serverlessrepo/my-app.yaml")
     assert template["Resources"]["FnAliaslive"]["Properties"]["Name"] == "live"
     assert sum(d.code == "W0813" for d in prepared.diagnostics) == 2
+
+
+def test_a_dynamic_reference_joined_from_parts_and_a_secret_built_from_parameters_are_not_in_clear():
+    text = (
+        "Parameters:\n  Pass: {Type: String, NoEcho: true}\nResources:\n  S:\n    Type: AWS::SecretsManager::Secret\n"
+        "  Db:\n    Type: AWS::RDS::DBCluster\n    Properties:\n      Engine: aurora-mysql\n      MasterUsername: admin\n"
+        "      MasterUserPassword: !Join ['', ['{{resolve:secretsmanager:', !Ref S, ':SecretString:password}}']]\n"
+        "  Broker:\n    Type: AWS::SecretsManager::Secret\n    Properties:\n"
+        "      SecretString: !Sub '{\"username\": \"admin\", \"password\": \"${Pass}\"}'\n"
+    )
+    _, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Resources"] == load_yaml(text)["Resources"]
+
+
+def test_a_password_in_clear_is_still_refused():
+    _, errors, _ = imported(
+        "Resources:\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      DBInstanceClass: db.t3.micro\n"
+        "      Engine: mysql\n      MasterUsername: admin\n      MasterUserPassword: hunter22\n"
+    )
+    assert [d.code for d in errors] == ["E0813"] and "E0611" in errors[0].notes[0] and errors[0].span is not None
+
+
+def test_a_decimal_parameter_default_is_rebuilt_exactly():
+    _, errors, template = imported(
+        "Parameters:\n  Version: {Type: String, Default: 3.13}\nResources:\n  T:\n    Type: AWS::SNS::Topic\n"
+    )
+    assert not errors, errors
+    assert template["Parameters"]["Version"]["Default"] == 3.13
+
+
+def test_the_older_resource_level_version_and_description_are_kept():
+    text = (
+        "Resources:\n  C:\n    Type: Custom::Thing\n    Version: '1.0'\n    Description: a thing\n    Properties:\n"
+        "      ServiceToken: arn:aws:lambda:us-east-1:123456789012:function:f\n  T:\n    Type: AWS::SNS::Topic\n"
+        "    Description: a topic\n"
+    )
+    prepared, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Resources"] == load_yaml(text)["Resources"]
+    assert 'version     = "1.0"' in source_of(prepared)

@@ -428,7 +428,10 @@ class StackRenderer:
             document["DeletionPolicy"] = resource.values["deletion_policy"]
         if resource.values.get("update_replace_policy"):
             document["UpdateReplacePolicy"] = resource.values["update_replace_policy"]
-        for name, key in (("creation_policy", "CreationPolicy"), ("update_policy", "UpdatePolicy")):
+        for name, key in (("creation_policy", "CreationPolicy"), ("update_policy", "UpdatePolicy"),
+                          ("version", "Version"), ("description", "Description")):
+            if name in ("version", "description") and kind.cfn_type is not None:
+                continue  # a kind's own `description` is one of its properties
             if resource.values.get(name) is not None:
                 document[key] = self.value(_whole(resource.values[name]))
         properties = self.value(kind.properties(resource))

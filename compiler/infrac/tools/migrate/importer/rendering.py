@@ -169,14 +169,17 @@ def _resource_block(index: int, resource: SourceResource, template: Template, de
             if not isinstance(resource.other[key], dict):
                 raise Unsupported(join(resource.path, key), f"`{key}` that is not a mapping")
             common.append(ir.Attribute(field, to_ir(resource.other[key], join(resource.path, key), refs)))
+    # the older resource-level keys CloudFormation still accepts: a generic block's own fields
+    extra = [ir.Attribute(field, to_ir(resource.other[key], join(resource.path, key), refs))
+             for key, field in (("Version", "version"), ("Description", "description")) if key in resource.other]
     lifted = decisions.lifted.get((index, resource.logical_id))
-    if lifted is not None:
+    if lifted is not None and not extra:
         kind, body, _ = lifted
         body = [_with_links(statement, refs, join(resource.path, "Properties")) for statement in body]
         attributes = [s for s in body if isinstance(s, ir.Attribute)]
         blocks = [s for s in body if not isinstance(s, ir.Attribute)]
         return ir.Block(kind, (ir.Symbol(resource.logical_id),), tuple(attributes + common + blocks))
-    body = list(common)
+    body = list(common) + extra
     if resource.properties:
         body.append(ir.Attribute("properties", to_ir(resource.properties, join(resource.path, "Properties"), refs)))
     return ir.Block("resource", (ir.String(resource.type), ir.Symbol(resource.logical_id)), tuple(body))
