@@ -55,7 +55,7 @@ KNOWN_REFUSALS: dict[str, str] = {
     _GOOD + "functions_findinmap_enhanced.yaml": "a `Stage` parameter with constraints",
     _GOOD + "functions_findinmap.yaml": "`Fn::FindInMap` of a mapping named by a function",
     _GOOD + "mappings/used.yaml": "`Fn::FindInMap` of a mapping named by a function",
-    _GOOD + "generic.yaml": "a resource attribute CloudFormation does not know (`Version`)",
+    _GOOD + "generic.yaml": "`${ Package}`, a `Fn::Sub` variable written with a space",
     _GOOD + "parameters/default.yaml": "a parameter's default that is not one of its allowed values",
     _GOOD + "resources/properties/password.yaml": "passwords written in clear (E0611)",
     _GOOD + "resources_deletionpolicy.yaml": "`DeletionPolicy` given by a function",
