@@ -72,9 +72,11 @@ def translate(data: dict, locations: dict[str, Span], diagnostics: list[Diagnost
     logger.setLevel(logging.CRITICAL)
     logger.propagate = False
     try:
-        translated = Translator(managed_policy_map=None, sam_parser=Parser()).translate(
-            sam_template=template, parameter_values=_defaults(template)
-        )
+        translator = Translator(managed_policy_map=None, sam_parser=Parser())
+        try:
+            translated = translator.translate(sam_template=template, parameter_values=_defaults(template))
+        finally:
+            translator.metrics.publish()  # to no one (its default publisher): nothing is left to warn about at exit
     except InvalidDocumentException as error:
         for cause in getattr(error, "causes", None) or [error]:
             message = getattr(cause, "message", None) or str(cause)
