@@ -10,7 +10,7 @@ from infrac.base.suggest import did_you_mean
 from infrac.cfn import limits, secrets
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Link, Program, Resource, Settings, Stack, Template
-from infrac.vocabulary.types import Choice, Data, ListOf, MapOf, MapOrFunction, Name, Prose, Type
+from infrac.vocabulary.types import Choice, Data, ListOf, MapOrFunction, Name, Prose, Type
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
