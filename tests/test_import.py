@@ -221,10 +221,10 @@ def test_corpus_uses_first_class_kinds_where_they_fit(tmp_path, infrac):
 
 def test_a_construct_that_cannot_be_expressed_is_a_located_error_and_nothing_is_written(tmp_path, infrac):
     template = tmp_path / "t.yml"
-    template.write_text("Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub '${AWS::StackId}-t'\n")
+    template.write_text("Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub '${Missing}-t'\n")
     process = infrac("import", str(template), "--out", str(tmp_path / "out"))
     assert process.returncode == 1
-    assert "error[E0810]: `${AWS::StackId}` in `Fn::Sub` cannot be expressed" in process.stderr
+    assert "error[E0810]: `${Missing}` in `Fn::Sub`, which names nothing the template declares" in process.stderr
     assert "t.yml:5:18" in process.stderr
     assert not (tmp_path / "out").exists()
 
@@ -472,3 +472,298 @@ def test_a_value_of_another_shape_declines_the_kind(resources):
         assert re.search(rf'resource "{resource_type}" \w+ {{', text), text
     else:
         assert errors
+
+
+# ---- the whole template, written back as it was written -------------------------------------------------
+
+
+def imported(text: str, name: str = "t.yaml"):
+    """Import one template in process: the prepared files (or the errors) and the rebuilt template."""
+    from infrac.tools.migrate.command import prepare
+    from infrac.tools.migrate.importer.proof import build as build_sources
+
+    prepared = prepare([(name, text.encode())], "out", None, None)
+    errors = [d for d in prepared.diagnostics if d.severity.value == "error"]
+    if errors:
+        return prepared, errors, None
+    result, built = build_sources(prepared.files, prepared.stage)
+    assert result.ok, result.diagnostics
+    (template,) = built.values()
+    return prepared, [], template
+
+
+def source_of(prepared) -> str:
+    return next(text for path, text in prepared.files.items() if path != "project.infra")
+
+
+def test_braces_in_parameter_patterns_and_descriptions_are_not_doubled():
+    prepared, errors, template = imported(
+        "Description: IPs like \\d{1,3}\nParameters:\n  Ip:\n    Type: String\n    AllowedPattern: '\\d{1,3}'\n"
+        "    Description: 'up to {3} digits'\n    ConstraintDescription: '{n}'\n"
+        "Resources:\n  T:\n    Type: AWS::SNS::Topic\n"
+    )
+    assert not errors, errors
+    assert template["Parameters"]["Ip"] == {
+        "Type": "String", "AllowedPattern": "\\d{1,3}", "Description": "up to {3} digits", "ConstraintDescription": "{n}"}
+    assert template["Description"] == "IPs like \\d{1,3}"
+
+
+def test_sub_of_a_parameter_and_a_pseudo_parameter_stays_a_sub_with_its_text():
+    prepared, errors, template = imported(
+        "Parameters:\n  AppName: {Type: String}\nResources:\n  T:\n    Type: AWS::SNS::Topic\n"
+        "    Properties:\n      TopicName: !Sub ${AppName}-${AWS::Region}\n      DisplayName: !Ref AWS::Region\n"
+    )
+    assert not errors, errors
+    assert '"{AppName}-{aws_region}"' in source_of(prepared) and "aws_region()" in source_of(prepared)
+    assert template["Resources"]["T"]["Properties"] == {
+        "TopicName": {"Fn::Sub": "${AppName}-${AWS::Region}"}, "DisplayName": {"Ref": "AWS::Region"}}
+
+
+def test_a_sub_without_variables_and_a_variable_map_come_back_as_written():
+    _, errors, template = imported(
+        "Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub plain-${!Literal}\n"
+        "      DisplayName: !Sub ['${A}-x', {A: !Ref AWS::StackName}]\n"
+    )
+    assert not errors, errors
+    assert template["Resources"]["T"]["Properties"] == {
+        "TopicName": {"Fn::Sub": "plain-${!Literal}"},
+        "DisplayName": {"Fn::Sub": ["${A}-x", {"A": {"Ref": "AWS::StackName"}}]}}
+
+
+def test_a_number_keeps_its_spelling():
+    _, errors, template = imported("Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Metadata: {Version: 1.0}\n")
+    assert not errors, errors
+    assert str(template["Resources"]["T"]["Metadata"]["Version"]) == "1.0"
+
+
+@pytest.mark.parametrize("value", [
+    "!Ref KeyType",  # a table's AttributeType given by a parameter
+    "!ImportValue {'Fn::Join': ['-', [!Ref KeyType, x]]}",
+    "!ImportValue {'Ref': KeyType}",
+    "!ImportValue {'Fn::Sub': '${KeyType}-x'}",
+], ids=["attribute-type-ref", "import-of-join", "import-of-ref", "import-of-sub"])
+def test_values_that_crashed_the_importer_import(value):
+    _, errors, template = imported(
+        "Parameters:\n  KeyType: {Type: String, Default: S}\nResources:\n  T:\n    Type: AWS::DynamoDB::Table\n"
+        "    Properties:\n      BillingMode: PAY_PER_REQUEST\n      KeySchema: [{AttributeName: id, KeyType: HASH}]\n"
+        f"      AttributeDefinitions: [{{AttributeName: id, AttributeType: {value}}}]\n"
+    )
+    assert not errors, errors
+    assert template["Resources"]["T"]["Properties"]["AttributeDefinitions"][0]["AttributeType"] == load_yaml(
+        f"v: {value}")["v"]
+
+
+def test_a_dynamic_reference_built_with_sub_is_not_a_secret_in_clear():
+    _, errors, template = imported(
+        "Parameters:\n  Cred: {Type: String}\nResources:\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n"
+        "      DBInstanceClass: db.t3.micro\n      Engine: mysql\n      MasterUsername: admin\n"
+        "      MasterUserPassword: !Sub '{{resolve:secretsmanager:${Cred}}}'\n"
+    )
+    assert not errors, errors
+    assert template["Resources"]["Db"]["Properties"]["MasterUserPassword"] == {
+        "Fn::Sub": "{{resolve:secretsmanager:${Cred}}}"}
+
+
+def test_a_condition_name_that_starts_with_a_digit_is_a_string():
+    prepared, errors, template = imported(
+        "Parameters:\n  Env: {Type: String}\nConditions:\n  2Zones: !Equals [!Ref Env, prod]\n"
+        "  Other: !Not [!Condition 2Zones]\nResources:\n  T:\n    Type: AWS::SNS::Topic\n    Condition: 2Zones\n"
+        "    Properties:\n      TopicName: !If [2Zones, a, b]\n"
+    )
+    assert not errors, errors
+    assert re.search(r'condition += "2Zones"', source_of(prepared))
+    assert template["Resources"]["T"]["Properties"]["TopicName"] == {"Fn::If": ["2Zones", "a", "b"]}
+    assert template["Conditions"]["Other"] == {"Fn::Not": [{"Condition": "2Zones"}]}
+
+
+def test_outputs_keep_their_names_values_conditions_and_computed_export_names():
+    _, errors, template = imported(
+        "Conditions:\n  IsOn: !Equals [a, a]\nResources:\n  T:\n    Type: AWS::SNS::Topic\nOutputs:\n"
+        "  TopicArn:\n    Value: !Ref T\n    Export: {Name: !Sub '${AWS::StackName}-TopicArn'}\n"
+        "  Joined:\n    Condition: IsOn\n    Description: a URL\n    Value: !Sub 'https://${T.TopicName}/x'\n"
+        "    Export: {Name: !Join ['-', [!Ref AWS::StackName, url]]}\n  Plain:\n    Value: 42\n"
+    )
+    assert not errors, errors
+    assert template["Outputs"] == {
+        "TopicArn": {"Value": {"Ref": "T"}, "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-TopicArn"}}},
+        "Joined": {"Condition": "IsOn", "Description": "a URL", "Value": {"Fn::Sub": "https://${T.TopicName}/x"},
+                   "Export": {"Name": {"Fn::Join": ["-", [{"Ref": "AWS::StackName"}, "url"]]}}},
+        "Plain": {"Value": 42},
+    }
+
+
+def test_mappings_rules_policies_and_every_pseudo_parameter_are_imported():
+    text = (
+        "Mappings:\n  Images:\n    us-east-1: {Ami: ami-1}\nRules:\n  Check:\n    Assertions:\n"
+        "      - Assert: !Contains [[a], a]\n        AssertDescription: always\n"
+        "Resources:\n  T:\n    Type: AWS::SNS::Topic\n    DeletionPolicy: RetainExceptOnCreate\n"
+        "    UpdatePolicy: {AutoScalingReplacingUpdate: {WillReplace: true}}\n"
+        "    CreationPolicy: {ResourceSignal: {Count: 1, Timeout: PT5M}}\n    Properties:\n"
+        "      DisplayName: !FindInMap [Images, !Ref 'AWS::Region', Ami]\n"
+        "      Tags:\n" + "".join(
+            f"        - {{Key: k{i}, Value: !Ref 'AWS::{p}'}}\n"
+            for i, p in enumerate(["AccountId", "Partition", "URLSuffix", "Region", "StackName", "StackId"]))
+        + "      TopicName: !Select [0, !Ref 'AWS::NotificationARNs']\n      KmsMasterKeyId: null\n"
+    )
+    _, errors, template = imported(text)
+    assert not errors, errors
+    expected = load_yaml(text)
+    assert template["Mappings"] == expected["Mappings"] and template["Rules"] == expected["Rules"]
+    assert template["Resources"] == expected["Resources"]
+
+
+def test_another_providers_service_is_refused_by_name():
+    prepared, errors, _ = imported("service: fn\nprovider:\n  name: google\n  runtime: nodejs18\nfunctions: {}\n",
+                                   "serverless.yml")
+    assert [d.code for d in errors] == ["E0815"]
+    assert "Google Cloud" in errors[0].message and errors[0].span is not None
+
+
+SAM_APP = (
+    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Hello:\n    Type: AWS::Serverless::Function\n"
+    "    Properties:\n      Handler: app.handler\n      Runtime: python3.12\n      CodeUri: hello/\n"
+    "      Events:\n        Get:\n          Type: Api\n          Properties: {Path: /hello, Method: get}\n"
+)
+
+
+def test_a_sam_application_is_imported_as_the_cloudformation_the_transform_makes():
+    prepared, errors, template = imported(SAM_APP)
+    assert not errors, errors
+    assert {name: r["Type"] for name, r in template["Resources"].items()} == {
+        "Hello": "AWS::Lambda::Function", "HelloRole": "AWS::IAM::Role",
+        "HelloGetPermissionProd": "AWS::Lambda::Permission", "ServerlessRestApi": "AWS::ApiGateway::RestApi",
+        **{name: r["Type"] for name, r in template["Resources"].items() if name.startswith("ServerlessRestApiDeployment")},
+        "ServerlessRestApiProdStage": "AWS::ApiGateway::Stage",
+    }
+    assert "Transform" not in template
+    warnings = [d for d in prepared.diagnostics if d.code == "W0813"]
+    assert len(warnings) == 2 and all(d.span is not None for d in warnings)
+    assert template["Resources"]["Hello"]["Properties"]["Code"] == {"S3Bucket": "sam-package-placeholder", "S3Key": "hello"}
+
+
+def test_a_sam_application_the_translator_refuses_is_a_located_error():
+    text = SAM_APP.split("      Events:")[0] + "      Events: {Get: {Type: Api, Properties: {Path: 7}}}\n"
+    prepared, errors, _ = imported(text)
+    assert errors and {d.code for d in errors} == {"E0816"}
+    assert all(d.span is not None for d in errors)
+    assert "Hello" in errors[0].message
+
+
+def test_condition_names_with_the_punctuation_cloudformation_allows_are_strings():
+    prepared, errors, template = imported(
+        "Conditions:\n  Zones-2: !Equals [a, a]\n  Nat&Zones: !Not [!Condition Zones-2]\nResources:\n  T:\n"
+        "    Type: AWS::SNS::Topic\n    Condition: Nat&Zones\n"
+    )
+    assert not errors, errors
+    assert 'condition = "Nat&Zones"' in source_of(prepared)
+    assert template["Resources"]["T"]["Condition"] == "Nat&Zones"
+    assert template["Conditions"]["Nat&Zones"] == {"Fn::Not": [{"Condition": "Zones-2"}]}
+
+
+def test_a_condition_given_as_another_conditions_name_is_imported():
+    _, errors, template = imported(
+        "Conditions:\n  IsProd: !Equals [a, a]\n  Alias: !Condition IsProd\nResources:\n  T:\n"
+        "    Type: AWS::SNS::Topic\n    Condition: Alias\n"
+    )
+    assert not errors, errors
+    assert template["Conditions"]["Alias"] == {"Condition": "IsProd"}
+
+
+def test_a_rules_assertion_combines_the_rules_tests_with_and():
+    text = (
+        "Parameters:\n  Users: {Type: CommaDelimitedList}\nRules:\n  Check:\n    Assertions:\n"
+        "      - Assert: !And [!Contains [!Ref Users, a], !EachMemberIn [!Ref Users, [a, b]]]\n"
+        "Resources:\n  T:\n    Type: AWS::SNS::Topic\n"
+    )
+    _, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Rules"] == load_yaml(text)["Rules"]
+
+
+def test_creation_and_update_policies_given_by_a_function_are_imported():
+    text = (
+        "Conditions:\n  IsOn: !Equals [a, a]\nResources:\n  W:\n    Type: AWS::CloudFormation::WaitCondition\n"
+        "    CreationPolicy: !If [IsOn, {ResourceSignal: {Count: 1}}, !Ref AWS::NoValue]\n"
+        "    UpdatePolicy: !If [IsOn, {AutoScalingReplacingUpdate: {WillReplace: true}}, !Ref AWS::NoValue]\n"
+    )
+    _, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Resources"]["W"] == load_yaml(text)["Resources"]["W"]
+
+
+def test_a_custom_resource_takes_any_property_and_gives_any_attribute():
+    text = (
+        "Resources:\n  C:\n    Type: AWS::CloudFormation::CustomResource\n    Properties:\n"
+        "      ServiceToken: arn:aws:lambda:us-east-1:123456789012:function:f\n      KmsKeyId: k\n"
+        "  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !GetAtt C.public_subnet\n"
+    )
+    _, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Resources"] == load_yaml(text)["Resources"]
+
+
+def test_a_dynamic_reference_is_not_held_to_the_propertys_pattern():
+    text = (
+        "Resources:\n  M:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n      FunctionName: f\n"
+        "      EventSourceArn: '{{resolve:ssm:/queue/arn}}'\n"
+    )
+    _, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Resources"]["M"]["Properties"]["EventSourceArn"] == "{{resolve:ssm:/queue/arn}}"
+
+
+def test_a_sam_application_of_the_repository_and_an_alias_parameter_are_imported():
+    text = (
+        "Transform: AWS::Serverless-2016-10-31\nParameters:\n  Alias: {Type: String, Default: live}\nResources:\n"
+        "  App:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location:\n"
+        "        ApplicationId: arn:aws:serverlessrepo:us-east-1:123456789012:applications/my-app\n"
+        "        SemanticVersion: 1.0.0\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.h\n      Runtime: python3.12\n"
+        "      CodeUri: s3://code/fn.zip\n      AutoPublishAlias: !Ref Alias\n"
+    )
+    prepared, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Resources"]["App"]["Properties"]["TemplateURL"].endswith("/serverlessrepo/my-app.yaml")
+    assert template["Resources"]["FnAliaslive"]["Properties"]["Name"] == "live"
+    assert sum(d.code == "W0813" for d in prepared.diagnostics) == 2
+
+
+def test_a_dynamic_reference_joined_from_parts_and_a_secret_built_from_parameters_are_not_in_clear():
+    text = (
+        "Parameters:\n  Pass: {Type: String, NoEcho: true}\nResources:\n  S:\n    Type: AWS::SecretsManager::Secret\n"
+        "  Db:\n    Type: AWS::RDS::DBCluster\n    Properties:\n      Engine: aurora-mysql\n      MasterUsername: admin\n"
+        "      MasterUserPassword: !Join ['', ['{{resolve:secretsmanager:', !Ref S, ':SecretString:password}}']]\n"
+        "  Broker:\n    Type: AWS::SecretsManager::Secret\n    Properties:\n"
+        "      SecretString: !Sub '{\"username\": \"admin\", \"password\": \"${Pass}\"}'\n"
+    )
+    _, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Resources"] == load_yaml(text)["Resources"]
+
+
+def test_a_password_in_clear_is_still_refused():
+    _, errors, _ = imported(
+        "Resources:\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      DBInstanceClass: db.t3.micro\n"
+        "      Engine: mysql\n      MasterUsername: admin\n      MasterUserPassword: hunter22\n"
+    )
+    assert [d.code for d in errors] == ["E0813"] and "E0611" in errors[0].notes[0] and errors[0].span is not None
+
+
+def test_a_decimal_parameter_default_is_rebuilt_exactly():
+    _, errors, template = imported(
+        "Parameters:\n  Version: {Type: String, Default: 3.13}\nResources:\n  T:\n    Type: AWS::SNS::Topic\n"
+    )
+    assert not errors, errors
+    assert template["Parameters"]["Version"]["Default"] == 3.13
+
+
+def test_the_older_resource_level_version_and_description_are_kept():
+    text = (
+        "Resources:\n  C:\n    Type: Custom::Thing\n    Version: '1.0'\n    Description: a thing\n    Properties:\n"
+        "      ServiceToken: arn:aws:lambda:us-east-1:123456789012:function:f\n  T:\n    Type: AWS::SNS::Topic\n"
+        "    Description: a topic\n"
+    )
+    prepared, errors, template = imported(text)
+    assert not errors, errors
+    assert template["Resources"] == load_yaml(text)["Resources"]
+    assert 'version     = "1.0"' in source_of(prepared)

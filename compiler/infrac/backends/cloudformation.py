@@ -96,8 +96,13 @@ class CloudFormation:
         described = f"stack {stack.name} of project {program.settings.name}"
         template: dict[str, Any] = {
             "AWSTemplateFormatVersion": "2010-09-09",
-            "Description": f"{described}, stage {options.stage}" if options.stage else described,
+            "Description": stack.description if stack.description is not None
+            else f"{described}, stage {options.stage}" if options.stage else described,
         }
+        sections = renderer.sections()
+        for key in ("Transform", "Metadata"):
+            if key in sections:
+                template[key] = sections.pop(key)
         if isinstance(stage, StageParameter) and stage.used:
             stages = list(program.settings.stages)
             parameters = {
@@ -111,6 +116,7 @@ class CloudFormation:
             }
         if parameters:
             template["Parameters"] = parameters
+        template.update(sections)  # Rules, Mappings
         if conditions:
             template["Conditions"] = conditions
         template["Resources"] = resources

@@ -13,6 +13,8 @@ from infrac.cfn import typecheck
 from infrac.model import (
     Call,
     ConditionRef,
+    Link,
+    MappingRef,
     NoValue,
     ParameterRef,
     Placeholder,
@@ -36,29 +38,66 @@ PSEUDO_PARAMETERS = {
     "url_suffix": "AWS::URLSuffix",
     "aws_region": "AWS::Region",
     "stack_name": "AWS::StackName",
+    "stack_id": "AWS::StackId",
 }
 
 
+#: Placeholders every stage style writes itself: the project's and the pseudo parameters.
+_BUILT_IN = frozenset({"project", "stage", "stack", "region", *PSEUDO_PARAMETERS})
+
+
+class Variable:
+    """A variable of ``Fn::Sub`` in a string: a parameter (``{AppName}`` -> ``${AppName}``),
+    a resource's attribute (``{Users.arn}`` -> ``${Users.Arn}``) or, with ``value``, another
+    stack's (``${UsersArn}``, given in the variables as its import)."""
+
+    __slots__ = ("name", "value")
+
+    def __init__(self, name: str, value: Any = None) -> None:
+        self.name, self.value = name, value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Variable) and (self.name, repr(self.value)) == (other.name, repr(other.value))
+
+    def __hash__(self) -> int:
+        return hash(("Variable", self.name, repr(self.value)))
+
+
+def _deploy_time(part: Any) -> bool:
+    return isinstance(part, Variable) or (isinstance(part, Placeholder) and part.name in PSEUDO_PARAMETERS)
+
+
 class StageStyle:
-    """How a target writes ``{stage}`` (and, through ``Fn::Sub``, pseudo parameters)
-    in a string whose other placeholders are filled in already."""
+    """How a target writes ``{stage}`` (and, through ``Fn::Sub``, pseudo parameters,
+    parameters and attributes) in a string whose other placeholders are filled in already."""
 
     def render(self, template: Template) -> Any:
-        if not any(isinstance(p, Placeholder) and p.name in PSEUDO_PARAMETERS for p in template.parts):
+        if not any(_deploy_time(p) for p in template.parts):
             return self.plain(template)
         return self.sub(template)
 
-    def sub(self, template: Template) -> dict[str, str]:
+    def variable(self, part: Any) -> str:
+        """A pseudo parameter, a parameter or an attribute in ``Fn::Sub``'s syntax."""
+        if isinstance(part, Variable):
+            return "${" + part.name + "}"
+        return "${" + PSEUDO_PARAMETERS[part.name] + "}"
+
+    @staticmethod
+    def with_variables(text: Any, template: Template) -> dict[str, Any]:
+        given = {p.name: p.value for p in template.parts if isinstance(p, Variable) and p.value is not None}
+        return {"Fn::Sub": [text, given]} if given else {"Fn::Sub": text}
+
+    def sub(self, template: Template) -> dict[str, Any]:
         """The template as ``Fn::Sub``, where a literal ``${`` is written ``${!``."""
         text = []
         for part in template.parts:
             if isinstance(part, str):
                 text.append(part.replace("${", "${!"))
-            elif part.name in PSEUDO_PARAMETERS:
-                text.append("${" + PSEUDO_PARAMETERS[part.name] + "}")
+            elif _deploy_time(part):
+                text.append(self.variable(part))
             else:
                 text.append(self.stage_in_sub())
-        return {"Fn::Sub": "".join(text)}
+        return self.with_variables("".join(text), template)
 
     def inside_sub(self, template: Template) -> str:
         """The text of an explicit ``Fn::Sub`` the user wrote: its own ``${...}`` kept as
@@ -67,8 +106,8 @@ class StageStyle:
         for part in template.parts:
             if isinstance(part, str):
                 text.append(part)
-            elif part.name in PSEUDO_PARAMETERS:
-                text.append("${" + PSEUDO_PARAMETERS[part.name] + "}")
+            elif _deploy_time(part):
+                text.append(self.variable(part))
             else:
                 text.append(self.stage_in_sub())
         return "".join(text)
@@ -137,17 +176,19 @@ class ServerlessStage(StageStyle):
             )
         )
 
-    def sub(self, template: Template) -> dict[str, str]:
+    def sub(self, template: Template) -> dict[str, Any]:
         """``Fn::Sub`` as the base writes it, its literal text also escaped for the framework."""
         text = []
         for i, part in enumerate(template.parts):
             if isinstance(part, str):
                 text.append(serverless_literal(part.replace("${", "${!"), before_variable=i + 1 < len(template.parts)))
+            elif isinstance(part, Variable):  # CloudFormation's variable: the framework must hand it on
+                text.append(serverless_literal(self.variable(part)))
             elif part.name in PSEUDO_PARAMETERS:
                 text.append("${" + PSEUDO_PARAMETERS[part.name] + "}")
             else:
                 text.append(self.stage_in_sub())
-        return {"Fn::Sub": Escaped("".join(text))}
+        return self.with_variables(Escaped("".join(text)), template)
 
     def inside_sub(self, template: Template) -> str:
         """An explicit ``Fn::Sub``'s text: the user's own ``${...}`` (CloudFormation's) escaped
@@ -157,6 +198,8 @@ class ServerlessStage(StageStyle):
         for i, part in enumerate(parts):
             if isinstance(part, str):
                 text.append(serverless_literal(part, before_variable=i + 1 < len(parts)))
+            elif isinstance(part, Variable):
+                text.append(serverless_literal(self.variable(part)))
             elif part.name in PSEUDO_PARAMETERS:  # as `sub` writes them: the framework leaves `${AWS::...}`
                 text.append("${" + PSEUDO_PARAMETERS[part.name] + "}")
             else:
@@ -170,6 +213,8 @@ class ServerlessStage(StageStyle):
         for part in template.parts:
             if isinstance(part, str):
                 joined.extend(Escaped(serverless_literal(piece)) for piece in pieces(part))
+            elif isinstance(part, Variable):
+                joined.append(part.value if part.value is not None else self.join_value(part))
             elif part.name in PSEUDO_PARAMETERS:
                 joined.append({"Ref": PSEUDO_PARAMETERS[part.name]})
             else:
@@ -178,6 +223,17 @@ class ServerlessStage(StageStyle):
 
     def stage_in_sub(self) -> str:
         return "${sls:stage}"
+
+    @staticmethod
+    def join_value(part: Variable) -> Any:
+        """A variable as a value of ``Fn::Join``: ``Ref`` or ``Fn::GetAtt``."""
+        if "." in part.name:
+            return {"Fn::GetAtt": part.name.split(".", 1)}
+        return {"Ref": part.name}
+
+
+#: Functions that CloudFormation takes with their one argument, without a list.
+_SINGLE = frozenset({"Ref", "Fn::Base64", "Fn::ImportValue", "Fn::GetAZs", "Fn::Length", "Fn::ToJsonString", "Fn::RefAll"})
 
 
 @frozen
@@ -217,6 +273,11 @@ class StackRenderer:
             return {"Condition": value.name}
         if isinstance(value, NoValue):
             return {"Ref": "AWS::NoValue"}
+        if isinstance(value, MappingRef):
+            return value.name
+        if isinstance(value, Link):  # get_att's resource
+            target = self.program.stack(value.stack or self.stack.name).resource(value.resource)
+            return target.logical_id if target is not None else value.resource
         if isinstance(value, dict) and len(value) == 1 and "Fn::Sub" in value:
             return {"Fn::Sub": self.sub_argument(value["Fn::Sub"])}
         if isinstance(value, dict):
@@ -233,7 +294,7 @@ class StackRenderer:
         args = [self.value(arg) for arg in call.args]
         if call.function == "Fn::If":
             args[0] = call.args[0].name
-        if call.function in ("Fn::Base64", "Fn::ImportValue", "Fn::GetAZs"):
+        if call.function in _SINGLE:
             return {call.function: args[0]}
         return {call.function: args}
 
@@ -242,15 +303,14 @@ class StackRenderer:
         the others are filled in as in any string."""
         template, *rest = call.args
         variables = rest[0] if rest else {}
-        settings = self.program.settings
-        filled = template.fill(project=settings.name, stack=self.stack.name, region=settings.region)
+        filled = self.filled(template)
         # (text, is the framework's own variable): in the Serverless target every other piece
         # is escaped for the framework, which resolves only ``${sls:stage}`` before CloudFormation
         pieces_: list[tuple[str, bool]] = []
         for part in filled.parts:
             if isinstance(part, str):
                 pieces_.append((part.replace("${", "${!"), False))
-            elif part.name in variables:
+            elif isinstance(part, Variable) or part.name in variables:
                 pieces_.append(("${" + part.name + "}", False))
             elif part.name in PSEUDO_PARAMETERS:  # the framework leaves `${AWS::...}` as it is
                 pieces_.append(("${" + PSEUDO_PARAMETERS[part.name] + "}", True))
@@ -294,9 +354,26 @@ class StackRenderer:
         return dict(rendered) if type(rendered) is dict else rendered
 
     def filled(self, template: Template) -> Template:
-        """The template with what the build knows filled in: all but ``{stage}`` and pseudo parameters."""
+        """The template with what the build knows filled in: all but ``{stage}`` and pseudo
+        parameters; parameters and attributes as variables of ``Fn::Sub``."""
         settings = self.program.settings
-        return template.fill(project=settings.name, stack=self.stack.name, region=settings.region)
+        filled = template.fill(project=settings.name, stack=self.stack.name, region=settings.region)
+        if all(isinstance(p, str) or (isinstance(p, Placeholder) and p.name in _BUILT_IN) for p in filled.parts):
+            return filled
+        return Template.of([self._variable(p) for p in filled.parts], span=template.span)
+
+    def _variable(self, part: Any) -> Any:
+        if isinstance(part, Reference):
+            if part.stack and part.stack != self.stack.name:
+                name = part.resource + "".join(w[:1].upper() + w[1:] for w in part.attribute.split("_"))
+                return Variable(name, self.reference(part))
+            found = attribute_value(self.program.stack(self.stack.name).resource(part.resource), part.attribute)
+            if "Ref" in found:
+                return Variable(found["Ref"])
+            return Variable(".".join(found["Fn::GetAtt"]))
+        if isinstance(part, Placeholder) and part.name not in _BUILT_IN:
+            return Variable(part.name)
+        return part
 
     def sub_argument(self, argument: Any) -> Any:
         """An explicit ``Fn::Sub``'s argument, as written: never wrapped in a second ``Fn::Sub``."""
@@ -346,18 +423,67 @@ class StackRenderer:
             depends = [ids.get(name, name) for name in resource.values["depends_on"]]
             document["DependsOn"] = depends[0] if len(depends) == 1 else depends
         if resource.values.get("metadata") is not None:
-            document["Metadata"] = self.value(dict(resource.values["metadata"]))
+            document["Metadata"] = self.value(_whole(resource.values["metadata"]))
         if resource.values.get("deletion_policy"):
             document["DeletionPolicy"] = resource.values["deletion_policy"]
         if resource.values.get("update_replace_policy"):
             document["UpdateReplacePolicy"] = resource.values["update_replace_policy"]
+        for name, key in (("creation_policy", "CreationPolicy"), ("update_policy", "UpdatePolicy"),
+                          ("version", "Version"), ("description", "Description")):
+            if name in ("version", "description") and kind.cfn_type is not None:
+                continue  # a kind's own `description` is one of its properties
+            if resource.values.get(name) is not None:
+                document[key] = self.value(_whole(resource.values[name]))
         properties = self.value(kind.properties(resource))
         if properties:
             document["Properties"] = properties
         return document
 
-    def outputs(self) -> dict[str, Any]:
+    def sections(self) -> dict[str, Any]:
+        """The template's sections that the stack sets itself: ``Transform``, ``Metadata``,
+        ``Rules`` and ``Mappings``, in CloudFormation's order."""
+        stack = self.stack
+        sections: dict[str, Any] = {}
+        if stack.transform:
+            sections["Transform"] = stack.transform[0] if len(stack.transform) == 1 else list(stack.transform)
+        if stack.metadata is not None:
+            sections["Metadata"] = self.value(dict(stack.metadata))
+        if stack.rules:
+            rules: dict[str, Any] = {}
+            for name, rule in stack.rules.items():
+                document: dict[str, Any] = {}
+                if rule.get("condition") is not None:
+                    document["RuleCondition"] = self.value(rule["condition"])
+                assertions = []
+                for assertion in rule["assertions"]:
+                    entry = {"Assert": self.value(assertion["assert"])}
+                    if assertion.get("description") is not None:
+                        entry["AssertDescription"] = assertion["description"]
+                    assertions.append(entry)
+                document["Assertions"] = assertions
+                rules[name] = document
+            sections["Rules"] = rules
+        if stack.mappings:
+            sections["Mappings"] = self.value(dict(stack.mappings))
+        return sections
+
+    def written_outputs(self) -> dict[str, Any]:
+        """The stack's ``output`` blocks, as written."""
         outputs: dict[str, Any] = {}
+        for output in self.stack.outputs:
+            document: dict[str, Any] = {}
+            if output.description is not None:
+                document["Description"] = output.description
+            if output.condition is not None:
+                document["Condition"] = output.condition
+            document["Value"] = self.value(output.value)
+            if output.export is not None:
+                document["Export"] = {"Name": self.value(output.export)}
+            outputs[output.name] = document
+        return outputs
+
+    def outputs(self) -> dict[str, Any]:
+        outputs: dict[str, Any] = self.written_outputs()
         for resource in self.stack.resources:
             kind = KINDS[resource.kind]
             for published in program_exports(self.program, self.stack.name, resource):
@@ -408,3 +534,8 @@ def consumer_document(renderer: StackRenderer) -> dict[str, Any]:
     if stack.values:
         document["values"] = renderer.value(dict(stack.values))
     return document
+
+
+def _whole(value: Any) -> Any:
+    """A resource attribute's map (a copy), or the function that gives it (``CreationPolicy: !If``)."""
+    return dict(value) if isinstance(value, dict) else value

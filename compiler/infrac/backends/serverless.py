@@ -73,8 +73,15 @@ class Serverless:
         # The framework merges these sections into the template it packages; parameters need
         # a default (or `provider.stackParameters`), which the deploy then uses.
         parameters, conditions = renderer.parameters(), renderer.conditions()
+        if stack.description is not None:
+            resources["Description"] = stack.description
+        sections = renderer.sections()
+        for key in ("Transform", "Metadata"):
+            if key in sections:
+                resources[key] = sections.pop(key)
         if parameters:
             resources["Parameters"] = parameters
+        resources.update(sections)  # Rules, Mappings
         if conditions:
             resources["Conditions"] = conditions
         resources["Resources"] = renderer.resources()

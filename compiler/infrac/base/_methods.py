@@ -538,6 +538,27 @@ def model__Link(ns):
     return __init__, __eq__, __hash__
 
 
+def model__MappingRef(ns):
+    salt = ns['salt']
+    set_name = ns['set_name']
+    set_span = ns['set_span']
+    default_span = ns['default_span']
+
+    def __init__(self, name, *, span=default_span):
+        set_name(self, name)
+        set_span(self, span)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.name,) == (other.name,)
+
+    def __hash__(self):
+        return hash((salt, self.name))
+
+    return __init__, __eq__, __hash__
+
+
 def model__NoValue(ns):
     salt = ns['salt']
     set_span = ns['set_span']
@@ -553,6 +574,38 @@ def model__NoValue(ns):
 
     def __hash__(self):
         return hash((salt,))
+
+    return __init__, __eq__, __hash__
+
+
+def model__Output(ns):
+    salt = ns['salt']
+    set_name = ns['set_name']
+    set_value = ns['set_value']
+    set_description = ns['set_description']
+    set_condition = ns['set_condition']
+    set_export = ns['set_export']
+    set_span = ns['set_span']
+    default_description = ns['default_description']
+    default_condition = ns['default_condition']
+    default_export = ns['default_export']
+    default_span = ns['default_span']
+
+    def __init__(self, name, value, description=default_description, condition=default_condition, export=default_export, *, span=default_span):
+        set_name(self, name)
+        set_value(self, value)
+        set_description(self, description)
+        set_condition(self, condition)
+        set_export(self, export)
+        set_span(self, span)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.name, self.value, self.description, self.condition, self.export) == (other.name, other.value, other.description, other.condition, other.export)
+
+    def __hash__(self):
+        return hash((salt, self.name, self.value, self.description, self.condition, self.export))
 
     return __init__, __eq__, __hash__
 
@@ -786,6 +839,12 @@ def model__Stack(ns):
     set_parameters = ns['set_parameters']
     set_conditions = ns['set_conditions']
     set_strengths = ns['set_strengths']
+    set_outputs = ns['set_outputs']
+    set_description = ns['set_description']
+    set_metadata = ns['set_metadata']
+    set_mappings = ns['set_mappings']
+    set_rules = ns['set_rules']
+    set_transform = ns['set_transform']
     set__by_name = ns['set__by_name']
     factory_environment = ns['factory_environment']
     factory_values = ns['factory_values']
@@ -794,8 +853,14 @@ def model__Stack(ns):
     default_parameters = ns['default_parameters']
     factory_conditions = ns['factory_conditions']
     default_strengths = ns['default_strengths']
+    default_outputs = ns['default_outputs']
+    default_description = ns['default_description']
+    default_metadata = ns['default_metadata']
+    factory_mappings = ns['factory_mappings']
+    factory_rules = ns['factory_rules']
+    default_transform = ns['default_transform']
 
-    def __init__(self, name, resources, uses, environment=NOTHING, values=NOTHING, path=default_path, parameters=default_parameters, conditions=NOTHING, *, span=default_span, strengths=default_strengths):
+    def __init__(self, name, resources, uses, environment=NOTHING, values=NOTHING, path=default_path, parameters=default_parameters, conditions=NOTHING, *, span=default_span, strengths=default_strengths, outputs=default_outputs, description=default_description, metadata=default_metadata, mappings=NOTHING, rules=NOTHING, transform=default_transform):
         set_name(self, name)
         set_resources(self, resources)
         set_uses(self, uses)
@@ -806,15 +871,21 @@ def model__Stack(ns):
         set_parameters(self, parameters)
         set_conditions(self, factory_conditions() if conditions is NOTHING else conditions)
         set_strengths(self, strengths)
+        set_outputs(self, outputs)
+        set_description(self, description)
+        set_metadata(self, metadata)
+        set_mappings(self, factory_mappings() if mappings is NOTHING else mappings)
+        set_rules(self, factory_rules() if rules is NOTHING else rules)
+        set_transform(self, transform)
         self.__post_init__()
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.name, self.resources, self.uses, self.environment, self.values, self.path, self.parameters, self.conditions, self.strengths) == (other.name, other.resources, other.uses, other.environment, other.values, other.path, other.parameters, other.conditions, other.strengths)
+        return (self.name, self.resources, self.uses, self.environment, self.values, self.path, self.parameters, self.conditions, self.strengths, self.outputs, self.description, self.metadata, self.mappings, self.rules, self.transform) == (other.name, other.resources, other.uses, other.environment, other.values, other.path, other.parameters, other.conditions, other.strengths, other.outputs, other.description, other.metadata, other.mappings, other.rules, other.transform)
 
     def __hash__(self):
-        return hash((salt, self.name, self.resources, self.uses, self.environment, self.values, self.path, self.parameters, self.conditions, self.strengths))
+        return hash((salt, self.name, self.resources, self.uses, self.environment, self.values, self.path, self.parameters, self.conditions, self.strengths, self.outputs, self.description, self.metadata, self.mappings, self.rules, self.transform))
 
     return __init__, __eq__, __hash__
 
@@ -3009,7 +3080,9 @@ METHODS = {
     'infrac.model:ConditionRef': ('frozen hash | name:ieh span:dik', model__ConditionRef),
     'infrac.model:ExportSpec': ('frozen hash | attribute:ieh name:dieh reason:dieh retired:dieh span:dik', model__ExportSpec),
     'infrac.model:Link': ('frozen hash | stack:ieh resource:ieh kinds:dieh needs:dieh span:dik', model__Link),
+    'infrac.model:MappingRef': ('frozen hash | name:ieh span:dik', model__MappingRef),
     'infrac.model:NoValue': ('frozen hash | span:dik', model__NoValue),
+    'infrac.model:Output': ('frozen hash | name:ieh value:ieh description:dieh condition:dieh export:dieh span:dik', model__Output),
     'infrac.model:Parameter': ('frozen hash | name:ieh type:ieh default:dieh allowed:dieh description:dieh constraints:fieh span:dik', model__Parameter),
     'infrac.model:ParameterRef': ('frozen hash | name:ieh span:dik', model__ParameterRef),
     'infrac.model:Placeholder': ('frozen hash | name:ieh', model__Placeholder),
@@ -3017,7 +3090,7 @@ METHODS = {
     'infrac.model:Reference': ('frozen hash | stack:ieh resource:ieh attribute:ieh span:dik part_spans:dik', model__Reference),
     'infrac.model:Resource': ('frozen hash | kind:ieh name:ieh logical_id:ieh values:ieh blocks:ieh exports:ieh span:dik name_span:dik export_specs:diehk export_spans:fik value_spans:fik', model__Resource),
     'infrac.model:Settings': ('frozen hash | name:ieh region:ieh stages:ieh exports:ieh exports_required:dieh warnings:fieh references:dieh span:dik', model__Settings),
-    'infrac.model:Stack': ('frozen hash post_init | name:ieh resources:ieh uses:ieh environment:fieh values:fieh path:dieh span:dik parameters:dieh conditions:fieh strengths:diehk _by_name:', model__Stack),
+    'infrac.model:Stack': ('frozen hash post_init | name:ieh resources:ieh uses:ieh environment:fieh values:fieh path:dieh span:dik parameters:dieh conditions:fieh strengths:diehk outputs:diehk description:diehk metadata:diehk mappings:fiehk rules:fiehk transform:diehk _by_name:', model__Stack),
     'infrac.model:StrengthChoice': ('frozen hash | stack:ieh resource:ieh attribute:ieh strength:ieh span:dik part_spans:dik', model__StrengthChoice),
     'infrac.model:Template': ('frozen hash | parts:ieh span:dik', model__Template),
     'infrac.model:Use': ('frozen hash | stack:ieh resource:ieh access:ieh span:dik part_spans:dik access_spans:dik', model__Use),

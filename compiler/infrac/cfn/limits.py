@@ -65,4 +65,6 @@ PSEUDO_PARAMETER_SAMPLES = {
     # names are 14 characters, and a stack name is the project's stack and stage.
     "aws_region": "ap-southeast-2",
     "stack_name": "infrastructure-stack-prod",
+    "stack_id": "arn:aws:cloudformation:ap-southeast-2:123456789012:stack/infrastructure-stack-prod/"
+    "c0a3ba40-5fb4-11ef-8a33-0a0b1c2d3e4f",
 }

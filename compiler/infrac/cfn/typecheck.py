@@ -57,6 +57,9 @@ INTRINSICS = frozenset({
 
 #: Resource types that are not in the provider schemas but are valid CloudFormation.
 CUSTOM = re.compile(r"Custom::[A-Za-z0-9_@-]+|AWS::CloudFormation::CustomResource")
+#: Types whose schema names only some properties: a custom resource takes any property besides its
+#: `ServiceToken` (its function reads them) and gives any attribute its function returns.
+OPEN = frozenset({"AWS::CloudFormation::CustomResource"})
 
 
 def unknown_type(type_name: str, span: Span | None) -> Diagnostic | None:
@@ -91,7 +94,7 @@ def check_properties(type_name: str, properties: ir.Map | None, header: Span | N
         return []
     walker = _Walker(resource)
     root = {"type": "object", "properties": resource.properties, "required": list(resource.required),
-            "additionalProperties": resource.raw.get("additionalProperties", False)}
+            "additionalProperties": True if type_name in OPEN else resource.raw.get("additionalProperties", False)}
     if properties is None:
         missing = [p for p in resource.required if p not in _read_only_top(resource)]
         if missing:
@@ -352,10 +355,16 @@ def _types(node: dict[str, Any]) -> tuple[str, ...] | None:
     return (kind,) if isinstance(kind, str) else tuple(kind)
 
 
+_DYNAMIC = re.compile(r"\{\{\s*resolve:")
+
+
 def _stands_in(value: ir.Value) -> bool:
-    """A reference, a function (``if(...)``), or a one-key map naming an intrinsic function
-    (``Fn::...`` or ``Ref``)."""
+    """A reference, a function (``if(...)``), a one-key map naming an intrinsic function
+    (``Fn::...`` or ``Ref``), or a string holding a dynamic reference (``{{resolve:ssm:...}}``),
+    which CloudFormation replaces by the value it reads."""
     if isinstance(value, (ir.Ref, ir.Call)):
+        return True
+    if isinstance(value, ir.String) and _DYNAMIC.search(_literal(value) or ""):
         return True
     return (
         isinstance(value, ir.Map)
@@ -466,7 +475,7 @@ def attributes(type_name: str) -> dict[str, str] | None:
     """The attributes ``Fn::GetAtt`` can read on ``type_name``, by their snake_case name, each
     with its ``Fn::GetAtt`` name (``endpoint_address`` -> ``Endpoint.Address``); None when the
     type has no schema (a custom resource), whose attributes are not known."""
-    return _attributes(type_name) if schema(type_name) is not None else None
+    return _attributes(type_name) if schema(type_name) is not None and type_name not in OPEN else None
 
 
 @functools.cache

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {display(args.out / relative)}")
     for path in sorted(prepared.services):
         print(f"  {path}  the service, taking the moved resources from the imports infrac writes")
-    print(f"  checked: `infrac build {out} --stage {prepared.stage}` gives the resources of the input")
+    print(f"  checked: `infrac build {out} --stage {prepared.stage}` gives the whole input back")
     return OK
 
 

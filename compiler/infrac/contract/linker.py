@@ -32,8 +32,16 @@ class _SymbolicStage(StageStyle):
 
 
 def _name(value: Any) -> str:
-    """An export name as written: a string, or an ``Fn::Sub`` of one (pseudo parameters)."""
-    return value if isinstance(value, str) else value["Fn::Sub"]
+    """An export name as written: a string, or an ``Fn::Sub`` of one (pseudo parameters); a
+    name computed otherwise (``Fn::Join``, a parameter) as its JSON text, which names no
+    export of the project."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        return value["Fn::Sub"]
+    import json
+
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 @frozen

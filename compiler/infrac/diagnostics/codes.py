@@ -496,6 +496,13 @@ _ENTRIES = [
         fix="Declare it in the stack's `conditions`, or correct the name.",
     ),
     Code(
+        "E0413", E, "unknown mapping or mapping key",
+        "`find_in_map(Map, key, key)` names a mapping that is not a key of the stack's `mappings`, "
+        "or literal keys the mapping does not hold (CloudFormation refuses the template).",
+        example='find_in_map(Images, aws_region(), "Ami")   # no `mappings = { Images: ... }`',
+        fix="Declare the mapping (or the key) in the stack's `mappings`, or correct the name.",
+    ),
+    Code(
         "E0412", E, "conditions or dependencies in a cycle",
         "A condition refers to itself through others, or a resource lists itself in `depends_on`: "
         "CloudFormation could never evaluate or create it.",
@@ -545,18 +552,26 @@ _ENTRIES = [
         fix="Write one `Type: stack-name` line per type; stack names are letters, digits and hyphens.",
     ),
     Code(
+        "E0815", E, "not an AWS service or template",
+        "The input is a Serverless service for another provider (Azure, Google Cloud, OpenWhisk...) "
+        "or a file of another tool: nothing in it is CloudFormation, so nothing can be imported.",
+        example="provider:\n  name: google",
+        fix="Leave the file out of the import; import the AWS services and templates.",
+    ),
+    Code(
+        "E0816", E, "the SAM transform cannot expand the template",
+        "A SAM application (`Transform: AWS::Serverless-2016-10-31`) is imported as the CloudFormation "
+        "AWS's own translator makes of it; the translator refused the template (as `sam validate` "
+        "and a deploy would), or is not installed (the `sam` extra).",
+        example="Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12",
+        fix="Fix what the message names (a function needs a `Handler`...), or install `infrac[sam]`.",
+    ),
+    Code(
         "W0810", W, "output without export not imported",
         "infrac writes an output for each export; an output without `Export` carries nothing "
         "another stack can import, and is not imported.",
         example="Outputs:\n  TableName:\n    Value: !Ref Users",
         fix="Export the attribute in the `.infra` source if another stack needs it.",
-    ),
-    Code(
-        "W0812", W, "template metadata not imported",
-        "A template's top-level `Metadata` (such as `AWS::CloudFormation::Interface`, which groups "
-        "parameters in the console) has no place in the language; infrac writes templates without it.",
-        example="Metadata:\n  AWS::CloudFormation::Interface: { ... }",
-        fix="Nothing to do if the console's layout does not matter; a resource's own `Metadata` is imported.",
     ),
     Code(
         "W0811", W, "resource stays in the service",
@@ -565,6 +580,16 @@ _ENTRIES = [
         "service file the import writes.",
         example="Authorizer:\n  Properties:\n    RestApiId: { Ref: ApiGatewayRestApi }",
         fix="Nothing to do; move it by hand later if the references change.",
+    ),
+    Code(
+        "W0813", W, "imported from the SAM transform's output",
+        "A SAM application is imported as the CloudFormation the SAM transform makes of it: the "
+        "resources AWS deploys, with their logical IDs, so that the deployed stack can be planned "
+        "and moved; the SAM shorthand (`AWS::Serverless::Function`, `Globals`, events) is not kept. "
+        "Code that is still a local folder is given a placeholder S3 location.",
+        example="Transform: AWS::Serverless-2016-10-31",
+        fix="Nothing, if the expanded resources are what you want to keep; import the packaged "
+        "template (`sam package`) to keep the code's deployed location.",
     ),
     # ---- warnings ------------------------------------------------------------------------------------
     # ---- resource types from AWS's schemas, and replacement (E07xx) -----------------

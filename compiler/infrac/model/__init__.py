@@ -38,7 +38,8 @@ class Template:
     ``parts`` alternate freely between literal text and placeholders.
     """
 
-    parts: tuple[str | Placeholder, ...]
+    #: text, placeholders, and references (``{Users.arn}``, resolved by the references pass)
+    parts: tuple[Any, ...]
     span: Span | None = _span()
 
     @classmethod
@@ -67,12 +68,17 @@ class Template:
             span=self.span,
         )
 
-    def text(self, **values: str) -> str:
-        """The string with every placeholder filled in (all must be given)."""
+    def text(self, unknown: str | None = None, **values: str) -> str:
+        """The string with every placeholder filled in (all must be given, or ``unknown``
+        stands for the others: a parameter's or a resource's value, known at deploy time)."""
         try:  # as "".join(self.fill(**values).parts), without making the filled template
             return "".join([p if isinstance(p, str) else values[p.name] for p in self.parts])
-        except KeyError:
-            missing = sorted({p.name for p in self.parts if isinstance(p, Placeholder) and p.name not in values})
+        except (KeyError, AttributeError):
+            if unknown is not None:
+                return "".join(
+                    p if isinstance(p, str) else values.get(getattr(p, "name", ""), unknown) for p in self.parts
+                )
+            missing = sorted({getattr(p, "name", "") for p in self.parts if not isinstance(p, str)} - set(values))
             raise KeyError(f"unfilled placeholders: {missing}") from None
 
 
@@ -138,6 +144,14 @@ class ParameterRef:
 
 
 @frozen
+class MappingRef:
+    """The name of a mapping of the stack, as ``find_in_map`` takes it."""
+
+    name: str
+    span: Span | None = _span()
+
+
+@frozen
 class ConditionRef:
     """A condition of the stack named in a condition function or ``if``."""
 
@@ -165,6 +179,20 @@ class Parameter:
     allowed: tuple[Any, ...] | None = None
     description: str | None = None
     constraints: Mapping[str, Any] = field(factory=dict)
+    span: Span | None = _span()
+
+
+@frozen
+class Output:
+    """``output Name { value = ..., export = ... }``: an output of the stack as written,
+    beside the ones its resources' ``export`` statements make. ``export`` is the export's
+    name (any value: text, or a function that computes it), or None."""
+
+    name: str
+    value: Any
+    description: Any = None
+    condition: str | None = None
+    export: Any = None
     span: Span | None = _span()
 
 
@@ -269,6 +297,15 @@ class Stack:
     conditions: Mapping[str, Any] = field(factory=dict)
     #: ``reference`` blocks: how this stack references others' attributes
     strengths: tuple[StrengthChoice, ...] = field(default=(), kw_only=True)
+    #: ``output`` blocks, in source order
+    outputs: tuple[Output, ...] = field(default=(), kw_only=True)
+    #: the template's own sections, as the stack sets them (None: infrac's or none):
+    #: ``Description``, ``Metadata``, ``Mappings``, ``Rules``, ``Transform``
+    description: str | None = field(default=None, kw_only=True)
+    metadata: Mapping[str, Any] | None = field(default=None, kw_only=True)
+    mappings: Mapping[str, Any] = field(factory=dict, kw_only=True)
+    rules: Mapping[str, Any] = field(factory=dict, kw_only=True)
+    transform: tuple[str, ...] = field(default=(), kw_only=True)
 
     def strength(self, stack: str, resource: str, attribute: str, default: str) -> str:
         """How this stack references ``stack.resource.attribute``: its ``reference``

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from infrac.base.suggest import did_you_mean
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.model import Call, ConditionRef, ParameterRef, Stack
+from infrac.model import Call, ConditionRef, MappingRef, ParameterRef, Stack, Template
 from infrac.passes.state import Compilation
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
@@ -20,7 +20,7 @@ CONDITION_FUNCTIONS = ("Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or")
 
 
 def _nodes(value: Any) -> Iterator[Any]:
-    if isinstance(value, (ParameterRef, ConditionRef)):
+    if isinstance(value, (ParameterRef, ConditionRef, MappingRef)):
         yield value
     elif isinstance(value, Call):
         yield value
@@ -48,6 +48,8 @@ def _stack(stack: Stack) -> list[Diagnostic]:
     values: list[Any] = [stack.environment, stack.values, stack.conditions]
     for parameter in stack.parameters:
         values.append((parameter.default, parameter.allowed))
+    values.extend((output.value, output.export) for output in stack.outputs)
+    values.extend([stack.rules, stack.mappings, stack.metadata])
     for resource in stack.resources:
         values.append(resource.values)
         values.extend(block.values for blocks in resource.blocks.values() for block in blocks)
@@ -60,12 +62,24 @@ def _stack(stack: Stack) -> list[Diagnostic]:
             ))
         elif isinstance(node, ConditionRef) and node.name not in conditions:
             found.append(_unknown_condition(node.name, node.span, stack))
+        elif isinstance(node, MappingRef) and node.name not in stack.mappings:
+            found.append(diagnostic(
+                "E0413", f"unknown mapping `{node.name}` in stack `{stack.name}`", node.span,
+                label="not a key of the stack's `mappings`",
+                hint=did_you_mean(node.name, stack.mappings)
+                or f'declare it: `mappings = {{ {node.name}: {{ "us-east-1": {{ Key: "value" }} }} }}`',
+            ))
+        elif isinstance(node, Call) and node.function == "Fn::FindInMap":
+            found.extend(_missing_keys(node, stack))
+    for output in stack.outputs:
+        if output.condition is not None and output.condition not in conditions:
+            found.append(_unknown_condition(output.condition, output.span, stack))
     for name, value in stack.conditions.items():
-        if not (isinstance(value, Call) and value.function in CONDITION_FUNCTIONS):
+        if not (isinstance(value, Call) and value.function in CONDITION_FUNCTIONS or isinstance(value, ConditionRef)):
             span = getattr(value, "span", None) or stack.span
             found.append(diagnostic(
                 "E0322", f"condition `{name}` is not a condition function", span,
-                label="expected `equals`, `not`, `and` or `or`",
+                label="expected `equals`, `not`, `and`, `or`, or another condition's name",
                 hint='for example `{ IsProd: equals(param(Env), "prod") }`',
             ))
     found.extend(_cycles(stack))
@@ -87,6 +101,33 @@ def _stack(stack: Stack) -> list[Diagnostic]:
                     label="a resource cannot wait for itself",
                 ))
     return found
+
+
+def _missing_keys(call: Call, stack: Stack) -> list[Diagnostic]:
+    """``find_in_map`` with literal keys that the mapping does not hold (unless a default is given)."""
+    name, first, second, *default = call.args
+    mapping = stack.mappings.get(getattr(name, "name", ""))
+    if mapping is None or default:
+        return []
+    keys = [_literal(first), _literal(second)]
+    if keys[0] is not None and keys[0] not in mapping:
+        missing = f"`{keys[0]}`"
+    elif keys[0] is not None and keys[1] is not None and keys[1] not in mapping[keys[0]]:
+        missing = f"`{keys[1]}` under `{keys[0]}`"
+    else:
+        return []
+    return [diagnostic(
+        "E0413", f"mapping `{name.name}` has no key {missing}", call.span,
+        label="CloudFormation refuses the template", hint="add the key to the mapping, or correct it",
+    )]
+
+
+def _literal(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Template) and value.is_literal:
+        return "".join(value.parts)
+    return None
 
 
 def _unknown_condition(name: str, span, stack: Stack) -> Diagnostic:

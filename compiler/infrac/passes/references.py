@@ -13,7 +13,7 @@ from infrac.base.classes import evolve, frozen
 from infrac.base.suggest import article, closest, did_you_mean
 from infrac.cfn import typecheck
 from infrac.diagnostics import Diagnostic, Fix, Label, Replacement, diagnostic
-from infrac.model import Call, Link, Program, Reference, Resource, Stack, StrengthChoice
+from infrac.model import Call, Link, Program, Reference, Resource, Stack, StrengthChoice, Template
 from infrac.passes.settings import weak_reference_warning
 from infrac.passes.state import Compilation
 from infrac.vocabulary import KINDS
@@ -34,6 +34,8 @@ def map_references(value: Any, function: Callable[[Reference | Link], Reference 
         return tuple(map_references(v, function) for v in value)
     if isinstance(value, Call):
         return evolve(value, args=map_references(value.args, function))
+    if isinstance(value, Template) and any(isinstance(part, Reference) for part in value.parts):
+        return evolve(value, parts=tuple(function(p) if isinstance(p, Reference) else p for p in value.parts))
     return value
 
 
@@ -73,15 +75,21 @@ def resolve(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
             found.extend(_strength(choice, stack, scope))
 
         def fill_environment(ref: Reference | Link, _stack: Stack = stack) -> Reference | Link:
-            if isinstance(ref, Link):  # pragma: no cover - environment values are data, never links
+            if isinstance(ref, Link):  # get_att(Resource, ...)
                 return _link(ref, _stack, scope, found)
             return _reference(ref, _stack, scope, found)
 
         conditions = map_references(dict(stack.conditions), fill_environment)
+        outputs = tuple(
+            evolve(o, value=map_references(o.value, fill_environment), export=map_references(o.export, fill_environment))
+            for o in stack.outputs
+        )
+        metadata = map_references(stack.metadata, fill_environment) if stack.metadata else stack.metadata
         environment = map_references(dict(stack.environment), fill_environment)
         values = map_references(dict(stack.values), fill_environment)
         stacks.append(evolve(
-            stack, resources=tuple(resources), environment=environment, values=values, conditions=conditions
+            stack, resources=tuple(resources), environment=environment, values=values, conditions=conditions,
+            outputs=outputs, metadata=metadata,
         ))
     program = evolve(state.program, stacks=tuple(stacks))
     return evolve(state, program=program), found

@@ -17,12 +17,18 @@ from infrac.base.source import Span
 from infrac.base.suggest import article, did_you_mean
 from infrac.cfn import limits
 from infrac.diagnostics import Diagnostic, Label, duplicate
-from infrac.model import Block, ExportSpec, Link, Parameter, Program, Resource, Stack, StrengthChoice, Use
+from infrac.model import Block, ConditionRef, ExportSpec, Link, Output, Parameter, Program, Resource, Stack, Use
+from infrac.passes import stack_blocks
 from infrac.passes.fields import read_fields
+from infrac.passes.stack_blocks import given as _given
 from infrac.passes.state import Compilation, StackDeclaration
 from infrac.syntax import ir
 from infrac.vocabulary import KINDS, Kind
-from infrac.vocabulary.blocks import EXPORT_FIELDS, PARAMETER_FIELDS, PARAMETER_KEYS, REFERENCE_FIELDS, STACK_FIELDS
+from infrac.vocabulary.blocks import (
+    EXPORT_FIELDS,
+    STACK_FIELDS,
+)
+from infrac.vocabulary.checker import STRING_PLACEHOLDERS
 from infrac.vocabulary.kinds import NAME, NONE, TARGET, BlockKind
 from infrac.vocabulary.types import INVALID, Checker
 
@@ -45,7 +51,13 @@ def check(state: Compilation) -> tuple[Compilation, list[Diagnostic]]:
 
 
 def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[Diagnostic]]:
-    checker = Checker()
+    # a string may name the stack's parameters as placeholders: "{AppName}-jobs"
+    parameter_names = frozenset(
+        block.labels[0].name
+        for block in declaration.resources
+        if block.kind == "parameter" and len(block.labels) == 1 and isinstance(block.labels[0], ir.Symbol)
+    )
+    checker = Checker(placeholders=STRING_PLACEHOLDERS | (parameter_names - {"Stage"}))
     settings, spans = read_fields(
         declaration.attributes, STACK_FIELDS, checker, f"stack `{declaration.name}`", declaration.span
     )
@@ -54,9 +66,21 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
     first_by_name: dict[str, ir.Block] = {}
     first_by_id: dict[str, Resource] = {}
     strengths = []
+    outputs: list[Output] = []
+    output_spans: dict[str, Span] = {}
     for block in declaration.resources:
+        if block.kind == "output":
+            output = stack_blocks.output(block, checker)
+            if output is not None:
+                if output.name in output_spans:
+                    checker.report(duplicate(f"output `{output.name}` is declared twice in stack `{declaration.name}`",
+                                             output.span, output_spans[output.name], "declared"))
+                else:
+                    output_spans[output.name] = output.span
+                    outputs.append(output)
+            continue
         if block.kind == "reference":
-            choice = _strength_choice(block, checker)
+            choice = stack_blocks.strength_choice(block, checker)
             if choice is not None:
                 strengths.append(choice)
             continue
@@ -73,7 +97,7 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
                     )
                 )
                 continue
-            parameter = _parameter(block, checker)
+            parameter = stack_blocks.parameter(block, checker)
             if parameter is not None:
                 first_by_name[parameter.name] = block
                 parameters.append(parameter)
@@ -125,8 +149,14 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
         path=_service_path(settings["path"], spans.get("path"), checker),
         span=declaration.span,
         parameters=tuple(parameters),
-        conditions=settings["conditions"] if settings["conditions"] not in (None, INVALID) else {},
+        conditions=_aliases(settings["conditions"] if settings["conditions"] not in (None, INVALID) else {}),
         strengths=tuple(strengths),
+        outputs=tuple(outputs),
+        description=_given(settings["description"]),
+        metadata=_given(settings["metadata"]),
+        mappings=_given(settings["mappings"]) or {},
+        rules=_given(settings["rules"]) or {},
+        transform=tuple(_given(settings["transform"]) or ()),
     )
     for parameter in parameters:
         if parameter.name in first_by_id:
@@ -163,104 +193,6 @@ def _service_path(path: str | None, span: Span | None, checker: Checker) -> str 
         return None
     folder = posixpath.dirname(span.file) if span is not None else ""
     return posixpath.normpath(posixpath.join(folder, path))
-
-
-def _parameter(block: ir.Block, checker: Checker) -> Parameter | None:
-    labels = block.labels
-    if len(labels) != 1 or not isinstance(labels[0], ir.Symbol):
-        checker.error(
-            "E0206",
-            "wrong header for a `parameter` block",
-            labels[0].span.to(labels[-1].span) if labels else block.kind_span,
-            label="expected one name",
-            hint="a `parameter` block is written `parameter Name { type = string ... }`",
-        )
-        return None
-    name = labels[0]
-    if not limits.LOGICAL_ID.fullmatch(name.name):
-        checker.error("E0208", f"`{name.name}` cannot be a CloudFormation logical ID", name.span,
-                      label="letters and digits only, at most 255")
-        return None
-    if name.name == "Stage":
-        checker.error(
-            "E0210",
-            "`Stage` is the parameter infrac writes for the stage",
-            name.span,
-            label="reserved",
-            hint='write "{stage}" in strings for the stage, or give the parameter another name',
-        )
-        return None
-    attributes = []
-    for statement in block.body:
-        if isinstance(statement, ir.Attribute):
-            attributes.append(statement)
-        else:
-            span = statement.kind_span if isinstance(statement, ir.Block) else statement.span
-            checker.error("E0207", "only attributes are allowed in a `parameter` block", span, label="not allowed here")
-            return None
-    before = len(checker.diagnostics)
-    values, _ = read_fields(attributes, PARAMETER_FIELDS, checker, f"parameter `{name.name}`", name.span)
-    if INVALID in values.values() or len(checker.diagnostics) > before:
-        return None
-    allowed = values["allowed"]
-    default = values["default"]
-    if allowed is not None and default is not None and default not in allowed:
-        span = next((a.value.span for a in attributes if a.name == "default"), name.span)
-        checker.error(
-            "E0323",
-            f"the default of parameter `{name.name}` is not one of its allowed values",
-            span,
-            label="not in `allowed`",
-            hint="allowed: " + ", ".join(_show(a) for a in allowed),
-        )
-    return Parameter(
-        name=name.name,
-        type=values["type"],
-        default=default,
-        allowed=tuple(allowed) if allowed is not None else None,
-        description=values["description"],
-        constraints={PARAMETER_KEYS[k]: values[k] for k in PARAMETER_KEYS if values[k] is not None},
-        span=name.span,
-    )
-
-
-def _show(value: Any) -> str:
-    from infrac.model import Template
-
-    if isinstance(value, Template):
-        return '"' + "".join(p if isinstance(p, str) else "{" + p.name + "}" for p in value.parts) + '"'
-    return f"`{value}`"
-
-
-def _strength_choice(block: ir.Block, checker: Checker) -> StrengthChoice | None:
-    """``reference data.Users { strength = weak }`` (or ``data.Users.arn``): how this stack
-    references another's resource. Its target is checked by the references pass."""
-    label = block.labels[0] if len(block.labels) == 1 else None
-    if not isinstance(label, ir.Ref) or len(label.parts) not in (2, 3):
-        checker.error(
-            "E0420",
-            "a `reference` block names one resource of another stack",
-            block.labels[0].span if block.labels else block.kind_span,
-            label="expected `stack.Resource` or `stack.Resource.attribute`",
-            hint="write `reference data.Users { strength = weak }`",
-        )
-        return None
-    for statement in block.body:
-        if not isinstance(statement, ir.Attribute):
-            checker.error(
-                "E0207",
-                "a `reference` block holds only `strength = ...`",
-                statement.kind_span if isinstance(statement, ir.Block) else statement.span,
-                label="not allowed here",
-            )
-            return None
-    values, _ = read_fields(block.body, REFERENCE_FIELDS, checker, f"`reference {label.text}`", block.kind_span)
-    if values["strength"] is INVALID:
-        return None
-    parts = label.parts + (None,) * (3 - len(label.parts))
-    return StrengthChoice(
-        parts[0], parts[1], parts[2], values["strength"], span=block.kind_span, part_spans=label.part_spans
-    )
 
 
 def _name_label(block: ir.Block) -> ir.Symbol | None:
@@ -587,3 +519,9 @@ def _use(statement: ir.Uses, checker: Checker) -> Use | None:
         part_spans=target.part_spans,
         access_spans=tuple(a.span for a in statement.access),
     )
+
+
+def _aliases(conditions: dict) -> dict:
+    """A condition given as another's name (``{ Both: IsProd }``) is that condition (``Condition``)."""
+    return {name: ConditionRef(value) if isinstance(value, str) and value in conditions else value
+            for name, value in conditions.items()}

@@ -7,11 +7,12 @@ whatever block declared it (a typed kind or a generic ``resource``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from infrac.cfn import secrets
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.model import Program, Reference, Resource, Template
+from infrac.model import Call, Link, NoValue, ParameterRef, Placeholder, Program, Reference, Resource, Template
 from infrac.passes.state import Compilation
 from infrac.vocabulary import KINDS
 from infrac.vocabulary.kinds import secret_attribute
@@ -120,12 +121,45 @@ def _leaves(value: Any, path: tuple) -> Iterator[tuple[tuple, Any]]:
 
 
 def _is_safe(value: Any) -> bool:
-    """A reference to another resource, or a dynamic reference resolved at deploy time."""
-    if isinstance(value, Reference):
+    """A value known only at deploy time: a reference to another resource or a parameter, a
+    dynamic reference resolved at deploy time, or a function of those."""
+    if isinstance(value, (Reference, ParameterRef, NoValue, Link)) or value is None:
         return True
     if isinstance(value, Template):
         text = "".join(p if isinstance(p, str) else "x" for p in value.parts)
-        return secrets.is_dynamic_reference(text)
+        if secrets.is_dynamic_reference(_SUB_VARIABLE.sub("x", text)):
+            return True
+        # a text built from parameters or attributes (`{"password": "${DbPassword}"}`): the
+        # secret is what the deploy gives, not what is written
+        return _SUB_VARIABLE.search(text) is not None or any(
+            isinstance(p, (Reference, ParameterRef)) or (isinstance(p, Placeholder) and p.name not in _BUILT)
+            for p in value.parts
+        )
+    if isinstance(value, Call):
+        if value.function == "Ref":  # a pseudo parameter
+            return True
+        if value.function == "Fn::Join" and len(value.args) == 2 and isinstance(value.args[1], (list, tuple)):
+            # a dynamic reference joined from parts: "{{resolve:secretsmanager:", Secret.ref, ":SecretString}}"
+            text = "".join(_text(p) for p in value.args[1])
+            if secrets.is_dynamic_reference(text):
+                return True
+        arguments = value.args[1:] if value.function == "Fn::If" else value.args
+        return all(_is_safe(leaf) for _, leaf in _leaves(arguments, ()))
     if isinstance(value, bool):  # NoPasswordRequired = true and the like
         return True
     return False
+
+
+def _text(value: Any) -> str:
+    """A value's literal text, an ``x`` for what the deploy gives."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Template):
+        return "".join(p if isinstance(p, str) else "x" for p in value.parts)
+    return "x"
+
+
+#: Placeholders the build fills in: what they give is in the template.
+_BUILT = frozenset({"project", "stage", "stack", "region"})
+#: A variable of an explicit ``Fn::Sub``'s text, kept as written: ``${DbSecret}``.
+_SUB_VARIABLE = re.compile(r"\$\{[^{}]*\}")

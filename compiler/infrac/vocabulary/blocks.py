@@ -11,8 +11,8 @@ from __future__ import annotations
 from infrac.model import STRENGTHS
 from infrac.syntax.suppressions import LEVELS
 from infrac.vocabulary.checker import STRING_PLACEHOLDERS
-from infrac.vocabulary.kinds import Field
-from infrac.vocabulary.types import Boolean, Choice, Data, ListOf, MapOf, Name, OneOf, Prose, Text
+from infrac.vocabulary.kinds import CONDITION_NAME, Field
+from infrac.vocabulary.types import Boolean, Choice, Data, ListOf, MapOf, Name, OneOf, Prose, Record, Text
 
 DEFAULT_NAME = "infra"
 DEFAULT_EXPORTS = "{stack}-{stage}-{resource}{attribute}"
@@ -54,7 +54,7 @@ PROJECT_FIELDS = {
         default="strong",
     ),
     "exports": Field(
-        Text(),
+        Text(references=False),
         "The pattern every export name follows. Placeholders: {project}, {stage}, {stack}, "
         "{region}, {resource}, {attribute}.",
     ),
@@ -74,10 +74,34 @@ STACK_FIELDS = {
         "source: `{ OrdersQueueArn: queues.Orders.arn }`.",
     ),
     "conditions": Field(
-        MapOf(Data(), key=Name(r"[A-Za-z0-9]{1,255}", "a condition's name: letters and digits")),
+        MapOf(Data(), key=Name(CONDITION_NAME, "a condition's name: letters and digits")),
         "The stack's conditions, each a condition function: "
         '`{ IsProd: equals(param(Env), "prod") }`. Resources name one with `condition = IsProd`; '
         "`if(IsProd, a, b)` chooses a value.",
+    ),
+    "description": Field(Prose(), "The template's `Description` (infrac writes one of its own without it)."),
+    "metadata": Field(MapOf(Data()), "The template's `Metadata`, passed through as written."),
+    "mappings": Field(
+        MapOf(
+            MapOf(MapOf(Data(), minimum=1), minimum=1),
+            key=Name(r"[A-Za-z0-9]{1,255}", "a mapping's name: letters and digits"),
+        ),
+        "The template's `Mappings`: `{ RegionMap: { \"us-east-1\": { Ami: \"ami-1\" } } }`, read with "
+        "`find_in_map(RegionMap, aws_region(), \"Ami\")`.",
+    ),
+    "rules": Field(
+        MapOf(Record({"condition": Data(), "assertions": ListOf(Record(
+            {"assert": Data(), "description": Prose()}, required=("assert",)), minimum=1)}, required=("assertions",)),
+            key=Name(r"[A-Za-z0-9]{1,255}", "a rule's name: letters and digits")),
+        "The template's `Rules`, checks of the parameters before a deploy: "
+        "`{ ProdSize: { condition: equals(param(Env), \"prod\"), assertions: [{ assert: contains([\"m5.large\"], "
+        "param(Size)), description: \"...\" }] } }`.",
+    ),
+    "transform": Field(
+        ListOf(Name(r"AWS::LanguageExtensions", "`AWS::LanguageExtensions`, the one transform the language knows"),
+               minimum=1),
+        "The template's `Transform`: `[\"AWS::LanguageExtensions\"]`, for the functions it adds "
+        "(`length`, `to_json_string`, a default in `find_in_map`).",
     ),
     "path": Field(
         Name(r"[^\x00]+", "a path"),
@@ -141,10 +165,26 @@ REFERENCE_FIELDS = {
 }
 
 
+#: ``output Name { ... }``: an output of the stack, with any value.
+OUTPUT_FIELDS = {
+    "value": Field(Data(), "The output's value: a reference, a parameter, text, any function.", required=True),
+    "description": Field(Prose(), "What the output is."),
+    "condition": Field(
+        Name(CONDITION_NAME, "a condition's name: letters and digits"),
+        "The condition of the stack under which the output exists.",
+    ),
+    "export_name": Field(
+        Data(),
+        "The name the value is exported under, for `Fn::ImportValue` in other stacks: text (with "
+        "placeholders such as {stack_name}) or a function.",
+    ),
+}
+
+
 #: What ``export attribute { ... }`` may set.
 EXPORT_FIELDS = {
     "name": Field(
-        Text(),
+        Text(references=False),
         "The export's name instead of the project's pattern; needs a `reason`. Placeholders: "
         "{project}, {stage}, {stack}, {region}.",
     ),

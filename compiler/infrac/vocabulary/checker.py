@@ -12,7 +12,7 @@ from infrac.base.classes import field, mutable
 from infrac.base.source import Span
 from infrac.base.suggest import did_you_mean
 from infrac.diagnostics import Diagnostic, diagnostic
-from infrac.model import Placeholder, Template
+from infrac.model import Placeholder, Reference, Template
 from infrac.syntax import ir
 from infrac.syntax.ir import describe
 
@@ -33,8 +33,10 @@ INVALID: Any = _Invalid()
 #: parameters that only the deploy knows (``{account}``, ``{partition}``, ``{url_suffix}``,
 #: ``{aws_region}`` and ``{stack_name}``: the region and the name of the stack as deployed).
 STRING_PLACEHOLDERS = frozenset(
-    {"project", "stage", "stack", "region", "account", "partition", "url_suffix", "aws_region", "stack_name"}
+    {"project", "stage", "stack", "region", "account", "partition", "url_suffix", "aws_region", "stack_name", "stack_id"}
 )
+#: ``{Resource.attribute}`` (or ``{stack.Resource.attribute}``) in a string: a reference.
+_REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*){1,2}")
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 #: Inside an explicit ``Fn::Sub`` string, ``${...}`` is CloudFormation's own syntax, kept as written.
@@ -94,6 +96,9 @@ class Checker:
             if name in self.placeholders:
                 parts.append(Placeholder(name))
                 continue
+            if _REFERENCE.fullmatch(name):
+                parts.append(_reference_part(name, node, match.start() + 1, match.end() - 1))
+                continue
             ok = False
             self.error(
                 "E0304",
@@ -101,13 +106,28 @@ class Checker:
                 _inner_span(node, match.start(), match.end()),
                 label="not a placeholder",
                 hint=did_you_mean(name, self.placeholders, "{{{}}}")
-                or f"placeholders here: {', '.join('{' + p + '}' for p in sorted(self.placeholders))}; "
-                "write `{{` for a literal brace",
+                or f"placeholders here: {', '.join('{' + p + '}' for p in sorted(self.placeholders))}, "
+                "and `{Resource.attribute}`; write `{{` for a literal brace",
             )
         parts.append(text[position:])
         if not ok:
             return INVALID
         return Template.of(parts, span=node.span)
+
+
+def _reference_part(name: str, node: ir.String, start: int, end: int) -> Reference:
+    """``{Users.arn}`` in a string: the reference, with the spans of its parts where known."""
+    words = name.split(".")
+    span = _inner_span(node, start, end)
+    part_spans: tuple[Span, ...] = ()
+    if span is not None and span.length == len(name):
+        offsets, position = [], span.start
+        for word in words:
+            offsets.append(Span(span.file, position, position + len(word)))
+            position += len(word) + 1
+        part_spans = tuple(offsets)
+    stack = words[0] if len(words) == 3 else ""
+    return Reference(stack, words[-2], words[-1], span=span, part_spans=part_spans)
 
 
 def _inner_span(node: ir.String, start: int, end: int) -> Span | None:

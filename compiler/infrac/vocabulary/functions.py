@@ -16,9 +16,11 @@ the stack; the number and form of the arguments are checked here.
 
 from __future__ import annotations
 
+import re
+
 from infrac.base.classes import evolve, frozen
 from infrac.base.suggest import did_you_mean
-from infrac.model import Call, ConditionRef, NoValue, ParameterRef
+from infrac.model import Call, ConditionRef, Link, MappingRef, NoValue, ParameterRef
 from infrac.syntax import ir
 from infrac.vocabulary.checker import INVALID, Checker
 
@@ -27,6 +29,20 @@ if TYPE_CHECKING:
     from typing import Any
 
 VALUE, CONDITION, PARAMETER, TEXT, VARIABLES = "value", "condition", "parameter", "text", "variables"
+#: the name of a mapping of the stack (``find_in_map``), of a resource (``get_att``), and a
+#: string written as it is (an attribute's name)
+MAPPING, RESOURCE, LITERAL = "mapping", "resource", "literal"
+
+#: CloudFormation's pseudo parameters, by the function (and the placeholder) that reads them.
+PSEUDO_PARAMETERS = {
+    "account": "AWS::AccountId",
+    "aws_region": "AWS::Region",
+    "partition": "AWS::Partition",
+    "url_suffix": "AWS::URLSuffix",
+    "stack_name": "AWS::StackName",
+    "stack_id": "AWS::StackId",
+    "notification_arns": "AWS::NotificationARNs",
+}
 
 
 @frozen
@@ -77,10 +93,36 @@ FUNCTIONS: dict[str, Function] = {
         Function("import_value", "Fn::ImportValue", (VALUE,), "The value another stack exports under a name.", single=True),
         Function("get_azs", "Fn::GetAZs", (VALUE,), "The availability zones of a region (`\"\"`: the stack's).", single=True),
         Function("cidr", "Fn::Cidr", (VALUE, VALUE, VALUE), "CIDR blocks carved out of one."),
+        Function("find_in_map", "Fn::FindInMap", (MAPPING, VALUE, VALUE, VALUE),
+                 "A value of the stack's `mappings`: the map's name, a top-level key, a second-level key "
+                 "(and, with the `AWS::LanguageExtensions` transform, a default).", optional=1),
+        Function("get_att", "Fn::GetAtt", (RESOURCE, LITERAL),
+                 "An attribute of a resource of the stack by CloudFormation's own name: "
+                 '`get_att(Network, "Outputs.VpcId")`; `Resource.attribute` is the usual form.'),
+        Function("null", "null", (), "YAML's `null`, written as it is."),
+        Function("length", "Fn::Length", (VALUE,), "The number of items of a list (`AWS::LanguageExtensions`).",
+                 single=True),
+        Function("to_json_string", "Fn::ToJsonString", (VALUE,),
+                 "A map or a list as JSON text (`AWS::LanguageExtensions`).", single=True),
+        Function("contains", "Fn::Contains", (VALUE, VALUE), "In `rules`: whether a list holds a value."),
+        Function("each_member_equals", "Fn::EachMemberEquals", (VALUE, VALUE),
+                 "In `rules`: whether every item of a list equals a value."),
+        Function("each_member_in", "Fn::EachMemberIn", (VALUE, VALUE),
+                 "In `rules`: whether every item of a list is in another list."),
+        Function("ref_all", "Fn::RefAll", (VALUE,), "In `rules`: every value of a parameter type.", single=True),
+        Function("value_of", "Fn::ValueOf", (VALUE, VALUE), "In `rules`: an attribute of a parameter's value."),
+        Function("value_of_all", "Fn::ValueOfAll", (VALUE, VALUE),
+                 "In `rules`: an attribute of every value of a parameter type."),
+        *(
+            Function(name, "Ref", (), f"The pseudo parameter `{pseudo}`, as `Ref` reads it.")
+            for name, pseudo in PSEUDO_PARAMETERS.items()
+        ),
     )
 }
 
 CONDITION_FUNCTIONS = tuple(name for name, f in FUNCTIONS.items() if f.is_condition)
+#: The rules' own tests, which their assertions combine with `and`, `or` and `not`.
+RULE_TESTS = ("contains", "each_member_equals", "each_member_in")
 
 
 def convert_call(value: ir.Call, checker: Checker, convert_value) -> Any:
@@ -107,6 +149,10 @@ def convert_call(value: ir.Call, checker: Checker, convert_value) -> Any:
         )
     if function.name == "no_value":
         return NoValue(span=value.span)
+    if function.name in PSEUDO_PARAMETERS:
+        return Call("Ref", (PSEUDO_PARAMETERS[function.name],), span=value.span)
+    if function.name == "null":
+        return None
     kinds = list(function.args) + [function.args[-1]] * function.repeat if function.args else []
     if function.name == "sub":
         return _sub(value, checker, convert_value)
@@ -116,20 +162,34 @@ def convert_call(value: ir.Call, checker: Checker, convert_value) -> Any:
             args.append(condition(arg, checker, convert_value))
         elif kind == PARAMETER:
             args.append(_name(arg, checker, "a parameter of the stack", ParameterRef))
+        elif kind == MAPPING:
+            args.append(_name(arg, checker, "a mapping of the stack", MappingRef))
+        elif kind == RESOURCE:
+            args.append(_name(arg, checker, "a resource of the stack", lambda name, span: Link("", name, span=span)))
+        elif kind == LITERAL:
+            if isinstance(arg, ir.String) and arg.value:
+                args.append(arg.value)
+            else:
+                args.append(checker.error("E0322", "expected an attribute's name as a string", arg.span,
+                                          label='expected a string such as "Outputs.VpcId"'))
         else:
             args.append(convert_value(arg, checker))
     if INVALID in args:
         return INVALID
     if function.name == "param":
         return args[0]
+    if function.name == "find_in_map" and len(args) == 4:
+        args[3] = {"DefaultValue": args[3]}
     return Call(function.cfn, tuple(args), span=value.span)
 
 
 def condition(value: ir.Value, checker: Checker, convert_value) -> Any:
-    """A condition: the name of one, or a condition function."""
+    """A condition: the name of one (a string when it starts with a digit), or a condition function."""
     if isinstance(value, ir.Symbol):
         return ConditionRef(value.name, span=value.span)
-    if isinstance(value, ir.Call) and value.name in CONDITION_FUNCTIONS:
+    if isinstance(value, ir.String) and _digit_led(value.value):
+        return ConditionRef(value.value, span=value.span)
+    if isinstance(value, ir.Call) and (value.name in CONDITION_FUNCTIONS or value.name in RULE_TESTS):
         return convert_call(value, checker, convert_value)
     return checker.error(
         "E0322",
@@ -141,9 +201,21 @@ def condition(value: ir.Value, checker: Checker, convert_value) -> Any:
     )
 
 
+def _digit_led(text: str) -> bool:
+    """A name CloudFormation allows that the language cannot write bare (``1Tier``,
+    ``Zones&Nat``): a string."""
+    return _CONDITION.fullmatch(text) is not None and _BARE.fullmatch(text) is None
+
+
+_CONDITION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_&.:-]{0,254}")
+_BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
 def _name(value: ir.Value, checker: Checker, what: str, make) -> Any:
     if isinstance(value, ir.Symbol):
         return make(value.name, span=value.span)
+    if isinstance(value, ir.String) and _digit_led(value.value):
+        return make(value.value, span=value.span)
     return checker.error("E0322", f"expected {what}", value.span, label=f"expected {what}, by its name")
 
 

@@ -97,6 +97,9 @@ GENERIC = Kind(
         # The type is written as the block's first label; the resources pass stores it here.
         "type": Field(Name(CFN_TYPE, "a CloudFormation type such as `AWS::SNS::Topic`"), "The type.", required=True),
         "properties": Field(MapOf(Data()), "The resource's Properties, as CloudFormation names them."),
+        "description": Field(Data(), "The resource's own `Description` key, beside its properties, which "
+                             "older templates write and CloudFormation accepts."),
+        "version": Field(Data(), "The resource's own `Version` key (older custom resources: `\"1.0\"`)."),
     },
     blocks={},
     attributes=None,

@@ -10,7 +10,7 @@ from infrac.base.suggest import did_you_mean
 from infrac.cfn import limits, secrets
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.model import Link, Program, Resource, Settings, Stack, Template
-from infrac.vocabulary.types import Choice, Data, ListOf, MapOf, Name, Prose, Type
+from infrac.vocabulary.types import Choice, Data, ListOf, MapOrFunction, Name, Prose, Type
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
@@ -127,6 +127,7 @@ class RuleContext:
             stage=stage,
             stack=self.stack.name,
             region=settings.region,
+            unknown="x",
             **limits.PSEUDO_PARAMETER_SAMPLES,
         )
 
@@ -242,7 +243,13 @@ def secret_attribute(resource: Resource, attribute: str) -> str | None:
     return None
 
 
-_POLICIES = Choice({"retain": "Retain", "delete": "Delete", "snapshot": "Snapshot"})
+#: A condition's name as CloudFormation reads templates: letters and digits, and in templates
+#: that deploy, `-`, `_`, `&`, `.` and `:` (written as a string when it is not a name of the language).
+CONDITION_NAME = r"[A-Za-z0-9][A-Za-z0-9_&.:-]{0,254}"
+
+_POLICIES = Choice(
+    {"retain": "Retain", "delete": "Delete", "snapshot": "Snapshot", "retain_except_on_create": "RetainExceptOnCreate"}
+)
 
 #: Fields every resource has, whatever its kind.
 COMMON_FIELDS: dict[str, Field] = {
@@ -256,7 +263,7 @@ COMMON_FIELDS: dict[str, Field] = {
         _POLICIES, "What CloudFormation does with the old resource when an update replaces it."
     ),
     "condition": Field(
-        Name(r"[A-Za-z0-9]+", "a condition's name: letters and digits"),
+        Name(CONDITION_NAME, "a condition's name: letters and digits (a string when it is not a name of the language)"),
         "The condition of the stack (`conditions = { ... }`) under which the resource exists (`Condition`).",
     ),
     "depends_on": Field(
@@ -264,7 +271,17 @@ COMMON_FIELDS: dict[str, Field] = {
         "Resources of the same stack to create before this one, by name (`DependsOn`), when no "
         "reference already orders them.",
     ),
-    "metadata": Field(MapOf(Data()), "The resource's `Metadata`, passed through as written."),
+    "metadata": Field(MapOrFunction(Data()), "The resource's `Metadata`, passed through as written."),
+    "creation_policy": Field(
+        MapOrFunction(Data()),
+        "The resource's `CreationPolicy` (`ResourceSignal`, `AutoScalingCreationPolicy`, `StartFleet`), "
+        "as CloudFormation names its keys.",
+    ),
+    "update_policy": Field(
+        MapOrFunction(Data()),
+        "The resource's `UpdatePolicy` (`AutoScalingRollingUpdate`, `CodeDeployLambdaAliasUpdate`...), "
+        "as CloudFormation names its keys.",
+    ),
     "replace": Field(
         Prose(),
         "Why a change that replaces the resource (a new name, key or FIFO flag, a new logical ID) is "

@@ -15,10 +15,10 @@ from infrac.base.classes import evolve
 from infrac.base.suggest import did_you_mean
 from infrac.base.units import DURATION, UNITS, to_base
 from infrac.diagnostics import duplicate
-from infrac.model import Link, Reference
+from infrac.model import Link, Placeholder, Reference
 from infrac.syntax import ir
 from infrac.syntax.ir import describe
-from infrac.vocabulary.checker import INVALID, Checker
+from infrac.vocabulary.checker import INVALID, STRING_PLACEHOLDERS, Checker
 from infrac.vocabulary.functions import convert_call
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
@@ -39,16 +39,34 @@ class Type:
         raise NotImplementedError
 
 
+#: What a name that must be known before the deploy may hold (an export's name, the pattern).
+_KNOWN_BEFORE = STRING_PLACEHOLDERS | {"resource", "attribute"}
+
+
 class Text(Type):
-    """A string, with placeholders."""
+    """A string, with placeholders; ``references``: also ``{Resource.attribute}``."""
 
     description = "a string"
     accepts = (ir.String,)
 
+    def __init__(self, references: bool = True) -> None:
+        self.references = references
+
     def convert(self, value, checker):
         if not isinstance(value, ir.String):
             return checker.wrong_type(value, self.description)
-        return checker.template(value)
+        template = checker.template(value)
+        if not self.references and template is not INVALID:
+            for part in template.parts:
+                if isinstance(part, Reference) or (isinstance(part, Placeholder) and part.name not in _KNOWN_BEFORE):
+                    shown = part.stack + "." if isinstance(part, Reference) and part.stack else ""
+                    shown += f"{part.resource}.{part.attribute}" if isinstance(part, Reference) else part.name
+                    return checker.error(
+                        "E0304", f"`{{{shown}}}` cannot be part of this string", part.span if isinstance(part, Reference)
+                        else value.span, label="only the project's placeholders here",
+                        hint="a name known before the deploy: {project}, {stage}, {stack}, {region}...",
+                    )
+        return template
 
 
 class Prose(Type):
@@ -225,6 +243,18 @@ class MapOf(Type):
         return _count_in_range(
             result, self.minimum, self.maximum, ("entry", "entries"), value.span, checker, self.count_rule
         )
+
+
+class MapOrFunction(MapOf):
+    """A map, or a function that gives one (``if(IsProd, { ... }, no_value())``, ``param(Policy)``):
+    a resource attribute CloudFormation resolves as a whole (``CreationPolicy: !If [...]``)."""
+
+    accepts = (ir.Map, ir.Call)
+
+    def convert(self, value, checker):
+        if isinstance(value, ir.Call):
+            return convert_call(value, checker, self.value.convert)
+        return super().convert(value, checker)
 
 
 class Record(Type):

@@ -123,6 +123,9 @@ def from_program(program: Program, linkage: Linkage, sources: dict[str, SourceFi
         e.name: Export(e.name, e.stack, e.resource, e.attribute, tuple(e.importers), tuple(e.readers))
         for e in linkage.exports
     }
+    if templates:  # an `output` block's `export_name`, which the templates publish as a folder's do
+        for name, export in exports_of(stacks, stage).items():
+            exports.setdefault(name, export)
     return Side(what, templates, stacks, exports, tuple(tuple(w) for w in program.waves), stage, program, sources)
 
 

@@ -1,13 +1,18 @@
-"""The round trip's normal form: what "the same resources" means after an import.
+"""The round trip's normal form: what "the same template" means after an import.
 
-An imported project, built for a stage, must give the resources its templates had for that
-stage. The two are compared after this normalisation, which removes only differences of
-form, never of meaning:
+An imported project, built for a stage, must give back the template it came from. A
+CloudFormation template imported on its own is compared whole (:func:`expected_template`,
+:func:`built_template`), in :func:`strict` form, which changes only what YAML and the short
+forms leave open (``Fn::GetAtt: A.B`` is ``[A, B]``, a one-name ``DependsOn`` or ``Transform``
+is a list, empty ``Properties`` are none, numbers by value, keys without order): functions
+must come back in the form they were written.
+
+A Serverless service, and each resource a split moves, are compared in the looser
+:func:`normalise` form:
 
 - a template's Serverless placeholders are filled in for the stage and region
   (``core-${sls:stage}-users`` is ``core-dev-users``);
-- ``Ref`` of a pseudo parameter is ``Fn::Sub: ${AWS::AccountId}`` (how the build writes
-  ``{account}``, ``{aws_region}``, ``{stack_name}``...);
+- ``Ref`` of a pseudo parameter is ``Fn::Sub: ${AWS::AccountId}``;
 - ``Fn::Sub`` whose text has no variable is that text (``${!x}`` is ``${x}``), and a
   variable of ``Fn::Sub`` that is a ``Ref``/``Fn::GetAtt`` is written inline
   (``${Users.Arn}``), as the importer may name it differently;
@@ -19,6 +24,7 @@ form, never of meaning:
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from infrac.tools.migrate.source.model import Interpolated, Template
 
@@ -52,6 +58,117 @@ def expected_resources(template: Template, stage: str, region: str) -> dict[str,
                 document[key] = value
         out[resource.logical_id] = normalise(_with_stage(document, stage) if staged else document, stage, region)
     return out
+
+
+#: The sections compared, besides ``Resources``; ``AWSTemplateFormatVersion`` is always written.
+SECTIONS = ("Description", "Transform", "Metadata", "Parameters", "Rules", "Mappings", "Conditions", "Outputs")
+
+
+def expected_template(template: Template, stage: str, region: str) -> dict[str, Any]:
+    """The whole template as the import must rebuild it: every section, the resources with
+    every attribute, in the normal form (:func:`strict` for a CloudFormation template, whose
+    values come back in the form they were written; :func:`normalise` for a service's)."""
+    staged = any(p.name == "Stage" for p in template.parameters) and _is_stage(template)
+    document: dict[str, Any] = {}
+    if template.description is not None:
+        document["Description"] = template.description
+    if template.transform is not None:
+        document["Transform"] = template.transform
+    if template.metadata is not None:
+        document["Metadata"] = template.metadata
+    parameters = {}
+    for parameter in template.parameters:
+        if parameter.name == "Stage" and staged:
+            continue  # the stage: infrac writes this parameter itself
+        entry: dict[str, Any] = {"Type": parameter.type}
+        for key, value in (("Default", parameter.default), ("AllowedValues", parameter.allowed_values),
+                           ("Description", parameter.description)):
+            if value is not None:
+                entry[key] = list(value) if key == "AllowedValues" else value
+        entry.update(parameter.constraints)
+        parameters[parameter.name] = entry
+    if parameters:
+        document["Parameters"] = parameters
+    for key, value in (("Rules", template.rules), ("Mappings", template.mappings or None),
+                       ("Conditions", template.conditions or None)):
+        if value is not None:
+            document[key] = value
+    resources = {}
+    for resource in template.resources:
+        entry = {"Type": resource.type}
+        if resource.properties:
+            entry["Properties"] = resource.properties
+        if resource.depends_on:
+            entry["DependsOn"] = list(resource.depends_on)
+        for key, value in (
+            ("Condition", resource.condition), ("DeletionPolicy", resource.deletion_policy),
+            ("UpdateReplacePolicy", resource.update_replace_policy), ("Metadata", resource.metadata),
+        ):
+            if value is not None:
+                entry[key] = value
+        entry.update(resource.other)
+        resources[resource.logical_id] = entry
+    document["Resources"] = resources
+    outputs = {}
+    for output in template.outputs:
+        entry = {"Value": output.value}
+        for key, value in (("Description", output.description), ("Condition", output.condition)):
+            if value is not None:
+                entry[key] = value
+        if output.export is not None:
+            entry["Export"] = {"Name": output.export}
+        outputs[output.name] = entry
+    if outputs:
+        document["Outputs"] = outputs
+    if staged:
+        document = _with_stage(document, stage)
+    return strict(document) if template.kind == "cloudformation" else normalise(document, stage, region)
+
+
+def built_template(built: dict[str, Any], expected: dict[str, Any], kind: str, stage: str, region: str) -> dict[str, Any]:
+    """A built template in the same normal form as :func:`expected_template`'s: without the
+    format version (always written), infrac's own description where the input had none, and
+    the ``Stage`` parameter (the stage)."""
+    document = {k: v for k, v in built.items() if k in SECTIONS or k == "Resources"}
+    if "Description" not in expected:
+        document.pop("Description", None)
+    parameters = dict(document.get("Parameters") or {})
+    if "Stage" in parameters and "Stage" not in (expected.get("Parameters") or {}):
+        del parameters["Stage"]
+    if parameters:
+        document["Parameters"] = parameters
+    else:
+        document.pop("Parameters", None)
+    return strict(document) if kind == "cloudformation" else normalise(document, stage, region)
+
+
+def strict(value: Any) -> Any:
+    """The normal form of a CloudFormation template, which changes only what YAML and the
+    short forms leave open: ``Fn::GetAtt: A.B`` is ``[A, B]``, a one-name ``DependsOn`` or
+    ``Transform`` is a list, empty ``Properties`` are none; numbers compare by value, keys
+    without order."""
+    if isinstance(value, list):
+        return [strict(v) for v in value]
+    if isinstance(value, Decimal):  # a number as the template spelt it, compared by value
+        return int(value) if value == value.to_integral_value() else float(value)
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Fn::GetAtt"} and isinstance(value["Fn::GetAtt"], str) and "." in value["Fn::GetAtt"]:
+        return {"Fn::GetAtt": value["Fn::GetAtt"].split(".", 1)}
+    out = {k: strict(v) for k, v in value.items()}
+    if "Type" in out and isinstance(out.get("DependsOn"), str):
+        out["DependsOn"] = [out["DependsOn"]]
+    if "Type" in out and out.get("Properties") == {}:
+        del out["Properties"]
+    if isinstance(out.get("Transform"), str) and "Resources" in out:
+        out["Transform"] = [out["Transform"]]
+    return out
+
+
+def _is_stage(template: Template) -> bool:
+    from infrac.tools.migrate.importer.values import stage_parameter
+
+    return stage_parameter(template) is not None
 
 
 def _with_stage(value: Any, stage: str) -> Any:

@@ -109,7 +109,7 @@ def import_templates(templates: Sequence[Template], placement: Placement | None 
         modules, consumers, found = render(templates, where, decisions, stage, region, placement, out)
         if has_errors(found) or has_errors(diagnostics):
             return Imported({}, {}, tuple(diagnostics + found), stage)
-        mismatched, problems = verify(modules, templates, where, decisions, stage, region, stages)
+        mismatched, problems = verify(modules, templates, where, decisions, stage, region, stages, placement)
         if not mismatched:
             return Imported(modules, consumers, tuple(diagnostics + found + problems), stage, stages)
         decisions.generic |= mismatched

@@ -1,7 +1,6 @@
-"""What a template says that the language cannot (``Mappings``, ``Rules``, ``Transform``,
-``CreationPolicy``, SAM types...), as diagnostics at their template paths: E0810 for what is
-not imported, W0812 for what is left out; and the diagnostic of a value the language cannot
-express.
+"""What a template says that the language cannot (a macro's ``Transform``, a SAM type outside
+the SAM transform, a ``Stage`` parameter infrac cannot write...), as diagnostics at their
+template paths (E0810); and the diagnostic of a value the language cannot express.
 """
 
 from __future__ import annotations
@@ -17,18 +16,10 @@ def located(template: Template, path: str, message: str, code: str = "E0810", ke
 
 def template_problems(template: Template) -> list[Diagnostic]:
     found = []
-    if template.mappings:
-        found.append(located(template, "Mappings", "`Mappings` cannot be expressed in the language", label="not imported",
-                              hint="write the values the stack uses where they are used, or use a parameter"))
-    if template.rules is not None:
-        found.append(located(template, "Rules", "`Rules` (parameter checks) cannot be expressed in the language",
-                              key=True, label="not imported", hint="check the parameters' values another way"))
-    if template.metadata is not None:
-        found.append(located(template, "Metadata", "the template's `Metadata` is not imported", "W0812", key=True,
-                              label="left out", hint="infrac writes its own template description and no metadata"))
-    if template.transform is not None:
-        found.append(located(template, "Transform", "`Transform` (macros, SAM) cannot be expressed in the language",
-                              label="not imported", hint="import the template the transform produces instead"))
+    for name in _transforms(template.transform):
+        if name != "AWS::LanguageExtensions":
+            found.append(located(template, "Transform", f"the transform `{name}` (a macro) cannot be expressed in the language",
+                                  label="not imported", hint="import the template the macro produces instead"))
     for parameter in template.parameters:
         if parameter.name == "Stage" and stage_parameter(template) is None:
             found.append(located(template, parameter.path, "a `Stage` parameter with constraints or of another type",
@@ -40,17 +31,18 @@ def template_problems(template: Template) -> list[Diagnostic]:
                 found.append(located(template, join(parameter.path, key), f"parameter setting `{key}` cannot be expressed",
                                       label="not imported"))
     for resource in template.resources:
-        for key in resource.other:
-            found.append(located(template, join(resource.path, key), f"`{key}` cannot be expressed in the language",
-                                  key=True, label="not imported", hint="set it on the deployed stack another way, or remove it"))
-        for key, policy in (("DeletionPolicy", resource.deletion_policy), ("UpdateReplacePolicy", resource.update_replace_policy)):
-            if policy == "RetainExceptOnCreate":
-                found.append(located(template, join(resource.path, key), "`RetainExceptOnCreate` cannot be expressed",
-                                      label="not imported", hint="use `Retain`"))
         if resource.type.startswith("AWS::Serverless::"):
             found.append(located(template, join(resource.path, "Type"), f"`{resource.type}` is a SAM type",
-                                  label="needs the SAM transform", hint="import the template the transform produces"))
+                                  label="needs the SAM transform",
+                                  hint="add `Transform: AWS::Serverless-2016-10-31` to the template"))
     return found
+
+
+def _transforms(value) -> list[str]:
+    if value is None:
+        return []
+    names = value if isinstance(value, list) else [value]
+    return [n if isinstance(n, str) else str(n.get("Name") if isinstance(n, dict) else n) for n in names]
 
 
 PARAMETER_KEYS = {

@@ -30,10 +30,12 @@ def build(sources: Mapping[str, str], stage: str):
     return result, {a.stack: yaml.safe_load(a.text) for a in artifacts if a.stack and a.path == f"{a.stack}.yml"}
 
 
-def verify(modules, templates, where, decisions: Decisions, stage: str, region: str, stages: tuple[str, ...] = ()):
+def verify(modules, templates, where, decisions: Decisions, stage: str, region: str, stages: tuple[str, ...] = (),
+           placement=None):
     """Compile the import and compare every resource with its template's: the lifted
     resources that differ (to import again as generic blocks), and problems to report."""
     from infrac.tools.migrate.roundtrip import built_resources, expected_resources
+
 
     sources = {"project.infra": render_sources({"p": project_module(stage, region, stages=stages)})["p"], **render_sources(modules)}
     result, built = build(sources, stage)
@@ -53,23 +55,78 @@ def verify(modules, templates, where, decisions: Decisions, stage: str, region: 
         return mismatched, problems
     have = built_resources(built, stage, region, by_stack=True)
     for i, template in enumerate(templates):
+        whole = _whole(template, i, where) if not placement else None
+        if whole is not None:  # the whole template: every section, every resource attribute
+            mismatched |= _compare_whole(template, i, built.get(whole, {}), decisions, stage, region, problems)
+            continue
         expected = expected_resources(template, stage, region)
         for logical_id, document in expected.items():
             if where[(i, logical_id)] is None:
                 continue
             if have.get((where[(i, logical_id)], logical_id)) != document:
-                owners = {k for k, v in decisions.lifted.items() if k[0] == i and (k[1] == logical_id or logical_id in v[2])}
+                owners = _lifted_owners(decisions, i, logical_id)
                 if owners:
                     mismatched |= owners
                 else:
-                    problems.append(located(
-                        template, join("Resources", logical_id),
-                        f"`{logical_id}` would not be rebuilt exactly as it is", "E0813", key=True,
-                        label="the import differs from this resource",
-                        notes=[f"built: {have.get((where[(i, logical_id)], logical_id))!r}"[:400]],
-                        hint="please report this: the importer should have said what it cannot express",
-                    ))
+                    problems.append(_differs(template, join("Resources", logical_id), logical_id,
+                                             have.get((where[(i, logical_id)], logical_id)), document))
     return mismatched, problems
+
+
+def _whole(template, index: int, where) -> str | None:
+    """The one stack a template's resources all went to (a template imported on its own)."""
+    stacks = {stack for (i, _), stack in where.items() if i == index}
+    return next(iter(stacks)) if len(stacks) == 1 and None not in stacks else None
+
+
+def _lifted_owners(decisions: Decisions, index: int, logical_id: str) -> set:
+    return {k for k, v in decisions.lifted.items() if k[0] == index and (k[1] == logical_id or logical_id in v[2])}
+
+
+def _compare_whole(template, index: int, built: dict, decisions: Decisions, stage: str, region: str, problems) -> set:
+    from infrac.tools.migrate.roundtrip import SECTIONS, built_template, expected_template
+
+    expected = expected_template(template, stage, region)
+    have = built_template(built, expected, template.kind, stage, region)
+    mismatched: set = set()
+    want_resources, have_resources = expected.get("Resources", {}), have.get("Resources", {})
+    for logical_id in dict.fromkeys([*want_resources, *have_resources]):
+        if want_resources.get(logical_id) == have_resources.get(logical_id):
+            continue
+        owners = _lifted_owners(decisions, index, logical_id)
+        if owners:
+            mismatched |= owners
+        elif logical_id in want_resources:
+            problems.append(_differs(template, join("Resources", logical_id), logical_id,
+                                     have_resources.get(logical_id), want_resources[logical_id]))
+        else:
+            problems.append(_differs(template, "Resources", "the template", {logical_id: have_resources[logical_id]},
+                                     None))
+    if mismatched:
+        return mismatched
+    for section in SECTIONS:
+        if expected.get(section) == have.get(section):
+            continue
+        want, got = expected.get(section), have.get(section)
+        if isinstance(want, dict) and isinstance(got, dict):
+            for name in dict.fromkeys([*want, *got]):
+                if want.get(name) != got.get(name):
+                    problems.append(_differs(template, join(section, name), f"`{section}.{name}`", got.get(name),
+                                             want.get(name)))
+                    break
+        else:
+            problems.append(_differs(template, section, f"`{section}`", got, want))
+    return mismatched
+
+
+def _differs(template, path: str, what: str, built, expected) -> Diagnostic:
+    shown = what if what.startswith("`") or what.startswith("the ") else f"`{what}`"
+    return located(
+        template, path, f"{shown} would not be rebuilt exactly as it is", "E0813", key=True,
+        label="the import differs from this",
+        notes=[f"built: {built!r}"[:400], f"expected: {expected!r}"[:400]],
+        hint="please report this: the importer should have said what it cannot express",
+    )
 
 
 def _owners(sources: Mapping[str, str]):
@@ -101,4 +158,17 @@ def _compile_problem(d: Diagnostic, owner: str | None, templates, where) -> Diag
             return located(template, join("Resources", owner), f"the imported `{owner}` does not compile: {d.message}",
                             "E0813", key=True, label="imported from here", notes=[f"{d.code}: {d.message}"],
                             hint=d.hint or "change the resource so that it is valid, then import again")
-    return diagnostic("E0813", f"the imported project does not compile: {d.message}", None, notes=[d.code])
+    for template in templates:  # a condition, parameter, mapping or output the message names, or the template
+        sections = {"Conditions": list(template.conditions), "Parameters": [p.name for p in template.parameters],
+                    "Mappings": list(template.mappings), "Outputs": [o.name for o in template.outputs],
+                    "Rules": list(template.rules) if isinstance(template.rules, dict) else []}
+        for section, names in sections.items():
+            name = next((n for n in names if f"`{n}`" in d.message), None)
+            if name is not None:
+                return located(template, join(section, name), f"the imported `{section}.{name}` does not compile: "
+                               f"{d.message}", "E0813", key=True, label="imported from here", notes=[f"{d.code}: {d.message}"],
+                               hint=d.hint or "please report this: the importer should have said what it cannot express")
+    first = templates[0] if templates else None
+    return diagnostic("E0813", f"the imported project does not compile: {d.message}",
+                      first.key_span("") if first is not None else None, notes=[d.code],
+                      hint="please report this: the importer should have said what it cannot express")

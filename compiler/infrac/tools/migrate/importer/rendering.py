@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 _PARAMETER_TYPES = {"String": "string", "Number": "number", "List<Number>": "number_list", "CommaDelimitedList": "comma_list"}
-_POLICY = {"Retain": "retain", "Delete": "delete", "Snapshot": "snapshot"}
+_POLICY = {"Retain": "retain", "Delete": "delete", "Snapshot": "snapshot", "RetainExceptOnCreate": "retain_except_on_create"}
 
 
 def _parameter_block(parameter, refs: Refs) -> ir.Block:
@@ -39,17 +39,92 @@ def _parameter_block(parameter, refs: Refs) -> ir.Block:
     if parameter.allowed_values is not None:
         body.append(ir.Attribute("allowed", to_ir(list(parameter.allowed_values), join(parameter.path, "AllowedValues"), refs)))
     if parameter.description is not None:
-        if not isinstance(parameter.description, str):
-            raise Unsupported(join(parameter.path, "Description"), "a description that is not text")
-        body.append(ir.Attribute("description", ir.String(escape(parameter.description))))
+        body.append(ir.Attribute("description", _prose(parameter.description, join(parameter.path, "Description"))))
     for key, value in parameter.constraints.items():
         if key in ("AllowedPattern", "ConstraintDescription"):
-            if not isinstance(value, str):
-                raise Unsupported(join(parameter.path, key), f"`{key}` that is not text")
-            body.append(ir.Attribute(PARAMETER_KEYS[key], ir.String(escape(value))))
+            body.append(ir.Attribute(PARAMETER_KEYS[key], _prose(value, join(parameter.path, key))))
         elif key in PARAMETER_KEYS:
             body.append(ir.Attribute(PARAMETER_KEYS[key], to_ir(value, join(parameter.path, key), refs)))
     return ir.Block("parameter", (symbol(parameter.name, parameter.path, "the parameter"),), tuple(body))
+
+
+def _prose(value: Any, path: str) -> ir.String:
+    """Text for people (a description, a pattern), written as it is: never a template."""
+    if not isinstance(value, str):
+        raise Unsupported(path, "a description or pattern that is not text")
+    return ir.String(value)
+
+
+def _output_block(output, refs: Refs) -> ir.Block:
+    """An output as written: its name, value, description, condition and export name."""
+    body: list[ir.Statement] = [ir.Attribute("value", to_ir(output.value, join(output.path, "Value"), refs))]
+    if output.description is not None:
+        body.append(ir.Attribute("description", _prose(output.description, join(output.path, "Description"))))
+    if output.condition is not None:
+        body.append(ir.Attribute("condition", symbol(output.condition, join(output.path, "Condition"), "the condition")))
+    if output.export is not None:
+        export = output.export
+        value = ir.String(export.text) if isinstance(export, Interpolated) else to_ir(
+            export, join(join(output.path, "Export"), "Name"), refs)
+        body.append(ir.Attribute("export_name", value))
+    return ir.Block("output", (symbol(output.name, output.path, "the output"),), tuple(body))
+
+
+def _sections(template: Template, refs: Refs) -> list[ir.Statement]:
+    """The template's own sections as the stack's attributes: description, metadata, mappings,
+    rules, transform."""
+    found: list[ir.Statement] = []
+    if template.description is not None:
+        found.append(ir.Attribute("description", _prose(template.description, "Description")))
+    if template.metadata is not None:
+        if not isinstance(template.metadata, dict):
+            raise Unsupported("Metadata", "`Metadata` that is not a mapping")
+        found.append(ir.Attribute("metadata", to_ir(template.metadata, "Metadata", refs)))
+    if template.mappings:
+        found.append(ir.Attribute("mappings", _mappings(template.mappings, refs)))
+    if template.rules is not None:
+        found.append(ir.Attribute("rules", _rules(template.rules, refs)))
+    if template.transform is not None:
+        names = template.transform if isinstance(template.transform, list) else [template.transform]
+        found.append(ir.Attribute("transform", ir.List(tuple(ir.String(n) for n in names))))
+    return found
+
+
+def _mappings(mappings: dict, refs: Refs) -> ir.Map:
+    entries = []
+    for name, mapping in mappings.items():
+        path = join("Mappings", name)
+        if not isinstance(mapping, dict) or not mapping or not all(isinstance(v, dict) and v for v in mapping.values()):
+            raise Unsupported(path, "a mapping that is not `{ key: { key: value } }`")
+        symbol(name, path, "the mapping")
+        entries.append(ir.Entry(name, to_ir(mapping, path, refs)))
+    return ir.Map(tuple(entries))
+
+
+def _rules(rules: Any, refs: Refs) -> ir.Map:
+    if not isinstance(rules, dict):
+        raise Unsupported("Rules", "`Rules` that are not a mapping")
+    entries = []
+    for name, rule in rules.items():
+        path = join("Rules", name)
+        symbol(name, path, "the rule")
+        if not isinstance(rule, dict) or not isinstance(rule.get("Assertions"), list) or set(rule) - {"RuleCondition", "Assertions"}:
+            raise Unsupported(path, "a rule that is not `{ RuleCondition, Assertions }`")
+        fields = []
+        if "RuleCondition" in rule:
+            fields.append(ir.Entry("condition", to_ir(rule["RuleCondition"], join(path, "RuleCondition"), refs)))
+        assertions = []
+        for i, assertion in enumerate(rule["Assertions"]):
+            where = join(join(path, "Assertions"), i)
+            if not isinstance(assertion, dict) or "Assert" not in assertion or set(assertion) - {"Assert", "AssertDescription"}:
+                raise Unsupported(where, "an assertion that is not `{ Assert, AssertDescription }`")
+            items = [ir.Entry("assert", to_ir(assertion["Assert"], join(where, "Assert"), refs))]
+            if "AssertDescription" in assertion:
+                items.append(ir.Entry("description", _prose(assertion["AssertDescription"], join(where, "AssertDescription"))))
+            assertions.append(ir.Map(tuple(items)))
+        fields.append(ir.Entry("assertions", ir.List(tuple(assertions))))
+        entries.append(ir.Entry(name, ir.Map(tuple(fields))))
+    return ir.Map(tuple(entries))
 
 
 def _with_links(statement: ir.Statement, refs: Refs, path: str) -> ir.Statement:
@@ -89,14 +164,22 @@ def _resource_block(index: int, resource: SourceResource, template: Template, de
     for key, field in ((resource.deletion_policy, "deletion_policy"), (resource.update_replace_policy, "update_replace_policy")):
         if key in _POLICY:
             common.append(ir.Attribute(field, ir.Symbol(_POLICY[key])))
+    for key, field in (("CreationPolicy", "creation_policy"), ("UpdatePolicy", "update_policy")):
+        if key in resource.other:
+            if not isinstance(resource.other[key], dict):
+                raise Unsupported(join(resource.path, key), f"`{key}` that is not a mapping")
+            common.append(ir.Attribute(field, to_ir(resource.other[key], join(resource.path, key), refs)))
+    # the older resource-level keys CloudFormation still accepts: a generic block's own fields
+    extra = [ir.Attribute(field, to_ir(resource.other[key], join(resource.path, key), refs))
+             for key, field in (("Version", "version"), ("Description", "description")) if key in resource.other]
     lifted = decisions.lifted.get((index, resource.logical_id))
-    if lifted is not None:
+    if lifted is not None and not extra:
         kind, body, _ = lifted
         body = [_with_links(statement, refs, join(resource.path, "Properties")) for statement in body]
         attributes = [s for s in body if isinstance(s, ir.Attribute)]
         blocks = [s for s in body if not isinstance(s, ir.Attribute)]
         return ir.Block(kind, (ir.Symbol(resource.logical_id),), tuple(attributes + common + blocks))
-    body = list(common)
+    body = list(common) + extra
     if resource.properties:
         body.append(ir.Attribute("properties", to_ir(resource.properties, join(resource.path, "Properties"), refs)))
     return ir.Block("resource", (ir.String(resource.type), ir.Symbol(resource.logical_id)), tuple(body))
@@ -138,16 +221,17 @@ def render(templates, where, decisions: Decisions, stage: str, region: str, plac
                 order.append(stack)
             refs.here = stack
             try:
+                if stack == stacks_here[0]:  # the template's own sections, in its first stack
+                    stacks[stack][:0] = _sections(template, refs)
                 for parameter in template.parameters:
-                    if parameter.name != "Stage":
+                    if parameter.name != "Stage" or not refs.stage:
                         stacks[stack].append(_parameter_block(parameter, refs))
                 if template.conditions:
-                    entries = tuple(
-                        ir.Entry(symbol(name, join("Conditions", name), "the condition").name,
-                                 to_ir(value, join("Conditions", name), refs))
-                        for name, value in template.conditions.items()
-                    )
-                    stacks[stack].insert(0, ir.Attribute("conditions", ir.Map(entries)))
+                    entries = []
+                    for name, value in template.conditions.items():
+                        symbol(name, join("Conditions", name), "the condition")
+                        entries.append(ir.Entry(name, to_ir(value, join("Conditions", name), refs)))
+                    stacks[stack].insert(0, ir.Attribute("conditions", ir.Map(tuple(entries))))
             except Unsupported as error:
                 found.append(unsupported(template, error))
         for resource in template.resources:
@@ -171,7 +255,15 @@ def render(templates, where, decisions: Decisions, stage: str, region: str, plac
         for stack, name, attribute in refs.used:
             exports.setdefault((stack, name), set()).add(attribute)
         refs.used.clear()
-        found.extend(_outputs(template, refs, exports, where, i))
+        if placement is None and stacks_here:  # every output as written, in the template's stack
+            refs.here = stacks_here[0]
+            for output in template.outputs:
+                try:
+                    stacks[stacks_here[0]].append(_output_block(output, refs))
+                except Unsupported as error:
+                    found.append(unsupported(template, error))
+        else:
+            found.extend(_outputs(template, refs, exports, where, i))
         if is_consumer(template) and placement is not None:
             consumers[stack_name(template)] = (i, template, refs)
     services: dict[str, Any] = {}
@@ -218,7 +310,7 @@ def render(templates, where, decisions: Decisions, stage: str, region: str, plac
     for stack in order:
         body = []
         for statement in stacks[stack]:
-            if isinstance(statement, ir.Block) and statement.kind != "parameter":
+            if isinstance(statement, ir.Block) and statement.kind not in ("parameter", "output"):
                 name = statement.labels[-1].name
                 wanted = exports.get((stack, name))
                 if wanted:

@@ -25,17 +25,25 @@ class Unsupported(Exception):
     """A value the language cannot express; ``args`` = (template path, construct)."""
 
 
+#: Pseudo parameters: the function that reads each one (``Ref``) and its placeholder in a string.
 _PSEUDO = {
     "AWS::AccountId": "account", "AWS::Partition": "partition", "AWS::URLSuffix": "url_suffix",
-    "AWS::Region": "aws_region", "AWS::StackName": "stack_name",
+    "AWS::Region": "aws_region", "AWS::StackName": "stack_name", "AWS::StackId": "stack_id",
+    "AWS::NotificationARNs": "notification_arns",
 }
 _FUNCTIONS = {
     "Fn::If": "if", "Fn::Equals": "equals", "Fn::Not": "not", "Fn::And": "and", "Fn::Or": "or",
     "Fn::Join": "join", "Fn::Select": "select", "Fn::Split": "split", "Fn::Base64": "base64",
     "Fn::ImportValue": "import_value", "Fn::GetAZs": "get_azs", "Fn::Cidr": "cidr",
+    "Fn::Length": "length", "Fn::ToJsonString": "to_json_string", "Fn::Contains": "contains",
+    "Fn::EachMemberEquals": "each_member_equals", "Fn::EachMemberIn": "each_member_in", "Fn::RefAll": "ref_all",
+    "Fn::ValueOf": "value_of", "Fn::ValueOfAll": "value_of_all",
 }
-_SINGLE = {"Fn::Base64", "Fn::ImportValue", "Fn::GetAZs"}
+_SINGLE = {"Fn::Base64", "Fn::ImportValue", "Fn::GetAZs", "Fn::Length", "Fn::ToJsonString", "Fn::RefAll"}
 _CONDITION_ARGS = {"Fn::Not", "Fn::And", "Fn::Or"}
+#: The language's own placeholders: a parameter of one of these names cannot be one.
+_BUILT_IN = {"project", "stage", "stack", "region", *(_PSEUDO.values())}
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def escape(text: str) -> str:
@@ -104,15 +112,17 @@ def _attribute_name(kind: str, getatt: str | None, path: str, cfn_type: str = ""
     raise Unsupported(path, f"`{'Fn::GetAtt ' + getatt if getatt else 'Ref'}` of a `{kind}`")
 
 
-def symbol(name: Any, path: str, what: str) -> ir.Symbol:
-    """A condition's or parameter's name, which CloudFormation makes alphanumeric."""
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9]{1,255}", name):
-        raise Unsupported(path, f"{what} `{name}`, which is not a name of letters and digits")
-    return ir.Symbol(name)
+def symbol(name: Any, path: str, what: str) -> ir.Symbol | ir.String:
+    """A condition's, parameter's or mapping's name, which CloudFormation makes alphanumeric: a
+    name of the language, or a string when it starts with a digit (``"1Tier"``)."""
+    pattern = r"[A-Za-z0-9][A-Za-z0-9_&.:-]{0,254}" if what == "the condition" else r"[A-Za-z0-9]{1,255}"
+    if not isinstance(name, str) or not re.fullmatch(pattern, name):
+        raise Unsupported(path, f"{what} `{name}`, which is not a name CloudFormation reads")
+    return ir.Symbol(name) if _NAME.fullmatch(name) else ir.String(name)
 
 
 def to_ir(value: Any, path: str, refs: Refs) -> ir.Value:
-    """A template value as a value of the language."""
+    """A template value as a value of the language, in the form it was written."""
     if isinstance(value, Interpolated):
         return ir.String(value.text)
     if isinstance(value, str):
@@ -121,12 +131,16 @@ def to_ir(value: Any, path: str, refs: Refs) -> ir.Value:
         return ir.Bool(value)
     if isinstance(value, int):
         return ir.Number(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise Unsupported(path, "a number that is not finite")
+        return ir.Number(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise Unsupported(path, "a number that is not finite")
         return ir.Number(Decimal(repr(value)) if value != int(value) or "e" in repr(value) else int(value))
     if value is None:
-        raise Unsupported(path, "`null`")
+        return ir.Call("null", ())
     if isinstance(value, list):
         return ir.List(tuple(to_ir(v, join(path, i), refs) for i, v in enumerate(value)))
     if isinstance(value, dict):
@@ -150,24 +164,46 @@ def _intrinsic(key: str, arg: Any, path: str, refs: Refs) -> ir.Value:
         if arg == "AWS::NoValue":
             return ir.Call("no_value", ())
         if arg in _PSEUDO:
-            return ir.String("{" + _PSEUDO[arg] + "}")
+            return ir.Call(_PSEUDO[arg], ())
         if arg == "Stage" and refs.stage:
             return ir.String("{stage}")
         if arg in refs.parameters:
             return ir.Call("param", (symbol(arg, path, "the parameter"),))
         if arg in refs.targets or arg in refs.companions:
             return refs.attribute(arg, None, path)
-        raise Unsupported(path, f"`Ref` of `{arg}`")
+        raise Unsupported(path, f"`Ref` of `{arg}`, which the template does not declare")
     if key == "Fn::GetAtt":
-        if not (isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg)):
+        if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):
             raise Unsupported(path, "`Fn::GetAtt` that is not `[LogicalId, Attribute]`")
         if arg[0] not in refs.targets and arg[0] not in refs.companions:
             raise Unsupported(path, f"`Fn::GetAtt` of `{arg[0]}`, which is not a resource of the template")
-        return refs.attribute(arg[0], arg[1], path)
+        if not isinstance(arg[1], str):
+            raise Unsupported(join(path, 1), "`Fn::GetAtt` of an attribute computed by a function")
+        try:
+            return refs.attribute(arg[0], arg[1], path)
+        except Unsupported:
+            target = refs.targets.get(arg[0])
+            if target is None or target[0] != refs.here:
+                raise
+            # an attribute the language has no name for (a nested stack's `Outputs.VpcId`, a custom
+            # resource's): by CloudFormation's own name
+            return ir.Call("get_att", (ir.Symbol(target[1]), ir.String(escape(arg[1]))))
     if key == "Condition":
         return symbol(arg, path, "the condition")
     if key == "Fn::Sub":
         return _sub(arg, path, refs)
+    if key == "Fn::FindInMap":
+        if not (isinstance(arg, list) and len(arg) in (3, 4)):
+            raise Unsupported(path, "`Fn::FindInMap` that is not `[Map, key, key]`")
+        if not isinstance(arg[0], str):
+            raise Unsupported(join(path, 0), "`Fn::FindInMap` of a mapping named by a function")
+        args = [symbol(arg[0], join(path, 0), "the mapping")]
+        args += [to_ir(a, join(path, i), refs) for i, a in enumerate(arg[1:3], 1)]
+        if len(arg) == 4:
+            if not (isinstance(arg[3], dict) and set(arg[3]) == {"DefaultValue"}):
+                raise Unsupported(join(path, 3), "`Fn::FindInMap`'s fourth argument that is not `{DefaultValue: ...}`")
+            args.append(to_ir(arg[3]["DefaultValue"], join(join(path, 3), "DefaultValue"), refs))
+        return ir.Call("find_in_map", tuple(args))
     if key in _FUNCTIONS:
         if key in _SINGLE:
             return ir.Call(_FUNCTIONS[key], (to_ir(arg, path, refs),))
@@ -190,8 +226,10 @@ _SUB_VARIABLE_ESCAPED = re.compile(r"\$\{\{((?:[^}]|\}(?!\}))*)\}\}")
 
 
 def _sub(arg: Any, path: str, refs: Refs) -> ir.Value:
-    """``Fn::Sub`` as ``sub("text {Var}", { Var: ... })``: pseudo parameters become
-    placeholders, ``${Param}``/``${Res}``/``${Res.Attr}`` variables, ``${!x}`` literal text."""
+    """``Fn::Sub`` as a string of the language in the form it was written: ``${AWS::Region}``,
+    ``${Param}`` and ``${Res.Attr}`` as placeholders (``{aws_region}``, ``{Param}``,
+    ``{Res.attr}``), ``${!x}`` as literal text; ``sub("text")`` for a text without variables,
+    and ``sub("text {Var}", { Var: ... })`` where the template gave variables."""
     if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], (str, Interpolated)) and isinstance(arg[1], dict):
         text, given = arg
     elif isinstance(arg, (str, Interpolated)):
@@ -211,6 +249,8 @@ def _sub(arg: Any, path: str, refs: Refs) -> ir.Value:
         source, pattern, literal = text, _SUB_VARIABLE, escape
     out = []
     position = 0
+    deploy_time = False  # whether the string alone would be written as Fn::Sub
+    extra: dict[str, ir.Value] = {}  # variables the template did not give, when a placeholder cannot say it
     for match in pattern.finditer(source):
         out.append(literal(source[position:match.start()]))
         position = match.end()
@@ -219,30 +259,35 @@ def _sub(arg: Any, path: str, refs: Refs) -> ir.Value:
             out.append("$" + "{{" + escape(name[1:]) + "}}")
         elif name in variables:
             out.append("{" + name + "}")
-        elif name in _PSEUDO:
+        elif name in _PSEUDO and name != "AWS::NotificationARNs":
             out.append("{" + _PSEUDO[name] + "}")
+            deploy_time = True
         elif name == "Stage" and refs.stage:
             out.append("{stage}")
         elif name in refs.parameters:
-            variables[name] = ir.Call("param", (symbol(name, path, "the parameter"),))
+            deploy_time = True
+            if name in _BUILT_IN or name in variables:
+                extra[name] = ir.Call("param", (symbol(name, path, "the parameter"),))
             out.append("{" + name + "}")
-        elif "." in name and name.split(".", 1)[0] in (refs.targets.keys() | refs.companions.keys()):
-            logical_id, attribute = name.split(".", 1)
-            variable = logical_id + attribute.replace(".", "")
-            variables[variable] = refs.attribute(logical_id, attribute, path)
-            out.append("{" + variable + "}")
-        elif name in refs.targets or name in refs.companions:
-            variables[name] = refs.attribute(name, None, path)
-            out.append("{" + name + "}")
+        elif name.split(".", 1)[0] in (refs.targets.keys() | refs.companions.keys()):
+            logical_id, _, attribute = name.partition(".")
+            reference = refs.attribute(logical_id, attribute or None, path)
+            deploy_time = True
+            if len(reference.parts) == 2:
+                out.append("{" + reference.text + "}")
+            else:  # another stack's (a split): a variable, which the build imports
+                variable = logical_id + attribute.replace(".", "")
+                extra[variable] = reference
+                out.append("{" + variable + "}")
         else:
-            raise Unsupported(path, f"`${{{name}}}` in `Fn::Sub`")
+            raise Unsupported(path, f"`${{{name}}}` in `Fn::Sub`, which names nothing the template declares")
     out.append(literal(source[position:]))
-    if not variables and not isinstance(arg, list):
-        # only placeholders: a string, which the build writes as Fn::Sub where it needs one
+    if not given and not extra and deploy_time and not isinstance(arg, list):
+        # a string, which the build writes as the same Fn::Sub
         return ir.String("".join(out))
     args: tuple[ir.Value, ...] = (ir.String("".join(out)),)
-    if variables or isinstance(arg, list):
-        args += (ir.Map(tuple(ir.Entry(k, v) for k, v in variables.items())),)
+    if given or extra or isinstance(arg, list):
+        args += (ir.Map(tuple(ir.Entry(k, v) for k, v in {**variables, **extra}.items())),)
     return ir.Call("sub", args)
 
 

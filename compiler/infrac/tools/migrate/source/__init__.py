@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from infrac.base.source import SourceFile, Span
 from infrac.diagnostics import Diagnostic, diagnostic
+from infrac.tools.migrate.source import sam
 from infrac.tools.migrate.source.model import Read
 from infrac.tools.migrate.source.reader import Reader, Stop, compose
 from infrac.tools.migrate.source.serverless import is_service, service_template
@@ -77,6 +78,11 @@ def read(source: SourceFile) -> Read:
     reader.locations[""] = reader.span(node)
     if is_service(data):
         template = service_template(data, reader.locations, source.path, diagnostics)
+    elif sam.is_sam(data):  # the CloudFormation that AWS deploys for it
+        translated = sam.translate(data, reader.locations, diagnostics)
+        if translated is None:
+            return Read(None, tuple(diagnostics))
+        template = Shape(source.path, reader.locations, diagnostics).template(translated, "cloudformation", None)
     else:
         template = Shape(source.path, reader.locations, diagnostics).template(data, "cloudformation", None)
     return Read(template, tuple(diagnostics))

@@ -34,6 +34,15 @@ SHORT_FORMS = {
     "!Base64": "Fn::Base64",
     "!Cidr": "Fn::Cidr",
     "!GetAZs": "Fn::GetAZs",
+    # the functions of `Rules`
+    "!Contains": "Fn::Contains",
+    "!EachMemberEquals": "Fn::EachMemberEquals",
+    "!EachMemberIn": "Fn::EachMemberIn",
+    "!RefAll": "Fn::RefAll",
+    "!ValueOf": "Fn::ValueOf",
+    "!ValueOfAll": "Fn::ValueOfAll",
+    # a macro's call (refused as a macro, not as an unknown tag)
+    "!Transform": "Fn::Transform",
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 import yaml
 
@@ -118,6 +119,12 @@ class Reader:
             self.error("E0803", f"a `{node.tag}` value cannot be part of a template", self.span(node),
                        label="not text, a number, a boolean or null")
             raise Stop
+        if isinstance(value, float):  # as written: `1.0` stays `1.0` (a string property reads "1.0")
+            try:
+                written = Decimal(node.value.replace("_", ""))
+            except ArithmeticError:
+                return value
+            return written if written.is_finite() else value
         return value
 
     def short_form(self, node: yaml.Node, path: str, depth: int) -> dict:

@@ -25,7 +25,25 @@ def is_service(data: Any) -> bool:
     )
 
 
+#: The Serverless Framework's other providers, by the name a service gives them.
+PROVIDERS = {
+    "azure": "Azure Functions", "google": "Google Cloud", "openwhisk": "Apache OpenWhisk",
+    "kubeless": "Kubeless", "knative": "Knative", "tencent": "Tencent Cloud", "aliyun": "Alibaba Cloud",
+    "cloudflare": "Cloudflare Workers", "spotinst": "Spotinst", "fn": "Fn Project",
+}
+
+
 def service_template(data: dict, locations: dict[str, Span], file: str, diagnostics: list[Diagnostic]) -> Template | None:
+    provider = data.get("provider")
+    name = provider.get("name") if isinstance(provider, dict) else provider
+    if isinstance(name, str) and name != "aws":
+        diagnostics.append(diagnostic(
+            "E0815", f"a service for {PROVIDERS.get(name, f'the provider `{name}`')}, not AWS: infrac imports AWS "
+            "services and CloudFormation templates",
+            locations.get(join("provider", "name") if isinstance(provider, dict) else "provider", locations.get("")),
+            label=f"provider `{name}`", hint="nothing in this service can be imported; leave it out of the import",
+        ))
+        return None
     resolver = Resolver(data, locations, diagnostics)
     service = data.get("service")
     if isinstance(service, dict):

@@ -26,7 +26,7 @@ _TOP_KEYS = (
 
 _RESOURCE_KEYS = (
     "Type", "Properties", "DependsOn", "Condition", "DeletionPolicy", "UpdateReplacePolicy",
-    "Metadata", "CreationPolicy", "UpdatePolicy",
+    "Metadata", "CreationPolicy", "UpdatePolicy", "Version", "Description",
 )
 
 
@@ -175,7 +175,7 @@ class Shape:
             logical_id=logical_id, type=kind, properties=properties, depends_on=depends,
             condition=condition, deletion_policy=policies["DeletionPolicy"],
             update_replace_policy=policies["UpdateReplacePolicy"], metadata=value.get("Metadata"),
-            other={k: value[k] for k in ("CreationPolicy", "UpdatePolicy") if k in value}, path=path,
+            other={k: value[k] for k in ("CreationPolicy", "UpdatePolicy", "Version", "Description") if k in value}, path=path,
         )
 
     def output(self, name: str, value: Any) -> Output | None:
