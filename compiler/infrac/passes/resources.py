@@ -127,6 +127,8 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
         parameters=tuple(parameters),
         conditions=settings["conditions"] if settings["conditions"] not in (None, INVALID) else {},
         strengths=tuple(strengths),
+        retired=settings["retired"] if settings["retired"] not in (None, INVALID) else {},
+        config=settings["config"] if settings["config"] not in (None, INVALID) else None,
     )
     for parameter in parameters:
         if parameter.name in first_by_id:
