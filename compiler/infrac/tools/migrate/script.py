@@ -46,8 +46,9 @@ mkdir -p "$RUN"
 
 confirm() {
   [ "${YES:-}" = 1 ] && return 0
-  local answer
-  read -r -p "$1 [y/N] " answer
+  local answer=
+  printf '%s [y/N] ' "$1"  # printed here: `read -p` shows its prompt only on a terminal
+  read -r answer || true
   [ "$answer" = y ] || { echo "stopped before step $STEP is done; FROM_STEP=$STEP resumes there"; exit 1; }
 }
 
