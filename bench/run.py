@@ -320,9 +320,13 @@ def measure_scale(scale: int, args, work: Path) -> dict:
 
     PROGRESS(0, 0, "phases in process")
     entry["phases"] = {target: phases(project, target, work / f"phases-{scale}") for target in TARGETS}
-    if scale == 1:
-        PROGRESS(0, 0, "the language server's latency")
-    entry["lsp"] = lsp_latency(project) if scale == 1 else None
+    PROGRESS(0, 0, "the language server's latency")
+    entry["lsp"] = lsp_latency(project)
+    if scale != 1 and entry["lsp"] is not None and (work / "p1").is_dir():
+        import lsp_probe
+
+        PROGRESS(0, 0, "the language server's latency, paired with 1x")
+        entry["lsp_paired"] = lsp_probe.paired([INFRAC, "lsp"], work / "p1", project)
     PROGRESS.clear()
     return entry
 
@@ -365,6 +369,14 @@ def targets(report: dict) -> list[dict]:
         add("peak memory of a cold build at 100x, MiB", w["peak_mib"], 100, "MiB")
         w = _workload(by_scale[100], "rebuild after one-file change")
         add("rebuild at 100x ÷ cold floor", w["ratio"]["median"], 0.5)
+    lsp = {e["scale"]: e["lsp"] for e in report["scales"] if e.get("lsp")}
+    if 100 in lsp:
+        add("language server, change to diagnostics at 100x, ms (median)", lsp[100]["median"] * 1000, 50, "ms")
+        add("most diagnostics published for one file, opening every file at 100x",
+            lsp[100]["most_published_for_one_file"], 1)
+    paired_100 = by_scale.get(100, {}).get("lsp_paired")
+    if paired_100:
+        add("language server at 100x ÷ at 1x (paired, median)", paired_100["ratio"]["median"], 1.2)
     for entry in report["scales"]:
         build, peer = _workload(entry, "build cloudformation"), _workload(entry, "troposphere (peer)")
         if peer:
@@ -416,10 +428,27 @@ def markdown(report: dict) -> str:
     for entry in report["scales"]:
         for target, times in entry["phases"].items():
             lines.append(f"| {entry['scale']}x | {target} | " + " | ".join(f"{times.get(n, 0):.3f}" for n in names) + " |")
-    lsp = next((e["lsp"] for e in report["scales"] if e.get("lsp")), None)
-    lines += ["", "Language server, change to diagnostics at 1x: "
-              + (f"median {lsp['median'] * 1000:.0f} ms ({lsp['min'] * 1000:.0f}–{lsp['max'] * 1000:.0f}) over {lsp['runs']} edits"
-                 if lsp else "`infrac lsp` is not available; not measured.")]
+    lines += ["", "Language server (`infrac lsp` over stdio, one file open, full-text changes alternately valid and "
+              "with a typo), change to diagnostics; then every file opened:", "",
+              "| scale | files | median ms | min–max ms | edits | opening every file, s | most publishes for one file |",
+              "|---|---|---|---|---|---|---|"]
+    for entry in report["scales"]:
+        lsp = entry.get("lsp")
+        if lsp:
+            lines.append(
+                f"| {entry['scale']}x | {lsp['files']} | {lsp['median'] * 1000:.0f} | "
+                f"{lsp['min'] * 1000:.0f}–{lsp['max'] * 1000:.0f} | {lsp['runs']} | {lsp['open_all_seconds']:.1f} | "
+                f"{lsp['most_published_for_one_file']} |"
+            )
+        else:
+            lines.append(f"| {entry['scale']}x | – | not measured (`infrac lsp` is not available) | | | | |")
+    for entry in report["scales"]:
+        pair = entry.get("lsp_paired")
+        if pair:
+            r = pair["ratio"]
+            lines.append(f"\nPaired with the 1x project (two servers, edits alternately): at {entry['scale']}x "
+                         f"median {pair['median'] * 1000:.0f} ms, ÷ 1x {r['median']:.2f} ({r['min']:.2f}–{r['max']:.2f}) "
+                         f"over {pair['runs']} pairs.")
     lines += ["", "| target | measured | limit | met |", "|---|---|---|---|"]
     for t in report["targets"]:
         lines.append(f"| {t['target']} | {t['value']} {t['unit']} | ≤ {t['limit']} {t['unit']} | {'yes' if t['met'] else 'NO'} |")

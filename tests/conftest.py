@@ -9,6 +9,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check behaviour, never time: no per-example deadline (a loaded machine made
+# an example exceed hypothesis's default 200 ms, and shrinking that "failure" ran for half an
+# hour). Performance is measured by `make bench`.
+settings.register_profile("infrac", deadline=None)
+settings.load_profile("infrac")
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"

@@ -405,7 +405,7 @@ def test_the_workflow_example_runs_what_it_says(write_project):
     from conftest import ROOT
 
     docs = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
-    workflow = yaml.safe_load(docs.split("## A GitHub Actions workflow\n\n```yaml\n", 1)[1].split("```", 1)[0])
+    workflow = yaml.safe_load(docs.split("## A GitHub Actions workflow\n", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0])
     steps = workflow["jobs"]["infrac"]["steps"]
     commands = [shlex.split(s["run"]) for s in steps if s.get("run", "").startswith("infrac ")]
     assert [c[1] for c in commands] == ["fmt", "check", "check", "build"]
@@ -557,3 +557,142 @@ def test_build_measures_the_bytes_of_its_own_target_and_format(write_project):
     written = len((project / "out" / "big.json").read_bytes())
     assert f"template is {written:,} bytes" in json_size
     assert sizes("--target", "serverless") == []
+
+
+# ---- exit codes through a closed pipe ------------------------------------------------------------
+
+
+def test_a_closed_pipe_never_turns_a_failing_check_green(write_project):
+    """`infrac build --check ... | head -1` on stale output: the reader stops after one line,
+    and the exit code is still the check's, 20 times out of 20 (it was 0 in 5 runs of 6)."""
+    import subprocess
+    import sys
+
+    project = write_project({"main.infra": "stack data {\n  table T { key = { id: string } }\n"
+                                           "  table U { key = { id: string } }\n}\n"})
+    assert run_infrac("build", ".", "--out", "out", cwd=project).returncode == 0
+    (project / "main.infra").write_text((project / "main.infra").read_text().replace("id: string", "id: number"))
+    command = f"set -o pipefail; {sys.executable} -m infrac build . --out out --check 2>&1 | head -1"
+    codes = [subprocess.run(["bash", "-c", command], cwd=project, capture_output=True, text=True,
+                            env={**os.environ, "NO_COLOR": "1"}).returncode for _ in range(20)]
+    assert codes == [1] * 20
+    # and a reader that reads nothing at all
+    quiet = f"set -o pipefail; {sys.executable} -m infrac build . --out out --check 2>&1 | true"
+    assert subprocess.run(["bash", "-c", quiet], cwd=project).returncode == 1
+    # a command that succeeds keeps its 0 when its reader stops early
+    graph = f"set -o pipefail; {sys.executable} -m infrac graph . | head -c 1"
+    assert subprocess.run(["bash", "-c", graph], cwd=project, capture_output=True).returncode == 0
+
+
+# ---- SARIF: suppressions, fingerprints, invocations ---------------------------------------------
+
+SILENCED = (
+    "stack data {\n"
+    "  # infrac: allow W0601 -- rebuilt from the event log\n"
+    "  table Events {\n    key = { id: string }\n    deletion_policy = retain\n  }\n"
+    "  table Orders {\n    key = { id: string }\n    deletion_policy = retain\n  }\n"
+    "}\n"
+)
+
+
+def sarif_of(project, *arguments) -> dict:
+    process = run_infrac("check", ".", "--diagnostic-format", "sarif", *arguments, cwd=project)
+    assert_no_traceback(process)
+    document = json.loads(process.stdout)
+    validate_sarif(document)
+    return document
+
+
+def test_sarif_keeps_silenced_findings_as_suppressed(write_project):
+    project = write_project({"main.infra": SILENCED})
+    [run] = sarif_of(project)["runs"]
+    by_line = {r["locations"][0]["physicalLocation"]["region"]["startLine"]: r for r in run["results"]}
+    silenced, open_one = by_line[3], by_line[7]
+    assert silenced["ruleId"] == open_one["ruleId"] == "W0601"
+    [suppression] = silenced["suppressions"]
+    assert suppression["kind"] == "inSource" and suppression["justification"] == "rebuilt from the event log"
+    assert suppression["location"]["physicalLocation"]["region"]["startLine"] == 2
+    assert "suppressions" not in open_one
+    # the other formats still leave it out
+    text = run_infrac("check", ".", cwd=project).stderr
+    assert text.count("warning[W0601]") == 1
+
+
+def test_sarif_fingerprints_survive_unrelated_edits(write_project):
+    project = write_project({"main.infra": SILENCED})
+    before = {r["message"]["text"]: r["partialFingerprints"] for r in sarif_of(project)["runs"][0]["results"]}
+    assert len({json.dumps(f) for f in before.values()}) == len(before) == 2
+    # lines added above and between the findings, another file: the same findings, the same fingerprints
+    moved = "# the data stack\n\n" + SILENCED.replace("  table Orders", "  table Audit {\n    key = { id: string }\n"
+                                                       "  }\n\n  table Orders")
+    (project / "main.infra").write_text(moved)
+    (project / "other.infra").write_text("stack more {\n  table T { key = { id: string } }\n}\n")
+    after = {r["message"]["text"]: r["partialFingerprints"] for r in sarif_of(project)["runs"][0]["results"]}
+    assert after == before
+    # the finding itself changes: so does its fingerprint
+    (project / "main.infra").write_text(moved.replace("table Orders", "table Purchases"))
+    changed = {r["message"]["text"]: r["partialFingerprints"] for r in sarif_of(project)["runs"][0]["results"]}
+    assert set(json.dumps(f) for f in changed.values()) != set(json.dumps(f) for f in before.values())
+
+
+def test_sarif_records_the_invocation(write_project):
+    project = write_project({"main.infra": SILENCED})
+    [invocation] = sarif_of(project, "--warnings-as-errors")["runs"][0]["invocations"]
+    assert invocation == {
+        "commandLine": "infrac check . --diagnostic-format sarif --warnings-as-errors",
+        "arguments": ["check", ".", "--diagnostic-format", "sarif", "--warnings-as-errors"],
+        "executionSuccessful": True,
+    }
+
+
+def multitool():
+    from conftest import ROOT
+
+    binary = ROOT / "node_modules" / "@microsoft" / "sarif-multitool-linux" / "Sarif.Multitool"
+    assert binary.exists(), "the SARIF multitool is missing: run `make test`, which runs `npm ci`"
+    return binary
+
+
+def test_the_sarif_multitool_accepts_infracs_sarif(write_project, tmp_path):
+    """Microsoft's reference validator, SARIF's rules beyond its schema, on the diagnostics
+    (with a suppression, a fix, related locations) and on a diff's annotations: no error, no
+    warning (its notes are advice: message strings by id, snippets, version control details)."""
+    project = write_project({
+        "main.infra": SILENCED + "stack app {\n  resource \"AWS::SSM::Parameter\" P {\n"
+                                 "    properties = { Type: \"String\", Value: data.Event.name }\n  }\n}\n",
+    })
+    process = run_infrac("check", ".", "--diagnostic-format", "sarif", "--diagnostic-output", "check.sarif", cwd=project)
+    assert process.returncode == 1
+    (project / "main.infra").write_text(SILENCED)
+    assert run_infrac("build", ".", "--out", "out", cwd=project).returncode == 0
+    (project / "main.infra").write_text(SILENCED.replace("  table Orders {\n    key = { id: string }\n"
+                                                         "    deletion_policy = retain\n  }\n", ""))
+    assert run_infrac("diff", ".", "--against", "out", "--format", "sarif", "--output", "diff.sarif",
+                      cwd=project).returncode == 0
+    assert json.loads((project / "diff.sarif").read_text())["runs"][0]["results"][0]["ruleId"] == "diff/delete"
+    # A control: the tool reads a log it can parse and reports what is wrong in it (a log it
+    # cannot parse it skips without a word, and exits 0 either way: the schema check above is
+    # the one for the shape; the multitool's rules are SARIF's own, beyond the schema).
+    control = json.loads((project / "check.sarif").read_text())
+    control["runs"][0]["results"][0]["ruleIndex"] = 99
+    (project / "control.sarif").write_text(json.dumps(control))
+    found = {name: _multitool(project / name, tmp_path) for name in ("control.sarif", "check.sarif", "diff.sarif")}
+    assert "SARIF1009" in {r["ruleId"] for r in found["control.sarif"]}
+    for name in ("check.sarif", "diff.sarif"):
+        serious = [(r["ruleId"], r["message"]) for r in found[name] if r.get("level", "warning") in ("error", "warning")]
+        assert serious == [], (name, serious)
+        assert found[name], f"the multitool says nothing of {name}: it did not read it"
+
+
+def _multitool(path, folder) -> list[dict]:
+    """The multitool's findings on a SARIF log, notes included."""
+    import subprocess
+
+    out = folder / f"{path.name}.validation.sarif"
+    run = subprocess.run(
+        [str(multitool()), "validate", str(path), "--output", str(out), "--level", "Error;Warning;Note",
+         "--log", "ForceOverwrite", "--quiet"],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "DOTNET_CLI_TELEMETRY_OPTOUT": "1"},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return json.loads(out.read_text())["runs"][0]["results"]

@@ -42,9 +42,11 @@ def test_syntax_error_prints_code_location_and_caret(write_project):
     process = run_infrac("check", str(project / "main.infra"), cwd=project)
     assert process.returncode == 1
     assert_no_traceback(process)
-    assert "error[E0101]: unexpected `}`" in process.stderr
-    assert "--> main.infra:5:3" in process.stderr
-    assert re.search(r"^5 \|   }\n  \|   \^ expected", process.stderr, re.M), process.stderr
+    # the line that is unfinished (a block header without `{`), and the token that showed it
+    assert "error[E0101]: `billing on_demand` is neither an attribute nor a block" in process.stderr
+    assert "--> main.infra:4:5" in process.stderr
+    assert re.search(r"^4 \|     billing on_demand\n  \|     \^{17} ", process.stderr, re.M), process.stderr
+    assert re.search(r"^5 \|   }\n  \|   - unexpected `}`: expected", process.stderr, re.M), process.stderr
 
 
 def test_unknown_name_prints_code_location_caret_and_suggestion(write_project):

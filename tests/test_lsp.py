@@ -376,7 +376,8 @@ def test_half_typed_input_never_raises():
 
 def test_every_quick_fix_of_the_golden_cases_fixes_its_diagnostic():
     """For each golden case, apply each quick fix on its own and compile again: the
-    diagnostic it fixes is gone, and the fix brings no syntax error."""
+    diagnostic it fixes is gone, and the fix brings no syntax error (the cases with
+    syntax errors offer fixes for what parses around them)."""
     applied = 0
     for folder in sorted((SEED.parent / "tests" / "cases").iterdir()):
         files = sorted(folder.glob("*.infra"))
@@ -390,7 +391,8 @@ def test_every_quick_fix_of_the_golden_cases_fixes_its_diagnostic():
                 for span, text in sorted(fix.edits, key=lambda e: -e[0].start):
                     texts[span.file] = texts[span.file][: span.start] + text + texts[span.file][span.end :]
                 after = analyse([SourceFile(path, text) for path, text in texts.items()])
-                assert not any(d.code.startswith("E01") for d in after.diagnostics), (folder.name, fix.title)
+                syntax = [d for d in analysis.diagnostics if d.code.startswith("E01")]
+                assert len([d for d in after.diagnostics if d.code.startswith("E01")]) == len(syntax), (folder.name, fix.title)
                 same = [
                     d for d in after.diagnostics
                     if d.code == diagnostic.code and d.span is not None and d.span.start == diagnostic.span.start

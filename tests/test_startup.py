@@ -86,7 +86,8 @@ def test_the_command_modules_load_nothing_until_they_run():
     probe = "import sys, infrac.cli as cli\nfor name in cli._COMMANDS:\n    cli._command(name)\nprint(*sorted(sys.modules))"
     process = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     extra = set(process.stdout.split()) - interpreter()
-    modules = {"check", "build", "fmt", "reports", "rehearse", "plan_move", "lsp", "import_", "explain", "completion"}
+    modules = {"check", "build", "diff", "fmt", "reports", "rehearse", "plan_move", "lsp", "import_", "explain",
+               "completion"}
     assert {m for m in extra if m.startswith("infrac")} == {
         "infrac", "infrac.cli", "infrac.cli.common", *(f"infrac.cli.{m}" for m in modules)
     }
@@ -201,8 +202,8 @@ def test_pyyamls_expression_written_positively_matches_the_same_characters():
     assert [m.start() for m in theirs.finditer(text)] == [m.start() for m in ours.finditer(text)]
 
 
-@pytest.mark.parametrize("command", ["check", "build", "fmt", "graph", "exports", "rehearse", "plan-move", "lsp",
-                                     "import", "explain", "completion"])
+@pytest.mark.parametrize("command", ["check", "build", "diff", "fmt", "graph", "exports", "rehearse", "plan-move",
+                                     "lsp", "import", "explain", "completion"])
 def test_a_command_alone_has_the_arguments_it_has_among_all(command):
     """The command line defines only the arguments of the command it runs: each
     command's parser must be the same as when every command is defined."""
@@ -227,6 +228,8 @@ def test_a_command_alone_has_the_arguments_it_has_among_all(command):
     ["import", "a.yml", "--out", "x", "--split-by", "type"], ["explain"], ["plan-move", "--from", "a.yml"],
     ["chek"], ["--verison"], ["build", "--formt", "json"], ["build", "--target", "cloudformaton"],
     ["check", "--watch"], ["fmt", "--check", "--diff"], ["explain", "--list"], ["completion", "zsh"],
+    ["diff", "p", "--against", "a", "--against", "b=c.json", "--format", "markdown", "--fail-on", "replace"],
+    ["diff", "--format", "yaml"], ["graph", "--format", "github-matrix"],
 ])
 def test_the_parser_of_one_command_answers_as_the_parser_of_all(argv, capsys):
     """Stdout, stderr, exit status and arguments: the same from the parser built for

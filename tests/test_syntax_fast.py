@@ -70,7 +70,22 @@ def check(text: str) -> bool:
     now instead of generated; True when the fast path took it."""
     source = SourceFile("file.infra", text)
     fast = FAST.parse(source)
-    identical(fast, LARK.parse(source))
+    lark = LARK.parse(source)
+    if lark.module is None and fast.recovered is not None:
+        # a syntax error: the first one reported as Lark reports it, then those recovery finds
+        assert fast.module is None and len(lark.diagnostics) == 1
+        syntax = [d for d in fast.diagnostics if d.code in ("E0101", "E0102", "E0103", "E0106")]  # not the lowering's E0104
+        if syntax[0].span.start < lark.diagnostics[0].span.start:
+            # a statement left unfinished before a line that starts with `uses` or `export`, which Lark reads as a name
+            said = [syntax[0].message] + [label.message for label in syntax[0].labels]
+            assert any(m.startswith(("unexpected `uses`", "unexpected `export`")) for m in said), said
+            TRIED["syntax errors found before Lark's"] += 1
+        else:
+            identical(syntax[0], lark.diagnostics[0], "first syntax error")
+        assert all(d.code.startswith("E01") or d.code == "E0310" for d in fast.diagnostics)
+        TRIED["syntax errors recovered"] += len(fast.diagnostics)
+    else:
+        identical(fast, lark)
     identical(fast, COMPUTED.parse(source))
     taken = FAST._fast.parse(text) is not None
     assert (COMPUTED._fast.parse(text) is not None) == taken

@@ -388,7 +388,8 @@ def command_line() -> str:
         "",
         "Generated from the command's own parser: what `infrac --help` and `infrac COMMAND --help` "
         "print. Exit codes: 0 success (warnings allowed), 1 errors in the input (or `fmt --check` "
-        "found files to reformat), 2 a wrong command line, 3 a bug in infrac.",
+        "found files to reformat, `build --check` stale files, `diff --fail-on` what it names), 2 a wrong "
+        "command line, 3 a bug in infrac; the same when the reader of the output stops early (a closed pipe).",
         "",
         fenced("text", helps[0]),
     ]

@@ -339,14 +339,15 @@ def contract__linker__Linkage(ns):
     set_exports = ns['set_exports']
     set_imports = ns['set_imports']
     set_reads = ns['set_reads']
-    set__by_name = ns['set__by_name']
+    set_memo = ns['set_memo']
     factory_reads = ns['factory_reads']
+    factory_memo = ns['factory_memo']
 
     def __init__(self, exports, imports, reads=NOTHING):
         set_exports(self, exports)
         set_imports(self, imports)
         set_reads(self, factory_reads() if reads is NOTHING else reads)
-        self.__post_init__()
+        set_memo(self, factory_memo())
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -997,20 +998,23 @@ def passes__Result(ns):
     set_program = ns['set_program']
     set_diagnostics = ns['set_diagnostics']
     set_settings = ns['set_settings']
+    set_silenced = ns['set_silenced']
     default_settings = ns['default_settings']
+    default_silenced = ns['default_silenced']
 
-    def __init__(self, program, diagnostics, settings=default_settings):
+    def __init__(self, program, diagnostics, settings=default_settings, silenced=default_silenced):
         set_program(self, program)
         set_diagnostics(self, diagnostics)
         set_settings(self, settings)
+        set_silenced(self, silenced)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.program, self.diagnostics, self.settings) == (other.program, other.diagnostics, other.settings)
+        return (self.program, self.diagnostics, self.settings, self.silenced) == (other.program, other.diagnostics, other.settings, other.silenced)
 
     def __hash__(self):
-        return hash((salt, self.program, self.diagnostics, self.settings))
+        return hash((salt, self.program, self.diagnostics, self.settings, self.silenced))
 
     return __init__, __eq__, __hash__
 
@@ -1186,8 +1190,10 @@ def project__incremental__Built(ns):
     set_stages = ns['set_stages']
     set_compiled = ns['set_compiled']
     set_groups = ns['set_groups']
+    set_silenced = ns['set_silenced']
+    default_silenced = ns['default_silenced']
 
-    def __init__(self, diagnostics, artifacts, lock, stacks, stages, compiled, groups):
+    def __init__(self, diagnostics, artifacts, lock, stacks, stages, compiled, groups, silenced=default_silenced):
         set_diagnostics(self, diagnostics)
         set_artifacts(self, artifacts)
         set_lock(self, lock)
@@ -1195,14 +1201,15 @@ def project__incremental__Built(ns):
         set_stages(self, stages)
         set_compiled(self, compiled)
         set_groups(self, groups)
+        set_silenced(self, silenced)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.diagnostics, self.artifacts, self.lock, self.stacks, self.stages, self.compiled, self.groups) == (other.diagnostics, other.artifacts, other.lock, other.stacks, other.stages, other.compiled, other.groups)
+        return (self.diagnostics, self.artifacts, self.lock, self.stacks, self.stages, self.compiled, self.groups, self.silenced) == (other.diagnostics, other.artifacts, other.lock, other.stacks, other.stages, other.compiled, other.groups, other.silenced)
 
     def __hash__(self):
-        return hash((salt, self.diagnostics, self.artifacts, self.lock, self.stacks, self.stages, self.compiled, self.groups))
+        return hash((salt, self.diagnostics, self.artifacts, self.lock, self.stacks, self.stages, self.compiled, self.groups, self.silenced))
 
     return __init__, __eq__, __hash__
 
@@ -1380,6 +1387,27 @@ def syntax__ir__Bool(ns):
     return __init__, __eq__, __hash__
 
 
+def syntax__ir__Broken(ns):
+    salt = ns['salt']
+    set_span = ns['set_span']
+    set_names = ns['set_names']
+    default_names = ns['default_names']
+
+    def __init__(self, span, names=default_names):
+        set_span(self, span)
+        set_names(self, names)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.span, self.names) == (other.span, other.names)
+
+    def __hash__(self):
+        return hash((salt, self.span, self.names))
+
+    return __init__, __eq__, __hash__
+
+
 def syntax__ir__Call(ns):
     salt = ns['salt']
     set_name = ns['set_name']
@@ -1544,13 +1572,16 @@ def syntax__ir__Module(ns):
     set_items = ns['set_items']
     set_path = ns['set_path']
     set_comments = ns['set_comments']
+    set_errors = ns['set_errors']
     default_path = ns['default_path']
     default_comments = ns['default_comments']
+    default_errors = ns['default_errors']
 
-    def __init__(self, items, path=default_path, comments=default_comments):
+    def __init__(self, items, path=default_path, comments=default_comments, errors=default_errors):
         set_items(self, items)
         set_path(self, path)
         set_comments(self, comments)
+        set_errors(self, errors)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -1726,10 +1757,13 @@ def syntax__parser__ParseResult(ns):
     salt = ns['salt']
     set_module = ns['set_module']
     set_diagnostics = ns['set_diagnostics']
+    set_recovered = ns['set_recovered']
+    default_recovered = ns['default_recovered']
 
-    def __init__(self, module, diagnostics):
+    def __init__(self, module, diagnostics, recovered=default_recovered):
         set_module(self, module)
         set_diagnostics(self, diagnostics)
+        set_recovered(self, recovered)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -1775,6 +1809,8 @@ def tools__lsp__analysis__Analysis(ns):
     set_modules = ns['set_modules']
     set_occurrences = ns['set_occurrences']
     set_lock = ns['set_lock']
+    set_memo = ns['set_memo']
+    factory_memo = ns['factory_memo']
 
     def __init__(self, sources, checked, modules, occurrences, lock):
         set_sources(self, sources)
@@ -1782,6 +1818,7 @@ def tools__lsp__analysis__Analysis(ns):
         set_modules(self, modules)
         set_occurrences(self, occurrences)
         set_lock(self, lock)
+        set_memo(self, factory_memo())
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -1953,6 +1990,75 @@ def tools__lsp__features__Outline(ns):
 
     def __hash__(self):
         return hash((salt, self.name, self.what, self.detail, self.span, self.name_span, self.children))
+
+    return __init__, __eq__, __hash__
+
+
+def tools__lsp__views__InlayHint(ns):
+    salt = ns['salt']
+    set_offset = ns['set_offset']
+    set_label = ns['set_label']
+    set_tooltip = ns['set_tooltip']
+
+    def __init__(self, offset, label, tooltip):
+        set_offset(self, offset)
+        set_label(self, label)
+        set_tooltip(self, tooltip)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.offset, self.label, self.tooltip) == (other.offset, other.label, other.tooltip)
+
+    def __hash__(self):
+        return hash((salt, self.offset, self.label, self.tooltip))
+
+    return __init__, __eq__, __hash__
+
+
+def tools__lsp__views__SemanticToken(ns):
+    salt = ns['salt']
+    set_span = ns['set_span']
+    set_type = ns['set_type']
+    set_declaration = ns['set_declaration']
+    default_declaration = ns['default_declaration']
+
+    def __init__(self, span, type, declaration=default_declaration):
+        set_span(self, span)
+        set_type(self, type)
+        set_declaration(self, declaration)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.span, self.type, self.declaration) == (other.span, other.type, other.declaration)
+
+    def __hash__(self):
+        return hash((salt, self.span, self.type, self.declaration))
+
+    return __init__, __eq__, __hash__
+
+
+def tools__lsp__views__Signature(ns):
+    salt = ns['salt']
+    set_label = ns['set_label']
+    set_doc = ns['set_doc']
+    set_parameters = ns['set_parameters']
+    set_active = ns['set_active']
+
+    def __init__(self, label, doc, parameters, active):
+        set_label(self, label)
+        set_doc(self, doc)
+        set_parameters(self, parameters)
+        set_active(self, active)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.label, self.doc, self.parameters, self.active) == (other.label, other.doc, other.parameters, other.active)
+
+    def __hash__(self):
+        return hash((salt, self.label, self.doc, self.parameters, self.active))
 
     return __init__, __eq__, __hash__
 
@@ -3044,7 +3150,7 @@ METHODS = {
     'infrac.cfn.updates:Change': ('frozen hash | path:ieh rule:ieh', cfn__updates__Change),
     'infrac.cfn.updates:Rule': ('frozen hash | type:ieh path:ieh effect:ieh source:ieh quote:dieh when:dieh confidence:dieh', cfn__updates__Rule),
     'infrac.contract.linker:Export': ('frozen hash | name:ieh stack:ieh resource:ieh attribute:ieh importers:ieh retired:dieh span:di output:dieh readers:dieh', contract__linker__Export),
-    'infrac.contract.linker:Linkage': ('frozen hash post_init | exports:ieh imports:ieh reads:fieh _by_name:', contract__linker__Linkage),
+    'infrac.contract.linker:Linkage': ('frozen hash | exports:ieh imports:ieh reads:fieh memo:f', contract__linker__Linkage),
     'infrac.diagnostics.codes:Code': ('frozen hash | code:ieh severity:ieh title:ieh explanation:ieh example:dieh fix:dieh', diagnostics__codes__Code),
     'infrac.diagnostics.model:Diagnostic': ('frozen hash | code:ieh severity:ieh message:ieh span:ieh label:dieh labels:dieh notes:dieh hint:dieh fix:dieh', diagnostics__model__Diagnostic),
     'infrac.diagnostics.model:Fix': ('frozen hash | description:ieh replacements:ieh', diagnostics__model__Fix),
@@ -3067,14 +3173,14 @@ METHODS = {
     'infrac.model:StrengthChoice': ('frozen hash | stack:ieh resource:ieh attribute:ieh strength:ieh span:dik part_spans:dik', model__StrengthChoice),
     'infrac.model:Template': ('frozen hash | parts:ieh span:dik', model__Template),
     'infrac.model:Use': ('frozen hash | stack:ieh resource:ieh access:ieh span:dik part_spans:dik access_spans:dik', model__Use),
-    'infrac.passes:Result': ('frozen hash | program:ieh diagnostics:ieh settings:dieh', passes__Result),
+    'infrac.passes:Result': ('frozen hash | program:ieh diagnostics:ieh settings:dieh silenced:dieh', passes__Result),
     'infrac.passes.budgets:Measure': ('frozen hash | what:ieh used:ieh quota:ieh unit:ieh', passes__budgets__Measure),
     'infrac.passes.exports:_Published': ('frozen hash | stack:ieh resource:ieh attribute:ieh span:ieh stage:dieh', passes__exports___Published),
     'infrac.passes.references:_Scope': ('frozen hash | program:ieh declared:ieh', passes__references___Scope),
     'infrac.passes.state:Compilation': ('frozen hash | modules:ieh project:dieh stacks:dieh settings:dieh program:dieh declared:fieh build:dieh', passes__state__Compilation),
     'infrac.passes.state:StackDeclaration': ('frozen hash | name:ieh span:ieh attributes:ieh resources:ieh uses:ieh', passes__state__StackDeclaration),
     'infrac.project.groups:Summary': ('frozen hash | declares:ieh names:ieh project:ieh projects:ieh suppressions:ieh problems:ieh', project__groups__Summary),
-    'infrac.project.incremental:Built': ('frozen hash | diagnostics:ieh artifacts:ieh lock:ieh stacks:ieh stages:ieh compiled:ieh groups:ieh', project__incremental__Built),
+    'infrac.project.incremental:Built': ('frozen hash | diagnostics:ieh artifacts:ieh lock:ieh stacks:ieh stages:ieh compiled:ieh groups:ieh silenced:dieh', project__incremental__Built),
     'infrac.project.incremental:Outline': ('frozen hash | name:ieh resources:ieh is_consumer:ieh path:ieh span:dieh', project__incremental__Outline),
     'infrac.project.outputs:Difference': ('frozen hash | path:ieh kind:ieh expected:dieh actual:dieh', project__outputs__Difference),
     'infrac.project.pipeline:Checked': ('frozen hash | result:ieh linkage:ieh diagnostics:ieh lock_unreadable:dieh', project__pipeline__Checked),
@@ -3082,6 +3188,7 @@ METHODS = {
     'infrac.syntax.ir:Attribute': ('frozen hash | name:ieh value:ieh span:dik name_span:dik', syntax__ir__Attribute),
     'infrac.syntax.ir:Block': ('frozen hash | kind:ieh labels:ieh body:ieh span:dik kind_span:dik', syntax__ir__Block),
     'infrac.syntax.ir:Bool': ('frozen hash | value:ieh span:dik', syntax__ir__Bool),
+    'infrac.syntax.ir:Broken': ('frozen hash | span:ieh names:dieh', syntax__ir__Broken),
     'infrac.syntax.ir:Call': ('frozen hash | name:ieh args:ieh span:dik name_span:dik', syntax__ir__Call),
     'infrac.syntax.ir:Comment': ('frozen hash | text:ieh span:ieh', syntax__ir__Comment),
     'infrac.syntax.ir:Entry': ('frozen hash | key:ieh value:ieh span:dik key_span:dik', syntax__ir__Entry),
@@ -3089,7 +3196,7 @@ METHODS = {
     'infrac.syntax.ir:Ident': ('frozen hash | name:ieh span:dik', syntax__ir__Ident),
     'infrac.syntax.ir:List': ('frozen hash | items:ieh span:dik', syntax__ir__List),
     'infrac.syntax.ir:Map': ('frozen hash | entries:ieh span:dik', syntax__ir__Map),
-    'infrac.syntax.ir:Module': ('frozen hash | items:ieh path:di comments:di', syntax__ir__Module),
+    'infrac.syntax.ir:Module': ('frozen hash | items:ieh path:di comments:di errors:di', syntax__ir__Module),
     'infrac.syntax.ir:Number': ('frozen hash | value:ieh unit:dieh span:dik', syntax__ir__Number),
     'infrac.syntax.ir:Project': ('frozen hash | name:ieh body:ieh span:dik', syntax__ir__Project),
     'infrac.syntax.ir:Ref': ('frozen hash | parts:ieh span:dik part_spans:dik', syntax__ir__Ref),
@@ -3097,15 +3204,18 @@ METHODS = {
     'infrac.syntax.ir:String': ('frozen hash | value:ieh span:dik', syntax__ir__String),
     'infrac.syntax.ir:Symbol': ('frozen hash | name:ieh span:dik', syntax__ir__Symbol),
     'infrac.syntax.ir:Uses': ('frozen hash | target:ieh access:ieh span:dik', syntax__ir__Uses),
-    'infrac.syntax.parser:ParseResult': ('frozen hash | module:ieh diagnostics:ieh', syntax__parser__ParseResult),
+    'infrac.syntax.parser:ParseResult': ('frozen hash | module:ieh diagnostics:ieh recovered:di', syntax__parser__ParseResult),
     'infrac.syntax.suppressions:Suppression': ('frozen hash | file:ieh line:ieh codes:ieh reason:ieh span:ieh', syntax__suppressions__Suppression),
-    'infrac.tools.lsp.analysis:Analysis': ('frozen hash | sources:ieh checked:ieh modules:ieh occurrences:ieh lock:ieh', tools__lsp__analysis__Analysis),
+    'infrac.tools.lsp.analysis:Analysis': ('frozen hash | sources:ieh checked:ieh modules:ieh occurrences:ieh lock:ieh memo:f', tools__lsp__analysis__Analysis),
     'infrac.tools.lsp.analysis:Occurrence': ('frozen hash | span:ieh symbol:ieh declaration:dieh stack:dieh via:dieh', tools__lsp__analysis__Occurrence),
     'infrac.tools.lsp.analysis:Symbol': ('frozen hash | what:ieh stack:dieh resource:dieh attribute:dieh kind:dieh block:dieh', tools__lsp__analysis__Symbol),
     'infrac.tools.lsp.completion:Item': ('frozen hash | label:ieh what:ieh detail:dieh doc:dieh', tools__lsp__completion__Item),
     'infrac.tools.lsp.completion:_Frame': ('frozen hash | what:ieh words:dieh key:dieh', tools__lsp__completion___Frame),
     'infrac.tools.lsp.features:Fix': ('frozen hash | title:ieh edits:ieh diagnostic:ieh', tools__lsp__features__Fix),
     'infrac.tools.lsp.features:Outline': ('frozen hash | name:ieh what:ieh detail:ieh span:ieh name_span:ieh children:dieh', tools__lsp__features__Outline),
+    'infrac.tools.lsp.views:InlayHint': ('frozen hash | offset:ieh label:ieh tooltip:ieh', tools__lsp__views__InlayHint),
+    'infrac.tools.lsp.views:SemanticToken': ('frozen hash | span:ieh type:ieh declaration:dieh', tools__lsp__views__SemanticToken),
+    'infrac.tools.lsp.views:Signature': ('frozen hash | label:ieh doc:ieh parameters:ieh active:ieh', tools__lsp__views__Signature),
     'infrac.tools.migrate.command:Prepared': ('frozen hash | files:ieh services:ieh diagnostics:ieh sources:ieh stage:ieh', tools__migrate__command__Prepared),
     'infrac.tools.migrate.importer:Imported': ('frozen hash | modules:ieh services:ieh diagnostics:ieh stage:ieh stages:dieh', tools__migrate__importer__Imported),
     'infrac.tools.migrate.importer.lifting:Decisions': ('mutable | lifted:fieh generic:fieh', tools__migrate__importer__lifting__Decisions),

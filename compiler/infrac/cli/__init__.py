@@ -57,22 +57,66 @@ def run() -> None:
     A compiling command has closed every file it wrote when :func:`main` returns; the
     program then flushes its output and ends the process without tearing the
     interpreter down (freeing every object and module one by one, about a twentieth
-    of a small build). If the flush fails (a closed pipe), it exits as before, and
-    the interpreter reports it as it always did.
+    of a small build).
+
+    The exit code is the command's, also when whoever reads its output stopped reading
+    (``infrac build --check | head -1``): a closed pipe loses the rest of the output,
+    never the verdict. What is left to write goes to the null device instead.
     """
     gc.disable()
     code = main()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                _discard(stream)
     if not gc.isenabled():  # a compiling command (or --version): nothing else runs in the process
-        try:
-            for stream in (sys.stdout, sys.stderr):
-                if stream is not None:
-                    stream.flush()
-        except (OSError, ValueError):
-            pass
-        else:
-            os._exit(code)
+        os._exit(code)
     gc.freeze()
     sys.exit(code)
+
+
+class _PipeSafe:
+    """A standard stream that a closed pipe cannot stop: once the reader has gone, what
+    is written goes to the null device, and the command runs on to its own exit code."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self.closed_pipe = False
+
+    def write(self, text: str) -> int:
+        if not self.closed_pipe:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self.closed_pipe = True
+                _discard(self._stream)
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.closed_pipe:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self.closed_pipe = True
+                _discard(self._stream)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _discard(stream) -> None:
+    """Point a stream whose pipe is closed at the null device, so that the data still in
+    its buffer (and any written later) is dropped instead of failing again at exit."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, stream.fileno())
+        finally:
+            os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,21 +126,25 @@ def main(argv: list[str] | None = None) -> int:
     # Where the collector runs (not under `run`): collect less often than by default,
     # for the reason `run` gives.
     gc.set_threshold(100_000, 50, 1000)
-    from infrac.cli.common import INTERNAL, OK
+    from infrac.cli.common import FAILED, INTERNAL
 
     argv = sys.argv[1:] if argv is None else argv
     args = _parser(argv).parse_args(argv)
+    args.argv = list(argv)  # the command line, for SARIF's record of the invocation
     chosen = _command(args.command)
     if chosen.whole_parser:
         args.parser = _parser()
     if not chosen.compiles:
         gc.enable()  # see `run`
+    streams = sys.stdout, sys.stderr
+    if args.command != "lsp":  # the language server owns its pipes
+        sys.stdout, sys.stderr = _PipeSafe(sys.stdout), _PipeSafe(sys.stderr)
     try:
         return chosen.run(args)
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return OK
+    except BrokenPipeError:  # a pipe other than stdout and stderr: the verdict is unknown
+        return FAILED
     except Exception as error:  # a bug in infrac, never the user's input
         if os.environ.get("INFRAC_DEBUG"):
             raise
@@ -107,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return INTERNAL
+    finally:
+        sys.stdout, sys.stderr = streams
 
 
 # ---- the commands and the parser ---------------------------------------------------------
@@ -114,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
 
 #: Every command, in the order ``infrac --help`` lists them (see `_command` for its module).
 _COMMANDS = (
-    "check", "build", "fmt", "graph", "exports", "rehearse", "plan-move", "lsp", "import", "explain", "completion",
+    "check", "build", "diff", "fmt", "graph", "exports", "rehearse", "plan-move", "lsp", "import", "explain",
+    "completion",
 )
 
 
@@ -124,6 +175,8 @@ def _command(name: str) -> Command:
         from infrac.cli.check import COMMAND
     elif name == "build":
         from infrac.cli.build import COMMAND
+    elif name == "diff":
+        from infrac.cli.diff import COMMAND
     elif name == "fmt":
         from infrac.cli.fmt import COMMAND
     elif name == "graph":

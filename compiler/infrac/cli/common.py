@@ -103,9 +103,11 @@ def human(args: argparse.Namespace) -> TextIO:
     return sys.stdout
 
 
-def report(args: argparse.Namespace, diagnostics, sources) -> None:
+def report(args: argparse.Namespace, diagnostics, sources, silenced=()) -> None:
     """Print every diagnostic of the run, once, in file order, in the chosen format. The
-    machine formats print a document even when there is nothing to say (an empty SARIF run)."""
+    machine formats print a document even when there is nothing to say (an empty SARIF run).
+    ``silenced`` are the findings that comments in the sources silenced, with each comment:
+    SARIF reports them as suppressed, the other formats leave them out."""
     form = args.diagnostic_format
     if form == "text":
         color = args.diagnostic_output is None and use_color(args.color, sys.stderr)
@@ -122,7 +124,7 @@ def report(args: argparse.Namespace, diagnostics, sources) -> None:
     elif form == "sarif":
         from infrac.diagnostics.sarif import to_sarif
 
-        text = to_sarif(diagnostics, sources)
+        text = to_sarif(diagnostics, sources, silenced=silenced, arguments=getattr(args, "argv", None))
     else:
         from infrac.diagnostics.github import to_github
 
@@ -201,7 +203,7 @@ def compile_project(args: argparse.Namespace) -> Compiled | None:
             allow_breaking=args.allow_breaking, warnings_as_errors=args.warnings_as_errors,
         )
         if built is not None:
-            report(args, list(loaded.diagnostics + built.diagnostics), sources)
+            report(args, list(loaded.diagnostics + built.diagnostics), sources, built.silenced)
             return Compiled(None, None, lock_path, lock_text, cache, built)
     checked = check_project(
         loaded.sources,
@@ -218,7 +220,7 @@ def compile_project(args: argparse.Namespace) -> Compiled | None:
     compiled = None
     if checked.linkage is not None:
         compiled = Compiled(checked.program, checked.linkage, lock_path, lock_text, cache)
-    report(args, diagnostics, sources)
+    report(args, diagnostics, sources, checked.silenced)
     return None if has_errors(diagnostics) else compiled
 
 

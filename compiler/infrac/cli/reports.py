@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 def graph_arguments(parser: argparse.ArgumentParser) -> None:
     with_path(parser)
     parser.add_argument(
-        "--format", choices=("text", "mermaid", "dot"), default="text",
-        help="text (default), a Mermaid flowchart, or Graphviz's dot language",
+        "--format", choices=("text", "mermaid", "dot", "github-matrix"), default="text",
+        help="text (default), a Mermaid flowchart, Graphviz's dot language, or the waves as GitHub Actions job "
+        "matrices (lines for $GITHUB_OUTPUT)",
     )
     with_reporting(parser)
     parser.set_defaults(product_on_stdout=True)
@@ -29,7 +30,8 @@ def graph(args: argparse.Namespace) -> int:
         return FAILED
     from infrac.tools import reports
 
-    render = {"text": reports.graph_text, "mermaid": reports.graph_mermaid, "dot": reports.graph_dot}[args.format]
+    render = {"text": reports.graph_text, "mermaid": reports.graph_mermaid, "dot": reports.graph_dot,
+              "github-matrix": reports.graph_github_matrix}[args.format]
     sys.stdout.write(render(compiled.program, compiled.linkage))
     return OK
 

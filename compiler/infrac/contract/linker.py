@@ -63,16 +63,17 @@ class Linkage:
     #: reader stack -> export names whose outputs it reads with ``Fn::GetStackOutput``
     reads: dict[str, tuple[str, ...]] = field(factory=dict)
 
-    _by_name: dict[str, Export] = field(init=False, eq=False, repr=False)
-
-    def __post_init__(self) -> None:
-        index: dict[str, Export] = {}
-        for export in self.exports:
-            index.setdefault(export.name, export)
-        object.__setattr__(self, "_by_name", index)
+    #: the exports by name, built on first use (the language server joins groups' linkages
+    #: on every keystroke and looks few of them up)
+    memo: dict[str, dict[str, Export]] = field(init=False, eq=False, repr=False, hash=False, factory=dict)
 
     def export(self, name: str) -> Export | None:
-        return self._by_name.get(name)
+        index = self.memo.get("by name")
+        if index is None:
+            index = self.memo["by name"] = {}
+            for export in self.exports:
+                index.setdefault(export.name, export)
+        return index.get(name)
 
 
 def imports_in(value: Any) -> list[str]:

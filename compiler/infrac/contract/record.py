@@ -38,9 +38,9 @@ def stack_record(stack: Stack, documents: dict[str, Any]) -> dict[str, dict[str,
         entry: dict[str, Any] = {"type": type_name}
         if logical_id in owners:
             entry["resource"] = owners[logical_id].name
-        replacing = _replacing(type_name, document.get("Properties") or {})
-        if replacing:
-            entry["replacing"] = replacing
+        values = replacing(type_name, document.get("Properties") or {})
+        if values:
+            entry["replacing"] = values
         entries[logical_id] = entry
     return entries
 
@@ -54,7 +54,8 @@ def owners_of(stack: Stack) -> dict[str, Resource]:
     return owners
 
 
-def _replacing(type_name: str, properties: dict[str, Any]) -> dict[str, Any]:
+def replacing(type_name: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """The values of a resource's replacing properties (those set), by their schema path."""
     resource = schema(type_name)
     if resource is None:
         return {}

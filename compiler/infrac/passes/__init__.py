@@ -63,6 +63,9 @@ class Result:
     diagnostics: tuple[Diagnostic, ...]
     #: the project's settings, also when the program has errors (for its rule levels)
     settings: Settings | None = None
+    #: the findings that suppression comments silenced, each with its comment
+    #: (``(Diagnostic, Suppression)``): SARIF reports them as suppressed
+    silenced: tuple = ()
 
     @property
     def ok(self) -> bool:

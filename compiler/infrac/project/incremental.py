@@ -193,6 +193,8 @@ class Built:
     stages: tuple[str, ...]
     compiled: int  # groups compiled (not found in the cache)
     groups: int
+    #: the findings that suppression comments silenced, each with its comment
+    silenced: tuple = ()
 
 
 def _digest(*parts: str) -> str:
@@ -408,8 +410,10 @@ def _merge(results, summaries, by_path, files_of, target, options, lock_text, lo
         for path in sorted(summaries)
         for line, codes, reason, start, end in summaries[path].suppressions
     ]
+    silenced: list = []
     diagnostics = rules.apply_read(
-        found, suppressions, [], by_path, results[0]["warnings"], warnings_as_errors=warnings_as_errors
+        found, suppressions, [], by_path, results[0]["warnings"], warnings_as_errors=warnings_as_errors,
+        silenced=silenced,
     )
     if has_errors(diagnostics):
         return None
@@ -432,7 +436,7 @@ def _merge(results, summaries, by_path, files_of, target, options, lock_text, lo
     artifacts += backend(target).project_files(skeleton, options)
     return Built(
         tuple(diagnostics), tuple(artifacts), lock, tuple(outlines), tuple(results[0]["stages"]),
-        compiled, len(results),
+        compiled, len(results), tuple(silenced),
     )
 
 

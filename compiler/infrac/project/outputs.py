@@ -461,3 +461,25 @@ def write_import(out: Path, files: dict[str, str], services: dict[str, str]) -> 
             stale.unlink()
     digests = {relative: _text_digest(text) for relative, text in sorted(files.items())}
     write_atomic(manifest, json.dumps({"generator": "infrac import", "files": digests}, indent=2) + "\n")
+
+
+def read_output_folder(out: Path) -> tuple[dict[str, str], list[str]]:
+    """The texts of a build's output folder, for ``infrac diff --against``: the files its
+    manifest lists (or, without a manifest, every file in it but hidden ones), by path in
+    the folder; and the files that could not be read."""
+    try:
+        listed = sorted(read_manifest(out))
+    except OutputError:
+        listed = []
+    if not listed:
+        listed = [f for f in _existing(out)[1] if not any(part.startswith(".") for part in f.split("/"))]
+    files, unreadable = {}, []
+    for relative in listed:
+        path = out / relative
+        try:
+            if path.is_symlink() or not path.is_file():
+                raise OSError
+            files[relative] = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            unreadable.append(relative)
+    return files, unreadable

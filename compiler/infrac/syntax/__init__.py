@@ -3,7 +3,9 @@
 - :mod:`~infrac.syntax.ir`: what a user wrote, as frozen data (spans out of equality);
 - :mod:`~infrac.syntax.parser`: text -> IR, by the fast LALR path (:mod:`~infrac.syntax.lalr`,
   tables generated into :mod:`~infrac.syntax._fast` by ``make parser``, :mod:`~infrac.syntax.tables`)
-  with Lark for syntax errors, lowering inline (:mod:`~infrac.syntax.lower`);
+  with Lark for syntax errors, lowering inline (:mod:`~infrac.syntax.lower`), and recovery
+  for files with syntax errors (:mod:`~infrac.syntax.recover`: every broken statement
+  reported, the rest parsed);
 - :mod:`~infrac.syntax.fmt`: IR -> canonical text (``infrac fmt``);
 - :mod:`~infrac.syntax.suppressions`: what the sources say of their own findings
   (``# infrac: allow CODE -- reason``, the project's warning levels).

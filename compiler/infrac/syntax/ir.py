@@ -212,9 +212,21 @@ class Comment:
 
 
 @frozen
+class Broken:
+    """A part of a file that did not parse (``infrac.syntax.recover``): the statement it
+    dropped and the tokens it skipped, and the names written there (what it might have
+    declared or named, so that the checks do not report their absence as well)."""
+
+    span: Span
+    names: tuple[str, ...] = ()
+
+
+@frozen
 class Module:
-    """One parsed file."""
+    """One parsed file. ``errors`` are its broken parts, when it has syntax errors and
+    was parsed with recovery: the statements around them are in ``items`` as usual."""
 
     items: tuple[Item, ...]
     path: str = field(default="", eq=False)
     comments: tuple[Comment, ...] = field(default=(), eq=False, repr=False)
+    errors: tuple[Broken, ...] = field(default=(), eq=False, repr=False)

@@ -11,19 +11,20 @@ input text.
 
 from __future__ import annotations
 
-from infrac.base.classes import evolve, frozen
+from infrac.base.classes import evolve, field, frozen
 from infrac.base.source import SourceFile, Span
 from infrac.diagnostics import Diagnostic, Label, diagnostic
 from infrac.syntax import grammar_path, ir, load_lark, tables
-from infrac.syntax.lalr import FastParser, compile_tables
+from infrac.syntax.lalr import FastParser, FastToken, compile_tables
 from infrac.syntax.lower import Lowering
+from infrac.syntax.recover import BAD_CHARACTER, UNTERMINATED, recover
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
     from lark import Lark, Token
-    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+    from lark.exceptions import UnexpectedInput
 
 # What the user reads instead of Lark's terminal names.
 _TOKEN_WORDS = {
@@ -85,20 +86,26 @@ def describe_expected(expected: set[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _describe_token(token: Token) -> str:
+def _describe_token(token: Any) -> str:
     if token.type == "$END":
         return "end of file"
     if token.type in ("NAME", "NUMBER"):
-        return f"{_TOKEN_WORDS[token.type][2:]} `{token}`"
+        return f"{_TOKEN_WORDS[token.type][2:]} `{token.value}`"
     if token.type == "STRING":
-        return "string " + str(token)
-    return f"`{token}`"
+        return "string " + token.value
+    return f"`{token.value}`"
 
 
 @frozen
 class ParseResult:
+    """``module`` is None when the file has a syntax error; ``recovered`` is then the
+    module parsed with recovery (``infrac.syntax.recover``: the statements that parse,
+    the broken parts in ``Module.errors``), which the checks and the language server
+    read, and never the formatter."""
+
     module: ir.Module | None
     diagnostics: tuple[Diagnostic, ...]
+    recovered: ir.Module | None = field(default=None, eq=False, repr=False)
 
 
 class Parser:
@@ -166,39 +173,74 @@ class Parser:
         try:
             module = parser.parse(source.text)
         except UnexpectedInput as error:
+            if self._fast is not None:  # every error, and what parses around them
+                token = getattr(error, "token", None)
+                at = len(source.text) if token is not None and token.type == "$END" else token.start_pos if token is not None else error.pos_in_stream
+                return self._recover(source, self._syntax_error(source, error), at)
             return ParseResult(None, (self._syntax_error(source, error),))
         except VisitError as error:  # pragma: no cover - a bug in the lowering, not in the input
             raise error.orig_exc from error
         deep = _too_deep(module)
         if deep is not None:
-            return ParseResult(
-                None,
-                (
-                    diagnostic(
-                        "E0107",
-                        f"nested more than {MAX_DEPTH} levels deep",
-                        deep.span,
-                        label=f"level {MAX_DEPTH + 1}",
-                        hint="flatten the structure; no AWS resource needs this depth",
-                    ),
-                ),
-            )
+            return ParseResult(None, (_too_deep_diagnostic(deep),))
         comments = tuple(ir.Comment(str(c), Span(source.path, c.start_pos, c.end_pos)) for c in self._comments)
         module = evolve(module, path=source.path, comments=comments)
         return ParseResult(module, tuple(self._lowering.diagnostics))
+
+    def _recover(self, source: SourceFile, first: Diagnostic, at: int) -> ParseResult:
+        """A file with a syntax error (``first``, as Lark reports it): parsed again with
+        recovery (the error at offset ``at`` is that one), every later syntax error reported (one per broken statement), and the
+        module of what parses."""
+        assert self._fast is not None
+        self._lowering.diagnostics = []
+        recovered = recover(self._fast, source.text)
+        faults = [f for f in recovered.faults if f.reported]
+        if faults and faults[0].token.start_pos < at and faults[0].token.type in ("USES", "EXPORT"):
+            # recovery found the break earlier than Lark's error, which follows from it (a
+            # block header or a `uses` left unfinished reads the next line's keyword as a name)
+            first, at = self._fault(source, faults[0].token, faults[0].expected, faults[0].values), faults[0].token.start_pos
+        found = [first] + [
+            self._fault(source, fault.token, fault.expected, fault.values)
+            for fault in faults
+            if fault.token.start_pos > at and not (fault.token.type == "$END" and at == len(source.text))
+        ]
+        module = recovered.module
+        if module is None or not isinstance(module, ir.Module):  # pragma: no cover - recovery always ends the file
+            return ParseResult(None, tuple(found) + tuple(self._lowering.diagnostics))
+        deep = _too_deep(module) if recovered.deepest > MAX_DEPTH else None
+        if deep is not None:
+            return ParseResult(None, (*found, _too_deep_diagnostic(deep)))
+        module = evolve(
+            module,
+            path=source.path,
+            comments=tuple(
+                ir.Comment(source.text[start:end], Span(source.path, start, end)) for start, end in recovered.comments
+            ),
+            errors=tuple(ir.Broken(Span(source.path, start, end), names) for start, end, names in recovered.broken),
+        )
+        diagnostics = sorted([*found, *self._lowering.diagnostics], key=lambda d: (d.span.start, d.code))
+        return ParseResult(None, tuple(diagnostics), module)
 
     def _syntax_error(self, source: SourceFile, error: UnexpectedInput) -> Diagnostic:
         from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
         if isinstance(error, UnexpectedCharacters):
-            return _unexpected_character(source, error)
+            return _unexpected_character(source, error.pos_in_stream)
         assert isinstance(error, UnexpectedToken)
-        token = error.token
-        expected = describe_expected(error.accepts or error.expected)
+        stack = list(getattr(getattr(error, "state", None), "value_stack", None) or [])
+        return self._fault(source, error.token, set(error.accepts or error.expected), stack)
+
+    def _fault(self, source: SourceFile, token: Any, expected: set[str], stack: list) -> Diagnostic:
+        """The diagnostic of a syntax error at ``token`` (Lark's or the fast path's), where
+        the parser would have accepted ``expected``, with its value stack ``stack``."""
+        if token.type in (BAD_CHARACTER, UNTERMINATED):
+            return _unexpected_character(source, token.start_pos)
+        stack = _flat(stack)
+        described = describe_expected(expected)
         if token.type == "$END":
             end = len(source.text.rstrip())  # just after the last thing written
             labels = []
-            opener = _innermost_open(error)
+            opener = _innermost_open(stack)
             if opener is not None:
                 labels.append(
                     Label(
@@ -210,39 +252,86 @@ class Parser:
                 "E0106",
                 "unexpected end of file",
                 Span(source.path, end, end),
-                label=f"expected {expected}",
+                label=f"expected {described}",
                 labels=labels,
                 hint="close every `{` and `[` that is opened",
             )
         hint = None
         labels = []
-        if "EQUAL" in (error.accepts or error.expected):
+        if "EQUAL" in expected:
             hint = "an attribute is written `name = value`; a block is `kind Name { ... }`"
-        header = _open_header(error)
+        header = _open_header(stack, expected)
+        at = Span(source.path, token.start_pos, token.end_pos)
         if header is not None:
             kind, *words = header
-            first, last = kind, words[-1]
-            labels.append(
-                Label(
-                    Span(source.path, first.start_pos, _end(last)),
-                    "this reads as the header of a block, which needs `{`",
-                )
-            )
-            if len(words) == 1:
-                value = source.text[_start(last) : _end(last)]
-                hint = f"to set an attribute, write `{kind} = {value}`; a block is `{kind} Name {{ ... }}`"
+            line_end = source.text.find("\n", kind.end_pos)
+            if line_end != -1 and line_end < token.start_pos:  # the header is what its first line holds
+                words = [w for w in words if _start(w) < line_end]
+            last = words[-1] if words else kind
+            where = Span(source.path, kind.start_pos, _end(last))
+            written = source.text[where.start : where.end]
+            if "\n" in source.text[where.end : token.start_pos]:
+                # the header's line ends without `{`: that line is what is broken, not the next one
+                return _unfinished_line(source, where, written, kind, words, token, described)
+            if words:
+                labels.append(Label(where, "this reads as the header of a block, which needs `{`"))
+                if len(words) == 1:
+                    value = source.text[_start(last) : _end(last)]
+                    hint = f"to set an attribute, write `{kind.value} = {value}`; a block is `{kind.value} Name {{ ... }}`"
         return diagnostic(
             "E0101",
             f"unexpected {_describe_token(token)}",
-            Span(source.path, token.start_pos, token.end_pos),
-            label=f"expected {expected}",
+            at,
+            label=f"expected {described}",
             labels=labels,
             hint=hint,
         )
 
 
-def _unexpected_character(source: SourceFile, error: UnexpectedCharacters) -> Diagnostic:
-    pos = error.pos_in_stream
+#: Words users write after a number for the units the language writes in it (`30s`).
+_UNIT_WORDS = {
+    **{unit: unit for unit in ("s", "m", "h", "d", "B", "KB", "MB", "GB", "KiB", "MiB", "GiB")},
+    "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+    "hour": "h", "hours": "h", "day": "d", "days": "d",
+    "bytes": "B", "kb": "KB", "mb": "MB", "gb": "GB",
+}
+
+
+def _unfinished_line(source: SourceFile, where: Span, written: str, kind: Any, words: list, token: Any, described: str):
+    """A statement that ends its line unfinished (`billing on_demand`, `30 seconds`): reported on
+    that line, with the token that showed it as a second place."""
+    labels = [Label(Span(source.path, token.start_pos, token.end_pos), f"unexpected {_describe_token(token)}: expected {described}")]
+    before = source.text[: where.start]
+    line_before = before[before.rfind("\n") + 1 :]
+    number = line_before.rstrip(" \t")
+    digits = number[len(number.rstrip("0123456789.")) :]
+    unit = _UNIT_WORDS.get(kind.value)
+    if not words and unit is not None and digits and digits[0].isdigit() and number != line_before:
+        return diagnostic(
+            "E0101",
+            f"a unit apart from its number: `{digits} {kind.value}`",
+            where,
+            label="a unit is written right after its number",
+            labels=labels,
+            hint=f"write `{digits}{unit}` (durations: s, m, h, d; sizes: B, KB, MB, GB, KiB, MiB, GiB)",
+        )
+    if words and len(words) == 1:
+        value = source.text[_start(words[0]) : _end(words[0])]
+        hint = f"to set an attribute, write `{kind.value} = {value}`; a block is `{kind.value} Name {{ ... }}`"
+    else:
+        hint = "an attribute is written `name = value`; a block is `kind Name { ... }`"
+    return diagnostic(
+        "E0101",
+        f"`{written}` is neither an attribute nor a block",
+        where,
+        label="this reads as the header of a block, which needs `{`" if words else "`=` or `{` is missing after this",
+        labels=labels,
+        hint=hint,
+    )
+
+
+def _unexpected_character(source: SourceFile, pos: int) -> Diagnostic:
     char = source.text[pos]
     if char == '"':
         line_end = source.text.find("\n", pos)
@@ -264,46 +353,79 @@ def _unexpected_character(source: SourceFile, error: UnexpectedCharacters) -> Di
     )
 
 
-def _open_header(error: UnexpectedToken) -> list | None:
-    """A block header still waiting for its `{` (`billing on_demand`): the kind
-    token and its labels, from the top of the parser's stack."""
-    if "LBRACE" not in (error.accepts or error.expected):
-        return None
-    from lark import Token
+def _is_token(item: Any) -> bool:
+    """Lark's tokens are strings; the fast path's are FastToken. No IR node is either."""
+    return isinstance(item, (str, FastToken))
 
-    stack = list(getattr(getattr(error, "state", None), "value_stack", None) or [])
+
+def _flat(stack: list) -> list:
+    """The value stack with the lists of inlined rules (labels, statements) spliced in:
+    the fast path's lists, Lark's trees."""
+    flat: list = []
+    for item in stack:
+        if isinstance(item, list):
+            flat.extend(item)
+        elif isinstance(getattr(item, "children", None), list):  # Lark's tree of an inlined rule
+            flat.extend(item.children)
+        elif item is not None:
+            flat.append(item)
+    return flat
+
+
+def _open_header(stack: list, expected: set[str]) -> list | None:
+    """A block header still waiting for its `{` (`billing on_demand`, or a lone
+    `seconds` where `=` or `{` must follow): the kind token and its labels, from the top
+    of the parser's stack."""
+    if "LBRACE" not in expected:
+        return None
+    stack = list(stack)
     words: list = []
-    while stack and not (isinstance(stack[-1], Token) and stack[-1].type == "NAME"):
+
+    def label(item: Any) -> bool:
+        return isinstance(item, (ir.Symbol, ir.Ref)) or (_is_token(item) and item.type in ("STRING", "NAME"))
+
+    if len(stack) >= 2 and _is_token(stack[-1]) and stack[-1].type == "NAME" and label(stack[-2]):
+        words.append(stack.pop())  # a label being written, not reduced yet
+    while stack and not (_is_token(stack[-1]) and stack[-1].type == "NAME"):
         item = stack.pop()
-        if not (isinstance(item, (ir.Symbol, ir.Ref)) or (isinstance(item, Token) and item.type == "STRING")):
+        if not (isinstance(item, (ir.Symbol, ir.Ref)) or (_is_token(item) and item.type == "STRING")):
             return None
         words.insert(0, item)
-    if not stack or not words:
+    if not stack:
+        return None
+    if not words and "EQUAL" not in expected:
         return None
     return [stack[-1], *words]
 
 
-def _start(item) -> int:  # a Lark token (a str) or a node
-    return item.start_pos if isinstance(item, str) else item.span.start
+def _start(item) -> int:  # a token or a node
+    return item.start_pos if _is_token(item) else item.span.start
 
 
 def _end(item) -> int:
-    return item.end_pos if isinstance(item, str) else item.span.end
+    return item.end_pos if _is_token(item) else item.span.end
 
 
-def _innermost_open(error: UnexpectedToken) -> Token | None:
+def _innermost_open(stack: list) -> Any:
     """The innermost `{` or `[` left open. The parser's stack may still hold a
     finished block's braces (waiting for an optional `,`), so they are matched."""
-    from lark import Token
-
-    state = getattr(error, "state", None)
-    open_: list[Token] = []
-    for value in getattr(state, "value_stack", None) or []:
-        if isinstance(value, Token) and value.type in _OPENERS:
+    open_: list = []
+    for value in stack:
+        if _is_token(value) and value.type in _OPENERS:
             open_.append(value)
-        elif isinstance(value, Token) and value.type in ("RBRACE", "RBRACKET", "RPAR") and open_:
+        elif _is_token(value) and value.type in ("RBRACE", "RBRACKET", "RPAR") and open_:
             open_.pop()
     return open_[-1] if open_ else None
+
+
+def _too_deep_diagnostic(deep) -> Diagnostic:
+    return diagnostic(
+        "E0107",
+        f"nested more than {MAX_DEPTH} levels deep",
+        deep.span,
+        label=f"level {MAX_DEPTH + 1}",
+        hint="flatten the structure; no AWS resource needs this depth",
+    )
 
 
 #: Deeper nesting is refused, so that every later stage may recurse safely.

@@ -133,9 +133,11 @@ def apply(
     levels: Mapping[str, str],
     *,
     warnings_as_errors: bool = False,
+    silenced: list[tuple[Diagnostic, Suppression]] | None = None,
 ) -> list[Diagnostic]:
     """The diagnostics after suppression comments, the project's levels and
-    ``--warnings-as-errors``, in that order."""
+    ``--warnings-as-errors``, in that order. ``silenced``, when given, receives each
+    finding a comment silenced, with the comment (SARIF reports them as suppressed)."""
     suppressions: list[Suppression] = []
     problems: list[Diagnostic] = []
     for module in modules:
@@ -145,7 +147,8 @@ def apply(
         found, wrong = read_suppressions(module, source)
         suppressions += found
         problems += wrong
-    return apply_read(diagnostics, suppressions, problems, sources, levels, warnings_as_errors=warnings_as_errors)
+    return apply_read(diagnostics, suppressions, problems, sources, levels, warnings_as_errors=warnings_as_errors,
+                      silenced=silenced)
 
 
 def apply_read(
@@ -156,6 +159,7 @@ def apply_read(
     levels: Mapping[str, str],
     *,
     warnings_as_errors: bool = False,
+    silenced: list[tuple[Diagnostic, Suppression]] | None = None,
 ) -> list[Diagnostic]:
     """:func:`apply` with the suppression comments already read (in file order), and
     what was wrong with them (an incremental build keeps them per file)."""
@@ -171,6 +175,8 @@ def apply_read(
             number = by_line.get((d.span.file, line, d.code))
             if number is not None:
                 used.add((number, d.code))
+                if silenced is not None:
+                    silenced.append((d, suppressions[number]))
                 continue
         result.append(d)
     if not has_errors(result):

@@ -184,6 +184,12 @@ def _sample(kind: Kind) -> _Sample:
     return _Sample(kind, _resource(kind, _SAMPLE, links, with_blocks=True), others, links)
 
 
+def sample_of(kind: Kind) -> _Sample:
+    """A sample resource of the kind, with the resources its fields link to, to render
+    (``sample.render(resource)``): what the page measures, and ``infrac diff`` too."""
+    return _sample(kind)
+
+
 # ---- what changes when a field does -------------------------------------------------------
 
 
@@ -202,6 +208,9 @@ def _differences(a: Any, b: Any, path: tuple[str, ...] = ()) -> set[tuple[str, .
             found |= _differences(x, y, (*path, "[]"))
         return found
     return set() if a == b else {path}
+
+
+differences = _differences
 
 
 def _places(renderings: list[dict[str, Any]], depth: int) -> list[str]:

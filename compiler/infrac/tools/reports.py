@@ -148,3 +148,30 @@ def exports_json(program: Program, linkage: Linkage, stages: tuple[str, ...]) ->
         for export in linkage.exports
     ]
     return json.dumps({"exports": entries}, indent=2, ensure_ascii=False) + "\n"
+
+
+def graph_github_matrix(program: Program, linkage: Linkage) -> str:
+    """The deploy waves as GitHub Actions job matrices, in the lines a step appends to
+    ``$GITHUB_OUTPUT``: ``waves`` (how many), ``wave1``, ``wave2``... (each wave's stacks, for
+    ``strategy.matrix: ${{ fromJSON(needs.<job>.outputs.wave1) }}``), and ``matrix``, every
+    stack with its wave. Each entry names the ``stack``, its ``wave``, whether it is a
+    ``consumer`` (a service of its own, deployed by its own tool) and the stacks it waits for.
+    JSON on one line each, keys sorted: GitHub reads ``name=value`` lines."""
+    entries = []
+    for number, wave in enumerate(program.waves, 1):
+        for name in wave:
+            stack = program.stack(name)
+            entries.append({
+                "stack": name,
+                "wave": number,
+                "consumer": bool(stack and stack.is_consumer and not stack.resources),
+                "after": list(program.dependencies.get(name, ())),
+            })
+
+    def line(key: str, value) -> str:
+        return f"{key}={json.dumps(value, sort_keys=True, separators=(',', ':'))}\n"
+
+    text = f"waves={len(program.waves)}\n"
+    for number in range(1, len(program.waves) + 1):
+        text += line(f"wave{number}", {"include": [e for e in entries if e["wave"] == number]})
+    return text + line("matrix", {"include": entries})

@@ -57,6 +57,7 @@ class InfraLexer(RegexLexer):
             (words(("uses",), suffix=r"\b(?![-])"), Keyword, "uses"),
             (r"(" + _NAME + r")(\s*)(=)", bygroups(Name.Attribute, Whitespace, Operator), "value"),
             (words(vocabulary.kinds(), suffix=r"\b(?![-])"), Keyword.Type, "header"),
+            (r"target\b(?![-])", Name.Builtin, "target"),
             (words(vocabulary.block_kinds(), suffix=r"\b(?![-])"), Name.Builtin, "header"),
             (_NAME, Name.Tag, "header"),  # a block of a kind the vocabulary does not know
             (r"[{}]", Punctuation),
@@ -71,8 +72,18 @@ class InfraLexer(RegexLexer):
         "header": [
             include("space"),
             (_STRING_START, String.Double, "string"),
-            (r"(" + _NAME + r")((?:\.)" + _NAME + r")*", Name.Class),
+            # a dotted label names what is declared elsewhere: `target infrastructure-sqs.Queue`
+            (r"(" + _NAME + r")((\.)(" + _NAME + r"))+", Name.Variable),
+            (_NAME, Name.Class),
             (r"\.", Punctuation),
+            (r"\{", Punctuation, "#pop"),
+            default("#pop"),
+        ],
+        # a rule's target names a resource declared elsewhere: target Queue {   target stack.Queue {
+        "target": [
+            include("space"),
+            include("reference"),
+            (_NAME, Name.Variable),
             (r"\{", Punctuation, "#pop"),
             default("#pop"),
         ],

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from infrac.base.classes import frozen
+from infrac.base.classes import field, frozen
 from infrac.base.source import SourceFile, Span
 from infrac.contract import lockfile
 from infrac.contract.linker import Linkage
@@ -73,7 +73,9 @@ class ParseCache:
         return parsed
 
     def module(self, source: SourceFile) -> ir.Module | None:
-        return self(source).module
+        """The file's module, or what parses of it (``ParseResult.recovered``)."""
+        parsed = self(source)
+        return parsed.module if parsed.module is not None else parsed.recovered
 
 
 @frozen
@@ -85,6 +87,8 @@ class Analysis:
     modules: Mapping[str, ir.Module]
     occurrences: tuple[Occurrence, ...]
     lock: Mapping[str, Mapping[str, Any]]
+    #: the occurrences by file, built on first use
+    memo: dict[Any, Any] = field(init=False, eq=False, repr=False, hash=False, factory=dict)
 
     @property
     def program(self) -> Program | None:
@@ -102,8 +106,17 @@ class Analysis:
 
     def at(self, path: str, offset: int) -> Occurrence | None:
         """The innermost occurrence under the cursor (a cursor just after a name counts)."""
-        found = [o for o in self.occurrences if o.span.file == path and o.span.start <= offset <= o.span.end]
+        found = [o for o in self.in_file(path) if o.span.start <= offset <= o.span.end]
         return min(found, key=lambda o: o.span.length) if found else None
+
+    def in_file(self, path: str) -> list[Occurrence]:
+        """The occurrences in one file, in the order of the index."""
+        by_file = self.memo.get("by file")
+        if by_file is None:
+            by_file = self.memo["by file"] = {}
+            for occurrence in self.occurrences:
+                by_file.setdefault(occurrence.span.file, []).append(occurrence)
+        return by_file.get(path, [])
 
     def declarations(self, symbol: Symbol) -> list[Occurrence]:
         return [o for o in self.occurrences if o.declaration and _same(o.symbol, symbol)]
@@ -155,7 +168,7 @@ class Analysis:
     def format(self, path: str) -> str | None:
         """The file in the canonical layout (``infrac fmt``), or None when it does not parse."""
         module = self.modules.get(path)
-        if module is None:
+        if module is None or module.errors:  # what did not parse would be lost
             return None
         return format_module(module, self.sources[path].text)
 
@@ -184,13 +197,14 @@ def analyse(
     checked = check_project(sources.values(), lock_text, lock_path, parse_file=parse_file)
     modules = {}
     for path, source in sources.items():
-        module = parse_file(source).module
+        parsed = parse_file(source)
+        module = parsed.module if parsed.module is not None else parsed.recovered  # what parses of a broken file
         if module is not None:
             modules[path] = module
     lock = (lockfile.read(lock_text) if lock_text is not None else None) or {}
-    occurrences = list(_declared(modules.values()))
+    occurrences = list(declared(modules.values()))
     if checked.program is not None:
-        occurrences += _referenced(checked.program, sources)
+        occurrences += referenced(checked.program, sources)
     return Analysis(sources, checked, modules, tuple(occurrences), lock)
 
 
@@ -204,7 +218,7 @@ def resource_name(block: ir.Block) -> ir.Symbol | None:
     return None
 
 
-def _declared(modules: Iterable[ir.Module]) -> Iterator[Occurrence]:
+def declared(modules: Iterable[ir.Module]) -> Iterator[Occurrence]:
     """Declarations as written: stacks, resources, exports, and the vocabulary's words."""
     for module in modules:
         for item in module.items:
@@ -251,7 +265,7 @@ def _fields(body: tuple, stack: str, kind: str, block: str = "") -> Iterator[Occ
             yield from _fields(statement.body, stack, kind, statement.kind)
 
 
-def _referenced(program: Program, sources: Mapping[str, SourceFile]) -> Iterator[Occurrence]:
+def referenced(program: Program, sources: Mapping[str, SourceFile]) -> Iterator[Occurrence]:
     """References as the compiler resolved them (``Resource.attribute`` gets its stack)."""
     for stack in program.stacks:
         values: list[Any] = [stack.environment, stack.values, stack.conditions]
@@ -269,6 +283,13 @@ def _referenced(program: Program, sources: Mapping[str, SourceFile]) -> Iterator
             if len(spans) >= 2:
                 yield Occurrence(spans[0], Symbol(STACK, use.stack), False, stack.name, "uses")
                 yield Occurrence(spans[1], Symbol(RESOURCE, use.stack, use.resource), False, stack.name, "uses")
+        for choice in stack.strengths:  # reference stack.Resource(.attribute) { strength = ... }
+            names = (STACK, RESOURCE, ATTRIBUTE)
+            for what, span in zip(names, choice.part_spans):
+                symbol = Symbol(what, choice.stack, *((choice.resource,) if what != STACK else ()))
+                if what == ATTRIBUTE:
+                    symbol = Symbol(ATTRIBUTE, choice.stack, choice.resource, choice.attribute or "")
+                yield Occurrence(span, symbol, False, stack.name, "reference")
 
 
 def _references_in(value: Any) -> Iterator[Reference | Link]:

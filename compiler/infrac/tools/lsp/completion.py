@@ -105,8 +105,8 @@ def complete(analysis: Analysis | None, text: str, offset: int) -> tuple[list[It
     top = frames[-1] if frames else None
     if top is not None and top.what == "block" and top.words[:1] == ("uses",) and len(top.words) > 1:
         return _access_items(analysis, stack, top.words[1]), start
-    if pending[:1] == ["uses"]:
-        return _stack_items(analysis, exclude=stack), start
+    if pending[:1] in (["uses"], ["reference"], ["target"]) and len(pending) == 1:
+        return _stack_items(analysis, exclude=stack), start  # what follows names a stack first
     if pending[:1] == ["export"] and kind in KINDS:
         return _attribute_items(kind), start
     if len(pending) >= 2 and pending[-1] in ("=", ":") or (top is not None and top.what == "list"):

@@ -1,10 +1,11 @@
 """``infrac lsp``: the language server, over stdin and stdout (pygls).
 
-A thin layer: each change of any file recompiles the file's whole project
-through :func:`infrac.project.pipeline.check_project` (what ``infrac check`` runs),
-with the editor's unsaved texts in place of the files on disk, and publishes
-the diagnostics of every file of the project. Every answer comes from that
-compile (:mod:`infrac.tools.lsp.analysis`, :mod:`infrac.tools.lsp.features`).
+A thin layer: each change of any file checks the file's project again as ``infrac check``
+does, with the editor's unsaved texts in place of the files on disk, group of stacks by
+group (only the groups whose files changed: :mod:`infrac.tools.lsp.incremental`), and
+publishes the diagnostics of each file whose diagnostics changed. Every answer comes from
+that analysis (:mod:`infrac.tools.lsp.analysis`, :mod:`infrac.tools.lsp.features`), also
+while files have syntax errors: the parser recovers, and what parses is checked.
 
 A project is the folder ``infrac check`` would be pointed at: from a file's
 folder up, as long as the parent folder holds ``.infra`` files too, stopping at
@@ -14,10 +15,8 @@ the command shows them when run in the workspace's root folder.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
-import traceback
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -31,44 +30,18 @@ from infrac.base.classes import evolve
 from infrac.base.source import SourceFile, Span
 from infrac.contract import lockfile
 from infrac.diagnostics import Diagnostic, Severity, sort_key
+from infrac.diagnostics.codes import help_uri
 from infrac.project.workspace import SUFFIX, display, load, read_lock
 from infrac.tools.lsp import completion as completions
-from infrac.tools.lsp import features
-from infrac.tools.lsp.analysis import RESOURCE, STACK, Analysis, ParseCache, analyse
+from infrac.tools.lsp import features, views
+from infrac.tools.lsp.analysis import RESOURCE, STACK, Analysis
+from infrac.tools.lsp.incremental import Incremental
+from infrac.tools.lsp.protocol import _safe, to_offset, to_range
 
 log = logging.getLogger(__name__)
 
 #: JSON-RPC error code for a request the server understood and declines (LSP's RequestFailed).
 REQUEST_FAILED = -32803
-
-
-# ---- positions ------------------------------------------------------------------------------------
-
-
-def _utf16(text: str) -> int:
-    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
-
-
-def to_offset(source: SourceFile, position: lsp.Position) -> int:
-    """An LSP position (line, UTF-16 column) as a character offset, clamped to the text."""
-    line = max(0, min(position.line, source.line_count - 1)) + 1
-    start = source.offset(line, 1)
-    text = source.line_text(line)
-    units = 0
-    for index, char in enumerate(text):
-        if units >= position.character:
-            return start + index
-        units += 2 if ord(char) > 0xFFFF else 1
-    return start + len(text)
-
-
-def to_position(source: SourceFile, offset: int) -> lsp.Position:
-    found = source.position(offset)
-    return lsp.Position(found.line - 1, _utf16(source.line_text(found.line)[: found.column - 1]))
-
-
-def to_range(source: SourceFile, span: Span) -> lsp.Range:
-    return lsp.Range(to_position(source, span.start), to_position(source, span.end))
 
 
 def _normalise(text: str) -> str:
@@ -85,11 +58,13 @@ class Project:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.parse_cache = ParseCache()
+        self.incremental = Incremental()
         self.overlays: dict[str, str] = {}  # display path -> the editor's text
         self.analysis: Analysis | None = None
-        self.published: set[str] = set()
+        self.published: dict[str, list[lsp.Diagnostic]] = {}  # what each file shows now
         self.shown: dict[str, SourceFile] = {}
+        self._sources: dict[str, SourceFile] = {}  # the editor's texts, as files
+        self._disk_sources: dict[str, SourceFile] = {}
         self._disk: tuple | None = None
 
     def reload(self) -> None:
@@ -102,15 +77,20 @@ class Project:
             shown: dict[str, SourceFile] = {}
             lock_text, problem = read_lock(self.folder / lockfile.NAME, shown)  # as `infrac check` reads it
             self._disk = (loaded, None if problem else lock_text, problem, shown)
+            self._disk_sources = {s.path: s for s in sorted(loaded.sources, key=lambda s: s.path)}
         return self._disk
 
     def analyse(self) -> Analysis:
         """Compile the project as ``infrac check`` does: the files, then the lock."""
         loaded, lock_text, problem, shown = self._read()
-        texts = {s.path: s.text for s in loaded.sources}
-        texts.update(self.overlays)
-        sources = [SourceFile(path, text) for path, text in sorted(texts.items())]
-        analysis = analyse(sources, lock_text, display(self.folder / lockfile.NAME), self.parse_cache)
+        current = dict(self._disk_sources)  # the files as on disk, then the editor's texts over them
+        for path, text in self.overlays.items():
+            source = self._sources.get(path)
+            if source is None or source.text != text:  # one SourceFile per text: its lines are indexed once
+                source = self._sources[path] = SourceFile(path, text)
+            current[path] = source
+        sources = list(current.values())
+        analysis = self.incremental.analyse(sources, lock_text, display(self.folder / lockfile.NAME))
         extra = tuple(d for d in loaded.diagnostics if d.code != "E0002" or not sources)
         extra += (problem,) if problem is not None else ()
         if extra:
@@ -176,23 +156,51 @@ class InfraServer(LanguageServer):
         return (analysis, source) if source is not None else None
 
     def refresh(self, project: Project) -> Analysis:
-        """Recompile the whole project and publish the diagnostics of each of its files."""
+        """Analyse the project again (the groups of stacks that changed, see
+        :mod:`infrac.tools.lsp.incremental`) and publish the diagnostics of each file whose
+        diagnostics changed."""
         analysis = project.analyse()
         shown = project.shown
-        by_file: dict[str, list[lsp.Diagnostic]] = {path: [] for path in analysis.sources}
+        now: dict[str, list[lsp.Diagnostic]] = {}
         first = min(analysis.sources, default=None)
         for found in sorted(analysis.diagnostics, key=sort_key):
             path = found.span.file if found.span is not None and found.span.file in shown else first
             if path is not None:
-                by_file.setdefault(path, []).append(self.to_lsp(shown, found))
-        for path in project.published - set(by_file):
-            by_file[path] = []  # a file that left the project: clear what it showed
-        for path, diagnostics in sorted(by_file.items()):
-            self.text_document_publish_diagnostics(
-                lsp.PublishDiagnosticsParams(uri=self.uri_of(path), diagnostics=diagnostics)
-            )
-        project.published = set(by_file)
+                now.setdefault(path, []).append(self.to_lsp(shown, found))
+        published = project.published
+        # the files whose diagnostics may have changed: those with some now or before, new files,
+        # and files that left the project (cleared)
+        candidates = set(now) | {p for p, shown_there in published.items() if shown_there}
+        candidates |= analysis.sources.keys() - published.keys()
+        candidates |= published.keys() - analysis.sources.keys()
+        for path in sorted(candidates):
+            diagnostics = now.get(path, [])
+            if published.get(path) != diagnostics:
+                self.text_document_publish_diagnostics(
+                    lsp.PublishDiagnosticsParams(uri=self.uri_of(path), diagnostics=diagnostics)
+                )
+            if path in analysis.sources or diagnostics:
+                published[path] = diagnostics
+            else:
+                published.pop(path, None)
         return analysis
+
+    def workspace_edit(self, changes: dict[str, list[lsp.TextEdit]]) -> lsp.WorkspaceEdit:
+        """Edits by file: as ``documentChanges`` (each with the version of the open document it
+        was computed on) when the client supports them, else as ``changes``."""
+        capabilities = getattr(self, "client_capabilities", None)
+        workspace = getattr(capabilities, "workspace", None)
+        edit = getattr(workspace, "workspace_edit", None)
+        if not getattr(edit, "document_changes", False):
+            return lsp.WorkspaceEdit(changes=changes)
+        documents = []
+        for uri, edits in changes.items():
+            document = self.workspace.text_documents.get(uri)
+            version = document.version if document is not None else None
+            documents.append(
+                lsp.TextDocumentEdit(lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits)
+            )
+        return lsp.WorkspaceEdit(document_changes=documents)
 
     def to_lsp(self, sources: Mapping[str, SourceFile], found: Diagnostic) -> lsp.Diagnostic:
         """A diagnostic as the protocol has it: the message, then the hint on a line of its own."""
@@ -212,6 +220,7 @@ class InfraServer(LanguageServer):
         return lsp.Diagnostic(
             range=where,
             message=message,
+            code_description=lsp.CodeDescription(href=help_uri(found.code)),
             severity=lsp.DiagnosticSeverity.Error if found.severity is Severity.ERROR else lsp.DiagnosticSeverity.Warning,
             code=found.code,
             source="infrac",
@@ -220,25 +229,6 @@ class InfraServer(LanguageServer):
 
 
 server = InfraServer()
-
-
-def _safe(function):
-    """A handler that never takes the server down: a bug is logged and answered with nothing."""
-
-    @functools.wraps(function)
-    def wrapper(ls: InfraServer, params):
-        try:
-            return function(ls, params)
-        except JsonRpcException:
-            raise
-        except Exception:  # a bug in infrac, never the user's input
-            log.error("infrac lsp: %s failed:\n%s", function.__name__, traceback.format_exc())
-            ls.window_log_message(
-                lsp.LogMessageParams(type=lsp.MessageType.Error, message=f"infrac: internal error in {function.__name__}; see the log")
-            )
-            return None
-
-    return wrapper
 
 
 # ---- documents ------------------------------------------------------------------------------------
@@ -487,7 +477,7 @@ def code_action(ls: InfraServer, params: lsp.CodeActionParams):
                     title=fix.title,
                     kind=lsp.CodeActionKind.QuickFix,
                     diagnostics=[ls.to_lsp(analysis.sources, diagnostic)],
-                    edit=lsp.WorkspaceEdit(changes=changes),
+                    edit=ls.workspace_edit(changes),
                     is_preferred=True,
                 )
             )
@@ -517,7 +507,7 @@ def rename(ls: InfraServer, params: lsp.RenameParams):
     changes: dict[str, list[lsp.TextEdit]] = {}
     for span, text in edits:
         changes.setdefault(ls.uri_of(span.file), []).append(lsp.TextEdit(to_range(analysis.sources[span.file], span), text))
-    return lsp.WorkspaceEdit(changes=changes)
+    return ls.workspace_edit(changes)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
@@ -532,6 +522,9 @@ def formatting(ls: InfraServer, params: lsp.DocumentFormattingParams):
         return []
     end = lsp.Position(source.line_count, 0)
     return [lsp.TextEdit(lsp.Range(lsp.Position(0, 0), end), formatted)]
+
+
+views.register(server, _at)
 
 
 def serve() -> None:
