@@ -177,7 +177,7 @@ def _unknown_stacks(planner: Planner, creates: list[tuple[str, str]], recorded: 
             "E0857", f"no deployed template for `{stack}`, the stack of the project's service `{project}`",
             spans.get((project,)), label="a consumer: its own service deploys it",
             notes=["its service is deployed already, and the plan cannot know what its stack holds: what the plan "
-                   "creates may collide with it, what it deletes go unseen"],
+                   "creates may collide with it, what it deletes goes unseen"],
             hint=f"give it: `aws cloudformation get-template --stack-name {stack} --template-stage Processed --query "
                  f"TemplateBody --output json > {stack}.json` and `--from {stack}={stack}.json`; or, if it was never "
                  f"deployed, `--new {stack}`",
