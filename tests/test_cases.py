@@ -89,7 +89,6 @@ def plan_outputs(folder: Path) -> dict[str, str]:
     import json
 
     from infrac.cli.plan_move import _acknowledged, _recorded, _spans
-
     from infrac.tools.migrate import source
     from infrac.tools.migrate.plan import make_plan
     from infrac.tools.migrate.plan.deployed import deployed_stack
