@@ -621,3 +621,72 @@ def test_the_check_of_the_rewritten_service_finds_each_form_of_reference():
     }
     assert leftovers(document, {"Uploads"}) == [
         ("a", "Uploads"), ("b", "Uploads"), ("c", "Uploads"), ("d.Fn::Sub", "Uploads"), ("e.Fn::Sub", "Uploads")]
+
+
+TAGGED = """\
+service: tagged
+frameworkVersion: '3'
+provider:
+  name: aws
+  runtime: python3.11
+  region: eu-west-1
+  stage: "${opt:stage, 'dev'}"
+  environment:
+    JOBS: !Ref Jobs
+functions:
+  work:
+    handler: src/work.handler
+resources:
+  Resources:
+    Jobs:
+      Type: AWS::SQS::Queue
+      Properties:
+        QueueName: tagged-${sls:stage}-jobs
+        Tags:
+          - Key: stack
+            Value: !Ref AWS::StackName
+    Bus:
+      Type: AWS::Events::EventBus
+      Properties:
+        Name: tagged-${sls:stage}-bus
+    Forward:
+      Type: AWS::Events::Rule
+      Properties:
+        EventBusName: !Ref Bus
+        EventPattern: {source: [shop]}
+        Targets:
+          - Id: jobs
+            Arn: !GetAtt Jobs.Arn
+            InputTransformer:
+              InputPathsMap: {id: "$.detail.id"}
+              InputTemplate: '{"id": <id>}'
+"""
+
+
+def test_a_stack_name_value_keeps_the_deployed_name_when_its_resource_moves(tmp_path, infrac, monkeypatch):
+    """The queue's tag reads the stack's name: deployed in tagged-dev, it says tagged-dev. Moved
+    to the queues stack, `{stack_name}` would say queues-dev (before, the import wrote that, and
+    its check agreed); the import writes the deployed name instead. The bus and its rule land in
+    stacks of their own (`--map`), the rule's input transformer kept."""
+    (tmp_path / "tagged").mkdir()
+    (tmp_path / "tagged" / "serverless.yml").write_text(TAGGED)
+    (tmp_path / "map.yml").write_text("AWS::Events::Rule: rules\nAWS::Events::EventBus: buses\nAWS::SQS::*: queues\n")
+    monkeypatch.chdir(tmp_path)
+    process = infrac("import", "tagged/serverless.yml", "--map", "map.yml", "--out", "X")
+    assert process.returncode == 0, process.stderr
+    queues = (tmp_path / "X" / "queues.infra").read_text()
+    assert 'Tags: [{ Key: "stack", Value: "tagged-{stage}" }]' in queues
+    rules = (tmp_path / "X" / "rules.infra").read_text()
+    assert "EventBusName: buses.Bus.name" in rules and "Arn: queues.Jobs.arn" in rules
+    assert "InputTemplate:" in rules
+
+
+def test_the_imports_check_compares_the_stack_name_by_its_value():
+    """The check behind it: the same placeholder in two stacks is two values."""
+    from infrac.tools.migrate.roundtrip import with_stack_name
+
+    assert with_stack_name({"Fn::Sub": "${AWS::StackName}"}, "tagged-dev") == "tagged-dev"
+    assert with_stack_name({"Tags": [{"Value": {"Fn::Sub": "${AWS::StackName}-${AWS::Region}"}}]}, "q-dev") == {
+        "Tags": [{"Value": {"Fn::Sub": "q-dev-${AWS::Region}"}}]}
+    assert with_stack_name({"Fn::Sub": "${AWS::StackName}"}, "queues-dev") != with_stack_name(
+        {"Fn::Sub": "${AWS::StackName}"}, "tagged-dev")

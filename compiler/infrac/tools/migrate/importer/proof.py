@@ -33,7 +33,8 @@ def build(sources: Mapping[str, str], stage: str):
 def verify(modules, templates, where, decisions: Decisions, stage: str, region: str, stages: tuple[str, ...] = ()):
     """Compile the import and compare every resource with its template's: the lifted
     resources that differ (to import again as generic blocks), and problems to report."""
-    from infrac.tools.migrate.roundtrip import built_resources, expected_resources
+    from infrac.tools.migrate.importer.placement import stack_name
+    from infrac.tools.migrate.roundtrip import built_resources, expected_resources, with_stack_name
 
     sources = {"project.infra": render_sources({"p": project_module(stage, region, stages=stages)})["p"], **render_sources(modules)}
     result, built = build(sources, stage)
@@ -51,9 +52,11 @@ def verify(modules, templates, where, decisions: Decisions, stage: str, region: 
             else:
                 problems.append(_compile_problem(d, owner, templates, where))
         return mismatched, problems
-    have = built_resources(built, stage, region, by_stack=True)
+    have = {k: with_stack_name(v, f"{k[0]}-{stage}")
+            for k, v in built_resources(built, stage, region, by_stack=True).items()}
     for i, template in enumerate(templates):
-        expected = expected_resources(template, stage, region)
+        home = f"{stack_name(template)}-{stage}"
+        expected = {k: with_stack_name(v, home) for k, v in expected_resources(template, stage, region).items()}
         for logical_id, document in expected.items():
             if where[(i, logical_id)] is None:
                 continue

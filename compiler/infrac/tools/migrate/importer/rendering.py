@@ -117,7 +117,7 @@ def render(templates, where, decisions: Decisions, stage: str, region: str, plac
     for i, template in enumerate(templates):
         refs = Refs(
             parameters={p.name for p in template.parameters}, conditions=set(template.conditions),
-            stage=stage_parameter(template) is not None,
+            stage=stage_parameter(template) is not None, home=stack_name(template),
         )
         for resource in template.resources:
             key = (i, resource.logical_id)
