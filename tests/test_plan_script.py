@@ -149,12 +149,14 @@ def account_with_the_deployed_stack(root: Path) -> Account:
 
 
 def run_script(root: Path, state: Path, **env: str) -> subprocess.CompletedProcess:
-    """``plan.sh`` with the stand-in first on PATH; ``env`` adds variables (YES, FROM_STEP...)."""
+    """``plan.sh`` with the stand-ins (``aws``, and ``serverless`` for the consumers' deploys) first
+    on PATH; ``env`` adds variables (YES, FROM_STEP...)."""
     bin_folder = state.parent / "bin"
     bin_folder.mkdir(exist_ok=True)
-    stand_in = bin_folder / "aws"
-    stand_in.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{HERE / "aws_stand_in.py"}" "$@"\n')
-    stand_in.chmod(0o755)
+    for command, prefix in (("aws", ""), ("serverless", "serverless ")):
+        stand_in = bin_folder / command
+        stand_in.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{HERE / "aws_stand_in.py"}" {prefix}"$@"\n')
+        stand_in.chmod(0o755)
     answers = env.pop("_input", "")
     return subprocess.run(
         ["bash", str(root / "plan" / "plan.sh")], capture_output=True, text=True, timeout=600, input=answers,
