@@ -92,7 +92,7 @@ lsp-latency: $(STAMP)
 fuzz: $(STAMP) $(NODE_STAMP)
 	INFRAC_FUZZ_EXAMPLES=20000 INFRAC_KILL_POINTS=2000 INFRAC_QUOTING_EXAMPLES=200 INFRAC_DIFF_EXAMPLES=200 \
 	  $(BIN)/python -m pytest tests/test_fuzz.py tests/test_syntax_fast.py tests/test_recovery.py tests/test_output_kill.py \
-	  tests/test_quoting.py tests/test_diff_properties.py -p no:cacheprovider
+	  tests/test_quoting.py tests/test_diff_properties.py tests/test_migrate_fuzz.py -p no:cacheprovider
 
 ## bench: infrac against the floor and troposphere at 1x, 10x and 100x the seed system
 ## (under 15 minutes; QUICK=1 for 1x and 10x in about a minute; LABEL=name names the results)
