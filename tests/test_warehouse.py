@@ -159,3 +159,30 @@ def test_plan_sh_runs_to_the_end_and_every_table_queue_bucket_and_log_group_keep
     gone = {(e.stack, e.logical_id) for e in account.events if e.action in ("delete", "replace")}
     assert gone <= listed, gone - listed
     assert not any(e.logical_id == "LocationsSeed" and e.action != "create" for e in account.events)
+
+
+def test_plan_move_packages_the_new_service_itself_with_the_framework_it_is_given(warehouse, tmp_path):
+    """Without --consumer, plan-move runs the framework (`--serverless COMMAND`) in the service's
+    folder with the stack's service file: the same moves and fates as from the template given."""
+    import os
+    import shlex
+
+    given = json.loads((warehouse / "plan" / "plan.json").read_text())
+    command = shlex.join([*_no_network_prefix(), str(SERVERLESS)])
+    shutil.copy(warehouse / "infra" / "services" / "fulfilment" / "serverless.infrac.yml",
+                warehouse / "warehouse" / "fulfilment" / "unpinned.yml")
+    try:
+        service = warehouse / "warehouse" / "fulfilment" / "serverless.infrac.yml"
+        pinned = service.read_text()
+        shutil.copy(service.with_name("unpinned.yml"), service)  # the service as the import wrote it
+        process = run_infrac("plan-move", str(warehouse / "infra"), "--from",
+                             f"fulfilment-dev={warehouse / 'deployed' / 'fulfilment-dev.json'}",
+                             "--serverless", command, "--out", str(tmp_path / "plan"), env={**os.environ, **OFFLINE})
+    finally:
+        service.write_text(pinned)
+    assert process.returncode == 0, process.stderr
+    packaged = json.loads((tmp_path / "plan" / "plan.json").read_text())
+    assert packaged["moves"] == given["moves"]
+    assert [(r["stack"], r["logical_id"], r["fate"]) for r in packaged["resources"]] == [
+        (r["stack"], r["logical_id"], r["fate"]) for r in given["resources"]]
+    assert packaged["pins"] == given["pins"]
