@@ -46,17 +46,18 @@ demo: $(STAMP)
 	$(BIN)/infrac build infra.dsl --target cloudformation --out build/cfn
 	$(BIN)/infrac build infra.dsl --target serverless --out build/sls
 
-## test: the whole suite: unit, golden, property and fuzz tests; cfn-lint on every template,
-## `serverless package` on every service, a deploy of every stack into moto, checkov on the seed system,
-## every page of the documentation site opened in headless Chromium (the npm package's own Chromium)
 $(SHELLS_STAMP):
 	rm -rf .shells && mkdir -p .shells/debs
 	cd .shells/debs && apt-get download -q $(SHELL_PACKAGES)
 	for deb in .shells/debs/*.deb; do dpkg -x "$$deb" .shells/root; done
 	touch $(SHELLS_STAMP)
 
+## test: the whole suite: unit, golden, property and fuzz tests; cfn-lint on every template,
+## `serverless package` on every service, a deploy of every stack into moto, checkov on the seed system,
+## every page of the documentation site opened in headless Chromium (the npm package's own Chromium)
+## (on every core: one worker a core, each test file run whole by one worker)
 test: $(STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(SHELLS_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses auto --dist loadfile
 
 ## fmt: format the example and test sources in place
 fmt: $(STAMP)

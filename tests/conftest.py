@@ -26,6 +26,25 @@ SEED = ROOT / "infra.dsl"
 TRIED: Counter[str] = Counter()
 
 
+def pytest_sessionfinish(session) -> None:
+    """A worker of ``pytest -n`` (make test) hands its counts to the controller."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["tried"] = dict(TRIED)
+
+
+def pytest_configure(config) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_WorkerCounts())
+
+
+class _WorkerCounts:
+    """Adds up what each worker of ``pytest -n`` tried (the hook exists only with xdist)."""
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:
+        TRIED.update(getattr(node, "workeroutput", {}).get("tried", {}))
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     if TRIED:
         terminalreporter.write_line("tried: " + ", ".join(f"{count} {kind}" for kind, count in sorted(TRIED.items())))
@@ -96,7 +115,10 @@ def built_site(tmp_path_factory) -> Path:
 
 def pytest_collection_finish(session) -> None:
     """Start the documented installs of tests/test_install.py in the background, when it is
-    collected: they run while the tests before it do."""
+    collected: they run while the tests before it do. A worker of ``pytest -n`` collects every
+    test but runs only its share: it leaves them to the first of its tests that waits."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     for item in session.items:
         if item.path.name == "test_install.py":
             item.module.INSTALLS.start()

@@ -166,7 +166,7 @@ class Installs:
 
     def result(self, name: str) -> tuple[str, Path, dict]:
         """Wait for an install; what it printed on stdout, its folder and its environment."""
-        if self.root is None:  # pragma: no cover  (collected without conftest.py's hook)
+        if self.root is None:  # a worker of `pytest -n`, or the module run alone
             self.start()
         assert self.done[name].wait(timeout=900), f"{name}: the install did not finish"
         code, script, out, err, case, env = self.results[name]
@@ -182,6 +182,13 @@ class Installs:
 
 
 INSTALLS = Installs()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _installs_removed():
+    """The installs' folders go when this module's tests are done, however they started."""
+    yield
+    INSTALLS.stop()
 
 
 # ---- what an installed infrac must do ---------------------------------------------------------
