@@ -53,9 +53,11 @@ def find_pins(planner: Planner, moves: list[Move], origin) -> list[Pin]:
             if target and (d.stack, target[0]) in moved and _alphanumeric(target[0]) == match["name"]:
                 candidates.append((match["function"], match["kind"], target[0], target[1], resource,
                                    _function_name(d, match["function"])))
-        for function, events in ((d.raw or {}).get("functions") or {}).items() if d.is_service else ():
-            for event in (events or {}).get("events") or []:
-                if not isinstance(event, dict):
+        functions = (d.raw or {}).get("functions") if d.is_service and isinstance(d.raw, dict) else None
+        for function, events in functions.items() if isinstance(functions, dict) else ():
+            listed = events.get("events") if isinstance(events, dict) else None
+            for event in listed if isinstance(listed, list) else []:
+                if not isinstance(event, dict) or not event:
                     continue
                 kind, config = next(iter(event.items()))
                 if kind not in ("sqs", "stream") or not isinstance(config, dict):
