@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import TRIED
@@ -54,7 +54,7 @@ stack app {
 """,
 }
 
-NAMES = ["Users", "Jobs", "Seed", "Old", "Other", "AWS::StackName", "", "x" * 300, "Users.Arn", "ApiGatewayRestApi"]
+NAMES = ["Users", "Jobs", "Seed", "Old", "Other", "AWS::StackName", "AWS::NotificationARNs", "", "x" * 300, "Users.Arn", "ApiGatewayRestApi"]
 TYPES = ["AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "Custom::Seed", "AWS::Fake::Thing",
          "AWS::Logs::LogGroup", "AWS::S3::Bucket", "AWS::Lambda::EventSourceMapping", "AWS::CloudFormation::CustomResource",
          "", 7, None, ["AWS::SQS::Queue"]]
@@ -214,6 +214,9 @@ def project(tmp_path_factory) -> Path:
            ["--serverless", "/no/such/serverless"], ["--serverless", "false"], ["--format", "json"],
            ["--from", "data-dev=missing.json"], ["--warnings-as-errors"]]), max_size=3),
        name=st.sampled_from(["app-dev", "data-dev", "", "9bad", "app-dev=x"]))
+# found by this test: a service's function that is not a mapping (exit 3 before)
+@example(deployed='{"Resources": null, "service": "app", "functions": {"work": true}}', consumer=None, out="missing",
+         flags=[], name="data-dev")
 def test_plan_move_never_fails_inside(project, capsys, deployed, consumer, out, flags, name):
     TRIED["plan-move runs"] += 1
     case = project / f"case-{TRIED['plan-move runs']}"
@@ -242,6 +245,8 @@ def test_plan_move_never_fails_inside(project, capsys, deployed, consumer, out, 
                                         ["--warnings-as-errors"]]), max_size=2),
        mapping=st.sampled_from(["AWS::SQS::*: queues\n", "x", "AWS::Nope: ../x\n", "- a\n", "{}", "AWS::SQS::Queue: [1]\n"]),
        folders=st.sampled_from(["one", "two", "same"]))
+# found by this test: --out a link to nothing (exit 3 before)
+@example(texts=['{"Resources": null}'], out="symlink", flags=[], mapping="x", folders="one")
 def test_import_never_fails_inside(tmp_path_factory, capsys, texts, out, flags, mapping, folders):
     TRIED["import runs"] += 1
     case = tmp_path_factory.mktemp("fuzz-import")

@@ -2183,6 +2183,7 @@ def tools__migrate__importer__values__Refs(ns):
     set_stage = ns['set_stage']
     set_here = ns['set_here']
     set_used = ns['set_used']
+    set_home = ns['set_home']
     factory_targets = ns['factory_targets']
     factory_companions = ns['factory_companions']
     factory_parameters = ns['factory_parameters']
@@ -2191,8 +2192,9 @@ def tools__migrate__importer__values__Refs(ns):
     default_stage = ns['default_stage']
     default_here = ns['default_here']
     factory_used = ns['factory_used']
+    default_home = ns['default_home']
 
-    def __init__(self, targets=NOTHING, companions=NOTHING, parameters=NOTHING, conditions=NOTHING, types=NOTHING, stage=default_stage, here=default_here, used=NOTHING):
+    def __init__(self, targets=NOTHING, companions=NOTHING, parameters=NOTHING, conditions=NOTHING, types=NOTHING, stage=default_stage, here=default_here, used=NOTHING, home=default_home):
         set_targets(self, factory_targets() if targets is NOTHING else targets)
         set_companions(self, factory_companions() if companions is NOTHING else companions)
         set_parameters(self, factory_parameters() if parameters is NOTHING else parameters)
@@ -2201,11 +2203,12 @@ def tools__migrate__importer__values__Refs(ns):
         set_stage(self, stage)
         set_here(self, here)
         set_used(self, factory_used() if used is NOTHING else used)
+        set_home(self, home)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.targets, self.companions, self.parameters, self.conditions, self.types, self.stage, self.here, self.used) == (other.targets, other.companions, other.parameters, other.conditions, other.types, other.stage, other.here, other.used)
+        return (self.targets, self.companions, self.parameters, self.conditions, self.types, self.stage, self.here, self.used, self.home) == (other.targets, other.companions, other.parameters, other.conditions, other.types, other.stage, other.here, other.used, other.home)
 
     return __init__, __eq__, None
 
@@ -3221,7 +3224,7 @@ METHODS = {
     'infrac.tools.migrate.importer.lifting:Decisions': ('mutable | lifted:fieh generic:fieh', tools__migrate__importer__lifting__Decisions),
     'infrac.tools.migrate.importer.placement:Placement': ('frozen hash | stacks:fieh', tools__migrate__importer__placement__Placement),
     'infrac.tools.migrate.importer.properties:Link': ('frozen hash | logical_id:ieh', tools__migrate__importer__properties__Link),
-    'infrac.tools.migrate.importer.values:Refs': ('mutable | targets:fieh companions:fieh parameters:fieh conditions:fieh types:fieh stage:dieh here:dieh used:fieh', tools__migrate__importer__values__Refs),
+    'infrac.tools.migrate.importer.values:Refs': ('mutable | targets:fieh companions:fieh parameters:fieh conditions:fieh types:fieh stage:dieh here:dieh used:fieh home:dieh', tools__migrate__importer__values__Refs),
     'infrac.tools.migrate.plan.deployed:Deployed': ('frozen hash | stack:ieh template:ieh read:ieh text:ieh raw:dieh', tools__migrate__plan__deployed__Deployed),
     'infrac.tools.migrate.plan.model:Fate': ('frozen hash | stack:ieh logical_id:ieh type:ieh fate:ieh detail:dieh stateful:dieh', tools__migrate__plan__model__Fate),
     'infrac.tools.migrate.plan.model:Move': ('frozen hash | type:ieh source_stack:ieh source_id:ieh destination_stack:ieh destination_id:ieh how:ieh stateful:ieh changes:dieh why:dieh', tools__migrate__plan__model__Move),
