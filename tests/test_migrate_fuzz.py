@@ -245,8 +245,11 @@ def test_plan_move_never_fails_inside(project, capsys, deployed, consumer, out, 
                                         ["--warnings-as-errors"]]), max_size=2),
        mapping=st.sampled_from(["AWS::SQS::*: queues\n", "x", "AWS::Nope: ../x\n", "- a\n", "{}", "AWS::SQS::Queue: [1]\n"]),
        folders=st.sampled_from(["one", "two", "same"]))
-# found by this test: --out a link to nothing (exit 3 before)
+# found by this test: --out a link to nothing; a lone surrogate (a JSON escape) in a message
+# written to a stream that cannot encode it (exit 3 before)
 @example(texts=['{"Resources": null}'], out="symlink", flags=[], mapping="x", folders="one")
+@example(texts=['{"Resources": {"T": {"Type": "AWS::SQS::Queue", "Properties": {"Ref": "\\ud800"}}}}'], out="missing",
+         flags=[], mapping="x", folders="one")
 def test_import_never_fails_inside(tmp_path_factory, capsys, texts, out, flags, mapping, folders):
     TRIED["import runs"] += 1
     case = tmp_path_factory.mktemp("fuzz-import")

@@ -179,9 +179,15 @@ def read(state: Path) -> dict:
     return pickle.loads(state.read_bytes())
 
 
-def test_the_script_runs_to_the_end_and_every_resource_keeps_its_data(planned, tmp_path):
-    work, state = fresh(planned, tmp_path)
-    process = run_script(work, state, YES="1")
+@pytest.fixture(scope="module")
+def completed(planned, tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """One run of the script to the end (its folder, its account's state, the process)."""
+    work, state = fresh(planned, tmp_path_factory.mktemp("completed"))
+    return work, state, run_script(work, state, YES="1")
+
+
+def test_the_script_runs_to_the_end_and_every_resource_keeps_its_data(completed):
+    work, state, process = completed
     assert process.returncode == 0, process.stdout + process.stderr
     assert "done: every step of the plan ran" in process.stdout
     account = read(state)["account"]
@@ -197,11 +203,11 @@ def test_the_script_runs_to_the_end_and_every_resource_keeps_its_data(planned, t
     assert set(account.stacks["app-dev"].resources) == {"Alerts"}
 
 
-def test_identifiers_read_before_the_move_reach_the_import_exactly(planned, tmp_path):
+def test_identifiers_read_before_the_move_reach_the_import_exactly(completed):
     """A queue URL (``/``, ``:``) and a log group name with ``&``: the JSON the import gets has
     them as they are; the script holds no ``sed``."""
-    work, state = fresh(planned, tmp_path)
-    assert run_script(work, state, YES="1").returncode == 0
+    work, state, process = completed
+    assert process.returncode == 0
     (imported,) = read(state)["imported"]
     identifiers = {e["LogicalResourceId"]: e["ResourceIdentifier"] for e in imported}
     assert identifiers["Audit"] == {"LogGroupName": AUDIT}
