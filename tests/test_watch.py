@@ -128,6 +128,20 @@ def test_check_watch_runs_again_after_each_change_and_stops_cleanly_on_ctrl_c(tm
     assert watch.stdout.count("--- run ") == 4
 
 
+def test_a_change_saved_before_the_watcher_is_armed_is_not_lost(tmp_path, watching):
+    """Saved as soon as the first run has printed, before "watching": the run it asks for
+    still comes (the watcher compares the inputs once it is armed)."""
+    project = tmp_path / "shop"
+    project.mkdir()
+    write(project / "main.infra", TABLE)
+    watch = watching("check", "shop", cwd=tmp_path)
+    watch.wait_for("ok: 1 stack, 1 resource\n")
+    write(project / "main.infra", BROKEN)
+    watch.wait_for("error[E0204]", on="stderr")
+    watch.wait_for("infrac: watching shop for changes (Ctrl-C to stop)\n")
+    assert watch.stop() == 130
+
+
 def test_build_watch_rebuilds_from_the_cache_and_is_not_woken_by_what_it_writes(tmp_path, watching):
     """Two stacks in two files are two groups of the incremental build, each cached with the
     lock's record of it. Builds before the watch wrote both: the watch's first run reads

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 DEBOUNCE_MS = 1600
 #: A burst ends when nothing more changed for this long, in milliseconds.
 STEP_MS = 100
+#: How long the watcher waits before it says it is watching, and between its idle wake-ups,
+#: in milliseconds.
+ARMED_MS = 250
 #: The exit code of a watch ended by Ctrl-C, as for any program stopped by SIGINT.
 INTERRUPTED = 130
 
@@ -63,10 +66,18 @@ def watch(args: argparse.Namespace, once: Callable[[argparse.Namespace], int]) -
         code = run()
         if not root.exists():  # reported by the run: nothing to watch
             return code
-        print(f"infrac: watching {display(root)} for changes (Ctrl-C to stop)", file=stream)
-        _flush()
-        runs = 1
-        for _changes in watchfiles.watch(folder, debounce=DEBOUNCE_MS, step=STEP_MS, raise_interrupt=True):
+        runs, watching = 1, False
+        # The watcher is armed when the generator first runs; it yields (maybe nothing) within
+        # ARMED_MS. Only then is "watching" true: the message follows it, and what changed
+        # before (during the first run) is looked for once.
+        for changes in watchfiles.watch(folder, debounce=DEBOUNCE_MS, step=STEP_MS, raise_interrupt=True,
+                                        yield_on_timeout=True, rust_timeout=ARMED_MS):
+            if not watching:
+                watching = True
+                print(f"infrac: watching {display(root)} for changes (Ctrl-C to stop)", file=stream)
+                _flush()
+            elif not changes:
+                continue
             now = inputs(root, lock)
             if now == seen:
                 continue
