@@ -1,6 +1,6 @@
 """The deployed stacks, as the plan starts from them: each a template read from a file (a
-deployed template, or a Serverless service's ``resources``), its values filled in for the
-stage, and the stack's name.
+deployed template, or, for a preview, a Serverless service's ``resources``), its values
+filled in for the stage (a ``Stage`` parameter is the stage), and the stack's name.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ def deployed_stack(read: Template, text: SourceFile, stage: str, region: str, na
         entry = {"Type": parameter.type, **parameter.constraints}
         if parameter.default is not None:
             entry["Default"] = parameter.default
+        if parameter.name == "Stage":
+            entry["Default"] = stage
         template.setdefault("Parameters", {})[parameter.name] = _plain(entry, stage, region)
     if read.conditions:
         template["Conditions"] = _plain(dict(read.conditions), stage, region)
