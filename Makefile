@@ -101,7 +101,7 @@ fuzz: $(STAMP) $(NODE_STAMP)
 	INFRAC_IMPORT_FUZZ_EXAMPLES=3000 INFRAC_LSP_FUZZ_EXAMPLES=1000 INFRAC_SCHEMA_EXAMPLES=2000 \
 	  $(BIN)/python -m pytest tests/test_fuzz.py tests/test_syntax_fast.py tests/test_recovery.py tests/test_output_kill.py \
 	  tests/test_quoting.py tests/test_diff_properties.py tests/test_import_schemas.py tests/test_import_hostile.py \
-	  tests/test_lsp_hostile.py -p no:cacheprovider
+	  tests/test_lsp_hostile.py tests/test_migrate_fuzz.py -p no:cacheprovider
 
 $(CORPUS_STAMP): tests/corpus/packages.json tools/corpus.py $(STAMP)
 	$(BIN)/python tools/corpus.py --out build/corpus

@@ -82,11 +82,13 @@ def import_outputs(folder: Path) -> dict[str, str]:
 
 def plan_outputs(folder: Path) -> dict[str, str]:
     """What ``infrac plan-move`` says of a case's project and the deployed stacks under
-    ``deployed/`` (a template is the stack named by its file's stem; options, such as
-    ``{"strategy": "refactor"}``, in ``plan-move.json``): its diagnostics, and the
-    simulation's verdict."""
+    ``deployed/`` (a template is the stack named by its file's stem), the consumers' next
+    templates under ``consumers/`` (the same way), options in ``plan-move.json`` (``strategy``,
+    ``preview``, ``new``: as the command line's flags): its diagnostics, and the simulation's
+    verdict."""
     import json
 
+    from infrac.cli.plan_move import _acknowledged, _recorded, _spans
     from infrac.tools.migrate import source
     from infrac.tools.migrate.plan import make_plan
     from infrac.tools.migrate.plan.deployed import deployed_stack
@@ -107,8 +109,20 @@ def plan_outputs(folder: Path) -> dict[str, str]:
         read = source.read(text)
         assert read.ok, read.diagnostics
         deployed.append(deployed_stack(read.template, text, stage, region, None))
+    futures = {}
+    consumers_folder = folder / "consumers"
+    for path in sorted(consumers_folder.iterdir()) if consumers_folder.is_dir() else ():
+        text = SourceFile(path.relative_to(folder).as_posix(), path.read_text(encoding="utf-8"))
+        texts[text.path] = text
+        read = source.read(text)
+        assert read.ok, read.diagnostics
+        futures[path.stem] = deployed_stack(read.template, text, stage, region, path.stem).template
+    lock = folder / lockfile.NAME
     plan = make_plan(deployed, templates(program, stage), [list(w) for w in program.waves],
-                     {s.name for s in program.stacks if s.is_consumer}, stage, region, options.get("strategy", "auto"))
+                     {s.name for s in program.stacks if s.is_consumer}, stage, region, options.get("strategy", "auto"),
+                     futures=futures, acknowledged=_acknowledged(program, stage), preview=options.get("preview", False),
+                     recorded=_recorded(lock.read_text(encoding="utf-8") if lock.is_file() else None),
+                     new_stacks=set(options.get("new", [])), spans=_spans(program))
     diagnostics = list(plan.diagnostics)
     verdict = "refused by the planner"
     if not plan.refused:

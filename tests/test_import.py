@@ -69,8 +69,9 @@ def build(project: Path, out: Path, stage: str, run=run_infrac) -> dict[str, dic
 
 @pytest.fixture(scope="module")
 def split(tmp_path_factory):
-    """The monolith imported with --split-by type (from a copy: the consumer's new service
-    file is written beside its old one), then built for dev."""
+    """The monolith imported with --split-by type (from a copy), then built for dev; the
+    consumer's new service file, written under X/services/core/, copied into its folder as
+    the import says."""
     root = tmp_path_factory.mktemp("split")
     shutil.copytree(MONOLITH, root / "monolith", ignore=shutil.ignore_patterns("node_modules", ".serverless"))
     process = run_infrac(
@@ -79,6 +80,7 @@ def split(tmp_path_factory):
     )
     assert process.returncode == 0, process.stderr
     assert "W0811" in process.stderr  # the authorizer stays in core: it refers to core's API
+    shutil.copy(root / "X" / "services" / "core" / "serverless.infrac.yml", root / "monolith" / "core")
     return root, build(root / "X", root / "built", "dev")
 
 
@@ -245,18 +247,62 @@ def test_the_output_folder_is_never_overwritten_without_care(tmp_path, infrac):
     assert (out / "queues.infra").read_text().endswith("# edited\n")
 
 
-def test_a_service_file_that_is_not_the_imports_own_is_not_replaced(tmp_path, infrac, monkeypatch):
+def test_the_import_writes_under_out_only_the_consumers_service_included(tmp_path, infrac, monkeypatch):
+    """A file beside the input is never touched (before, the new service was written there,
+    replacing one of the same name); the new service is under X/services/<stack>/."""
     shutil.copytree(MONOLITH / "core", tmp_path / "core", ignore=shutil.ignore_patterns("src"))
     (tmp_path / "core" / "serverless.infrac.yml").write_text("mine\n")
     monkeypatch.chdir(tmp_path)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     process = infrac("import", "core/serverless.yml", "--split-by", "type", "--out", "X")
-    assert process.returncode == 1 and "E0812" in process.stderr
+    assert process.returncode == 0, process.stderr
     assert (tmp_path / "core" / "serverless.infrac.yml").read_text() == "mine\n"
-    assert not (tmp_path / "X").exists()
-    # its own file from a previous import is replaced
-    (tmp_path / "core" / "serverless.infrac.yml").unlink()
+    after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if not p.is_relative_to(tmp_path / "X"))
+    assert after == [p for p in before if p != Path("X")]
+    written = (tmp_path / "X" / "services" / "core" / "serverless.infrac.yml").read_text()
+    assert written.startswith("# Written by `infrac import`") and "from core/" in written
+    assert 'config = "serverless.infrac.yml"' in (tmp_path / "X" / "core.infra").read_text()
+    assert "X/services/core/serverless.infrac.yml" in process.stdout
+    # imported again over its own import: the same files
     assert infrac("import", "core/serverless.yml", "--split-by", "type", "--out", "X").returncode == 0
-    assert infrac("import", "core/serverless.yml", "--split-by", "type", "--out", "X").returncode == 0
+
+
+ADMIN = """\
+service: admin
+frameworkVersion: '3'
+provider:
+  name: aws
+  runtime: python3.11
+  region: eu-west-1
+  stage: "${opt:stage, 'dev'}"
+  environment:
+    REPORTS_TABLE:
+      Ref: ReportsTable
+functions:
+  report:
+    handler: src/report.handler
+resources:
+  Resources:
+    ReportsTable:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        TableName: admin-${sls:stage}-reports
+        BillingMode: PAY_PER_REQUEST
+        KeySchema: [{AttributeName: id, KeyType: HASH}]
+        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+"""
+
+
+def test_two_services_of_one_folder_get_a_file_each(tmp_path, infrac, monkeypatch):
+    """Two service files in one folder (`--config` chooses): each new file has its stack's name,
+    so that neither overwrites the other once copied into the folder."""
+    shutil.copytree(MONOLITH / "core", tmp_path / "core", ignore=shutil.ignore_patterns("src"))
+    (tmp_path / "core" / "admin.yml").write_text(ADMIN)
+    monkeypatch.chdir(tmp_path)
+    process = infrac("import", "core/serverless.yml", "core/admin.yml", "--split-by", "type", "--out", "X")
+    assert process.returncode == 0, process.stderr
+    files = sorted(p.relative_to(tmp_path / "X").as_posix() for p in (tmp_path / "X" / "services").rglob("*.yml"))
+    assert files == ["services/admin/serverless.admin.infrac.yml", "services/core/serverless.core.infrac.yml"]
 
 
 # ---- generated templates --------------------------------------------------------------------------------
@@ -767,3 +813,175 @@ def test_the_older_resource_level_version_and_description_are_kept():
     assert not errors, errors
     assert template["Resources"] == load_yaml(text)["Resources"]
     assert 'version     = "1.0"' in source_of(prepared)
+
+
+# ---- the consumer's rewritten service: no reference to a moved resource left ------------------------
+
+SHOP = """\
+service: shop
+frameworkVersion: '3'
+provider:
+  name: aws
+  runtime: python3.11
+  region: eu-west-1
+  stage: "${opt:stage, 'dev'}"
+  environment:
+    UPLOADS_ARN: !Sub "${Uploads.Arn}/*"
+    UPLOADS_URL: !Sub ["https://${Uploads.RegionalDomainName}/${Prefix}", {Prefix: incoming}]
+    UPLOADS_NAME: !Sub ["${Name}", {Name: !Ref Uploads}]
+    LITERAL: !Sub "${!Uploads} stays as text"
+functions:
+  upload:
+    handler: src/upload.handler
+resources:
+  Resources:
+    Uploads:
+      Type: AWS::S3::Bucket
+      Properties:
+        BucketName: shop-${sls:stage}-uploads
+    UploadsPolicy:
+      Type: AWS::S3::BucketPolicy
+      Properties:
+        Bucket: !Ref Uploads
+        PolicyDocument:
+          Version: "2012-10-17"
+          Statement:
+            - Effect: Deny
+              Principal: "*"
+              Action: "s3:*"
+              Resource: !Sub ["arn:aws:s3:::${Bucket}/*", {Bucket: !Ref Uploads}]
+              Condition: {Bool: {"aws:SecureTransport": "false"}}
+    Authorizer:
+      Type: AWS::ApiGateway::Authorizer
+      DependsOn: Uploads
+      Properties:
+        Name: shop
+        Type: TOKEN
+        RestApiId: !Ref ApiGatewayRestApi
+        AuthorizerUri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Uploads.Arn}/invocations"
+        IdentitySource: method.request.header.Authorization
+"""
+
+
+@pytest.fixture
+def shop(tmp_path, infrac, monkeypatch):
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "serverless.yml").write_text(SHOP)
+    monkeypatch.chdir(tmp_path)
+    process = infrac("import", "shop/serverless.yml", "--split-by", "type", "--out", "X")
+    return process, tmp_path
+
+
+def test_moved_resources_named_in_sub_text_become_variables_of_its_map(shop):
+    process, root = shop
+    assert process.returncode == 0, process.stderr
+    document = yaml.safe_load((root / "X" / "services" / "shop" / "serverless.infrac.yml").read_text())
+    imports = "${file(../X/build/shop/imports.yml):values."
+    environment = document["provider"]["environment"]
+    assert environment["UPLOADS_ARN"] == {"Fn::Sub": ["${UploadsArn}/*", {"UploadsArn": imports + "UploadsArn}"}]}
+    assert environment["UPLOADS_URL"] == {"Fn::Sub": ["https://${UploadsRegionalDomainName}/${Prefix}", {
+        "Prefix": "incoming", "UploadsRegionalDomainName": imports + "UploadsRegionalDomainName}"}]}
+    assert environment["UPLOADS_NAME"] == {"Fn::Sub": ["${Name}", {"Name": imports + "UploadsRef}"}]}
+    assert environment["LITERAL"] == {"Fn::Sub": "${!Uploads} stays as text"}
+    authorizer = document["resources"]["Resources"]["Authorizer"]
+    assert "DependsOn" not in authorizer  # the bucket's stack deploys before the service
+    assert "${UploadsArn}" in authorizer["Properties"]["AuthorizerUri"]["Fn::Sub"][0]
+    assert "checked: `infrac build X --stage dev` gives the whole input back and resolves its services' references" \
+        in process.stdout
+
+
+def test_a_sub_variable_named_like_no_resource_does_not_keep_a_policy_behind(shop):
+    """The policy's ``${Bucket}`` is a variable of its map, not a resource of the framework's:
+    the policy moves with its bucket (it stayed in the service before, which refused the plan)."""
+    process, root = shop
+    assert process.returncode == 0, process.stderr
+    assert "UploadsPolicy" not in yaml.safe_load(
+        (root / "X" / "services" / "shop" / "serverless.infrac.yml").read_text())["resources"]["Resources"]
+    assert "W0811" in process.stderr and "Authorizer" in process.stderr
+    assert "`UploadsPolicy`" not in process.stderr
+
+
+def test_the_check_of_the_rewritten_service_finds_each_form_of_reference():
+    """The check behind the "checked" line: every form a moved resource can be named in."""
+    from infrac.tools.migrate.split import leftovers
+
+    document = {
+        "a": {"Ref": "Uploads"},
+        "b": {"Fn::GetAtt": ["Uploads", "Arn"]},
+        "c": {"Fn::GetAtt": "Uploads.Arn"},
+        "d": {"Fn::Sub": "${Uploads.Arn}/*"},
+        "e": {"Fn::Sub": ["${Uploads}", {"Other": 1}]},
+        "f": [{"Fn::Sub": ["${Uploads}", {"Uploads": "a variable of the map"}]}, {"Fn::Sub": "${!Uploads}"},
+              {"Ref": "Staying"}],
+    }
+    assert leftovers(document, {"Uploads"}) == [
+        ("a", "Uploads"), ("b", "Uploads"), ("c", "Uploads"), ("d.Fn::Sub", "Uploads"), ("e.Fn::Sub", "Uploads")]
+
+
+TAGGED = """\
+service: tagged
+frameworkVersion: '3'
+provider:
+  name: aws
+  runtime: python3.11
+  region: eu-west-1
+  stage: "${opt:stage, 'dev'}"
+  environment:
+    JOBS: !Ref Jobs
+functions:
+  work:
+    handler: src/work.handler
+resources:
+  Resources:
+    Jobs:
+      Type: AWS::SQS::Queue
+      Properties:
+        QueueName: tagged-${sls:stage}-jobs
+        Tags:
+          - Key: stack
+            Value: !Ref AWS::StackName
+    Bus:
+      Type: AWS::Events::EventBus
+      Properties:
+        Name: tagged-${sls:stage}-bus
+    Forward:
+      Type: AWS::Events::Rule
+      Properties:
+        EventBusName: !Ref Bus
+        EventPattern: {source: [shop]}
+        Targets:
+          - Id: jobs
+            Arn: !GetAtt Jobs.Arn
+            InputTransformer:
+              InputPathsMap: {id: "$.detail.id"}
+              InputTemplate: '{"id": <id>}'
+"""
+
+
+def test_a_stack_name_value_keeps_the_deployed_name_when_its_resource_moves(tmp_path, infrac, monkeypatch):
+    """The queue's tag reads the stack's name: deployed in tagged-dev, it says tagged-dev. Moved
+    to the queues stack, `{stack_name}` would say queues-dev (before, the import wrote that, and
+    its check agreed); the import writes the deployed name instead. The bus and its rule land in
+    stacks of their own (`--map`), the rule's input transformer kept."""
+    (tmp_path / "tagged").mkdir()
+    (tmp_path / "tagged" / "serverless.yml").write_text(TAGGED)
+    (tmp_path / "map.yml").write_text("AWS::Events::Rule: rules\nAWS::Events::EventBus: buses\nAWS::SQS::*: queues\n")
+    monkeypatch.chdir(tmp_path)
+    process = infrac("import", "tagged/serverless.yml", "--map", "map.yml", "--out", "X")
+    assert process.returncode == 0, process.stderr
+    queues = (tmp_path / "X" / "queues.infra").read_text()
+    assert 'Tags: [{ Key: "stack", Value: "tagged-{stage}" }]' in queues
+    rules = (tmp_path / "X" / "rules.infra").read_text()
+    assert "EventBusName: buses.Bus.name" in rules and "Arn: queues.Jobs.arn" in rules
+    assert "InputTemplate:" in rules
+
+
+def test_the_imports_check_compares_the_stack_name_by_its_value():
+    """The check behind it: the same placeholder in two stacks is two values."""
+    from infrac.tools.migrate.roundtrip import with_stack_name
+
+    assert with_stack_name({"Fn::Sub": "${AWS::StackName}"}, "tagged-dev") == "tagged-dev"
+    assert with_stack_name({"Tags": [{"Value": {"Fn::Sub": "${AWS::StackName}-${AWS::Region}"}}]}, "q-dev") == {
+        "Tags": [{"Value": {"Fn::Sub": "q-dev-${AWS::Region}"}}]}
+    assert with_stack_name({"Fn::Sub": "${AWS::StackName}"}, "queues-dev") != with_stack_name(
+        {"Fn::Sub": "${AWS::StackName}"}, "tagged-dev")

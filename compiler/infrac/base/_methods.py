@@ -209,6 +209,92 @@ def cfn__schemas__ResourceSchema(ns):
     return __init__, __eq__, __hash__
 
 
+def cfn__stateful__StatefulType(ns):
+    salt = ns['salt']
+    set_type = ns['set_type']
+    set_noun = ns['set_noun']
+    set_lost = ns['set_lost']
+    set_source = ns['set_source']
+    set_quote = ns['set_quote']
+    set_snapshot = ns['set_snapshot']
+    set_default_deletion_policy = ns['set_default_deletion_policy']
+    default_quote = ns['default_quote']
+    default_snapshot = ns['default_snapshot']
+    default_default_deletion_policy = ns['default_default_deletion_policy']
+
+    def __init__(self, type, noun, lost, source, quote=default_quote, snapshot=default_snapshot, default_deletion_policy=default_default_deletion_policy):
+        set_type(self, type)
+        set_noun(self, noun)
+        set_lost(self, lost)
+        set_source(self, source)
+        set_quote(self, quote)
+        set_snapshot(self, snapshot)
+        set_default_deletion_policy(self, default_deletion_policy)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.type, self.noun, self.lost, self.source, self.quote, self.snapshot, self.default_deletion_policy) == (other.type, other.noun, other.lost, other.source, other.quote, other.snapshot, other.default_deletion_policy)
+
+    def __hash__(self):
+        return hash((salt, self.type, self.noun, self.lost, self.source, self.quote, self.snapshot, self.default_deletion_policy))
+
+    return __init__, __eq__, __hash__
+
+
+def cfn__updates__Change(ns):
+    salt = ns['salt']
+    set_path = ns['set_path']
+    set_rule = ns['set_rule']
+
+    def __init__(self, path, rule):
+        set_path(self, path)
+        set_rule(self, rule)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.path, self.rule) == (other.path, other.rule)
+
+    def __hash__(self):
+        return hash((salt, self.path, self.rule))
+
+    return __init__, __eq__, __hash__
+
+
+def cfn__updates__Rule(ns):
+    salt = ns['salt']
+    set_type = ns['set_type']
+    set_path = ns['set_path']
+    set_effect = ns['set_effect']
+    set_source = ns['set_source']
+    set_quote = ns['set_quote']
+    set_when = ns['set_when']
+    set_confidence = ns['set_confidence']
+    default_quote = ns['default_quote']
+    default_when = ns['default_when']
+    default_confidence = ns['default_confidence']
+
+    def __init__(self, type, path, effect, source, quote=default_quote, when=default_when, confidence=default_confidence):
+        set_type(self, type)
+        set_path(self, path)
+        set_effect(self, effect)
+        set_source(self, source)
+        set_quote(self, quote)
+        set_when(self, when)
+        set_confidence(self, confidence)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.type, self.path, self.effect, self.source, self.quote, self.when, self.confidence) == (other.type, other.path, other.effect, other.source, other.quote, other.when, other.confidence)
+
+    def __hash__(self):
+        return hash((salt, self.type, self.path, self.effect, self.source, self.quote, self.when, self.confidence))
+
+    return __init__, __eq__, __hash__
+
+
 def contract__linker__Export(ns):
     salt = ns['salt']
     set_name = ns['set_name']
@@ -845,6 +931,8 @@ def model__Stack(ns):
     set_mappings = ns['set_mappings']
     set_rules = ns['set_rules']
     set_transform = ns['set_transform']
+    set_retired = ns['set_retired']
+    set_config = ns['set_config']
     set__by_name = ns['set__by_name']
     factory_environment = ns['factory_environment']
     factory_values = ns['factory_values']
@@ -859,8 +947,10 @@ def model__Stack(ns):
     factory_mappings = ns['factory_mappings']
     factory_rules = ns['factory_rules']
     default_transform = ns['default_transform']
+    factory_retired = ns['factory_retired']
+    default_config = ns['default_config']
 
-    def __init__(self, name, resources, uses, environment=NOTHING, values=NOTHING, path=default_path, parameters=default_parameters, conditions=NOTHING, *, span=default_span, strengths=default_strengths, outputs=default_outputs, description=default_description, metadata=default_metadata, mappings=NOTHING, rules=NOTHING, transform=default_transform):
+    def __init__(self, name, resources, uses, environment=NOTHING, values=NOTHING, path=default_path, parameters=default_parameters, conditions=NOTHING, *, span=default_span, strengths=default_strengths, outputs=default_outputs, description=default_description, metadata=default_metadata, mappings=NOTHING, rules=NOTHING, transform=default_transform, retired=NOTHING, config=default_config):
         set_name(self, name)
         set_resources(self, resources)
         set_uses(self, uses)
@@ -877,15 +967,17 @@ def model__Stack(ns):
         set_mappings(self, factory_mappings() if mappings is NOTHING else mappings)
         set_rules(self, factory_rules() if rules is NOTHING else rules)
         set_transform(self, transform)
+        set_retired(self, factory_retired() if retired is NOTHING else retired)
+        set_config(self, config)
         self.__post_init__()
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.name, self.resources, self.uses, self.environment, self.values, self.path, self.parameters, self.conditions, self.strengths, self.outputs, self.description, self.metadata, self.mappings, self.rules, self.transform) == (other.name, other.resources, other.uses, other.environment, other.values, other.path, other.parameters, other.conditions, other.strengths, other.outputs, other.description, other.metadata, other.mappings, other.rules, other.transform)
+        return (self.name, self.resources, self.uses, self.environment, self.values, self.path, self.parameters, self.conditions, self.strengths, self.outputs, self.description, self.metadata, self.mappings, self.rules, self.transform, self.retired, self.config) == (other.name, other.resources, other.uses, other.environment, other.values, other.path, other.parameters, other.conditions, other.strengths, other.outputs, other.description, other.metadata, other.mappings, other.rules, other.transform, other.retired, other.config)
 
     def __hash__(self):
-        return hash((salt, self.name, self.resources, self.uses, self.environment, self.values, self.path, self.parameters, self.conditions, self.strengths, self.outputs, self.description, self.metadata, self.mappings, self.rules, self.transform))
+        return hash((salt, self.name, self.resources, self.uses, self.environment, self.values, self.path, self.parameters, self.conditions, self.strengths, self.outputs, self.description, self.metadata, self.mappings, self.rules, self.transform, self.retired, self.config))
 
     return __init__, __eq__, __hash__
 
@@ -2183,6 +2275,7 @@ def tools__migrate__importer__values__Refs(ns):
     set_stage = ns['set_stage']
     set_here = ns['set_here']
     set_used = ns['set_used']
+    set_home = ns['set_home']
     factory_targets = ns['factory_targets']
     factory_companions = ns['factory_companions']
     factory_parameters = ns['factory_parameters']
@@ -2191,8 +2284,9 @@ def tools__migrate__importer__values__Refs(ns):
     default_stage = ns['default_stage']
     default_here = ns['default_here']
     factory_used = ns['factory_used']
+    default_home = ns['default_home']
 
-    def __init__(self, targets=NOTHING, companions=NOTHING, parameters=NOTHING, conditions=NOTHING, types=NOTHING, stage=default_stage, here=default_here, used=NOTHING):
+    def __init__(self, targets=NOTHING, companions=NOTHING, parameters=NOTHING, conditions=NOTHING, types=NOTHING, stage=default_stage, here=default_here, used=NOTHING, home=default_home):
         set_targets(self, factory_targets() if targets is NOTHING else targets)
         set_companions(self, factory_companions() if companions is NOTHING else companions)
         set_parameters(self, factory_parameters() if parameters is NOTHING else parameters)
@@ -2201,11 +2295,12 @@ def tools__migrate__importer__values__Refs(ns):
         set_stage(self, stage)
         set_here(self, here)
         set_used(self, factory_used() if used is NOTHING else used)
+        set_home(self, home)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.targets, self.companions, self.parameters, self.conditions, self.types, self.stage, self.here, self.used) == (other.targets, other.companions, other.parameters, other.conditions, other.types, other.stage, other.here, other.used)
+        return (self.targets, self.companions, self.parameters, self.conditions, self.types, self.stage, self.here, self.used, self.home) == (other.targets, other.companions, other.parameters, other.conditions, other.types, other.stage, other.here, other.used, other.home)
 
     return __init__, __eq__, None
 
@@ -2237,6 +2332,36 @@ def tools__migrate__plan__deployed__Deployed(ns):
     return __init__, __eq__, __hash__
 
 
+def tools__migrate__plan__model__Fate(ns):
+    salt = ns['salt']
+    set_stack = ns['set_stack']
+    set_logical_id = ns['set_logical_id']
+    set_type = ns['set_type']
+    set_fate = ns['set_fate']
+    set_detail = ns['set_detail']
+    set_stateful = ns['set_stateful']
+    default_detail = ns['default_detail']
+    default_stateful = ns['default_stateful']
+
+    def __init__(self, stack, logical_id, type, fate, detail=default_detail, stateful=default_stateful):
+        set_stack(self, stack)
+        set_logical_id(self, logical_id)
+        set_type(self, type)
+        set_fate(self, fate)
+        set_detail(self, detail)
+        set_stateful(self, stateful)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.stack, self.logical_id, self.type, self.fate, self.detail, self.stateful) == (other.stack, other.logical_id, other.type, other.fate, other.detail, other.stateful)
+
+    def __hash__(self):
+        return hash((salt, self.stack, self.logical_id, self.type, self.fate, self.detail, self.stateful))
+
+    return __init__, __eq__, __hash__
+
+
 def tools__migrate__plan__model__Move(ns):
     salt = ns['salt']
     set_type = ns['set_type']
@@ -2247,9 +2372,11 @@ def tools__migrate__plan__model__Move(ns):
     set_how = ns['set_how']
     set_stateful = ns['set_stateful']
     set_changes = ns['set_changes']
+    set_why = ns['set_why']
     default_changes = ns['default_changes']
+    default_why = ns['default_why']
 
-    def __init__(self, type, source_stack, source_id, destination_stack, destination_id, how, stateful, changes=default_changes):
+    def __init__(self, type, source_stack, source_id, destination_stack, destination_id, how, stateful, changes=default_changes, why=default_why):
         set_type(self, type)
         set_source_stack(self, source_stack)
         set_source_id(self, source_id)
@@ -2258,14 +2385,15 @@ def tools__migrate__plan__model__Move(ns):
         set_how(self, how)
         set_stateful(self, stateful)
         set_changes(self, changes)
+        set_why(self, why)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.type, self.source_stack, self.source_id, self.destination_stack, self.destination_id, self.how, self.stateful, self.changes) == (other.type, other.source_stack, other.source_id, other.destination_stack, other.destination_id, other.how, other.stateful, other.changes)
+        return (self.type, self.source_stack, self.source_id, self.destination_stack, self.destination_id, self.how, self.stateful, self.changes, self.why) == (other.type, other.source_stack, other.source_id, other.destination_stack, other.destination_id, other.how, other.stateful, other.changes, other.why)
 
     def __hash__(self):
-        return hash((salt, self.type, self.source_stack, self.source_id, self.destination_stack, self.destination_id, self.how, self.stateful, self.changes))
+        return hash((salt, self.type, self.source_stack, self.source_id, self.destination_stack, self.destination_id, self.how, self.stateful, self.changes, self.why))
 
     return __init__, __eq__, __hash__
 
@@ -2310,9 +2438,15 @@ def tools__migrate__plan__model__Plan(ns):
     set_creates = ns['set_creates']
     set_diagnostics = ns['set_diagnostics']
     set_notes = ns['set_notes']
+    set_fates = ns['set_fates']
+    set_preview = ns['set_preview']
+    set_account = ns['set_account']
     default_notes = ns['default_notes']
+    default_fates = ns['default_fates']
+    default_preview = ns['default_preview']
+    default_account = ns['default_account']
 
-    def __init__(self, stage, region, strategy, moves, steps, pins, stays, creates, diagnostics, notes=default_notes):
+    def __init__(self, stage, region, strategy, moves, steps, pins, stays, creates, diagnostics, notes=default_notes, fates=default_fates, preview=default_preview, account=default_account):
         set_stage(self, stage)
         set_region(self, region)
         set_strategy(self, strategy)
@@ -2323,14 +2457,17 @@ def tools__migrate__plan__model__Plan(ns):
         set_creates(self, creates)
         set_diagnostics(self, diagnostics)
         set_notes(self, notes)
+        set_fates(self, fates)
+        set_preview(self, preview)
+        set_account(self, account)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.stage, self.region, self.strategy, self.moves, self.steps, self.pins, self.stays, self.creates, self.diagnostics, self.notes) == (other.stage, other.region, other.strategy, other.moves, other.steps, other.pins, other.stays, other.creates, other.diagnostics, other.notes)
+        return (self.stage, self.region, self.strategy, self.moves, self.steps, self.pins, self.stays, self.creates, self.diagnostics, self.notes, self.fates, self.preview, self.account) == (other.stage, other.region, other.strategy, other.moves, other.steps, other.pins, other.stays, other.creates, other.diagnostics, other.notes, other.fates, other.preview, other.account)
 
     def __hash__(self):
-        return hash((salt, self.stage, self.region, self.strategy, self.moves, self.steps, self.pins, self.stays, self.creates, self.diagnostics, self.notes))
+        return hash((salt, self.stage, self.region, self.strategy, self.moves, self.steps, self.pins, self.stays, self.creates, self.diagnostics, self.notes, self.fates, self.preview, self.account))
 
     return __init__, __eq__, __hash__
 
@@ -2347,11 +2484,15 @@ def tools__migrate__plan__model__Step(ns):
     set_mappings = ns['set_mappings']
     set_enable_stack_creation = ns['set_enable_stack_creation']
     set_resources_to_import = ns['set_resources_to_import']
+    set_lookups = ns['set_lookups']
+    set_services = ns['set_services']
     default_mappings = ns['default_mappings']
     default_enable_stack_creation = ns['default_enable_stack_creation']
     default_resources_to_import = ns['default_resources_to_import']
+    default_lookups = ns['default_lookups']
+    default_services = ns['default_services']
 
-    def __init__(self, number, title, operation, stacks, templates, effect, rollback, mappings=default_mappings, enable_stack_creation=default_enable_stack_creation, resources_to_import=default_resources_to_import):
+    def __init__(self, number, title, operation, stacks, templates, effect, rollback, mappings=default_mappings, enable_stack_creation=default_enable_stack_creation, resources_to_import=default_resources_to_import, lookups=default_lookups, services=default_services):
         set_number(self, number)
         set_title(self, title)
         set_operation(self, operation)
@@ -2362,14 +2503,16 @@ def tools__migrate__plan__model__Step(ns):
         set_mappings(self, mappings)
         set_enable_stack_creation(self, enable_stack_creation)
         set_resources_to_import(self, resources_to_import)
+        set_lookups(self, lookups)
+        set_services(self, services)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.number, self.title, self.operation, self.stacks, self.templates, self.effect, self.rollback, self.mappings, self.enable_stack_creation, self.resources_to_import) == (other.number, other.title, other.operation, other.stacks, other.templates, other.effect, other.rollback, other.mappings, other.enable_stack_creation, other.resources_to_import)
+        return (self.number, self.title, self.operation, self.stacks, self.templates, self.effect, self.rollback, self.mappings, self.enable_stack_creation, self.resources_to_import, self.lookups, self.services) == (other.number, other.title, other.operation, other.stacks, other.templates, other.effect, other.rollback, other.mappings, other.enable_stack_creation, other.resources_to_import, other.lookups, other.services)
 
     def __hash__(self):
-        return hash((salt, self.number, self.title, self.operation, self.stacks, self.templates, self.effect, self.rollback, self.mappings, self.enable_stack_creation, self.resources_to_import))
+        return hash((salt, self.number, self.title, self.operation, self.stacks, self.templates, self.effect, self.rollback, self.mappings, self.enable_stack_creation, self.resources_to_import, self.lookups, self.services))
 
     return __init__, __eq__, __hash__
 
@@ -2390,6 +2533,33 @@ def tools__migrate__plan__planner__Where(ns):
 
     def __hash__(self):
         return hash((salt, self.stack, self.logical_id))
+
+    return __init__, __eq__, __hash__
+
+
+def tools__migrate__plan__values__Context(ns):
+    NOTHING = ns['NOTHING']
+    salt = ns['salt']
+    set_stack = ns['set_stack']
+    set_region = ns['set_region']
+    set_account = ns['set_account']
+    set_exports = ns['set_exports']
+    default_account = ns['default_account']
+    factory_exports = ns['factory_exports']
+
+    def __init__(self, stack, region, account=default_account, exports=NOTHING):
+        set_stack(self, stack)
+        set_region(self, region)
+        set_account(self, account)
+        set_exports(self, factory_exports() if exports is NOTHING else exports)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.stack, self.region, self.account, self.exports) == (other.stack, other.region, other.account, other.exports)
+
+    def __hash__(self):
+        return hash((salt, self.stack, self.region, self.account, self.exports))
 
     return __init__, __eq__, __hash__
 
@@ -2459,21 +2629,24 @@ def tools__migrate__simulator__model__PhysicalResource(ns):
     set_stack = ns['set_stack']
     set_data = ns['set_data']
     set_generation = ns['set_generation']
+    set_origin = ns['set_origin']
     factory_data = ns['factory_data']
     default_generation = ns['default_generation']
+    default_origin = ns['default_origin']
 
-    def __init__(self, type, identifier, properties, stack, data=NOTHING, generation=default_generation):
+    def __init__(self, type, identifier, properties, stack, data=NOTHING, generation=default_generation, origin=default_origin):
         set_type(self, type)
         set_identifier(self, identifier)
         set_properties(self, properties)
         set_stack(self, stack)
         set_data(self, factory_data() if data is NOTHING else data)
         set_generation(self, generation)
+        set_origin(self, origin)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.type, self.identifier, self.properties, self.stack, self.data, self.generation) == (other.type, other.identifier, other.properties, other.stack, other.data, other.generation)
+        return (self.type, self.identifier, self.properties, self.stack, self.data, self.generation, self.origin) == (other.type, other.identifier, other.properties, other.stack, other.data, other.generation, other.origin)
 
     return __init__, __eq__, None
 
@@ -3068,6 +3241,9 @@ METHODS = {
     'infrac.base.source:SourceFile': ('frozen hash post_init | path:ieh text:ieh _line_starts:', base__source__SourceFile),
     'infrac.base.source:Span': ('frozen hash | file:ieh start:ieh end:ieh', base__source__Span),
     'infrac.cfn.schemas:ResourceSchema': ('frozen hash | type_name:ieh raw:i', cfn__schemas__ResourceSchema),
+    'infrac.cfn.stateful:StatefulType': ('frozen hash | type:ieh noun:ieh lost:ieh source:ieh quote:dieh snapshot:dieh default_deletion_policy:dieh', cfn__stateful__StatefulType),
+    'infrac.cfn.updates:Change': ('frozen hash | path:ieh rule:ieh', cfn__updates__Change),
+    'infrac.cfn.updates:Rule': ('frozen hash | type:ieh path:ieh effect:ieh source:ieh quote:dieh when:dieh confidence:dieh', cfn__updates__Rule),
     'infrac.contract.linker:Export': ('frozen hash | name:ieh stack:ieh resource:ieh attribute:ieh importers:ieh retired:dieh span:di output:dieh readers:dieh', contract__linker__Export),
     'infrac.contract.linker:Linkage': ('frozen hash | exports:ieh imports:ieh reads:fieh memo:f', contract__linker__Linkage),
     'infrac.diagnostics.codes:Code': ('frozen hash | code:ieh severity:ieh title:ieh explanation:ieh example:dieh fix:dieh', diagnostics__codes__Code),
@@ -3090,7 +3266,7 @@ METHODS = {
     'infrac.model:Reference': ('frozen hash | stack:ieh resource:ieh attribute:ieh span:dik part_spans:dik', model__Reference),
     'infrac.model:Resource': ('frozen hash | kind:ieh name:ieh logical_id:ieh values:ieh blocks:ieh exports:ieh span:dik name_span:dik export_specs:diehk export_spans:fik value_spans:fik', model__Resource),
     'infrac.model:Settings': ('frozen hash | name:ieh region:ieh stages:ieh exports:ieh exports_required:dieh warnings:fieh references:dieh span:dik', model__Settings),
-    'infrac.model:Stack': ('frozen hash post_init | name:ieh resources:ieh uses:ieh environment:fieh values:fieh path:dieh span:dik parameters:dieh conditions:fieh strengths:diehk outputs:diehk description:diehk metadata:diehk mappings:fiehk rules:fiehk transform:diehk _by_name:', model__Stack),
+    'infrac.model:Stack': ('frozen hash post_init | name:ieh resources:ieh uses:ieh environment:fieh values:fieh path:dieh span:dik parameters:dieh conditions:fieh strengths:diehk outputs:diehk description:diehk metadata:diehk mappings:fiehk rules:fiehk transform:diehk retired:fiehk config:diehk _by_name:', model__Stack),
     'infrac.model:StrengthChoice': ('frozen hash | stack:ieh resource:ieh attribute:ieh strength:ieh span:dik part_spans:dik', model__StrengthChoice),
     'infrac.model:Template': ('frozen hash | parts:ieh span:dik', model__Template),
     'infrac.model:Use': ('frozen hash | stack:ieh resource:ieh access:ieh span:dik part_spans:dik access_spans:dik', model__Use),
@@ -3143,16 +3319,18 @@ METHODS = {
     'infrac.tools.migrate.importer.lifting:Decisions': ('mutable | lifted:fieh generic:fieh', tools__migrate__importer__lifting__Decisions),
     'infrac.tools.migrate.importer.placement:Placement': ('frozen hash | stacks:fieh', tools__migrate__importer__placement__Placement),
     'infrac.tools.migrate.importer.properties:Link': ('frozen hash | logical_id:ieh', tools__migrate__importer__properties__Link),
-    'infrac.tools.migrate.importer.values:Refs': ('mutable | targets:fieh companions:fieh parameters:fieh conditions:fieh types:fieh stage:dieh here:dieh used:fieh', tools__migrate__importer__values__Refs),
+    'infrac.tools.migrate.importer.values:Refs': ('mutable | targets:fieh companions:fieh parameters:fieh conditions:fieh types:fieh stage:dieh here:dieh used:fieh home:dieh', tools__migrate__importer__values__Refs),
     'infrac.tools.migrate.plan.deployed:Deployed': ('frozen hash | stack:ieh template:ieh read:ieh text:ieh raw:dieh', tools__migrate__plan__deployed__Deployed),
-    'infrac.tools.migrate.plan.model:Move': ('frozen hash | type:ieh source_stack:ieh source_id:ieh destination_stack:ieh destination_id:ieh how:ieh stateful:ieh changes:dieh', tools__migrate__plan__model__Move),
+    'infrac.tools.migrate.plan.model:Fate': ('frozen hash | stack:ieh logical_id:ieh type:ieh fate:ieh detail:dieh stateful:dieh', tools__migrate__plan__model__Fate),
+    'infrac.tools.migrate.plan.model:Move': ('frozen hash | type:ieh source_stack:ieh source_id:ieh destination_stack:ieh destination_id:ieh how:ieh stateful:ieh changes:dieh why:dieh', tools__migrate__plan__model__Move),
     'infrac.tools.migrate.plan.model:Pin': ('frozen hash | stack:ieh function:ieh old_id:ieh new_id:ieh resource:ieh statement:ieh', tools__migrate__plan__model__Pin),
-    'infrac.tools.migrate.plan.model:Plan': ('frozen hash | stage:ieh region:ieh strategy:ieh moves:ieh steps:ieh pins:ieh stays:ieh creates:ieh diagnostics:ieh notes:dieh', tools__migrate__plan__model__Plan),
-    'infrac.tools.migrate.plan.model:Step': ('frozen hash | number:ieh title:ieh operation:ieh stacks:ieh templates:ieh effect:ieh rollback:ieh mappings:dieh enable_stack_creation:dieh resources_to_import:dieh', tools__migrate__plan__model__Step),
+    'infrac.tools.migrate.plan.model:Plan': ('frozen hash | stage:ieh region:ieh strategy:ieh moves:ieh steps:ieh pins:ieh stays:ieh creates:ieh diagnostics:ieh notes:dieh fates:dieh preview:dieh account:dieh', tools__migrate__plan__model__Plan),
+    'infrac.tools.migrate.plan.model:Step': ('frozen hash | number:ieh title:ieh operation:ieh stacks:ieh templates:ieh effect:ieh rollback:ieh mappings:dieh enable_stack_creation:dieh resources_to_import:dieh lookups:dieh services:dieh', tools__migrate__plan__model__Step),
     'infrac.tools.migrate.plan.planner:Where': ('frozen hash | stack:ieh logical_id:ieh', tools__migrate__plan__planner__Where),
+    'infrac.tools.migrate.plan.values:Context': ('frozen hash | stack:ieh region:ieh account:dieh exports:fieh', tools__migrate__plan__values__Context),
     'infrac.tools.migrate.rehearsal:Rehearsal': ('frozen hash | ok:ieh lines:ieh refused:ieh account:di events:di', tools__migrate__rehearsal__Rehearsal),
     'infrac.tools.migrate.simulator.model:Event': ('frozen hash | action:ieh stack:ieh logical_id:ieh type:ieh identifier:ieh detail:dieh', tools__migrate__simulator__model__Event),
-    'infrac.tools.migrate.simulator.model:PhysicalResource': ('mutable | type:ieh identifier:ieh properties:ieh stack:ieh data:fieh generation:dieh', tools__migrate__simulator__model__PhysicalResource),
+    'infrac.tools.migrate.simulator.model:PhysicalResource': ('mutable | type:ieh identifier:ieh properties:ieh stack:ieh data:fieh generation:dieh origin:dieh', tools__migrate__simulator__model__PhysicalResource),
     'infrac.tools.migrate.simulator.model:StackState': ('mutable | name:ieh template:ieh resources:ieh outputs:ieh exports:ieh imports:ieh', tools__migrate__simulator__model__StackState),
     'infrac.tools.migrate.source.model:Interpolated': ('frozen hash | text:ieh', tools__migrate__source__model__Interpolated),
     'infrac.tools.migrate.source.model:Output': ('frozen | name:ieh value:ieh description:dieh export:dieh condition:dieh path:dieh', tools__migrate__source__model__Output),

@@ -88,7 +88,10 @@ class _PipeSafe:
     def write(self, text: str) -> int:
         if not self.closed_pipe:
             try:
-                return self._stream.write(text)
+                try:
+                    return self._stream.write(text)
+                except UnicodeEncodeError:  # a lone surrogate read from a JSON escape: shown escaped
+                    return self._stream.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
             except BrokenPipeError:
                 self.closed_pipe = True
                 _discard(self._stream)

@@ -60,19 +60,22 @@ def run(args: argparse.Namespace) -> int:
         from infrac.diagnostics import Severity
 
         diagnostics = [evolve(d, severity=Severity.ERROR) for d in diagnostics]
+    written = {**prepared.files, **prepared.services}  # everything under --out, nowhere else
     if not has_errors(diagnostics):
-        diagnostics += import_problems(args.out, prepared.files, prepared.services)
+        diagnostics += import_problems(args.out, written, {})
     report(args, diagnostics, prepared.sources)
     if has_errors(diagnostics):
         return FAILED
-    write_import(args.out, prepared.files, prepared.services)
+    write_import(args.out, written, {})
     count = len(prepared.files)
     print(f"imported {len(args.files)} file{'s' * (len(args.files) != 1)} into {out}: {count} file{'s' * (count != 1)}")
     for relative in sorted(prepared.files):
         print(f"  {display(args.out / relative)}")
-    for path in sorted(prepared.services):
-        print(f"  {path}  the service, taking the moved resources from the imports infrac writes")
-    print(f"  checked: `infrac build {out} --stage {prepared.stage}` gives the whole input back")
+    for relative in sorted(prepared.services):
+        print(f"  {display(args.out / relative)}  a service, taking the moved resources from the imports infrac "
+              "writes: copy it into the service's folder (its first lines say which)")
+    consumers = " and resolves its services' references" if prepared.services else ""
+    print(f"  checked: `infrac build {out} --stage {prepared.stage}` gives the whole input back{consumers}")
     return OK
 
 

@@ -825,12 +825,58 @@ _ENTRIES = [
         fix="Read the reason; fix the project or the deployed templates given, and plan again.",
     ),
     Code(
-        "W0850", W, "a Serverless service gives only its resources",
-        "The deployed stack is given as a Serverless service file. The plan sees its `resources`, "
-        "not what the framework generates from it (functions, roles, event source mappings), which "
-        "refer to the resources that move too. The plan is right for review, but its stack "
-        "definitions for that stack leave the generated resources out.",
-        example="infrac plan-move --from core/serverless.yml --out plan",
+        "E0856", E, "the deployed state is not known",
+        "A stack given with `--from` is not the template CloudFormation holds: a Serverless service "
+        "file (its `resources`, without the functions, roles, event source mappings and API the "
+        "framework generates), or a template with a `Transform` (CloudFormation holds the template "
+        "the transform produces). A plan made from it would deploy that partial template over the "
+        "stack, deleting what it leaves out, so `infrac plan-move` writes no script from it.",
+        example="infrac plan-move infra.new --from core/serverless.yml --out plan",
+        fix="Give the deployed template: `aws cloudformation get-template --stack-name core-dev "
+        "--template-stage Processed --query TemplateBody --output json > core-dev.json`, then "
+        "`--from core-dev=core-dev.json`. `--preview` makes a plan to review from the file, without a script.",
+    ),
+    Code(
+        "E0857", E, "a stack the plan would deploy is not given",
+        "The plan would deploy a stack it has no deployed template of: a consumer of the project (a "
+        "stack with its own service, which is deployed already), or a stack whose named resources "
+        "`infra.lock` records as built. What it creates may collide with what exists, and what the "
+        "stack holds beside it would go unseen.",
+        example="infrac plan-move infra.new --from infrastructure-cognito-dev=cognito.json --out plan\n"
+        "# the project's consumer core (core-dev) is not given",
+        fix="Give the stack's deployed template with `--from STACK=FILE`, or say that it was never "
+        "deployed with `--new STACK`.",
+    ),
+    Code(
+        "E0858", E, "the service refuses the update",
+        "The project changes a property that the service cannot update, and that CloudFormation does "
+        "not replace either (the resource reference says \"Updates are not supported\", or the "
+        "service's documentation says the value is fixed at creation: a DynamoDB table's local "
+        "secondary indexes, a Cognito user pool's username attributes or an existing schema "
+        "attribute), or it changes a resource's type. The deploy would fail and roll back. "
+        "Each finding names the AWS page that says so.",
+        example="# deployed: LocalSecondaryIndexes [ByDate]; the project adds ByAmount",
+        fix="Keep the deployed value. A new value needs a new resource (a new logical ID and name) and "
+        "a migration of the data.",
+    ),
+    Code(
+        "E0859", E, "the consumer's next template is not known",
+        "A consumer (a stack with its own Serverless service) is among the deployed stacks, and its "
+        "deploy is a step of the plan, but the template its new service deploys is not known: the "
+        "Serverless Framework is not found, packaging failed, or `--consumer` does not give it. "
+        "Without it, a resource the new service no longer declares would be deleted unseen.",
+        example="infrac plan-move infra.new --from core-dev=core-dev.json --out plan   # no serverless on PATH",
+        fix="Install the Serverless Framework or name it with `--serverless COMMAND`, or run "
+        "`serverless package --stage dev --package DIR` in the service's folder and give "
+        "`--consumer core-dev=DIR/cloudformation-template-update-stack.json`.",
+    ),
+    Code(
+        "W0850", W, "a preview from input that is not the deployed state",
+        "With `--preview`, a stack is given as a Serverless service file (or a template with a "
+        "`Transform`). The plan sees its `resources`, not what the framework generates from it "
+        "(functions, roles, event source mappings), which refer to the resources that move too. "
+        "The preview is for review: it has no script (without `--preview` this is E0856).",
+        example="infrac plan-move --from core/serverless.yml --out plan --preview",
         fix="Give the deployed template: `aws cloudformation get-template --stack-name core-dev "
         "--query TemplateBody > core-dev.json`, then `--from core-dev=core-dev.json`.",
     ),

@@ -306,6 +306,10 @@ class Stack:
     mappings: Mapping[str, Any] = field(factory=dict, kw_only=True)
     rules: Mapping[str, Any] = field(factory=dict, kw_only=True)
     transform: tuple[str, ...] = field(default=(), kw_only=True)
+    #: deployed resources the stack no longer declares, by logical ID, with why they may go
+    retired: Mapping[str, str] = field(factory=dict, kw_only=True)
+    #: a consumer's service file in its ``path`` (None: ``serverless.yml``)
+    config: str | None = field(default=None, kw_only=True)
 
     def strength(self, stack: str, resource: str, attribute: str, default: str) -> str:
         """How this stack references ``stack.resource.attribute``: its ``reference``

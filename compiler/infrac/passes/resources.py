@@ -157,6 +157,8 @@ def _stack(declaration: StackDeclaration) -> tuple[Stack, frozenset[str], list[D
         mappings=_given(settings["mappings"]) or {},
         rules=_given(settings["rules"]) or {},
         transform=tuple(_given(settings["transform"]) or ()),
+        retired=settings["retired"] if settings["retired"] not in (None, INVALID) else {},
+        config=settings["config"] if settings["config"] not in (None, INVALID) else None,
     )
     for parameter in parameters:
         if parameter.name in first_by_id:

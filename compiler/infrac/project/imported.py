@@ -32,8 +32,9 @@ def import_problems(out: Path, files: dict[str, str], services: dict[str, str]) 
             previous = dict(json.loads(manifest.read_text(encoding="utf-8")).get("files", {}))
         except (ValueError, AttributeError, TypeError):
             previous = {}
-    if out.exists() and not out.is_dir():
-        problems.append(diagnostic("E0812", f"`{display(out)}` is a file, not a folder", None,
+    if out.exists() and not out.is_dir() or out.is_symlink() and not out.exists():
+        what = "a file" if out.exists() else "a link to nothing"
+        problems.append(diagnostic("E0812", f"`{display(out)}` is {what}, not a folder", None,
                                    hint="give --out a folder"))
         return problems
     if out.is_dir():

@@ -108,6 +108,18 @@ STACK_FIELDS = {
         "Where the stack's own Serverless service lives, relative to the file that declares it; "
         "it puts the service in serverless-compose.yml.",
     ),
+    "config": Field(
+        Name(r"[A-Za-z0-9_.-]+\.(yml|yaml|json)", "a service file's name, such as `serverless.infrac.yml`"),
+        "The service file in `path` that deploys the stack, when it is not `serverless.yml` "
+        "(`serverless deploy --config` takes it): what `infrac import` writes is `serverless.infrac.yml`.",
+    ),
+    "retired": Field(
+        MapOf(Prose(), key=Name(r"[A-Za-z0-9]{1,255}", "a logical ID: letters and digits")),
+        "Deployed resources of the stack that the project no longer declares, by logical ID, each "
+        "with why it may be deleted: `infrac plan-move` refuses to delete a table, queue, bucket "
+        "(any stateful resource) that is not listed here. "
+        '`{ LegacyOrdersTable: "orders moved to the ledger service in March" }`.',
+    ),
 }
 
 

@@ -276,32 +276,9 @@ def template_of(read: Any, stage: str | None, region: str = "") -> dict[str, Any
                        ("Rules", read.rules), ("Metadata", read.metadata)):
         if value:
             template[key] = value
-    template["Resources"] = {}
-    for resource in read.resources:
-        entry = {"Type": resource.type}
-        if resource.condition:
-            entry["Condition"] = resource.condition
-        if resource.depends_on:
-            entry["DependsOn"] = list(resource.depends_on)
-        if resource.deletion_policy:
-            entry["DeletionPolicy"] = resource.deletion_policy
-        if resource.update_replace_policy:
-            entry["UpdateReplacePolicy"] = resource.update_replace_policy
-        entry.update(resource.other)
-        if resource.metadata is not None:
-            entry["Metadata"] = resource.metadata
-        if resource.properties:
-            entry["Properties"] = resource.properties
-        template["Resources"][resource.logical_id] = entry
+    template["Resources"] = {resource.logical_id: resource.document() for resource in read.resources}
     for output in read.outputs:
-        entry = {"Value": output.value}
-        if output.description is not None:
-            entry["Description"] = output.description
-        if output.export is not None:
-            entry["Export"] = {"Name": output.export}
-        if output.condition:
-            entry["Condition"] = output.condition
-        template.setdefault("Outputs", {})[output.name] = entry
+        template.setdefault("Outputs", {})[output.name] = output.document()
     return plain(template, stage, region or read.region or "")
 
 

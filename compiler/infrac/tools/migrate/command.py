@@ -29,7 +29,7 @@ _TYPE = re.compile(r"(AWS|Custom|[A-Za-z0-9]+)::[A-Za-z0-9]+(::[A-Za-z0-9]+)?(::
 class Prepared:
     #: ``.infra`` files (and nothing else), relative to the output folder
     files: dict[str, str]
-    #: new service files (consumers), by path
+    #: new service files (consumers), relative to the output folder (``services/<stack>/...``)
     services: dict[str, str]
     diagnostics: tuple[Diagnostic, ...]
     sources: dict[str, SourceFile]

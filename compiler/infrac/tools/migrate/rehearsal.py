@@ -1,10 +1,13 @@
 """Execute a move plan offline, in :mod:`infrac.tools.migrate.simulator`, and check what it promises.
 
-The deployed stacks are created in a fresh simulated account from the templates the plan
-was made from; every stateful resource is given a marker of data (an item, a message, an
-object); then each step runs as the script would run it. At the end, every moved resource
-must be the same physical resource (not replaced: the same creation number) in its new
-stack, with its marker; nothing stateful may have been deleted or replaced on the way.
+The deployed stacks are created in a fresh simulated account (the account and region the
+deployed templates name) from the templates the plan was made from; every stateful resource
+(:mod:`infrac.cfn.stateful`) is given a marker of data (an item, a message, an object); then
+each step runs as the script would run it, the consumers deploying the templates their new
+services package to. At the end, every moved resource must be the same physical resource
+(not replaced: the same creation number) in its new stack, with its marker; nothing stateful
+may have been deleted or replaced on the way; and nothing deployed may have been deleted or
+replaced that the plan does not list so (``Plan.fates``).
 
 Resources that a deployed template refers to but does not declare (those the Serverless
 Framework generates, such as ``ApiGatewayRestApi``, when the input is a service file) get
@@ -17,10 +20,11 @@ import copy
 import re
 
 from infrac.base.classes import field, frozen
+from infrac.cfn.stateful import is_stateful
 from infrac.tools.migrate.plan.deployed import Deployed
-from infrac.tools.migrate.plan.model import STATEFUL, Pin, Plan
+from infrac.tools.migrate.plan.model import Pin, Plan
 from infrac.tools.migrate.simulator import Account
-from infrac.tools.migrate.simulator.model import Refused
+from infrac.tools.migrate.simulator.model import ACCOUNT_ID, Refused
 from infrac.tools.migrate.simulator.templates import references_of
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
@@ -86,10 +90,19 @@ def consumer_template(plan: Plan, account: Account, stack: str, pins: list[Pin],
     return template
 
 
+def _listed(plan: Plan, event) -> bool:
+    """The plan lists this deletion or replacement among its fates."""
+    for fate in plan.fates:
+        if (fate.stack, fate.logical_id) == (event.stack, event.logical_id):
+            return fate.fate in ("deleted", "replaced", "recreated") or (
+                event.action == "replace" and "replaced" in fate.detail)
+    return False
+
+
 def rehearse(plan: Plan, deployed: list[Deployed], progress: Callable[[int, int, str], None] | None = None) -> Rehearsal:
     """Execute ``plan`` on the simulator, from the ``deployed`` stacks; ``progress`` is told
     each step: ``(number, total, what)``."""
-    account = Account(plan.region)
+    account = Account(plan.region, plan.account or ACCOUNT_ID)
     lines: list[str] = []
     stand_ins: dict[str, list[str]] = {}
     pending = list(deployed)
@@ -111,9 +124,12 @@ def rehearse(plan: Plan, deployed: list[Deployed], progress: Callable[[int, int,
     for stack, added in sorted(stand_ins.items()):
         if added:
             lines.append(f"{stack}: stand-ins for what the file refers to but does not declare: {', '.join(added)}")
+    deployed_ids = {(d.stack, lid) for d in deployed for lid in d.template["Resources"]}
+    owners = {(account.stacks[s].template["Resources"][lid]["Type"], identifier): (s, lid)
+              for s in account.stacks for lid, identifier in account.stacks[s].resources.items()}
     markers: dict[tuple[str, str], tuple[str, int]] = {}
     for (kind, identifier), physical in sorted(account.physical.items()):
-        if kind in STATEFUL:
+        if is_stateful(kind):
             physical.data.append(f"marker:{identifier}")
             markers[(kind, identifier)] = (f"marker:{identifier}", physical.generation)
     identifiers = _identifiers(plan, account)
@@ -133,10 +149,10 @@ def rehearse(plan: Plan, deployed: list[Deployed], progress: Callable[[int, int,
                 entries = [{**e, "ResourceIdentifier": identifiers[f"{step.number}:{e['LogicalResourceId']}"]}
                            for e in step.resources_to_import]
                 events = account.import_resources(stack, with_stand_ins(template)[0], entries)
-            else:  # the consumers deploy their new services, mappings pinned
+            else:  # the consumers deploy what their new services package to, mappings pinned
                 events = []
                 for stack in step.stacks:
-                    events += account.deploy(stack, consumer_template(plan, account, stack, list(plan.pins), True))
+                    events += account.deploy(stack, with_stand_ins(step.templates[stack])[0])
         except Refused as refusal:
             lines.append(f"step {step.number} ({step.title}): REFUSED: {refusal}")
             return Rehearsal(False, tuple(lines), (step.number, str(refusal)), account, tuple(account.events[start:]))
@@ -146,17 +162,28 @@ def rehearse(plan: Plan, deployed: list[Deployed], progress: Callable[[int, int,
         summary = ", ".join(f"{n} {a}{'d' if a.endswith('e') else 'ed'}" if a != "retain" else f"{n} retained"
                             for a, n in sorted(counts.items())) or "no resource changed"
         lines.append(f"step {step.number}: {summary}")
-        lost = [e for e in events if e.action in ("delete", "replace") and e.type in STATEFUL]
+        lost = [e for e in events if e.action in ("delete", "replace", "snapshot") and is_stateful(e.type)
+                and not _listed(plan, e)]
         if lost:
             what = ", ".join(f"{e.logical_id} ({e.action})" for e in lost)
             lines.append(f"step {step.number}: a stateful resource was lost: {what}")
             return Rehearsal(False, tuple(lines), (step.number, what), account, tuple(account.events[start:]))
     problems = []
+    unlisted = sorted({f"{e.stack}.{e.logical_id} ({e.action})" for e in account.events[start:]
+                       if e.action in ("delete", "replace", "snapshot") and (e.stack, e.logical_id) in deployed_ids
+                       and e.stack in {d.stack for d in deployed} and not _listed(plan, e)})
+    if unlisted:
+        problems.append("deleted or replaced, and not listed so by the plan: " + ", ".join(unlisted))
     for move in plan.moves:
+        if move.how in ("none", "recreate"):
+            continue
         physical = account.resource(move.destination_stack, move.destination_id)
         marker = markers.get((physical.type, physical.identifier))
         if move.stateful and (marker is None or marker[0] not in physical.data or marker[1] != physical.generation):
             problems.append(f"{move.destination_stack}.{move.destination_id}: not the resource that was deployed, or its data is gone")
+    going = {(f.stack, f.logical_id) for f in plan.fates if f.fate in ("deleted", "replaced")}
+    acknowledged = {key for key in markers if owners.get(key) in going}
+    markers = {k: v for k, v in markers.items() if k not in acknowledged}
     kept = sum(1 for (kind, identifier), (text, generation) in markers.items()
                if (kind, identifier) in account.physical and text in account.physical[(kind, identifier)].data
                and account.physical[(kind, identifier)].generation == generation)

@@ -282,3 +282,20 @@ def _sub(arg: Any, stage: str, region: str) -> Any:
         return {"Fn::Sub": arg}
     return {"Fn::Sub": normalise(arg, stage, region)}
 
+
+
+def with_stack_name(value: Any, name: str) -> Any:
+    """A normalised value with ``${AWS::StackName}`` resolved to the stack it is deployed in
+    (``name``): a resource read from one stack and built into another compares by the value
+    the name has, not by the placeholder."""
+    if isinstance(value, list):
+        return [with_stack_name(v, name) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Fn::Sub"}:
+        arg = value["Fn::Sub"]
+        if isinstance(arg, str):
+            return _sub(arg.replace("${AWS::StackName}", name), "", "")
+        if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
+            return {"Fn::Sub": [arg[0].replace("${AWS::StackName}", name), with_stack_name(arg[1], name)]}
+    return {k: with_stack_name(v, name) for k, v in value.items()}

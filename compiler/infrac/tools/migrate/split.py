@@ -11,13 +11,20 @@ value infrac writes for it in ``<stack>/imports.yml``::
 
 and the consumer's stack in the ``.infra`` sources lists those values
 (``values = { UsersTableName: infrastructure-dynamodb.UsersTable.name }``), so that
-``infrac build`` writes them as ``Fn::ImportValue`` of each export. The new file is written
-beside the old one (:data:`NEW_SERVICE_FILE`); the old one is left as it is.
+``infrac build`` writes them as ``Fn::ImportValue`` of each export. A moved resource named in
+``Fn::Sub`` text (``${UploadsBucket.Arn}``) becomes a variable of its map, whose value is the
+import; the map's own variables are never taken for resources.
+
+The new file (:data:`NEW_SERVICE_FILE`, or ``serverless.<stack>.infrac.yml`` when two services
+share a folder) is written under the import's output folder, ``services/<stack>/``, like
+everything the import writes; its paths are those of the service's folder, where it is to be
+copied, and the consumer's stack names it (``config``). The old file is left as it is.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 
 from infrac.base.classes import frozen
 from infrac.diagnostics import Diagnostic
@@ -29,7 +36,10 @@ TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-#: The rewritten service's file name, beside the original.
+#: ``${Name}`` or ``${Name.Attribute}`` in ``Fn::Sub`` text (``${!x}`` is a literal).
+_SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9]+(?:\.[A-Za-z0-9.]+)?)\}")
+
+#: The rewritten service's file name, in the service's folder.
 NEW_SERVICE_FILE = "serverless.infrac.yml"
 #: Where the consumer's service expects the build (relative to the import's output folder):
 #: ``infrac build OUT --target serverless --out OUT/build``.
@@ -39,7 +49,8 @@ HEADER = (
     "# Written by `infrac import` from {source}: the same service, taking the resources that moved\n"
     "# to the infrastructure stacks from {imports} (build the imported project with\n"
     "# `infrac build {out} --target serverless --out {out}/{build}`). Deploy it with\n"
-    "# `serverless deploy --config {name}` after the stacks it imports from.\n"
+    "# `serverless deploy --config {name}` after the stacks it imports from, from {folder}/\n"
+    "# (copy it there: the paths in it are from that folder).\n"
 )
 
 
@@ -61,8 +72,48 @@ def rewrite(template: Template, stack: str, moved: dict, imports_file: str) -> C
     kept = {}
     resources = document.get("resources")
 
+    def imported(name: str, getatt: str | None, path: str) -> str:
+        """The service's variable for a moved resource's value; its key recorded in ``values``."""
+        reference = moved[name](getatt, path)
+        stack_name, resource, attribute = reference.parts
+        key = resource + pascal(attribute)
+        values[key] = (stack_name, resource, attribute)
+        return key
+
+    def substitution(value: dict, path: str) -> Any:
+        """``Fn::Sub`` whose text names a moved resource (``${Bucket}``, ``${Bucket.Arn}``): the
+        name becomes a variable of the map, whose value is the import; the map's own variables
+        are never resources, whatever their names."""
+        argument = value["Fn::Sub"]
+        if isinstance(argument, str):
+            text, variables = argument, {}
+        elif (isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str)
+              and isinstance(argument[1], dict)):
+            text, variables = argument
+        else:
+            return {"Fn::Sub": replace(argument, join(path, "Fn::Sub"))}
+        variables = {k: replace(v, join(join(path, "Fn::Sub"), k)) for k, v in variables.items()}
+        added: dict[str, str] = {}
+
+        def one(match: re.Match) -> str:
+            name, _, attribute = match.group(1).partition(".")
+            if name in variables or name not in moved:
+                return match.group(0)
+            key = imported(name, attribute or None, join(path, "Fn::Sub"))
+            while key in variables and key not in added:
+                key += "Value"
+            added[key] = "${file(" + imports_file + "):values." + key + "}"
+            return "${" + key + "}"
+
+        new_text = _SUB_VARIABLE.sub(one, text)
+        if not added and variables == (argument[1] if isinstance(argument, list) else {}):
+            return value
+        return {"Fn::Sub": [new_text, {**variables, **added}] if variables or added else new_text}
+
     def replace(value: Any, path: str) -> Any:
         if isinstance(value, dict):
+            if set(value) == {"Fn::Sub"}:
+                return substitution(value, path)
             target = None
             if set(value) == {"Ref"} and value["Ref"] in moved:
                 target = (value["Ref"], None)
@@ -74,11 +125,7 @@ def rewrite(template: Template, stack: str, moved: dict, imports_file: str) -> C
             ):
                 target = tuple(value["Fn::GetAtt"])
             if target is not None:
-                reference = moved[target[0]](target[1], path)
-                stack_name, name, attribute = reference.parts
-                key = name + pascal(attribute)
-                values[key] = (stack_name, name, attribute)
-                return "${file(" + imports_file + "):values." + key + "}"
+                return "${file(" + imports_file + "):values." + imported(target[0], target[1], path) + "}"
             return {k: replace(v, join(path, k)) for k, v in value.items()}
         if isinstance(value, list):
             return [replace(v, join(path, i)) for i, v in enumerate(value)]
@@ -91,7 +138,8 @@ def rewrite(template: Template, stack: str, moved: dict, imports_file: str) -> C
         new[key] = replace(value, key)
     if isinstance(resources, dict):
         section = dict(resources)
-        own = {k: v for k, v in (resources.get("Resources") or {}).items() if k not in moved}
+        own = {k: _without_moved_dependencies(v, moved) for k, v in (resources.get("Resources") or {}).items()
+               if k not in moved}
         if own:
             section["Resources"] = replace(own, "resources.Resources")
         else:
@@ -107,10 +155,25 @@ def rewrite(template: Template, stack: str, moved: dict, imports_file: str) -> C
     return Consumer(stack, values, new)
 
 
-def consumer_statements(consumer: Consumer, service_dir: str, out: str) -> list[ir.Statement]:
-    """``path`` and ``values`` of the consumer's stack."""
+def _without_moved_dependencies(resource: Any, moved: dict) -> Any:
+    """A resource's ``DependsOn`` without the resources that move: they are in stacks the
+    service imports from, which deploy before it."""
+    if not isinstance(resource, dict) or "DependsOn" not in resource:
+        return resource
+    depends = resource["DependsOn"]
+    kept = [d for d in ([depends] if isinstance(depends, str) else depends if isinstance(depends, list) else [])
+            if d not in moved]
+    result = {k: v for k, v in resource.items() if k != "DependsOn"}
+    if kept:
+        result["DependsOn"] = kept[0] if isinstance(depends, str) else kept
+    return result
+
+
+def consumer_statements(consumer: Consumer, service_dir: str, out: str, config: str) -> list[ir.Statement]:
+    """``path``, ``config`` and ``values`` of the consumer's stack."""
     statements: list[ir.Statement] = [
         ir.Attribute("path", ir.String(posixpath.relpath(service_dir, out))),
+        ir.Attribute("config", ir.String(config)),
     ]
     if consumer.values:
         statements.append(ir.Attribute("values", ir.Map(tuple(
@@ -122,3 +185,45 @@ def consumer_statements(consumer: Consumer, service_dir: str, out: str) -> list[
 def imports_path(service_dir: str, out: str, stack: str) -> str:
     """The consumer's imports file as its service reaches it."""
     return posixpath.relpath(posixpath.join(out, BUILD_FOLDER, stack, "imports.yml"), service_dir)
+
+
+def service_file_names(folders: dict[str, str]) -> dict[str, str]:
+    """Each consumer's new file name (by stack, from its service's folder): the common name,
+    or one with the stack's name when two services share a folder."""
+    shared = {f for f in folders.values() if list(folders.values()).count(f) > 1}
+    return {stack: f"serverless.{stack}.infrac.yml" if folder in shared else NEW_SERVICE_FILE
+            for stack, folder in folders.items()}
+
+
+def service_path(stack: str, name: str) -> str:
+    """Where the import writes a consumer's new file, relative to its output folder."""
+    return f"services/{stack}/{name}"
+
+
+def leftovers(value: Any, moved: set[str], path: str = "") -> list[tuple[str, str]]:
+    """Where a rewritten service still refers to a moved resource, in any form (``Ref``,
+    ``Fn::GetAtt``, a name in ``Fn::Sub`` text that its map does not define): (path, name)."""
+    found: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in moved:
+            return [(path, value["Ref"])]
+        getatt = value.get("Fn::GetAtt") if set(value) == {"Fn::GetAtt"} else None
+        if isinstance(getatt, list) and getatt and getatt[0] in moved:
+            return [(path, getatt[0])]
+        if isinstance(getatt, str) and getatt.split(".")[0] in moved:
+            return [(path, getatt.split(".")[0])]
+        if set(value) == {"Fn::Sub"}:
+            argument = value["Fn::Sub"]
+            text = argument if isinstance(argument, str) else argument[0] if isinstance(argument, list) and argument else None
+            variables = argument[1] if isinstance(argument, list) and len(argument) > 1 and isinstance(argument[1], dict) else {}
+            if isinstance(text, str):
+                for match in _SUB_VARIABLE.finditer(text):
+                    name = match.group(1).split(".")[0]
+                    if name in moved and name not in variables:
+                        found.append((join(path, "Fn::Sub"), name))
+        for key, item in value.items():
+            found += leftovers(item, moved, join(path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += leftovers(item, moved, join(path, index))
+    return found

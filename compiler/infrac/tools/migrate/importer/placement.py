@@ -79,8 +79,10 @@ def _references(value: Any) -> set[str]:
             arg = value["Fn::Sub"]
             text = arg[0] if isinstance(arg, list) and arg else arg
             text = text.text if isinstance(text, Interpolated) else text
+            variables = arg[1] if isinstance(arg, list) and len(arg) > 1 and isinstance(arg[1], dict) else {}
             if isinstance(text, str):
                 found |= {m.group(1).strip("{}").split(".")[0] for m in re.finditer(r"\$\{+([^}!][^}]*)\}", text)}
+                found -= set(variables)  # a variable of the map is no resource, whatever its name
             if isinstance(arg, list) and len(arg) > 1:
                 found |= _references(arg[1])
         else:

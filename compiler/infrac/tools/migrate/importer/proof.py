@@ -34,8 +34,8 @@ def verify(modules, templates, where, decisions: Decisions, stage: str, region: 
            placement=None):
     """Compile the import and compare every resource with its template's: the lifted
     resources that differ (to import again as generic blocks), and problems to report."""
-    from infrac.tools.migrate.roundtrip import built_resources, expected_resources
-
+    from infrac.tools.migrate.importer.placement import stack_name
+    from infrac.tools.migrate.roundtrip import built_resources, expected_resources, with_stack_name
 
     sources = {"project.infra": render_sources({"p": project_module(stage, region, stages=stages)})["p"], **render_sources(modules)}
     result, built = build(sources, stage)
@@ -53,13 +53,15 @@ def verify(modules, templates, where, decisions: Decisions, stage: str, region: 
             else:
                 problems.append(_compile_problem(d, owner, templates, where))
         return mismatched, problems
-    have = built_resources(built, stage, region, by_stack=True)
+    have = {k: with_stack_name(v, f"{k[0]}-{stage}")
+            for k, v in built_resources(built, stage, region, by_stack=True).items()}
     for i, template in enumerate(templates):
         whole = _whole(template, i, where) if not placement else None
         if whole is not None:  # the whole template: every section, every resource attribute
             mismatched |= _compare_whole(template, i, built.get(whole, {}), decisions, stage, region, problems)
             continue
-        expected = expected_resources(template, stage, region)
+        home = f"{stack_name(template)}-{stage}"
+        expected = {k: with_stack_name(v, home) for k, v in expected_resources(template, stage, region).items()}
         for logical_id, document in expected.items():
             if where[(i, logical_id)] is None:
                 continue

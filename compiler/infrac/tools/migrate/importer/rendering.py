@@ -200,7 +200,7 @@ def render(templates, where, decisions: Decisions, stage: str, region: str, plac
     for i, template in enumerate(templates):
         refs = Refs(
             parameters={p.name for p in template.parameters}, conditions=set(template.conditions),
-            stage=stage_parameter(template) is not None,
+            stage=stage_parameter(template) is not None, home=stack_name(template),
         )
         for resource in template.resources:
             key = (i, resource.logical_id)
@@ -268,6 +268,7 @@ def render(templates, where, decisions: Decisions, stage: str, region: str, plac
             consumers[stack_name(template)] = (i, template, refs)
     services: dict[str, Any] = {}
     consumer_modules: dict[str, ir.Module] = {}
+    names = split.service_file_names({s: posixpath.dirname(t.file) or "." for s, (_, t, _) in consumers.items()})
     for stack, (i, template, refs) in consumers.items():
         service_dir = posixpath.dirname(template.file) or "."
         imports_file = split.imports_path(service_dir, out, stack)
@@ -286,25 +287,28 @@ def render(templates, where, decisions: Decisions, stage: str, region: str, plac
             consumer = split.rewrite(template, stack, moved, imports_file)
         except Unsupported as error:
             path, construct = error.args
-            span = None
-            while span is None and path:
-                span = template.document_locations.get(path)
-                path = path.rsplit(".", 1)[0] if "." in path else ""
             found.append(diagnostic(
-                "E0810", f"{construct} cannot be expressed in the language", span, label="not imported",
+                "E0810", f"{construct} cannot be expressed in the language", _span_at(template, path), label="not imported",
                 notes=[f"at `{error.args[0]}` of the service"],
                 hint="refer to the resource by `Ref` or another attribute its kind has",
             ))
             continue
+        for path, name in split.leftovers(consumer.document, set(moved)):
+            found.append(diagnostic(
+                "E0813", f"the rewritten service would still refer to `{name}`, which moves", _span_at(template, path),
+                label="not rewritten", notes=[f"at `{path}` of the service"],
+                hint="refer to the resource by `Ref`, `Fn::GetAtt` or `${Name}` in `Fn::Sub`, which the import rewrites",
+            ))
         for stack_name_, name, attribute in refs.used:
             exports.setdefault((stack_name_, name), set()).add(attribute)
         refs.used.clear()
-        consumer_modules[f"{stack}.infra"] = ir.Module((ir.Stack(ir.Ident(stack), tuple(split.consumer_statements(consumer, service_dir, out))),))
+        statements = split.consumer_statements(consumer, service_dir, out, names[stack])
+        consumer_modules[f"{stack}.infra"] = ir.Module((ir.Stack(ir.Ident(stack), tuple(statements)),))
         header = split.HEADER.format(
             source=posixpath.basename(template.file), imports=imports_file, out=out, build=split.BUILD_FOLDER,
-            name=split.NEW_SERVICE_FILE,
+            name=names[stack], folder=service_dir,
         )
-        services[posixpath.join(service_dir, split.NEW_SERVICE_FILE)] = (header, consumer.document)
+        services[split.service_path(stack, names[stack])] = (header, consumer.document)
     # exports, in each resource block
     modules: dict[str, ir.Module] = {}
     for stack in order:
@@ -391,3 +395,12 @@ def render_sources(modules: Mapping[str, ir.Module]) -> dict[str, str]:
     from infrac.syntax.fmt import format_module
 
     return {path: format_module(module) for path, module in modules.items()}
+
+
+def _span_at(template: Template, path: str):
+    """The span of a path of a template's document, or of the nearest enclosing one."""
+    span = None
+    while span is None and path:
+        span = template.document_locations.get(path)
+        path = path.rsplit(".", 1)[0] if "." in path else ""
+    return span

@@ -68,6 +68,16 @@ class Refs:
     #: the stack being written, and the references to other stacks it makes: (stack, name, attribute)
     here: str = ""
     used: list[tuple[str, str, str]] = classes.field(factory=list)
+    #: the stack the template is deployed as (``<home>-{stage}``): a resource written into
+    #: another stack keeps that stack's name where it read ``AWS::StackName``
+    home: str = ""
+
+    def pseudo(self, name: str) -> str:
+        """A pseudo parameter as text of the language: its placeholder, or, for the stack's
+        name in a resource that moves to another stack, the name of the stack it was in."""
+        if name == "AWS::StackName" and self.home and self.here and self.here != self.home:
+            return escape(self.home) + "-{stage}"
+        return "{" + _PSEUDO[name] + "}"
 
     def attribute(self, logical_id: str, getatt: str | None, path: str) -> ir.Ref:
         owner = logical_id
@@ -164,6 +174,9 @@ def _intrinsic(key: str, arg: Any, path: str, refs: Refs) -> ir.Value:
         if arg == "AWS::NoValue":
             return ir.Call("no_value", ())
         if arg in _PSEUDO:
+            written = refs.pseudo(arg)
+            if written != "{" + _PSEUDO[arg] + "}":  # the name of the stack a moved resource was deployed in
+                return ir.String(written)
             return ir.Call(_PSEUDO[arg], ())
         if arg == "Stage" and refs.stage:
             return ir.String("{stage}")
@@ -260,8 +273,10 @@ def _sub(arg: Any, path: str, refs: Refs) -> ir.Value:
         elif name in variables:
             out.append("{" + name + "}")
         elif name in _PSEUDO and name != "AWS::NotificationARNs":
-            out.append("{" + _PSEUDO[name] + "}")
-            deploy_time = True
+            written = refs.pseudo(name)
+            out.append(written)
+            if written == "{" + _PSEUDO[name] + "}":  # else the name of the stack a moved resource was deployed in
+                deploy_time = True
         elif name == "Stage" and refs.stage:
             out.append("{stage}")
         elif name in refs.parameters:

@@ -27,31 +27,33 @@ or stream reference, so the switch from ``Fn::GetAtt`` to ``Fn::ImportValue`` re
 it (a delete and a create). The plan lists each one and writes the resources that pin
 the old logical IDs.
 
-Refused (errors, exit 1): deleting or replacing a stateful resource (a table, queue,
-bucket, user pool, ...), removing or changing an export in use, a stateful resource
-that can be neither refactored nor imported, a reference the new layout cannot keep.
+Refused (errors, exit 1): deleting or replacing a stateful resource (:mod:`infrac.cfn.stateful`)
+that the source does not acknowledge (``retired``, ``replace``), an update the service
+refuses, removing or changing an export in use, a resource that can be neither refactored
+nor imported (and holds data, or is a custom resource), a reference the new layout cannot
+keep, a stack the project knows with no deployed template, a consumer whose next template
+is unknown.
 
 The modules: what a plan is made of (:mod:`~infrac.tools.migrate.plan.model`), the deployed
 stacks as read (:mod:`~infrac.tools.migrate.plan.deployed`), the planner's questions: where
 each resource goes, what changes, how references follow
-(:mod:`~infrac.tools.migrate.plan.planner`), the templates each step deploys
-(:mod:`~infrac.tools.migrate.plan.templates`), the steps of each strategy
-(:mod:`~infrac.tools.migrate.plan.strategies`), and the consumers' pinned event source
-mappings (:mod:`~infrac.tools.migrate.plan.consumers`). The plan's files are written by
+(:mod:`~infrac.tools.migrate.plan.planner`), values as CloudFormation resolves them
+(:mod:`~infrac.tools.migrate.plan.values`), references that follow a moved resource
+(:mod:`~infrac.tools.migrate.plan.references`), the steps
+(:mod:`~infrac.tools.migrate.plan.strategies`, :mod:`~infrac.tools.migrate.plan.templates`),
+and the consumers (:mod:`~infrac.tools.migrate.plan.consumers`). The plan's files are written by
 :mod:`infrac.tools.migrate.render`.
 """
 
 from __future__ import annotations
 
 from infrac.base.classes import evolve
-from infrac.cfn.schemas import schema
 from infrac.diagnostics import diagnostic
-from infrac.tools.migrate.plan.consumers import consumer_step, find_pins, pin_diagnostics
+from infrac.tools.migrate.plan.consumers import consumer_step, find_pins, pin_diagnostics, with_pins
 from infrac.tools.migrate.plan.deployed import Deployed
 from infrac.tools.migrate.plan.model import Plan
 from infrac.tools.migrate.plan.planner import Planner, check_exports_in_use
-from infrac.tools.migrate.plan.strategies import final_steps, import_steps, refactor_steps
-from infrac.tools.migrate.simulator.model import REFACTOR_UNSUPPORTED
+from infrac.tools.migrate.plan.strategies import check_crossings, plan_steps
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
@@ -66,64 +68,136 @@ def make_plan(
     stage: str,
     region: str,
     strategy: str = "auto",
+    *,
+    futures: dict[str, dict[str, Any]] | None = None,
+    acknowledged: dict[tuple[str, str], tuple[str, str]] | None = None,
+    services: dict[str, tuple[str, str]] | None = None,
+    preview: bool = False,
+    recorded: dict[str, dict[str, Any]] | None = None,
+    new_stacks: set[str] | None = None,
+    spans: dict[tuple[str, ...], Any] | None = None,
 ) -> Plan:
     """The plan that takes ``deployed`` to the project's stacks ``new`` (templates for
-    ``stage``, by project stack name, deployed as ``<stack>-<stage>``)."""
-    planner = Planner(deployed, new, waves, consumers, stage, region, strategy)
+    ``stage``, by project stack name, deployed as ``<stack>-<stage>``). ``futures`` are the
+    consumers' next templates (by deployed stack name), ``acknowledged`` what the source
+    says may be replaced or deleted ((deployed stack, logical ID) -> (``replace`` or
+    ``retired``, why)), ``services`` each consumer's service folder and file, ``recorded``
+    the resources ``infra.lock`` records (by project stack), ``new_stacks`` the deployed
+    names of stacks said to be new (``--new``), ``spans`` where the project declares each
+    stack (``(stack,)``) and resource (``(stack, logical ID)``)."""
+    planner = Planner(deployed, new, waves, consumers, stage, region, strategy, futures=futures,
+                      acknowledged=acknowledged)
+    planner.preview = preview
     for d in deployed:
-        if d.is_service:
-            planner.diagnostics.append(diagnostic(
-                "W0850", f"`{d.text.path}` is a Serverless service: the plan knows its `resources`, not what the framework adds",
-                d.read.span(""), label=f"deployed as stack {d.stack}",
-                notes=["the functions, roles and event source mappings the framework generates also refer to "
-                       "the resources that move; the stack definitions written here leave them out"],
-                hint=f"for a plan to execute, give the deployed template: `aws cloudformation get-template --stack-name "
-                     f"{d.stack} --query TemplateBody > {d.stack}.json`, then `--from {d.stack}={d.stack}.json`",
-            ))
+        _deployed_state(planner, d, preview)
     moves, stays, creates, origin = planner.match()
+    _unknown_stacks(planner, creates, recorded or {}, new_stacks or set(), spans or {})
     moves = planner.changes(moves, origin)
-    reasons = {(m.source_stack, m.source_id): planner.refactorable(m) for m in moves}
-    blocked = {k: v for k, v in reasons.items() if v}
-    if strategy == "refactor" and blocked:
-        for move in moves:
-            why = blocked.get((move.source_stack, move.source_id))
-            if why is None:
-                continue
-            if move.stateful:
-                planner.diagnostics.append(diagnostic(
-                    "E0853", f"`{move.source_id}` ({move.type}) cannot move by stack refactoring: {why}",
-                    planner.span(planner.deployed[move.source_stack], move.source_id),
-                    label="refactoring would refuse it",
-                    hint="plan with `--strategy auto` or `--strategy import`, which retain and import it instead",
-                ))
-            else:
-                planner.notes.append(f"{move.source_stack}.{move.source_id} cannot be refactored: {why}")
-    use_import = strategy == "import" or (strategy == "auto" and bool(blocked))
-    if use_import and strategy == "auto":
-        planner.notes.append("stack refactoring cannot take every move ("
-                             + "; ".join(f"{s}.{i}: {w}" for (s, i), w in sorted(blocked.items()))
-                             + "), so every resource moves by retain and import")
-    how = "import" if use_import else "refactor"
-    moves = [evolve(m, how=how) for m in moves]
-    for move in moves:
-        if how == "import" and (schema(move.type) is None or not schema(move.type).primary_identifier
-                                or move.type in REFACTOR_UNSUPPORTED):
-            if move.stateful:
-                planner.diagnostics.append(diagnostic(
-                    "E0853", f"`{move.source_id}` ({move.type}) can be neither refactored nor imported",
-                    planner.span(planner.deployed[move.source_stack], move.source_id),
-                    label="cannot move without being replaced",
-                    hint="keep it in its stack and reference it from the new one",
-                ))
-    steps = (import_steps if use_import else refactor_steps)(planner, moves, origin)
-    steps += final_steps(planner, moves, creates, steps)
     pins = find_pins(planner, moves, origin)
-    if pins:
-        steps.append(consumer_step(planner, pins, len(steps) + 1))
+    planner.futures = {s: with_pins(t, [p for p in pins if p.stack == s], stage) for s, t in planner.futures.items()}
+    planner.account_for_the_rest(origin, moves)
+    decided = []
+    for move in moves:
+        how, why = planner.how(move)
+        decided.append(evolve(move, how=how, why=why))
+        if how == "none":
+            planner.diagnostics.append(diagnostic(
+                "E0853", f"`{move.source_id}` ({move.type}) can be neither refactored nor imported: {why}",
+                planner.span_of(move), label=f"cannot move to {move.destination_stack} without being replaced",
+                notes=[n for n in (
+                    "a custom resource's provider would delete and create what it manages"
+                    if move.type.startswith("Custom::") else "",
+                    "`--strategy refactor` rules out retain-and-import" if strategy == "refactor" else "") if n],
+                hint="keep it in its stack (in the project too) and refer to it from the new one"
+                + ("; or plan with `--strategy auto`" if strategy == "refactor" else ""),
+            ))
+        elif how == "import" and strategy == "auto":
+            planner.notes.insert(0, f"`{move.source_id}` ({move.type}) moves by retain and import, not by stack "
+                                    f"refactoring: {why}")
+        elif how == "recreate":
+            planner.notes.append(f"`{move.source_id}` ({move.type}) is deleted from {move.source_stack} and created "
+                                 f"again in {move.destination_stack}: {why}, and resource import does not take it "
+                                 "either; it holds no data")
+        if how != "none":
+            planner.fate(move.source_stack, move.source_id, move.type,
+                         "recreated" if how == "recreate" else "moves",
+                         planner.fates[(move.source_stack, move.source_id)].detail
+                         + {"refactor": " (stack refactoring)", "import": " (retain and import)", "recreate": ""}[how])
+    moves = decided
+    steps = plan_steps(planner, [m for m in moves if m.how != "none"], creates)
+    check_crossings(planner)
+    step = consumer_step(planner, pins, len(steps) + 1, services or {}) if steps else None
+    if step is not None:
+        steps.append(step)
     planner.diagnostics.extend(pin_diagnostics(planner, pins))
     check_exports_in_use(planner)
     unique = list({(d.code, d.message): d for d in planner.diagnostics}.values())
+    hows = {m.how for m in moves if m.how in ("refactor", "import")}
+    kind = "mixed" if len(hows) == 2 else next(iter(hows)) if hows else "none"
+    order = {(d.stack, lid): i for i, d in enumerate(deployed) for lid in d.template["Resources"]}
+    fates = sorted(planner.fates.values(), key=lambda f: order.get((f.stack, f.logical_id), 0))
     return Plan(
-        stage, region, how, tuple(moves), tuple(steps), tuple(pins), tuple(stays), tuple(creates),
-        tuple(unique), tuple(dict.fromkeys(planner.notes)),
+        stage, region, kind, tuple(moves), tuple(steps), tuple(pins), tuple(stays), tuple(creates),
+        tuple(unique), tuple(dict.fromkeys(planner.notes)), tuple(fates), preview, planner.account,
     )
+
+
+def _deployed_state(planner: Planner, d: Deployed, preview: bool) -> None:
+    """A stack read from anything but the template CloudFormation holds makes the plan a
+    preview: W0850 when a preview was asked for, E0856 otherwise."""
+    why = ("is a Serverless service: the plan knows its `resources`, not what the framework adds" if d.is_service
+           else "has a `Transform`: CloudFormation holds the processed template" if d.read.transform is not None
+           else None)
+    if why is None:
+        return
+    command = (f"aws cloudformation get-template --stack-name {d.stack} --template-stage Processed "
+               f"--query TemplateBody --output json > {d.stack}.json")
+    planner.diagnostics.append(diagnostic(
+        "W0850" if preview else "E0856", f"`{d.text.path}` {why}",
+        d.read.span(""), label=f"deployed as stack {d.stack}",
+        notes=["the functions, roles and event source mappings the framework generates also refer to the resources "
+               "that move, and a deploy deletes what the template given does not hold"],
+        hint=f"for a plan to execute, give the deployed template: `{command}`, then `--from {d.stack}={d.stack}.json`"
+        + ("" if preview else "; `--preview` makes a plan to review from it, without a script"),
+    ))
+
+
+def _unknown_stacks(planner: Planner, creates: list[tuple[str, str]], recorded: dict[str, dict[str, Any]],
+                    new_stacks: set[str], spans: dict[tuple[str, ...], Any]) -> None:
+    """A stack the plan would deploy without knowing what it holds: a consumer of the project
+    (its own service deploys it: it exists), or one whose named resources ``infra.lock``
+    records as built, given no ``--from``. E0857, unless ``--new`` says it is not deployed."""
+    from infrac.tools.migrate.plan.references import NAME_KEYS
+    from infrac.tools.migrate.plan.values import canonical
+
+    suffix = f"-{planner.stage}"
+    for stack in sorted(planner.consumers - set(planner.deployed) - new_stacks):
+        project = stack[: -len(suffix)]
+        planner.diagnostics.append(diagnostic(
+            "E0857", f"no deployed template for `{stack}`, the stack of the project's service `{project}`",
+            spans.get((project,)), label="a consumer: its own service deploys it",
+            notes=["its service is deployed already, and the plan cannot know what its stack holds: what the plan "
+                   "creates may collide with it, what it deletes goes unseen"],
+            hint=f"give it: `aws cloudformation get-template --stack-name {stack} --template-stage Processed --query "
+                 f"TemplateBody --output json > {stack}.json` and `--from {stack}={stack}.json`; or, if it was never "
+                 f"deployed, `--new {stack}`",
+        ))
+    for stack, logical_id in creates:
+        if stack in planner.deployed or stack in new_stacks:
+            continue
+        project = stack[: -len(suffix)]
+        entry = recorded.get(project, {}).get(logical_id)
+        resource = planner.new[stack]["Resources"][logical_id]
+        key = NAME_KEYS.get(resource["Type"])
+        name = canonical(resource.get("Properties", {}).get(key), planner.context(stack)) if key else None
+        if entry is None or not isinstance(name, str):
+            continue
+        planner.diagnostics.append(diagnostic(
+            "E0857", f"the plan would create `{logical_id}` ({name}) in `{stack}`, which no --from gives, and infra.lock "
+                     "records it as built",
+            spans.get((project, logical_id)), label="may exist already",
+            notes=["a built resource may be deployed: creating one with the same name fails, or, for a stack that "
+                   "exists, the plan does not see what else it holds"],
+            hint=f"give the stack that holds it with `--from STACK=FILE` (its deployed template), or, if `{stack}` "
+                 f"was never deployed, `--new {stack}`",
+        ))

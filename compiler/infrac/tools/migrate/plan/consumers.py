@@ -1,7 +1,9 @@
-"""The consumers' event source mappings: the Serverless Framework names one after its queue or
-stream reference, so the switch to an import would rename it (a delete and a create). Each
-is found, pinned under its old logical ID, and said (W0851); the consumers' step deploys
-the pins.
+"""The consumers: their event source mappings, and the step that deploys their new services.
+
+The Serverless Framework names an event source mapping after its queue or stream reference,
+so the switch to an import would rename it (a delete and a create). Each is found, pinned
+under its old logical ID, and said (W0851). The consumers' step deploys what each new service
+packages to (given to the planner as ``futures``), with those pins applied.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from infrac.base.source import Span
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.tools.migrate.plan.deployed import Deployed
 from infrac.tools.migrate.plan.model import Move, Pin, Step
-from infrac.tools.migrate.plan.planner import Planner, target_of
+from infrac.tools.migrate.plan.planner import Planner
+from infrac.tools.migrate.plan.references import target_of
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
-    pass
+    from typing import Any
 
 
 _MAPPING_ID = re.compile(r"^(?P<function>[A-Za-z0-9]+)EventSourceMapping(?P<kind>SQS|Dynamodb|Kinesis)(?P<name>[A-Za-z0-9]+)$")
@@ -50,9 +53,11 @@ def find_pins(planner: Planner, moves: list[Move], origin) -> list[Pin]:
             if target and (d.stack, target[0]) in moved and _alphanumeric(target[0]) == match["name"]:
                 candidates.append((match["function"], match["kind"], target[0], target[1], resource,
                                    _function_name(d, match["function"])))
-        for function, events in ((d.raw or {}).get("functions") or {}).items() if d.is_service else ():
-            for event in (events or {}).get("events") or []:
-                if not isinstance(event, dict):
+        functions = (d.raw or {}).get("functions") if d.is_service and isinstance(d.raw, dict) else None
+        for function, events in functions.items() if isinstance(functions, dict) else ():
+            listed = events.get("events") if isinstance(events, dict) else None
+            for event in listed if isinstance(listed, list) else []:
+                if not isinstance(event, dict) or not event:
                     continue
                 kind, config = next(iter(event.items()))
                 if kind not in ("sqs", "stream") or not isinstance(config, dict):
@@ -92,6 +97,9 @@ def find_pins(planner: Planner, moves: list[Move], origin) -> list[Pin]:
             # The pin goes into the service file, which is for every stage.
             pinned["Properties"]["EventSourceArn"] = {"Fn::ImportValue": _any_stage(export, planner.stage)}
             statement["Resource"] = [pinned["Properties"]["EventSourceArn"]]
+            future = planner.futures.get(d.stack)
+            if future is not None and (old_id in future["Resources"] or new_id not in future["Resources"]):
+                continue  # the new service keeps the mapping's name, or has no such mapping
             pins.append(Pin(d.stack, written, old_id, new_id, pinned, statement))
     return sorted(pins, key=lambda p: (p.stack, p.old_id))
 
@@ -111,14 +119,79 @@ def _function_name(d: Deployed, prefix: str) -> str:
     return prefix
 
 
-def consumer_step(planner: Planner, pins: list[Pin], number: int) -> Step:
-    stacks = tuple(sorted({p.stack for p in pins}))
+PIN_POLICY = "InfracPinnedEventSourcesPolicy"
+
+
+def pinned_resources(pins: list[Pin]) -> dict[str, Any]:
+    """The resources that keep a consumer's event source mappings: each mapping under its
+    current logical ID, and one policy on the functions' role with what the framework
+    granted for the events (they no longer are events, so it grants nothing now)."""
+    resources: dict[str, Any] = {}
+    for pin in pins:
+        resource = copy.deepcopy(pin.resource)
+        depends = resource.get("DependsOn", [])
+        resource["DependsOn"] = [*([depends] if isinstance(depends, str) else depends), PIN_POLICY]
+        resources[pin.old_id] = resource
+    resources[PIN_POLICY] = {
+        "Type": "AWS::IAM::Policy",
+        "Properties": {
+            "PolicyName": "pinned-event-sources",
+            "Roles": [{"Ref": "IamRoleLambdaExecution"}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [p.statement for p in pins]},
+        },
+    }
+    return {"Resources": resources}
+
+
+def with_pins(template: dict[str, Any], pins: list[Pin], stage: str) -> dict[str, Any]:
+    """A consumer's packaged template as it is once its service has the pins: each renamed
+    mapping back under its old logical ID, and the pins' policy."""
+    if not pins:
+        return template
+    result = copy.deepcopy(template)
+    for pin in pins:
+        result["Resources"].pop(pin.new_id, None)
+    pinned = pinned_resources(pins)["Resources"]
+    for resource in pinned.values():
+        _for_stage(resource, stage)
+    result["Resources"].update(pinned)
+    return result
+
+
+def _for_stage(value: Any, stage: str) -> Any:
+    """The framework's ``${sls:stage}`` in a pin, as packaging fills it in."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, str):
+                value[key] = item.replace("${sls:stage}", stage)
+            else:
+                _for_stage(item, stage)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, str):
+                value[index] = item.replace("${sls:stage}", stage)
+            else:
+                _for_stage(item, stage)
+    return value
+
+
+def consumer_step(planner: Planner, pins: list[Pin], number: int,
+                  services: dict[str, tuple[str, str]]) -> Step | None:
+    """The consumers' step: each consumer whose next template is known deploys it (its service,
+    with the pins applied)."""
+    stacks = tuple(sorted(s for s in planner.futures if s in planner.deployed))
+    if not stacks:
+        return None
+    templates = {s: planner.futures[s] for s in stacks}  # the pins applied already
     return Step(
-        number, f"Consumers ({', '.join(stacks)}): deploy the new service with its event source mappings pinned",
-        "consumer", stacks, {},
+        number, f"Consumers ({', '.join(stacks)}): deploy the new service"
+        + (" with its event source mappings pinned" if pins else ""),
+        "consumer", stacks, templates,
         effect=(f"{len(pins)} event source mappings keep their logical IDs (pinned in the service's `resources`, "
-                "see consumers/); every other reference to a moved resource is already an import"),
+                "see consumers/); " if pins else "")
+        + "every reference to a moved resource is an import; the service's own resources go as its new template says",
         rollback="redeploy the previous version of the service",
+        services=tuple((s, *services.get(s, ("", "serverless.yml"))) for s in stacks),
     )
 
 

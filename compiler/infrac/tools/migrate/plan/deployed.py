@@ -1,6 +1,6 @@
 """The deployed stacks, as the plan starts from them: each a template read from a file (a
-deployed template, or a Serverless service's ``resources``), its values filled in for the
-stage, and the stack's name.
+deployed template, or, for a preview, a Serverless service's ``resources``), its values
+filled in for the stage (a ``Stage`` parameter is the stage), and the stack's name.
 """
 
 from __future__ import annotations
@@ -45,36 +45,17 @@ def deployed_stack(read: Template, text: SourceFile, stage: str, region: str, na
         entry = {"Type": parameter.type, **parameter.constraints}
         if parameter.default is not None:
             entry["Default"] = parameter.default
+        if parameter.name == "Stage":
+            entry["Default"] = stage
         template.setdefault("Parameters", {})[parameter.name] = _plain(entry, stage, region)
     if read.conditions:
         template["Conditions"] = _plain(dict(read.conditions), stage, region)
     if read.mappings:
         template["Mappings"] = _plain(dict(read.mappings), stage, region)
     for resource in read.resources:
-        entry = {"Type": resource.type}
-        if resource.condition:
-            entry["Condition"] = resource.condition
-        if resource.depends_on:
-            entry["DependsOn"] = list(resource.depends_on)
-        if resource.deletion_policy:
-            entry["DeletionPolicy"] = resource.deletion_policy
-        if resource.update_replace_policy:
-            entry["UpdateReplacePolicy"] = resource.update_replace_policy
-        entry.update(resource.other)
-        if resource.metadata is not None:
-            entry["Metadata"] = resource.metadata
-        if resource.properties:
-            entry["Properties"] = resource.properties
-        template["Resources"][resource.logical_id] = _plain(entry, stage, region)
+        template["Resources"][resource.logical_id] = _plain(resource.document(), stage, region)
     for output in read.outputs:
-        entry = {"Value": output.value}
-        if output.description is not None:
-            entry["Description"] = output.description
-        if output.export is not None:
-            entry["Export"] = {"Name": output.export}
-        if output.condition:
-            entry["Condition"] = output.condition
-        template.setdefault("Outputs", {})[output.name] = _plain(entry, stage, region)
+        template.setdefault("Outputs", {})[output.name] = _plain(output.document(), stage, region)
     raw = None
     if read.kind == "serverless":
         try:

@@ -1,6 +1,7 @@
-"""What a move plan is made of (moves, steps, pins, the plan itself), and the facts every part
-of the planner shares: the stateful types, what the Serverless Framework adds to a stack,
-the limits of the operations, and what the offline proof covers.
+"""What a move plan is made of (moves, steps, pins, the fate of every deployed resource, the
+plan itself), and the facts every part of the planner shares: what the Serverless Framework
+adds to a stack, the limits of the operations, and what the offline proof covers. The
+stateful types are :mod:`infrac.cfn.stateful`'s registry.
 """
 
 from __future__ import annotations
@@ -14,31 +15,6 @@ TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-
-#: Types whose replacement or deletion loses data or identity that users depend on.
-STATEFUL = frozenset(
-    {
-        "AWS::DynamoDB::Table",
-        "AWS::DynamoDB::GlobalTable",
-        "AWS::SQS::Queue",
-        "AWS::S3::Bucket",
-        "AWS::Cognito::UserPool",
-        "AWS::Kinesis::Stream",
-        "AWS::RDS::DBInstance",
-        "AWS::RDS::DBCluster",
-        "AWS::EFS::FileSystem",
-        "AWS::Logs::LogGroup",
-        "AWS::SecretsManager::Secret",
-        "AWS::KMS::Key",
-        "AWS::OpenSearchService::Domain",
-        "AWS::Elasticsearch::Domain",
-        "AWS::Backup::BackupVault",
-        "AWS::Timestream::Table",
-        "AWS::DocDB::DBCluster",
-        "AWS::Neptune::DBCluster",
-        "AWS::EC2::Volume",
-    }
-)
 
 #: Attributes whose value is the resource's ``Ref``.
 SAME_VALUE = {
@@ -63,14 +39,16 @@ STACK_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9]{0,127}")
 #: What the offline proof covers, and what it does not (printed and written with every plan).
 SIMULATED = (
     "The plan is executed offline by infrac's CloudFormation simulator (infrac.tools.migrate.simulator): "
-    "ownership of physical resources by stacks, create, update, replacement on create-only "
-    "properties, DeletionPolicy and UpdateReplacePolicy, exports in use, IMPORT change sets, "
-    "and the documented limits of stack refactoring (2-5 stacks, no property, parameter or "
-    "condition change, one destination per resource, no stack-name dependent value, no empty stack)."
+    "ownership of physical resources by stacks, create, update, replacement and refused updates as AWS "
+    "documents them per property, DeletionPolicy and UpdateReplacePolicy, conditions, exports in use, "
+    "IMPORT change sets (importable types, nothing else changed), and the documented limits of stack "
+    "refactoring (2-5 stacks, the types AWS lists, no property, parameter or condition change, one "
+    "destination per resource, no stack-name dependent value, no empty stack); consumers deploy the "
+    "template their service packages to."
 )
 AWS_ONLY = (
-    "Only AWS can confirm: that every type here is accepted by stack refactoring and resource import "
-    "(AWS keeps its own deny-list), that AWS resolves the new Fn::ImportValue references to the same "
+    "Only AWS can confirm: that AWS accepts each type for stack refactoring and resource import as its "
+    "published lists say, that AWS resolves the new Fn::ImportValue references to the same "
     "values, per-service validation of properties, IAM permissions, quotas, and the time each step takes."
 )
 
@@ -82,10 +60,30 @@ class Move:
     source_id: str
     destination_stack: str
     destination_id: str
-    how: str  # "refactor" or "import"
+    #: "refactor", "import" (retain and import), or "recreate" (deleted, then created anew:
+    #: a resource that holds nothing and that neither way can move)
+    how: str
     stateful: bool
     #: properties (and policies) the project changes, applied after the move
     changes: tuple[str, ...] = ()
+    #: why it does not move by stack refactoring ("" when it does)
+    why: str = ""
+
+
+@frozen
+class Fate:
+    """What the plan does to one resource of a deployed stack (every one is listed): ``moves``,
+    ``stays`` (unchanged), ``changes`` (in place), ``replaced``, ``deleted``, ``retained`` (left
+    in the account, no longer managed), ``recreated`` (deleted, and created in its new stack), or
+    ``absent`` (its condition is false at the stage: it does not exist)."""
+
+    stack: str
+    logical_id: str
+    type: str
+    fate: str
+    #: where it goes, which properties change, why: a few words for plan.md
+    detail: str = ""
+    stateful: bool = False
 
 
 @frozen
@@ -101,6 +99,11 @@ class Step:
     mappings: tuple[dict[str, Any], ...] = ()
     enable_stack_creation: bool = False
     resources_to_import: tuple[dict[str, Any], ...] = ()
+    #: for an import, the lookups its identifiers need: (stack, logical ID) of each resource whose
+    #: physical ID the script reads before anything moves
+    lookups: tuple[tuple[str, str], ...] = ()
+    #: for the consumers' step: (stack, service folder, service file) of each consumer it deploys
+    services: tuple[tuple[str, str, str], ...] = ()
 
 
 @frozen
@@ -119,6 +122,7 @@ class Pin:
 class Plan:
     stage: str
     region: str
+    #: how the moves go: "refactor", "import", "mixed" (some of each), or "none"
     strategy: str
     moves: tuple[Move, ...]
     steps: tuple[Step, ...]
@@ -127,6 +131,12 @@ class Plan:
     creates: tuple[tuple[str, str], ...]
     diagnostics: tuple[Diagnostic, ...]
     notes: tuple[str, ...] = ()
+    #: every resource of every deployed stack, and what the plan does to it
+    fates: tuple[Fate, ...] = ()
+    #: made from input that is not what CloudFormation holds (a service file): to review, not to run
+    preview: bool = False
+    #: the account the deployed templates name (when one does), for the simulation
+    account: str | None = None
 
     @property
     def refused(self) -> bool:

@@ -1,37 +1,45 @@
 """The planner's questions about the deployed stacks and the project: which deployed resource
-each of the project's resources is, what the project changes on it (and whether that
-replaces it), whether it can move by stack refactoring, how a reference to it is written
-from each stack once it has moved, and which exports in use the project keeps.
+each of the project's resources is, what the project changes on it (in place, a replacement,
+or a change the service refuses, :mod:`infrac.cfn.updates`), how it can move (stack
+refactoring, retain and import, or not at all, :mod:`infrac.cfn.movable`), and the fate of
+every resource of every deployed stack, the consumers' included: moved, unchanged, changed,
+replaced, deleted, retained. Deleting or replacing a stateful resource
+(:mod:`infrac.cfn.stateful`) is refused unless the source acknowledges it.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import re
 
-from infrac.base.classes import evolve, frozen
+from infrac.base.classes import frozen
 from infrac.base.source import Span
-from infrac.cfn.schemas import schema
+from infrac.cfn import movable, updates
+from infrac.cfn.stateful import is_stateful, noun, on_removal
 from infrac.diagnostics import Diagnostic, diagnostic
 from infrac.tools.migrate.plan.deployed import Deployed
-from infrac.tools.migrate.plan.model import FRAMEWORK_RESOURCES, SAME_VALUE, STATEFUL, Move, stack_name
-from infrac.tools.migrate.simulator.model import REFACTOR_UNSUPPORTED, STACK_DEPENDENT
-from infrac.tools.migrate.source.model import join
+from infrac.tools.migrate.plan.model import FRAMEWORK_RESOURCES, Fate, Move, stack_name
+from infrac.tools.migrate.plan.references import References, target_of
+from infrac.tools.migrate.plan.values import Context, absent, account_of, canonical
+from infrac.tools.migrate.simulator.model import STACK_DEPENDENT
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
 
-def _identity(kind: str, properties: dict[str, Any]) -> str | None:
-    """What names the physical resource, when the template says it literally."""
+def _identity(kind: str, properties: dict[str, Any], context: Context) -> str | None:
+    """What names the physical resource, when the template says it (pseudo parameters and the
+    stack's own name resolved)."""
+    from infrac.cfn.schemas import schema
+
     names = {"AWS::SQS::Queue": ("QueueName",), "AWS::Events::Rule": ("EventBusName", "Name")}
     keys = names.get(kind) or (schema(kind).primary_identifier if schema(kind) else ())
-    values = [properties.get(k, "default" if k == "EventBusName" else None) for k in keys]
+    values = [canonical(properties.get(k, "default" if k == "EventBusName" else None), context) for k in keys]
     if not keys or any(v is None or not isinstance(v, (str, int)) for v in values):
-        if kind == "AWS::Events::Rule" and isinstance(properties.get("Name"), str):
-            return f"?|{properties['Name']}"
+        name = canonical(properties.get("Name"), context)
+        if kind == "AWS::Events::Rule" and isinstance(name, str):
+            return f"?|{name}"
         return None
     return "|".join(str(v) for v in values)
 
@@ -44,24 +52,37 @@ class Where:
     logical_id: str
 
 
-class Planner:
+class Planner(References):
     """The deployed stacks and the project's templates (both by deployed stack name), the
-    project's exports, and what planning finds on the way: diagnostics and notes."""
+    project's exports, what the consumers deploy next, and what planning finds on the way:
+    the fate of each deployed resource, diagnostics and notes."""
 
     def __init__(self, deployed: list[Deployed], new: dict[str, dict[str, Any]], waves: list[list[str]],
-                 consumers: set[str], stage: str, region: str, strategy: str):
+                 consumers: set[str], stage: str, region: str, strategy: str, *,
+                 futures: dict[str, dict[str, Any]] | None = None,
+                 acknowledged: dict[tuple[str, str], tuple[str, str]] | None = None):
         self.deployed = {d.stack: d for d in deployed}
         self.stage = stage
         self.region = region
         self.strategy = strategy
+        self.account = account_of([d.template for d in deployed])
         #: the project's stacks with resources, by deployed name, in deploy order
         self.order = [stack_name(s, stage) for wave in waves for s in wave if s in new]
         self.new = {stack_name(s, stage): t for s, t in new.items()}
         self.consumers = {stack_name(s, stage) for s in consumers}
+        #: a consumer's next template: what its new service deploys, by deployed stack name
+        self.futures = dict(futures or {})
+        #: (deployed stack, logical ID) -> ("replace" or "retired", why): what the source acknowledges
+        self.acknowledged = dict(acknowledged or {})
         self.diagnostics: list[Diagnostic] = []
         self.notes: list[str] = []
-        #: the resource whose references are being rewritten, for diagnostics
+        #: a preview may leave a consumer's next template unknown (then its deploy is not simulated)
+        self.preview = False
         self.current: str | None = None
+        self.crossings: list[tuple[str, str, str, str]] = []
+        #: every deployed stack's template as it is at the step being planned
+        self.world: dict[str, dict[str, Any]] = {d.stack: copy.deepcopy(d.template) for d in deployed}
+        self.fates: dict[tuple[str, str], Fate] = {}
         #: (stack, logical ID, attribute or "Ref") -> export name, from the project's outputs
         self.exports: dict[tuple[str, str, str], str] = {}
         #: export name -> (stack, value)
@@ -75,6 +96,14 @@ class Planner:
                 if key is not None:
                     self.exports.setdefault((name, *key), output["Export"]["Name"])
                 self.export_values[output["Export"]["Name"]] = (name, value)
+        self.absent = {d.stack: absent(d.template, self.context(d.stack), stage) for d in deployed}
+        self.new_absent = {name: absent(t, self.context(name), stage) for name, t in self.new.items()}
+
+    def context(self, stack: str) -> Context:
+        return Context(stack, self.region, self.account, self.export_values)
+
+    def fate(self, stack: str, logical_id: str, kind: str, what: str, detail: str = "") -> None:
+        self.fates[(stack, logical_id)] = Fate(stack, logical_id, kind, what, detail, is_stateful(kind))
 
     # -- where each resource goes
 
@@ -83,8 +112,12 @@ class Planner:
         by_id: dict[tuple[str, str], list[Where]] = {}
         for d in self.deployed.values():
             for logical_id, resource in d.template["Resources"].items():
+                if logical_id in self.absent[d.stack]:
+                    self.fate(d.stack, logical_id, resource["Type"], "absent",
+                              f"its condition `{resource.get('Condition')}` is false at stage {self.stage}: it does not exist")
+                    continue
                 where = Where(d.stack, logical_id)
-                identity = _identity(resource["Type"], resource.get("Properties", {}))
+                identity = _identity(resource["Type"], resource.get("Properties", {}), self.context(d.stack))
                 if identity is not None:
                     by_identity[(resource["Type"], identity)] = where
                 by_id.setdefault((resource["Type"], logical_id), []).append(where)
@@ -92,345 +125,251 @@ class Planner:
         origin: dict[Where, Where] = {}  # new -> old
         for name in self.order:
             for logical_id, resource in self.new[name]["Resources"].items():
-                identity = _identity(resource["Type"], resource.get("Properties", {}))
+                if logical_id in self.new_absent[name]:
+                    continue  # not created at this stage: its condition travels with it
+                identity = _identity(resource["Type"], resource.get("Properties", {}), self.context(name))
                 old = by_identity.get((resource["Type"], identity)) if identity else None
                 if old is None:
                     candidates = by_id.get((resource["Type"], logical_id), [])
                     old = candidates[0] if len(candidates) == 1 else None
-                if old is None:
+                if old is None or old in origin.values():
                     creates.append((name, logical_id))
                     continue
                 origin[Where(name, logical_id)] = old
                 if old.stack == name:
                     stays.append((name, logical_id))
-        moved_sources = set(origin.values())
-        for (new_where, old) in origin.items():
+        for new_where, old in origin.items():
             if old.stack == new_where.stack:
                 continue
             kind = self.new[new_where.stack]["Resources"][new_where.logical_id]["Type"]
             moves.append(Move(kind, old.stack, old.logical_id, new_where.stack, new_where.logical_id, "refactor",
-                              kind in STATEFUL))
-        self._dropped(moved_sources)
+                              is_stateful(kind)))
         return moves, stays, creates, origin
-
-    def _dropped(self, matched: set[Where]) -> None:
-        """Resources of a deployed stack that the project rebuilds but no longer declares."""
-        for d in self.deployed.values():
-            if d.stack not in self.new:
-                continue  # a consumer's stack, or one the project does not manage: it keeps what it has
-            for logical_id, resource in d.template["Resources"].items():
-                if Where(d.stack, logical_id) in matched or logical_id in FRAMEWORK_RESOURCES:
-                    continue
-                kind = resource["Type"]
-                if kind not in STATEFUL:
-                    self.notes.append(f"{d.stack}.{logical_id} ({kind}) is not in the project: the final deploy deletes it")
-                elif resource.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate"):
-                    self.diagnostics.append(diagnostic(
-                        "W0852", f"`{logical_id}` ({kind}) is not in the new project; it is retained, no longer managed",
-                        self.span(d, logical_id), label="left unmanaged by the final deploy",
-                        hint="declare it in the project to keep managing it",
-                    ))
-                else:
-                    self.diagnostics.append(diagnostic(
-                        "E0850", f"the new project deletes `{logical_id}` ({kind}) of stack `{d.stack}`, and its data",
-                        self.span(d, logical_id), label="not declared in the new project",
-                        notes=["a stateful resource is never deleted by a plan"],
-                        hint="declare it in the project (same logical ID and name), or set `DeletionPolicy: Retain` first",
-                    ))
 
     # -- what changes
 
+    def final_placement(self, origin: dict[Where, Where]) -> dict[tuple[str, str], tuple[str, str]]:
+        """Where every deployed resource is once the plan has run."""
+        placement = {(d.stack, lid): (d.stack, lid) for d in self.deployed.values() for lid in d.template["Resources"]}
+        for new_where, old in origin.items():
+            placement[(old.stack, old.logical_id)] = (new_where.stack, new_where.logical_id)
+        return placement
+
+    def compare(self, old: Where, before: dict[str, Any], here: str, after: dict[str, Any],
+                placement: dict) -> tuple[list[str], list[updates.Change]]:
+        """What differs between a deployed resource and what ``here`` deploys in its place: the
+        properties and policies that change, and the documented rules those changes meet."""
+        mark = len(self.diagnostics)
+        rewritten = self.placed(before, old.stack, here, placement)
+        del self.diagnostics[mark:]
+        del self.crossings[:]
+        old_properties = canonical(rewritten.get("Properties", {}), self.context(old.stack))
+        new_properties = canonical(after.get("Properties", {}), self.context(here))
+        changed = sorted(k for k in set(old_properties) | set(new_properties)
+                         if old_properties.get(k) != new_properties.get(k))
+        changed += [k for k in ("DeletionPolicy", "UpdateReplacePolicy") if before.get(k) != after.get(k)]
+        return changed, updates.changes(before["Type"], old_properties, new_properties)
+
     def changes(self, moves: list[Move], origin: dict[Where, Where]) -> list[Move]:
-        """Each move with what the project changes on it (applied after the move); a change
-        that replaces a resource is E0851 (stateful) or W0853 (the others)."""
-        everything = positions(self, origin, {(o.stack, o.logical_id) for o in origin.values()})
+        """Each move with what the project changes on it (applied after the move); each matched
+        resource's fate. A change the service refuses is E0858; one that replaces a resource is
+        E0851 (stateful, unless the source says ``replace``) or W0853 (the others)."""
+        placement = self.final_placement(origin)
+        by_source = {(m.source_stack, m.source_id): i for i, m in enumerate(moves)}
         for new_where, old in origin.items():
             new_resource = self.new[new_where.stack]["Resources"][new_where.logical_id]
             old_resource = self.deployed[old.stack].template["Resources"][old.logical_id]
-            quiet = self.quiet()
-            before = _normal(_without_imports(self.rewrite(old_resource, old.stack, new_where.stack, everything),
-                                              self.export_values))
-            self.loud(quiet)
-            after = _normal(_without_imports(new_resource, self.export_values))
-            changed = sorted(
-                k for k in set(before.get("Properties", {})) | set(after.get("Properties", {}))
-                if before.get("Properties", {}).get(k) != after.get("Properties", {}).get(k)
-            )
-            policies = [k for k in ("DeletionPolicy", "UpdateReplacePolicy") if before.get(k) != after.get(k)]
-            kind = new_resource["Type"]
-            found = schema(kind)
-            replacing = [k for k in changed if found and any(
-                p == k or p.startswith(k + "/") for p in found.create_only + found.conditional_create_only)]
-            if replacing:
-                code = "E0851" if kind in STATEFUL else "W0853"
-                self.diagnostics.append(diagnostic(
-                    code, f"the new project replaces `{old.logical_id}` ({kind}): {', '.join(replacing)} "
-                          f"{'changes' if len(replacing) == 1 else 'change'}, and {'is' if len(replacing) == 1 else 'are'} create-only",
-                    self.span(self.deployed[old.stack], old.logical_id, replacing[0]),
-                    label="changed by the new project",
-                    notes=[f"as deployed: {json.dumps(before.get('Properties', {}).get(replacing[0]), sort_keys=True)}",
-                           f"in the project: {json.dumps(after.get('Properties', {}).get(replacing[0]), sort_keys=True)}"],
-                    hint="keep the deployed value in the project; a replacement makes a new, empty resource"
-                    if code == "E0851" else "keep the deployed value in the project if the moment matters",
-                ))
-            for index, move in enumerate(moves):
-                if (move.source_stack, move.source_id) == (old.stack, old.logical_id):
-                    moves[index] = evolve(move, changes=tuple(changed + policies))
+            changed, found = self.compare(old, old_resource, new_where.stack, new_resource, placement)
+            verdict = self.judge(old, new_where, old_resource["Type"], found, changed)
+            index = by_source.get((old.stack, old.logical_id))
+            if index is not None:
+                moves[index] = _with_changes(moves[index], changed)
+                where = f"to `{new_where.stack}`" + (f" as `{new_where.logical_id}`"
+                                                     if new_where.logical_id != old.logical_id else "")
+                after = {"replace": "; then replaced", "refuse": "; then refused"}.get(verdict, "")
+                self.fate(old.stack, old.logical_id, old_resource["Type"], "moves",
+                          where + (f"; then {', '.join(changed)} change{after}" if changed else ""))
+            else:
+                self.fate_in_place(old, old_resource["Type"], verdict, changed)
         return moves
 
-    def refactorable(self, move: Move) -> str | None:
-        """Why a move cannot be a stack refactor, or None."""
+    def fate_in_place(self, old: Where, kind: str, verdict: str, changed: list[str]) -> None:
+        if not changed:
+            self.fate(old.stack, old.logical_id, kind, "stays", "unchanged")
+        elif verdict == "replace":
+            self.fate(old.stack, old.logical_id, kind, "replaced", ", ".join(changed))
+        else:
+            self.fate(old.stack, old.logical_id, kind, "changes", "in place: " + ", ".join(changed))
+
+    def judge(self, old: Where, new_where: Where | None, kind: str, found: list[updates.Change],
+              changed: list[str]) -> str:
+        """Report what an update from the deployed resource to the new one does; its verdict."""
+        verdict = updates.verdict(found)
+        d = self.deployed[old.stack]
+        if verdict == "refuse":
+            change = next(c for c in found if c.effect == "refuse")
+            self.diagnostics.append(diagnostic(
+                "E0858", f"the service refuses the update of `{old.logical_id}` ({kind}): {change.path} changes",
+                self.span(d, old.logical_id, change.path), label="cannot change after creation",
+                notes=[n for n in (change.rule.when and f"when: {change.rule.when}",
+                                   f"AWS: \"{_short(change.rule.quote)}\" ({change.rule.source})") if n],
+                hint="keep the deployed value in the project; a new value needs a new resource and a data migration",
+            ))
+        elif verdict == "replace":
+            acknowledged = self.acknowledged.get((new_where.stack, new_where.logical_id)) if new_where else None
+            paths = [c.path for c in found]
+            may = all(c.effect == "conditional" for c in found)
+            if acknowledged is not None and acknowledged[0] == "replace":
+                self.notes.append(f"{old.stack}.{old.logical_id} is replaced ({', '.join(paths)}); the source says why: "
+                                  f"{acknowledged[1]}")
+                return verdict
+            code = "E0851" if is_stateful(kind) else "W0853"
+            first = found[0]
+            self.diagnostics.append(diagnostic(
+                code, f"the new project {'may replace' if may else 'replaces'} `{old.logical_id}` ({kind}): "
+                      f"{', '.join(paths)} {'changes' if len(paths) == 1 else 'change'}",
+                self.span(d, old.logical_id, first.path), label="changed by the new project",
+                notes=[n for n in (first.rule.when and f"replaced when: {_short(first.rule.when)}",
+                                   f"AWS: \"{_short(first.rule.quote)}\" ({first.rule.source})") if n]
+                + ([f"a replacement loses {_lost(kind)}"] if code == "E0851" else []),
+                hint="keep the deployed value in the project; a replacement makes a new, empty resource "
+                     '(or say why it may go: `replace = "why"` on the resource)'
+                if code == "E0851" else "keep the deployed value in the project if the moment matters",
+            ))
+        return verdict
+
+    # -- what is dropped, and what the consumers do
+
+    def account_for_the_rest(self, origin: dict[Where, Where], moves: list[Move]) -> None:
+        """The fate of every deployed resource the project does not declare: in a stack the project
+        builds, or a consumer's whose next template is known, it is deleted (E0850 for a stateful
+        one, unless retained or retired); in a consumer's without one, the plan is incomplete (E0859)."""
+        matched = set(origin.values())
+        placement = self.final_placement(origin)
+        for d in self.deployed.values():
+            future = self.futures.get(d.stack)
+            if d.stack not in self.new and future is None and d.stack in self.consumers and self.preview:
+                self.notes.append(f"{d.stack}: what its new service deploys is not known, so its deploy is not "
+                                  "planned or simulated")
+            elif d.stack not in self.new and future is None and d.stack in self.consumers:
+                self.diagnostics.append(diagnostic(
+                    "E0859", f"the plan does not know what `{d.stack}`'s new service deploys",
+                    d.read.span(""), label="a consumer of the project",
+                    notes=["its deploy is a step of the plan: a resource its new service no longer declares would be "
+                           "deleted, with its data, and the plan cannot see it"],
+                    hint=f"package the service (`serverless package --stage {self.stage} --package DIR`) and give "
+                         f"`--consumer {d.stack}=DIR/cloudformation-template-update-stack.json`, or let plan-move package "
+                         "it: the Serverless Framework on PATH, or `--serverless COMMAND`",
+                ))
+            for logical_id, resource in d.template["Resources"].items():
+                where = Where(d.stack, logical_id)
+                kind = resource["Type"]
+                if where in matched or logical_id in self.absent[d.stack] or (d.stack, logical_id) in self.fates:
+                    continue
+                target = self.new.get(d.stack) if d.stack in self.new else future
+                if target is None:
+                    self.fate(d.stack, logical_id, kind, "stays", "the project does not manage this stack")
+                    continue
+                if logical_id in FRAMEWORK_RESOURCES and d.stack in self.new:
+                    self.fate(d.stack, logical_id, kind, "stays", "the Serverless Framework's, kept")
+                    continue
+                now = target["Resources"].get(logical_id)
+                if now is not None and now["Type"] != kind:
+                    self.diagnostics.append(diagnostic(
+                        "E0858", f"the new template changes the type of `{logical_id}` from {kind} to {now['Type']}",
+                        self.span(d, logical_id), label="a resource's type cannot change",
+                        notes=["CloudFormation refuses it: \"Update of resource type is not permitted\""],
+                        hint="keep the logical ID for the old type, and give the new resource another one",
+                    ))
+                    self.fate(d.stack, logical_id, kind, "refused", f"its type would become {now['Type']}")
+                elif now is not None:
+                    changed, found = self.compare(where, resource, d.stack, now, placement)
+                    verdict = self.judge(where, Where(d.stack, logical_id), kind, found, changed)
+                    self.fate_in_place(where, kind, verdict, changed)
+                else:
+                    self._dropped(d, logical_id, resource)
+
+    def _dropped(self, d: Deployed, logical_id: str, resource: dict[str, Any]) -> None:
+        kind = resource["Type"]
+        fate = on_removal(kind, resource.get("DeletionPolicy"), resource.get("Properties"))
+        retired = self.acknowledged.get((d.stack, logical_id))
+        if fate == "retain":
+            self.fate(d.stack, logical_id, kind, "retained", "no longer managed (DeletionPolicy keeps it)")
+            if is_stateful(kind):
+                self.diagnostics.append(diagnostic(
+                    "W0852", f"`{logical_id}` ({kind}) is not in the new project; it is retained, no longer managed",
+                    self.span(d, logical_id), label="left unmanaged by the final deploy",
+                    hint="declare it in the project to keep managing it",
+                ))
+            return
+        detail = "a snapshot is kept" if fate == "snapshot" else ""
+        if retired is not None:
+            detail = "; ".join(x for x in (detail, f"retired: {retired[1]}") if x)
+        self.fate(d.stack, logical_id, kind, "deleted", detail)
+        if not is_stateful(kind) or retired is not None:
+            return
+        self.diagnostics.append(diagnostic(
+            "E0850", f"the plan deletes `{logical_id}` ({kind}) of stack `{d.stack}`, and its data",
+            self.span(d, logical_id), label="not declared in the new " + ("service" if d.stack not in self.new else "project"),
+            notes=[f"a deletion loses {_lost(kind)}"] + (["DeletionPolicy Snapshot keeps a snapshot, but the "
+                                                           f"{noun(kind)} itself is gone"] if fate == "snapshot" else []),
+            hint="declare it (same logical ID and name), or set `DeletionPolicy: Retain` and deploy first, or say "
+                 f'why it may go: `retired = {{ {logical_id}: "why" }}` on the stack',
+        ))
+
+    # -- how each resource moves
+
+    def how(self, move: Move) -> tuple[str, str]:
+        """How a move goes, and why it does not go by stack refactoring ("" when it does)."""
         old = self.deployed[move.source_stack].template["Resources"][move.source_id]
         new = self.new[move.destination_stack]["Resources"][move.destination_id]
-        if move.type in REFACTOR_UNSUPPORTED or schema(move.type) is None:
-            return f"{move.type} does not support stack refactoring"
-        if _stack_dependent(old) or _stack_dependent(new):
-            return "a value depends on the stack's name"
-        return None
+        why = movable.refactor_refusal(move.type) or ""
+        if not why and (_stack_dependent(old) or _stack_dependent(new)):
+            which = ", ".join(p for p in STACK_DEPENDENT if _uses(old, p) or _uses(new, p))
+            why = f"a value depends on the stack ({which})"
+        if not why and "Condition" in old:
+            why = f"its condition `{old['Condition']}` would be new to `{move.destination_stack}`, and a refactor adds none"
+        if move.type.startswith("Custom::") or move.type == movable.CUSTOM_RESOURCE:
+            return "none", "a custom resource runs its provider's code when it is created or deleted"
+        if self.strategy == "import" and not why:
+            why = "`--strategy import`"
+        if not why:
+            return "refactor", ""
+        if self.strategy != "refactor" and movable.importable(move.type):
+            return "import", why
+        if not move.stateful:
+            return "recreate", why
+        return "none", why
 
-    # -- templates
-
-    def pure(self, new_where: Where, old: Where, placement: dict) -> dict[str, Any]:
-        """The resource as deployed, its references rewritten for the stack it is in now."""
-        resource = copy.deepcopy(self.deployed[old.stack].template["Resources"][old.logical_id])
-        return self.rewrite(resource, old.stack, new_where.stack, placement)
-
-    def quiet(self) -> int:
-        """Start rewriting without reporting (a comparison, not a template); see :meth:`loud`."""
-        return len(self.diagnostics)
-
-    def loud(self, mark: int) -> None:
-        del self.diagnostics[mark:]
-
-    def rewrite(self, value: Any, namespace: str, here: str, placement: dict, literal: bool = False) -> Any:
-        """A value written in stack ``namespace``'s template, for stack ``here``: a reference to
-        a resource now in another stack becomes an import of the project's export (or, with
-        ``literal``, the value it stands for); one to a resource renamed here is renamed."""
-        if isinstance(value, list):
-            return [self.rewrite(v, namespace, here, placement, literal) for v in value]
-        if not isinstance(value, dict):
-            return value
-        target = target_of(value)
-        if target is not None and (namespace, target[0]) in placement:
-            stack, logical_id = placement[(namespace, target[0])]
-            if stack == here:
-                return {"Ref": logical_id} if target[1] == "Ref" else {"Fn::GetAtt": [logical_id, target[1]]}
-            return self._import((namespace, target[0]), (stack, logical_id, target[1]), here, literal)
-        if set(value) == {"Fn::Sub"}:
-            text, names = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
-            names = {k: self.rewrite(v, namespace, here, placement, literal) for k, v in names.items()}
-            for match in re.findall(r"\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?\}", text):
-                logical_id, attribute = match[0], match[1] or "Ref"
-                if (namespace, logical_id) not in placement or logical_id in names:
-                    continue
-                stack, new_id = placement[(namespace, logical_id)]
-                written = "${" + logical_id + ("." + match[1] if match[1] else "") + "}"
-                if stack == here:
-                    text = text.replace(written, "${" + new_id + ("." + match[1] if match[1] else "") + "}")
-                    continue
-                variable = f"{logical_id}{attribute.replace('.', '')}"
-                names[variable] = self._import((namespace, logical_id), (stack, new_id, attribute), here, literal)
-                text = text.replace(written, "${" + variable + "}")
-            return {"Fn::Sub": [text, names] if names else text}
-        return {k: self.rewrite(v, namespace, here, placement, literal) for k, v in value.items()}
-
-    def _import(self, old: tuple[str, str], target: tuple[str, str, str], here: str, literal: bool) -> Any:
-        """``target`` (stack, logical ID, attribute), once at ``old`` (stack, logical ID), read from ``here``."""
-        shown = (old[1], target[2])
-        if literal:
-            found = self._literal(old, target[2])
-            if found is not None:
-                return found
-            self.diagnostics.append(diagnostic(
-                "E0854", f"{self._referrer(here)} refers to {_describe(shown)}, whose value the fallback cannot write out",
-                self._span_anywhere(here, self.current or old[1]), label="kept by reference",
-                notes=["while the resource is between stacks, its references must be literal values"],
-                hint="use the refactor path (`--strategy refactor`), which keeps references as imports",
-            ))
-            return {"Fn::ImportValue": "unresolved"}
-        export = self.exports.get(target) or self.exports.get(self._same_as(target))
-        if export is None:
-            self.diagnostics.append(diagnostic(
-                "E0854", f"{self._referrer(here)} refers to {_describe(shown)}, which the new project does not export",
-                self._span_anywhere(here, self.current or old[1]), label="refers to a resource that moves",
-                notes=[f"{old[1]} moves to {target[0]}; the reference can only follow as an import"],
-                hint=f"export `{_attribute_word(target[2])}` of `{target[1]}` in the project",
-            ))
-            return {"Fn::ImportValue": f"unexported-{target[1]}-{target[2]}"}
-        return {"Fn::ImportValue": export}
-
-    def _same_as(self, target: tuple[str, str, str]) -> tuple[str, str, str] | None:
-        """The other spelling of the same value: a bus's ``Name`` is its ``Ref``, and so on."""
-        stack, logical_id, attribute = target
-        resource = self.new.get(stack, {}).get("Resources", {}).get(logical_id)
-        kind = resource["Type"] if resource else None
-        for (type_, one), other in SAME_VALUE.items():
-            if kind == type_ and attribute == one:
-                return (stack, logical_id, other)
-            if kind == type_ and attribute == other:
-                return (stack, logical_id, one)
-        return None
-
-    def _referrer(self, stack: str) -> str:
-        return f"`{self.current}` in `{stack}`" if self.current else f"`{stack}`"
-
-    def _literal(self, old: tuple[str, str], attribute: str) -> Any:
-        """The value a reference to deployed resource ``old`` (stack, logical ID) stands for,
-        from its deployed properties and pseudo parameters."""
-        d = self.deployed.get(old[0])
-        resource = d.template["Resources"].get(old[1]) if d else None
-        if resource is None:
-            return None
-        properties = resource.get("Properties", {})
-        kind = resource["Type"]
-        prefix = "arn:${AWS::Partition}"
-        name_key = {"AWS::DynamoDB::Table": "TableName", "AWS::SQS::Queue": "QueueName",
-                    "AWS::S3::Bucket": "BucketName", "AWS::Events::EventBus": "Name", "AWS::Events::Rule": "Name"}.get(kind)
-        name = properties.get(name_key) if name_key else None
-        if not isinstance(name, str):
-            return None
-        forms = {
-            "AWS::DynamoDB::Table": {"Ref": name, "Arn": {"Fn::Sub": f"{prefix}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/{name}"}},
-            "AWS::SQS::Queue": {"Ref": {"Fn::Sub": f"https://sqs.${{AWS::Region}}.${{AWS::URLSuffix}}/${{AWS::AccountId}}/{name}"},
-                                "QueueUrl": {"Fn::Sub": f"https://sqs.${{AWS::Region}}.${{AWS::URLSuffix}}/${{AWS::AccountId}}/{name}"},
-                                "Arn": {"Fn::Sub": f"{prefix}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:{name}"},
-                                "QueueName": name},
-            "AWS::S3::Bucket": {"Ref": name, "Arn": f"arn:aws:s3:::{name}"},
-            "AWS::Events::EventBus": {"Ref": name, "Name": name,
-                                      "Arn": {"Fn::Sub": f"{prefix}:events:${{AWS::Region}}:${{AWS::AccountId}}:event-bus/{name}"}},
-        }
-        if kind == "AWS::S3::Bucket":
-            forms[kind]["Arn"] = {"Fn::Sub": f"{prefix}:s3:::{name}"}
-        if kind == "AWS::Events::Rule":
-            bus = self._literal_name(properties.get("EventBusName", "default"))
-            if bus is None:
-                return None
-            path = name if bus == "default" else f"{bus}/{name}"
-            # Ref of a rule on a custom bus is not written out: what it returns there is for AWS to say.
-            forms[kind] = {"Arn": {"Fn::Sub": f"{prefix}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{path}"}}
-            if bus == "default":
-                forms[kind]["Ref"] = name
-        return forms.get(kind, {}).get(attribute)
-
-    def identifier(self, move: Move) -> dict[str, Any]:
-        """The resource identifier of an IMPORT, with ``${AWS::AccountId}`` where the account goes."""
-        resource = self.deployed[move.source_stack].template["Resources"][move.source_id]
-        properties = resource.get("Properties", {})
-        keys = schema(move.type).primary_identifier
-        if move.type == "AWS::SQS::Queue" and isinstance(properties.get("QueueName"), str):
-            return {"QueueUrl": f"https://sqs.{self.region}.amazonaws.com/${{AWS::AccountId}}/{properties['QueueName']}"}
-        if move.type == "AWS::Events::Rule" and isinstance(properties.get("Name"), str):
-            bus = properties.get("EventBusName", "default")
-            bus_name = self._literal_name(bus)
-            if bus_name is not None:
-                path = properties["Name"] if bus_name == "default" else f"{bus_name}/{properties['Name']}"
-                return {"Arn": f"arn:aws:events:{self.region}:${{AWS::AccountId}}:rule/{path}"}
-        # What the template does not say literally, AWS generated: the script reads it
-        # (describe-stack-resource) before anything moves, where this placeholder is.
-        lookup = f"${{Physical:{move.source_stack}:{move.source_id}}}"
-        found = {}
-        for key in keys:
-            value = properties.get(key)
-            if not isinstance(value, str) and target_of(value) is not None:  # e.g. a bucket policy's Bucket
-                value = self._literal((move.source_stack, target_of(value)[0]), target_of(value)[1])
-            found[key] = value if isinstance(value, str) else lookup
-        return found
-
-    def _literal_anywhere(self, target: tuple[str, str]) -> Any:
-        for d in self.deployed.values():
-            if target[0] in d.template["Resources"]:
-                return self._literal((d.stack, target[0]), target[1])
-        return None
-
-    def _literal_name(self, value: Any) -> str | None:
-        if isinstance(value, str):
-            return value.rsplit("/", 1)[-1]
-        target = target_of(value) if isinstance(value, dict) else None
-        if target and target[1] in ("Ref", "Name"):
-            found = self._literal_anywhere(target)
-            return found if isinstance(found, str) else None
-        return None
-
-    # -- spans
-
-    def span(self, d: Deployed, logical_id: str, prop: str | None = None) -> Span | None:
-        """Where a resource (its logical ID) or one of its properties is written."""
-        resource = d.read.resource(logical_id)
-        path = resource.path if resource else ""
-        if prop:
-            path = join(join(path, "Properties"), prop)
-        elif path and d.read.locations.get(path + "#key") is not None:
-            return d.read.locations[path + "#key"]
-        return d.read.span(path)
-
-    def _span_anywhere(self, stack: str, logical_id: str) -> Span | None:
-        d = self.deployed.get(stack)
-        if d is not None:
-            return self.span(d, logical_id)
-        for d in self.deployed.values():
-            if d.read.resource(logical_id):
-                return self.span(d, logical_id)
-        return None
+    def span_of(self, move: Move) -> Span | None:
+        return self.span(self.deployed[move.source_stack], move.source_id)
 
 
-def target_of(value: Any) -> tuple[str, str] | None:
-    if not isinstance(value, dict) or len(value) != 1:
-        return None
-    if "Ref" in value and isinstance(value["Ref"], str) and not value["Ref"].startswith("AWS::"):
-        return (value["Ref"], "Ref")
-    if "Fn::GetAtt" in value:
-        target = value["Fn::GetAtt"]
-        logical_id, attribute = target if isinstance(target, list) else str(target).split(".", 1)
-        return (logical_id, attribute) if isinstance(attribute, str) else None
-    return None
+def _with_changes(move: Move, changed: list[str]) -> Move:
+    from infrac.base.classes import evolve
+
+    return evolve(move, changes=tuple(changed))
 
 
-def _attribute_word(attribute: str) -> str:
-    """``Arn`` -> ``arn``, ``StreamArn`` -> ``stream_arn``: the name infrac's `export` uses."""
-    if attribute == "Ref":
-        return "the identifying attribute"
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", attribute).lower()
+def _lost(kind: str) -> str:
+    from infrac.cfn.stateful import stateful
+
+    found = stateful(kind)
+    return found.lost if found else "what it holds"
 
 
-def _describe(target: tuple[str, str]) -> str:
-    return f"`{target[0]}`" if target[1] == "Ref" else f"`{target[0]}.{target[1]}`"
+def _short(text: str, limit: int = 220) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _uses(value: Any, pseudo: str) -> bool:
+    text = json.dumps(value)
+    return f'"Ref": "{pseudo}"' in text or "${" + pseudo + "}" in text
 
 
 def _stack_dependent(value: Any) -> bool:
-    text = json.dumps(value)
-    return any(f'"Ref": "{p}"' in text or "${" + p + "}" in text for p in STACK_DEPENDENT)
-
-
-def _without_imports(value: Any, exports: dict[str, tuple[str, Any]]) -> Any:
-    if isinstance(value, list):
-        return [_without_imports(v, exports) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if set(value) == {"Fn::ImportValue"} and isinstance(value["Fn::ImportValue"], str) and value["Fn::ImportValue"] in exports:
-        return exports[value["Fn::ImportValue"]][1]
-    return {k: _without_imports(v, exports) for k, v in value.items()}
-
-
-def _normal(value: Any) -> Any:
-    """One spelling per reference: ``Fn::GetAtt`` as a list."""
-    if isinstance(value, list):
-        return [_normal(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if set(value) == {"Fn::GetAtt"} and isinstance(value["Fn::GetAtt"], str):
-        return {"Fn::GetAtt": value["Fn::GetAtt"].split(".", 1)}
-    return {k: _normal(v) for k, v in value.items()}
-
-
-def positions(planner: Planner, origin: dict[Where, Where], moved: set[tuple[str, str]],
-               to: str | None = None) -> dict[tuple[str, str], tuple[str, str]]:
-    """(deployed stack, logical ID) -> (stack, logical ID) where that resource is once ``moved``
-    (positions in the deployed stacks) have moved (or, with ``to``, are all there)."""
-    placement = {(d.stack, lid): (d.stack, lid) for d in planner.deployed.values() for lid in d.template["Resources"]}
-    for new_where, old in origin.items():
-        if (old.stack, old.logical_id) in moved:
-            placement[(old.stack, old.logical_id)] = (to, old.logical_id) if to else (new_where.stack, new_where.logical_id)
-    return placement
+    return any(_uses(value, p) for p in STACK_DEPENDENT)
 
 
 def check_exports_in_use(planner: Planner) -> None:
@@ -445,7 +384,9 @@ def check_exports_in_use(planner: Planner) -> None:
             if not isinstance(export, str) or export not in imported or d.stack not in planner.new:
                 continue
             kept = planner.export_values.get(export)
-            if kept is None or kept[0] != d.stack or _normal(kept[1]) != _normal(output["Value"]):
+            same = kept is not None and kept[0] == d.stack and \
+                canonical(kept[1], planner.context(d.stack)) == canonical(output["Value"], planner.context(d.stack))
+            if not same:
                 users = ", ".join(sorted(set(imported[export])))
                 planner.diagnostics.append(diagnostic(
                     "E0852", f"the new project {'removes' if kept is None else 'changes'} export `{export}`, which {users} imports",

@@ -8,23 +8,29 @@ What it models, and nothing more (each rule has a positive and a negative test i
   properties, its data (a table's items, a queue's messages, a bucket's objects)
   and the stack that manages it, if any;
 - ``deploy`` creates or updates a stack: new logical IDs are created (a named
-  resource whose name is taken fails, as in AWS); changed create-only properties
-  replace the resource (a new physical resource; the old one is deleted unless
-  ``UpdateReplacePolicy: Retain``; a custom-named resource cannot be replaced);
-  other changes update in place; removed logical IDs are deleted unless
-  ``DeletionPolicy: Retain``;
+  resource whose name is taken fails, as in AWS); a changed type is refused; a change
+  AWS documents as a replacement (:mod:`infrac.cfn.updates`: the resource reference's
+  "Update requires: Replacement", the schemas' create-only properties) replaces the
+  resource (a new physical resource; the old one deleted unless ``UpdateReplacePolicy``
+  keeps it; a custom-named resource cannot be replaced), one the service refuses (a
+  DynamoDB local secondary index, a Cognito attribute fixed at creation) fails the
+  update; other changes update in place; removed logical IDs go as their
+  ``DeletionPolicy`` says (``Retain`` and ``RetainExceptOnCreate`` keep them,
+  ``Snapshot`` keeps a snapshot where the type has them, :mod:`infrac.cfn.stateful`);
 - exports and imports: an import needs an existing export of another stack; an
   export another stack imports cannot be removed or changed, and that stack
   cannot be deleted;
 - ``import_resources`` is a change set of type ``IMPORT``: every resource to
-  import is in the template with a ``DeletionPolicy`` and its whole primary
-  identifier, the physical resource exists and no stack manages it, and nothing
-  else in the stack changes;
+  import is of a type AWS lists as importable (:mod:`infrac.cfn.movable`), in the
+  template with a ``DeletionPolicy`` and its whole primary identifier, the physical
+  resource exists and no stack manages it, and nothing else in the stack changes,
+  outputs included;
 - ``refactor`` is ``CreateStackRefactor`` + ``ExecuteStackRefactor``: 2 to 5
   stacks, no resource created, deleted or changed, no parameter, condition or
   mapping changed or added, a resource goes to one destination, no moved
-  resource may depend on the stack's name or ID, only supported types, no stack
-  left empty; new stacks only with ``enable_stack_creation``.
+  resource may depend on the stack's name, ID or notification topics, only the
+  types AWS lets it move (:mod:`infrac.cfn.movable`), no stack left empty; new
+  stacks only with ``enable_stack_creation``.
 
 Every operation is all or nothing: a refused one raises :class:`Refused` and
 leaves the account as it was, like CloudFormation's rollback.
@@ -33,10 +39,9 @@ Conditions are evaluated (``Fn::Equals``, ``Fn::Not``, ``Fn::And``, ``Fn::Or``, 
 and parameters take their defaults.
 
 What it does not model: resource-specific validation (it accepts any property
-value), eventual consistency, service quotas, drift, IAM, the system tags
-(``aws:cloudformation:*``) that a refactor rewrites, and the exact set of types AWS
-accepts for refactoring and import (see ``REFACTOR_UNSUPPORTED``). Only AWS can
-confirm those.
+value), eventual consistency, service quotas, drift, IAM, and the system tags
+(``aws:cloudformation:*``) that a refactor rewrites. It takes AWS's published lists
+of the types refactoring and import accept as they are; AWS decides in the end.
 
 The modules: the records (:mod:`~infrac.tools.migrate.simulator.model`), what a template
 says (:mod:`~infrac.tools.migrate.simulator.templates`), values resolved

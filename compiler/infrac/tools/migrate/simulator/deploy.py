@@ -1,19 +1,22 @@
 """``deploy`` and ``delete-stack``: a stack created, updated to a new template, or deleted.
 
-New logical IDs are created (a named resource whose name is taken fails, as in AWS);
-changed create-only properties replace the resource (a new physical resource; the old one
-is deleted unless ``UpdateReplacePolicy: Retain``; a custom-named resource cannot be
-replaced); other changes update in place; removed logical IDs are deleted unless
-``DeletionPolicy: Retain``. A stack whose export another stack imports cannot be deleted.
+New logical IDs are created (a named resource whose name is taken fails, as in AWS); a
+logical ID whose type changes is refused ("Update of resource type is not permitted"); a
+change that AWS documents as a replacement (:mod:`infrac.cfn.updates`) replaces the resource
+(a new physical resource; the old one deleted unless ``UpdateReplacePolicy`` keeps it; a
+custom-named resource cannot be replaced), one the service refuses fails the update, and
+other changes update in place; removed logical IDs go as their ``DeletionPolicy`` says
+(:mod:`infrac.cfn.stateful`). A stack whose export another stack imports cannot be deleted.
 """
 
 from __future__ import annotations
 
 import copy
 
+from infrac.cfn import updates
 from infrac.tools.migrate.simulator.model import Event, Refused, StackState
 from infrac.tools.migrate.simulator.stacks import Stacks
-from infrac.tools.migrate.simulator.templates import check_template, creation_order, replacing_changes
+from infrac.tools.migrate.simulator.templates import check_template, creation_order, update_changes
 from infrac.tools.migrate.simulator.values import Resolver
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
@@ -44,14 +47,20 @@ class Deploying(Stacks):
             kind = resource["Type"]
             properties = resolver.resolve(resource.get("Properties", {}))
             previous = old_resources.get(logical_id) if old and logical_id in old.resources else None
-            if previous is None or previous["Type"] != kind:
-                if previous is not None:  # a new type under an old logical ID: replaced
-                    self._remove(old, logical_id, previous, replaced=True)
+            if previous is not None and previous["Type"] != kind:
+                raise Refused("Update of resource type is not permitted. The new template modifies resource type "
+                              f"of the following resources: [{logical_id}]")
+            if previous is None:
                 state.resources[logical_id] = self._create(name, logical_id, kind, properties)
                 resolver.known[logical_id] = state.resources[logical_id]
                 continue
             current = self.physical[(kind, old.resources[logical_id])]
-            changed = replacing_changes(kind, current.properties, properties)
+            found = update_changes(kind, current.properties, properties)
+            if updates.verdict(found) == "refuse":
+                refusal = next(c for c in found if c.effect == "refuse")
+                raise Refused(f"{logical_id}: the update of {refusal.path} is refused by the service "
+                              f"({refusal.rule.when or refusal.rule.quote}; {refusal.rule.source})")
+            changed = [c.path for c in found]
             if changed:
                 identifier = self._identify(kind, properties, name, logical_id)
                 if identifier == current.identifier:

@@ -13,20 +13,10 @@ if TYPE_CHECKING:
 
 ACCOUNT_ID = "123456789012"
 
-#: Types refused by refactoring and import here: not registry types, or made to
-#: run code at deploy time. AWS's own list (User Guide, "Stack refactoring",
-#: resource limitations) may refuse more; only AWS can confirm it.
-REFACTOR_UNSUPPORTED = frozenset(
-    {
-        "AWS::CloudFormation::CustomResource",
-        "AWS::CloudFormation::WaitCondition",
-        "AWS::CloudFormation::WaitConditionHandle",
-        "AWS::CloudFormation::Macro",
-    }
-)
-
-#: Pseudo parameters whose value differs between two stacks.
-STACK_DEPENDENT = ("AWS::StackName", "AWS::StackId")
+#: Pseudo parameters whose value differs between two stacks (stack refactoring, "Resource
+#: limitations": "pseudo parameters whose values differ between the source and destination
+#: stacks, such as AWS::StackName"; the stack's ID and its notification topics are its own too).
+STACK_DEPENDENT = ("AWS::StackName", "AWS::StackId", "AWS::NotificationARNs")
 
 
 class Refused(Exception):
@@ -44,6 +34,8 @@ class PhysicalResource:
     data: list[Any] = field(factory=list)
     #: monotonically increasing creation number, to tell a replacement from an update
     generation: int = 0
+    #: the logical ID and stack it was created with (the system tags a refactor rewrites)
+    origin: tuple[str, str] | None = None
 
 
 @mutable
@@ -63,7 +55,8 @@ class StackState:
 @frozen
 class Event:
     """One thing an operation did, for the record: ``create``, ``update``,
-    ``replace``, ``delete``, ``retain``, ``import``, ``move``."""
+    ``replace``, ``delete``, ``retain``, ``snapshot`` (deleted after a snapshot),
+    ``import``, ``move``."""
 
     action: str
     stack: str

@@ -2,17 +2,19 @@
 
 2 to 5 stacks, no resource created, deleted or changed, no parameter, condition or mapping
 changed or added, a resource goes to one destination, no moved resource may depend on the
-stack's name or ID, only supported types, no stack left empty; new stacks only with
-``enable_stack_creation``. The new layout is resolved all together, so exports may be
-created and imported in the same operation.
+stack's name, ID or notification topics, only the types AWS lets it move
+(:mod:`infrac.cfn.movable`), no stack left empty; new stacks only with
+``enable_stack_creation``. A resource whose condition is false does not exist, so it is not
+looked for. The new layout is resolved all together, so exports may be created and imported
+in the same operation.
 """
 
 from __future__ import annotations
 
 import copy
 
-from infrac.cfn.schemas import schema
-from infrac.tools.migrate.simulator.model import REFACTOR_UNSUPPORTED, Event, Refused, StackState
+from infrac.cfn.movable import refactor_refusal
+from infrac.tools.migrate.simulator.model import Event, Refused, StackState
 from infrac.tools.migrate.simulator.stacks import Stacks
 from infrac.tools.migrate.simulator.templates import check_template, uses_stack_name
 from infrac.tools.migrate.simulator.values import Resolver
@@ -63,9 +65,15 @@ class Refactoring(Stacks):
             sources_seen.add(source)
             explicit[destination] = source
         origin: dict[tuple[str, str], tuple[str, str]] = {}
+        absent: dict[str, set[str]] = {}
         for name, template in definitions.items():
+            conditions = Resolver(self, StackState(name, template, {}, {}, {}, set()), template)
+            absent[name] = {lid for lid, r in template["Resources"].items()
+                            if "Condition" in r and not conditions.condition(r["Condition"])}
             for logical_id, resource in template["Resources"].items():
                 key = (name, logical_id)
+                if logical_id in absent[name]:
+                    continue
                 if key in explicit:
                     origin[key] = explicit[key]
                 elif name in self.stacks and logical_id in self.stacks[name].resources and not any(
@@ -101,8 +109,9 @@ class Refactoring(Stacks):
                 raise Refused(f"{source[0]} holds {source[1]} but is not one of the stacks in the refactor")
             kind = definitions[name]["Resources"][logical_id]["Type"]
             moved = source != (name, logical_id)
-            if moved and (kind in REFACTOR_UNSUPPORTED or schema(kind) is None):
-                raise Refused(f"{source[0]}.{source[1]}: resource type {kind} does not support stack refactoring")
+            if moved and refactor_refusal(kind):
+                raise Refused(f"{source[0]}.{source[1]}: resource type {kind} does not support stack refactoring "
+                              f"({refactor_refusal(kind)})")
             if moved and (
                 uses_stack_name(definitions[name]["Resources"][logical_id])
                 or uses_stack_name(self.stacks[source[0]].template["Resources"][source[1]])
@@ -113,6 +122,8 @@ class Refactoring(Stacks):
         for name, template in definitions.items():
             identifiers = {}
             for logical_id in template["Resources"]:
+                if logical_id in absent[name]:
+                    continue
                 source_stack, source_id = origin[(name, logical_id)]
                 identifiers[logical_id] = self.stacks[source_stack].resources[source_id]
             states[name] = StackState(name, copy.deepcopy(template), identifiers, {}, {}, set())
@@ -128,6 +139,8 @@ class Refactoring(Stacks):
             resolver = Resolver(self, states[name], template, states=states, pending=pending)
             resolver.known.update(states[name].resources)
             for logical_id, resource in template["Resources"].items():
+                if logical_id in absent[name]:
+                    continue
                 source_stack, source_id = origin[(name, logical_id)]
                 previous = self.stacks[source_stack].template["Resources"][source_id]
                 physical = self.physical[(resource["Type"], states[name].resources[logical_id])]

@@ -1,16 +1,21 @@
 """A change set of type ``IMPORT``: existing physical resources adopted by a stack.
 
-Every resource to import is in the template with a ``DeletionPolicy`` and its whole primary
-identifier, the physical resource exists and no stack manages it, and nothing else in the
-stack changes (no resource created, updated or deleted in the same operation).
+Every resource to import is of a type AWS lists as importable (:mod:`infrac.cfn.movable`), is
+in the template with a ``DeletionPolicy`` and its whole primary identifier, the physical
+resource exists and no stack manages it, and nothing else in the stack changes (no resource
+created, updated or deleted in the same operation). Outputs stay as they are: AWS says an
+import creates, deletes and changes nothing but adds resources, and says nothing of outputs;
+the simulator refuses a change of them, and plans change them in a later update (as the AWS
+CDK does, which leaves outputs out of a stack it creates by import).
 """
 
 from __future__ import annotations
 
 import copy
 
+from infrac.cfn.movable import import_refusal
 from infrac.cfn.schemas import schema
-from infrac.tools.migrate.simulator.model import REFACTOR_UNSUPPORTED, Event, Refused, StackState
+from infrac.tools.migrate.simulator.model import Event, Refused, StackState
 from infrac.tools.migrate.simulator.stacks import Stacks
 from infrac.tools.migrate.simulator.templates import check_template, comparable, creation_order
 from infrac.tools.migrate.simulator.values import Resolver
@@ -44,6 +49,8 @@ class Importing(Stacks):
         for logical_id in old_resources:
             if logical_id not in template["Resources"]:
                 raise Refused(f"{logical_id}: an IMPORT change set cannot delete resources")
+        if template.get("Outputs", {}) != (old.template.get("Outputs", {}) if old else {}):
+            raise Refused("an IMPORT change set adds resources only: change the outputs in an update after it")
         state = StackState(name, copy.deepcopy(template), dict(old.resources) if old else {}, {}, {}, set())
         resolver = Resolver(self, state, template)
         resolver.known.update(state.resources)
@@ -58,8 +65,8 @@ class Importing(Stacks):
                 raise Refused(f"{logical_id}: ResourceType {kind} does not match the template's {resource['Type']}")
             if "DeletionPolicy" not in resource:
                 raise Refused(f"{logical_id}: resources to import need a DeletionPolicy in the template")
-            if kind in REFACTOR_UNSUPPORTED or schema(kind) is None:
-                raise Refused(f"{logical_id}: resource type {kind} does not support import")
+            if import_refusal(kind) or schema(kind) is None:
+                raise Refused(f"{logical_id}: resource type {kind} does not support import ({import_refusal(kind)})")
             keys = schema(kind).primary_identifier
             identifier_map = entry.get("ResourceIdentifier", {})
             if set(identifier_map) != set(keys):

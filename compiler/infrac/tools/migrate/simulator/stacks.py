@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 
 from infrac.cfn.schemas import schema
+from infrac.cfn.stateful import on_removal, on_replacement
 from infrac.tools.migrate.simulator.model import ACCOUNT_ID, Event, PhysicalResource, Refused, StackState
 from infrac.tools.migrate.simulator.values import Resolver
 
@@ -30,6 +31,8 @@ class Stacks:
         self.physical: dict[tuple[str, str], PhysicalResource] = {}
         self.stacks: dict[str, StackState] = {}
         self.events: list[Event] = []
+        #: what a ``Snapshot`` policy kept of a deleted resource: (type, identifier) -> its data
+        self.snapshots: dict[tuple[str, str], list[Any]] = {}
         self._counter = 0
 
     def exports(self) -> dict[str, tuple[str, Any]]:
@@ -54,12 +57,13 @@ class Stacks:
         return self.stacks[stack].resources[logical_id]
 
     def _atomic(self, operation) -> list[Event]:
-        saved = (copy.deepcopy(self.physical), copy.deepcopy(self.stacks), list(self.events), self._counter)
+        saved = (copy.deepcopy(self.physical), copy.deepcopy(self.stacks), list(self.events), self._counter,
+                 copy.deepcopy(self.snapshots))
         before = len(self.events)
         try:
             operation()
         except Refused:
-            self.physical, self.stacks, self.events, self._counter = saved
+            self.physical, self.stacks, self.events, self._counter, self.snapshots = saved
             raise
         return self.events[before:]
 
@@ -103,21 +107,27 @@ class Stacks:
         if (kind, identifier) in self.physical:
             raise Refused(f"{identifier} already exists (resource {logical_id} in stack {stack})")
         self._counter += 1
-        self.physical[(kind, identifier)] = PhysicalResource(kind, identifier, properties, stack, [], self._counter)
+        self.physical[(kind, identifier)] = PhysicalResource(kind, identifier, properties, stack, [], self._counter,
+                                                             (stack, logical_id))
         self.events.append(Event("create", stack, logical_id, kind, identifier))
         return identifier
 
     def _remove(self, old: StackState, logical_id: str, resource: dict[str, Any], *, replaced: bool, detail="") -> None:
         kind = resource["Type"]
         physical = self.physical[(kind, old.resources[logical_id])]
-        policy = resource.get("UpdateReplacePolicy" if replaced else "DeletionPolicy", "Delete")
-        if policy == "Retain":
+        if replaced:
+            fate = on_replacement(kind, resource.get("UpdateReplacePolicy"))
+        else:
+            fate = on_removal(kind, resource.get("DeletionPolicy"), physical.properties)
+        if fate == "retain":
             physical.stack = None
             self.events.append(Event("retain", old.name, logical_id, kind, physical.identifier, detail))
-        else:
-            del self.physical[(kind, physical.identifier)]
-            self.events.append(Event("replace" if replaced else "delete", old.name, logical_id, kind,
-                                     physical.identifier, detail))
+            return
+        del self.physical[(kind, physical.identifier)]
+        if fate == "snapshot":
+            self.snapshots[(kind, physical.identifier)] = list(physical.data)
+        action = "replace" if replaced else "snapshot" if fate == "snapshot" else "delete"
+        self.events.append(Event(action, old.name, logical_id, kind, physical.identifier, detail))
 
     def _identify(self, kind: str, properties: dict[str, Any], stack: str, logical_id: str) -> str:
         """The primary identifier AWS would give the resource made from ``properties``."""

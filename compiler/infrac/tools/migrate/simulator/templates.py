@@ -1,6 +1,6 @@
 """What the simulator reads in a template: its shape, the references between its resources and
-the order they are created in, a value that depends on the stack's name, and the
-create-only properties whose change replaces a resource.
+the order they are created in, a value that depends on the stack's name, and what an update
+of a resource's properties does (:mod:`infrac.cfn.updates`: in place, replaced, or refused).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 
-from infrac.cfn.schemas import schema
+from infrac.cfn import updates
 from infrac.tools.migrate.simulator.model import STACK_DEPENDENT, Refused
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
@@ -35,24 +35,9 @@ def uses_stack_name(value: Any) -> bool:
     return any(f'"Ref": "{p}"' in text or "${" + p + "}" in text for p in STACK_DEPENDENT)
 
 
-def replacing_changes(kind: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """The create-only (and, conservatively, conditionally create-only) properties that differ."""
-    found = schema(kind)
-    if found is None:
-        return []
-    changed = []
-    for path in found.create_only + found.conditional_create_only:
-        if _at(before, path) != _at(after, path):
-            changed.append(path)
-    return changed
-
-
-def _at(value: Any, path: str) -> Any:
-    for part in path.split("/"):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
+def update_changes(kind: str, before: dict[str, Any], after: dict[str, Any]) -> list[updates.Change]:
+    """The documented rules an update from ``before`` to ``after`` meets: replacements and refusals."""
+    return updates.changes(kind, before, after)
 
 
 def references_of(value: Any) -> set[str]:

@@ -39,6 +39,7 @@ class Resolver:
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::StackName": self.state.name,
             "AWS::StackId": f"arn:aws:cloudformation:{self.account.region}:{self.account.account_id}:stack/{self.state.name}/id",
+            "AWS::NotificationARNs": [],  # the stack's SNS topics for events: none in the simulation
             "AWS::NoValue": _NO_VALUE,
         }
         return values.get(name)

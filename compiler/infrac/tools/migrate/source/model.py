@@ -100,6 +100,24 @@ class Resource:
     other: dict = field(factory=dict)
     path: str = ""
 
+    def document(self) -> dict[str, Any]:
+        """The resource's entry of a template, its values as read (placeholders kept)."""
+        entry: dict[str, Any] = {"Type": self.type}
+        if self.condition:
+            entry["Condition"] = self.condition
+        if self.depends_on:
+            entry["DependsOn"] = list(self.depends_on)
+        if self.deletion_policy:
+            entry["DeletionPolicy"] = self.deletion_policy
+        if self.update_replace_policy:
+            entry["UpdateReplacePolicy"] = self.update_replace_policy
+        entry.update(self.other)
+        if self.metadata is not None:
+            entry["Metadata"] = self.metadata
+        if self.properties:
+            entry["Properties"] = self.properties
+        return entry
+
 
 @frozen(hash=False)
 class Output:
@@ -109,6 +127,17 @@ class Output:
     export: Any = None
     condition: str | None = None
     path: str = ""
+
+    def document(self) -> dict[str, Any]:
+        """The output's entry of a template, its values as read (placeholders kept)."""
+        entry: dict[str, Any] = {"Value": self.value}
+        if self.description is not None:
+            entry["Description"] = self.description
+        if self.export is not None:
+            entry["Export"] = {"Name": self.export}
+        if self.condition:
+            entry["Condition"] = self.condition
+        return entry
 
 
 @frozen(hash=False)
