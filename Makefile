@@ -93,14 +93,15 @@ vsix: $(NODE_STAMP) $(EXTENSION_STAMP)
 lsp-latency: $(STAMP)
 	$(BIN)/python editors/lsp_latency.py
 
-## fuzz: long runs of the fuzzing, kill, quoting and diff tests (minutes; `make test` runs short ones);
-## the last line says how many inputs, kill points, strings and edit series they tried
+## fuzz: long runs of the fuzzing, kill, quoting and diff tests, of hostile imports and of a hostile
+## language server client (minutes; `make test` runs short ones); the last line says how many inputs,
+## kill points, strings, edit series, import inputs and language server inputs they tried
 fuzz: $(STAMP) $(NODE_STAMP)
 	INFRAC_FUZZ_EXAMPLES=20000 INFRAC_KILL_POINTS=2000 INFRAC_QUOTING_EXAMPLES=200 INFRAC_DIFF_EXAMPLES=200 \
-	  INFRAC_SCHEMA_EXAMPLES=2000 \
+	INFRAC_IMPORT_FUZZ_EXAMPLES=3000 INFRAC_LSP_FUZZ_EXAMPLES=1000 INFRAC_SCHEMA_EXAMPLES=2000 \
 	  $(BIN)/python -m pytest tests/test_fuzz.py tests/test_syntax_fast.py tests/test_recovery.py tests/test_output_kill.py \
-	  tests/test_quoting.py tests/test_diff_properties.py tests/test_import_schemas.py \
-	  tests/test_migrate_fuzz.py -p no:cacheprovider
+	  tests/test_quoting.py tests/test_diff_properties.py tests/test_import_schemas.py tests/test_import_hostile.py \
+	  tests/test_lsp_hostile.py tests/test_migrate_fuzz.py -p no:cacheprovider
 
 $(CORPUS_STAMP): tests/corpus/packages.json tools/corpus.py $(STAMP)
 	$(BIN)/python tools/corpus.py --out build/corpus
@@ -112,8 +113,9 @@ corpus: $(CORPUS_STAMP)
 	  > build/corpus/results.md
 	@sed -n '/## Outcomes per class/,/## Transforms/p' build/corpus/results.md | head -n -1
 
-## bench: infrac against the floor and troposphere at 1x, 10x and 100x the seed system
-## (under 15 minutes; QUICK=1 for 1x and 10x in about a minute; LABEL=name names the results)
+## bench: infrac against the floor and troposphere at 1x, 10x and 100x the seed system, then a first
+## build against --no-cache and check at 1 MB and 5 MB of source (under 25 minutes; QUICK=1 for 1x and
+## 10x in about a minute; LABEL=name names the results)
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick) $(if $(LABEL),--label $(LABEL))
 

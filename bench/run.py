@@ -5,9 +5,15 @@ alternating, so that the machine's state changes both alike; the ratio is taken
 pair by pair, and the table shows its median with the min and max. Peak memory
 is the child's ``ru_maxrss``.
 
-    python bench/run.py                 # 1x, 10x, 100x (under 15 minutes)
+    python bench/run.py                 # 1x, 10x, 100x, then 1 MB and 5 MB of source (under 25 minutes)
     python bench/run.py --quick         # 1x and 10x, fewer runs (about a minute)
     python bench/run.py --label before  # names the result files
+    python bench/run.py --sources 1     # the first build at 1 MB of source only
+
+The projects of 1 MB and 5 MB of source are ``tests/scale_project.py``'s (a thousand small
+groups of stacks per megabyte): there a first build into an empty cache (the default) is
+measured against ``build --no-cache``, and the peak memory of both against ``check``'s,
+in CPU seconds (user and system: the machine is shared), pair by pair.
 
 Results: a table on stdout, ``bench/results/<label>.md`` and ``.json``.
 """
@@ -59,6 +65,19 @@ def run(argv: list[str], *, cwd: Path | None = None, env: dict | None = None) ->
         PROGRESS.clear()
         raise SystemExit(f"bench: `{' '.join(argv)}` exited {child.returncode}:\n{error}")
     return elapsed, usage.ru_maxrss / 1024
+
+
+def run_cpu(argv: list[str], *, env: dict | None = None) -> tuple[float, float, float]:
+    """Run a process to its end: (CPU seconds, user and system; wall seconds; peak memory in MiB)."""
+    start = time.perf_counter()
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - start
+    error = child.stderr.read().decode(errors="replace")
+    child.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"bench: `{' '.join(argv)}` exited {os.waitstatus_to_exitcode(status)}:\n{error}")
+    return usage.ru_utime + usage.ru_stime, elapsed, usage.ru_maxrss / 1024
 
 
 def compile_bytecode() -> None:
@@ -194,8 +213,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, help="measured pairs per workload")
     parser.add_argument("--label", default="latest", help="name of the result files")
     parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument("--sources", help="comma-separated megabytes of source for the first-build runs "
+                        "(default 1,5; none with --quick or --scales)")
     args = parser.parse_args(argv)
-    scales = [int(s) for s in (args.scales or ("1,10" if args.quick else "1,10,100")).split(",")]
+    scales = [int(s) for s in (args.scales or ("1,10" if args.quick else "1,10,100")).split(",")] \
+        if args.scales != "" else []
+    default_sources = "" if (args.quick or args.scales is not None) else "1,5"
+    args.source_sizes = [float(m) for m in (args.sources if args.sources is not None else default_sources).split(",") if m]
 
     work = Path(tempfile.mkdtemp(prefix="infrac-bench-"))  # private: 0700, ours alone
     # infrac's build cache goes in here too, so that a cold run can start without one
@@ -247,7 +271,60 @@ def suite(scales: list[int], args, work: Path) -> dict:
         report["total_seconds"] = time.perf_counter() - started
         save(report, args)
         print(f"bench: {scale}x done at {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    report["sources"] = []
+    for megabytes in args.source_sizes:
+        report["sources"].append(measure_sources(megabytes, args, work))
+        report["total_seconds"] = time.perf_counter() - started
+        save(report, args)
+        print(f"bench: {megabytes:g} MB of source done at {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return report
+
+
+def measure_sources(megabytes: float, args, work: Path) -> dict:
+    """At ``megabytes`` of source (tests/scale_project.py): ``check``, ``build --no-cache`` and a
+    first build into an empty cache, each from a clean slate (no cache, no output folder),
+    in turns; the project's ``infra.lock`` is written first, as a committed project has it."""
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    import scale_project
+
+    project = work / f"s{megabytes:g}"
+    shutil.rmtree(project, ignore_errors=True)
+    scale_project.write(project, scale_project.project(megabytes))
+    cache, out = work / f"s-cache-{megabytes:g}", work / f"s-out-{megabytes:g}"
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+
+    def clean() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+
+    commands = {
+        "check": [INFRAC, "check", str(project)],
+        "build --no-cache": [INFRAC, "build", str(project), "--out", str(out), "--no-cache"],
+        "first build": [INFRAC, "build", str(project), "--out", str(out)],
+    }
+    clean()
+    run_cpu(commands["build --no-cache"], env=env)  # writes infra.lock; warms the file system's cache
+    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
+    repeat = args.repeat or (5 if megabytes <= 1 else 3)
+    for _ in range(repeat):
+        for name, argv in commands.items():
+            clean()
+            runs[name].append(run_cpu(argv, env=env))
+    clean()
+    source_bytes = sum(p.stat().st_size for p in project.rglob("*.infra"))
+    entry: dict = {"megabytes": megabytes, "source_bytes": source_bytes, "runs": repeat, "workloads": []}
+    for name, measured in runs.items():
+        entry["workloads"].append({
+            "name": name,
+            "cpu_seconds": summary([m[0] for m in measured]),
+            "seconds": summary([m[1] for m in measured]),
+            "peak_mib": max(m[2] for m in measured),
+        })
+    ratios = [first[0] / plain[0] for first, plain in zip(runs["first build"], runs["build --no-cache"])]
+    entry["first_over_no_cache"] = summary(ratios)
+    check_peak = max(m[2] for m in runs["check"])
+    entry["build_peak_over_check"] = max(m[2] for name in ("build --no-cache", "first build") for m in runs[name]) / check_peak
+    return entry
 
 
 def measure_scale(scale: int, args, work: Path) -> dict:
@@ -381,6 +458,10 @@ def targets(report: dict) -> list[dict]:
         build, peer = _workload(entry, "build cloudformation"), _workload(entry, "troposphere (peer)")
         if peer:
             add(f"build ÷ troposphere at {entry['scale']}x", build["seconds"]["median"] / peer["seconds"]["median"], 1.0)
+    for entry in report.get("sources", []):
+        size = f"{entry['megabytes']:g} MB of source"
+        add(f"first build ÷ build --no-cache, CPU, at {size}", entry["first_over_no_cache"]["median"], 1.10)
+        add(f"peak memory of a build ÷ check's at {size}", entry["build_peak_over_check"], 2.0)
     return found
 
 
@@ -412,8 +493,9 @@ def markdown(report: dict) -> str:
                 f"| {entry['scale']}x | {w['name']} | {w['seconds']['median']:.3f} | "
                 f"{w['baseline_seconds']['median']:.3f} | {_ratio(w)} | {w['peak_mib']:.0f} |"
             )
-    lines += ["", "| scale | resources | source KB | templates KB | floor writes infrac's bytes | per resource, cold build (ms) |",
-              "|---|---|---|---|---|---|"]
+    if report["scales"]:
+        lines += ["", "| scale | resources | source KB | templates KB | floor writes infrac's bytes | per resource, cold build (ms) |",
+                  "|---|---|---|---|---|---|"]
     for entry in report["scales"]:
         w = _workload(entry, "build cloudformation")
         identical = all(entry[f"floor_identical_{t}"] for t in TARGETS)
@@ -422,33 +504,46 @@ def markdown(report: dict) -> str:
             f"{entry['template_bytes'] / 1000:.0f} | {'yes' if identical else 'NO'} | "
             f"{1000 * w['seconds']['median'] / entry['resources']:.2f} |"
         )
-    lines += ["", "Phases in process (seconds, one run):", ""]
-    names = list(report["scales"][0]["phases"]["cloudformation"])
-    lines += ["| scale | target | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
-    for entry in report["scales"]:
-        for target, times in entry["phases"].items():
-            lines.append(f"| {entry['scale']}x | {target} | " + " | ".join(f"{times.get(n, 0):.3f}" for n in names) + " |")
-    lines += ["", "Language server (`infrac lsp` over stdio, one file open, full-text changes alternately valid and "
-              "with a typo), change to diagnostics; then every file opened:", "",
-              "| scale | files | median ms | min–max ms | edits | opening every file, s | most publishes for one file |",
-              "|---|---|---|---|---|---|---|"]
-    for entry in report["scales"]:
-        lsp = entry.get("lsp")
-        if lsp:
-            lines.append(
-                f"| {entry['scale']}x | {lsp['files']} | {lsp['median'] * 1000:.0f} | "
-                f"{lsp['min'] * 1000:.0f}–{lsp['max'] * 1000:.0f} | {lsp['runs']} | {lsp['open_all_seconds']:.1f} | "
-                f"{lsp['most_published_for_one_file']} |"
-            )
-        else:
-            lines.append(f"| {entry['scale']}x | – | not measured (`infrac lsp` is not available) | | | | |")
-    for entry in report["scales"]:
-        pair = entry.get("lsp_paired")
-        if pair:
-            r = pair["ratio"]
-            lines.append(f"\nPaired with the 1x project (two servers, edits alternately): at {entry['scale']}x "
-                         f"median {pair['median'] * 1000:.0f} ms, ÷ 1x {r['median']:.2f} ({r['min']:.2f}–{r['max']:.2f}) "
-                         f"over {pair['runs']} pairs.")
+    if report.get("sources"):
+        lines += ["", "First build into an empty cache against `build --no-cache` and `check` (each from a clean slate, "
+                  "in turns; CPU = user + system seconds; ratio: pair by pair, median (min–max)):", "",
+                  "| source | workload | CPU s (median, min–max) | wall s (median) | peak MiB |", "|---|---|---|---|---|"]
+        for entry in report["sources"]:
+            for w in entry["workloads"]:
+                c = w["cpu_seconds"]
+                lines.append(f"| {entry['megabytes']:g} MB | {w['name']} | {c['median']:.2f} ({c['min']:.2f}–{c['max']:.2f}) | "
+                             f"{w['seconds']['median']:.2f} | {w['peak_mib']:.0f} |")
+            r = entry["first_over_no_cache"]
+            lines.append(f"| {entry['megabytes']:g} MB | first build ÷ --no-cache | {r['median']:.3f} "
+                         f"({r['min']:.3f}–{r['max']:.3f}) | | build ÷ check: {entry['build_peak_over_check']:.2f} |")
+    if report["scales"]:
+        lines += ["", "Phases in process (seconds, one run):", ""]
+        names = list(report["scales"][0]["phases"]["cloudformation"])
+        lines += ["| scale | target | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+        for entry in report["scales"]:
+            for target, times in entry["phases"].items():
+                lines.append(f"| {entry['scale']}x | {target} | " + " | ".join(f"{times.get(n, 0):.3f}" for n in names) + " |")
+        lines += ["", "Language server (`infrac lsp` over stdio, one file open, full-text changes alternately valid and "
+                  "with a typo), change to diagnostics; then every file opened:", "",
+                  "| scale | files | median ms | min–max ms | edits | opening every file, s | most publishes for one file |",
+                  "|---|---|---|---|---|---|---|"]
+        for entry in report["scales"]:
+            lsp = entry.get("lsp")
+            if lsp:
+                lines.append(
+                    f"| {entry['scale']}x | {lsp['files']} | {lsp['median'] * 1000:.0f} | "
+                    f"{lsp['min'] * 1000:.0f}–{lsp['max'] * 1000:.0f} | {lsp['runs']} | {lsp['open_all_seconds']:.1f} | "
+                    f"{lsp['most_published_for_one_file']} |"
+                )
+            else:
+                lines.append(f"| {entry['scale']}x | – | not measured (`infrac lsp` is not available) | | | | |")
+        for entry in report["scales"]:
+            pair = entry.get("lsp_paired")
+            if pair:
+                r = pair["ratio"]
+                lines.append(f"\nPaired with the 1x project (two servers, edits alternately): at {entry['scale']}x "
+                             f"median {pair['median'] * 1000:.0f} ms, ÷ 1x {r['median']:.2f} ({r['min']:.2f}–{r['max']:.2f}) "
+                             f"over {pair['runs']} pairs.")
     lines += ["", "| target | measured | limit | met |", "|---|---|---|---|"]
     for t in report["targets"]:
         lines.append(f"| {t['target']} | {t['value']} {t['unit']} | ≤ {t['limit']} {t['unit']} | {'yes' if t['met'] else 'NO'} |")

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from conftest import ROOT, SEED
 from infrac import cli
 from infrac.base.source import SourceFile
-from infrac.project import buildcache
+from infrac.project import buildcache, irjson
 from infrac.syntax.parser import parse
 from test_syntax_fast import REPOSITORY, identical
 
@@ -111,13 +111,14 @@ def test_a_warm_build_writes_what_a_cold_one_writes(tmp_path_factory, capsys, ed
         os.environ["XDG_CACHE_HOME"] = str(root.parent)
 
 
-def test_the_seed_system_rebuilt_after_an_edit_parses_one_file_and_is_identical(tmp_path, capsys, monkeypatch):
+def test_the_seed_system_checked_after_an_edit_parses_one_file_and_builds_identically(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     project = tmp_path / "seed"
     project.mkdir()
     for source in [*SEED.glob("*.infra"), SEED / "infra.lock"]:
         (project / source.name).write_bytes(source.read_bytes())
     assert _build(project, tmp_path / "first", capsys, cache=True, target="cloudformation")[0] == 0
+    assert cli.main(["check", str(project)]) == 0  # a check keeps every file's parse
     sqs = project / "sqs.infra"
     sqs.write_text(sqs.read_text(encoding="utf-8").replace("visibility_timeout = 1m", "visibility_timeout = 2m", 1))
     cache = buildcache.BuildCache()
@@ -126,6 +127,7 @@ def test_the_seed_system_rebuilt_after_an_edit_parses_one_file_and_is_identical(
 
     result = compile_sources(load([project]).sources, parse_file=cache.parse)
     assert result.ok and cache.parsed == 1
+    cache.close()
     warm = _build(project, tmp_path / "warm", capsys, cache=True, target="cloudformation")
     cold = _build(project, tmp_path / "cold", capsys, cache=False, target="cloudformation")
     assert warm[0] == cold[0] == 0 and warm[2] == cold[2]
@@ -137,14 +139,16 @@ def test_corrupt_entries_are_ignored_and_replaced(tmp_path, capsys, monkeypatch)
     project.mkdir()
     _write(project, FILES)
     first = _build(project, tmp_path / "a", capsys, cache=True, target="cloudformation")
+    assert cli.main(["check", str(project)]) == 0  # parse entries too
     entries = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
     assert {p.parent.name for p in entries} >= {"parse", "summary", "group"}
     for number, entry in enumerate(entries):
         entry.write_bytes([b"", b"{", b'{"format": 1, "module": {"c": "Module", "f": [1]}}', b"\xff\xfe"][number % 4])
     again = _build(project, tmp_path / "b", capsys, cache=True, target="cloudformation")
     assert again[:2] == first[:2] and again[2] == first[2]
+    assert cli.main(["check", str(project)]) == 0  # the parse entries replaced
     # an entry whose text was changed after it was written (its checksum no longer matches)
-    for entry in (tmp_path / "cache").rglob("*.json"):
+    for entry in (p for p in (tmp_path / "cache").rglob("*") if p.is_file()):
         digest, _, text = entry.read_text(encoding="utf-8").partition("\n")
         entry.write_text(digest + "\n" + text.replace("Users", "Userz"), encoding="utf-8")
     assert _build(project, tmp_path / "c", capsys, cache=True, target="cloudformation")[:3] == first[:3]
@@ -192,8 +196,8 @@ def test_the_syntax_ir_reads_back_identical_with_every_span(path):
     module = parse(source).module
     if module is None:
         return  # a syntax error: nothing is cached
-    text = json.dumps(buildcache.encode_module(module), separators=(",", ":"), ensure_ascii=False)
-    decoded = buildcache.decode_module(json.loads(text), source.path)
+    text = json.dumps(irjson.encode_module(module), separators=(",", ":"), ensure_ascii=False)
+    decoded = irjson.decode_module(json.loads(text), source.path, len(source.text))
     identical(decoded, module)
     assert repr(decoded) == repr(module)
 
@@ -207,7 +211,7 @@ def test_the_syntax_ir_property_covers_files_that_parse():
 @pytest.mark.parametrize(
     "corrupt",
     [
-        lambda d: {**d, "format": buildcache.FORMAT + 1},
+        lambda d: {**d, "format": irjson.FORMAT + 1},
         lambda d: {**d, "items": [[99, "x", 0, 1]]},
         lambda d: {**d, "items": [d["items"][0][:-1]]},
         lambda d: {**d, "items": [[0, "a string is not an item", 0, 1]]},
@@ -217,15 +221,15 @@ def test_the_syntax_ir_property_covers_files_that_parse():
 )
 def test_a_corrupt_entry_does_not_decode(corrupt):
     source = SourceFile("infra.dsl/sqs.infra", (SEED / "sqs.infra").read_text(encoding="utf-8"))
-    data = json.loads(json.dumps(buildcache.encode_module(parse(source).module)))
+    data = json.loads(json.dumps(irjson.encode_module(parse(source).module)))
     with pytest.raises((ValueError, KeyError, TypeError, IndexError, AttributeError)):
-        buildcache.decode_module(corrupt(data), source.path)
+        irjson.decode_module(corrupt(data), source.path, len(source.text))
 
 
 def test_a_number_too_long_for_python_is_a_miss():
-    text = json.dumps({"format": buildcache.FORMAT, "items": [[0, "x", 0, 1]], "comments": []})
+    text = json.dumps({"format": irjson.FORMAT, "items": [[0, "x", 0, 1]], "comments": []})
     with pytest.raises(ValueError):
-        buildcache.read_module(text.replace("[0, 1]", "[0, 1" + "0" * 5000 + "]"), "f.infra")
+        irjson.read_module(text.replace("[0, 1]", "[0, 1" + "0" * 5000 + "]"), "f.infra", 10**6)
 
 
 def test_offsets_are_shared_between_modules():
@@ -234,7 +238,7 @@ def test_offsets_are_shared_between_modules():
     text = (SEED / "sqs.infra").read_text(encoding="utf-8")
     sources = [SourceFile(f"{folder}/sqs.infra", text) for folder in ("c1", "c2")]
     parsed = [parse(s).module for s in sources]
-    read = [buildcache.read_module(json.dumps(buildcache.encode_module(m)), m.path) for m in parsed]
+    read = [irjson.read_module(json.dumps(irjson.encode_module(m)), m.path, len(text)) for m in parsed]
     for first, second in (parsed, read):
         pairs = list(zip(first.items[0].body, second.items[0].body))
         assert pairs and all(x.span.end > 256 for x, _ in pairs)
@@ -255,3 +259,21 @@ def test_a_rebuild_writes_only_the_files_whose_bytes_changed(tmp_path, capsys, m
     assert after["other.yml"].st_ino != before["other.yml"].st_ino
     for name in ("data.yml", "app.imports.yml"):
         assert (after[name].st_ino, after[name].st_mtime_ns) == (before[name].st_ino, before[name].st_mtime_ns)
+
+
+def test_the_fingerprint_covers_every_module_of_infrac_and_the_grammar(monkeypatch):
+    """The namespace of a cache changes with any file infrac runs or reads: the fingerprint
+    walked only the project layer's folder once the build cache moved into it."""
+    visited = []
+    real = os.scandir
+
+    def scandir(folder):
+        visited.append(Path(folder))
+        return real(folder)
+
+    monkeypatch.setattr(buildcache.os, "scandir", scandir)
+    buildcache._fingerprint()
+    package = Path(buildcache.__file__).resolve().parents[1]
+    assert package / "syntax" in visited and package / "vocabulary" in visited and package / "cfn" / "schemas" in visited
+    assert ROOT / "grammar" in visited
+

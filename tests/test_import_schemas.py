@@ -82,7 +82,8 @@ def _value(draw, resource, node, others: list[str], depth: int):
             return []
         return [_value(draw, resource, node.get("items", {}), others, depth + 1) for _ in range(draw(st.integers(0, 2)))]
     if kind == "integer":
-        return draw(st.integers(node.get("minimum", 0), min(node.get("maximum", 100), 10**6)))
+        low = node.get("minimum", 0)  # a schema may give a minimum above 100 and no maximum (a time in seconds)
+        return draw(st.integers(low, max(low, min(node.get("maximum", low + 100), 10**6))))
     if kind == "number":
         return draw(st.sampled_from([0, 1.5, 10]))
     if kind == "boolean":

@@ -53,6 +53,10 @@ class Backend(Protocol):
         """Every file of the target, in a stable order. Pure: writes nothing."""
         ...
 
+    def stack_files(self, program: Program, options: BuildOptions) -> list[Artifact]:
+        """The files of each stack: :meth:`render` without the project's files."""
+        ...
+
     def project_files(self, program: Program, options: BuildOptions) -> list[Artifact]:
         """The files about the whole project, which :meth:`render` puts last."""
         ...

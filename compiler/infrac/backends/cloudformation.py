@@ -46,6 +46,11 @@ class CloudFormation:
     name = "cloudformation"
 
     def render(self, program: Program, options: BuildOptions) -> tuple[Artifact, ...]:
+        return tuple(self.stack_files(program, options) + self.project_files(program, options))
+
+    def stack_files(self, program: Program, options: BuildOptions) -> list[Artifact]:
+        """The files of each stack, in the program's order (:meth:`render` without the
+        project's files, for an incremental build's group)."""
         artifacts = []
         suffix = "json" if options.format == "json" else "yml"
         for stack in program.stacks:
@@ -58,8 +63,7 @@ class CloudFormation:
                 text = emit(document, "json", options) if options.format == "json" else HEADER + emit(document, "yaml", options)
                 summary = "imports: " + describe_imports(document)
                 artifacts.append(Artifact(f"{stack.name}.imports.{suffix}", text, stack=stack.name, summary=summary))
-        artifacts += self.project_files(program, options)
-        return tuple(artifacts)
+        return artifacts
 
     def project_files(self, program: Program, options: BuildOptions) -> list[Artifact]:
         """The files about the whole project, after the stacks' own: ``deploy-order.json``.

@@ -245,28 +245,25 @@ _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 def _node(dumper: Any, data: Any) -> Any:
     """What ``dumper.represent_data`` makes of ``data``, with this module's
-    representers, block style and no aliases."""
-    ScalarNode, MappingNode, SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
-
-    def node(value: Any) -> Any:
-        kind = type(value)
-        if kind is str:
-            return ScalarNode(_STR, value, style=string_style(value))
-        if kind is dict:
-            return MappingNode(_MAP, [(node(k), node(v)) for k, v in value.items()], flow_style=False)
-        if kind is list:
-            return SequenceNode(_SEQ, [node(v) for v in value], flow_style=False)
-        if kind is bool:
-            return ScalarNode(_BOOL, "true" if value else "false")
-        if kind is int:
-            return ScalarNode(_INT, str(value))
-        if value is None:
-            return ScalarNode(_NULL, "null")
-        if kind is Decimal:
-            return ScalarNode(_FLOAT, format(value, "f"))
-        return dumper.represent_data(value)
-
-    return node(data)
+    representers, block style and no aliases. (A function that calls itself, not a
+    recursive closure: that would be a reference cycle holding the dumper and its
+    document until the cyclic collector runs, and builds run without it.)"""
+    kind = type(data)
+    if kind is str:
+        return yaml.ScalarNode(_STR, data, style=string_style(data))
+    if kind is dict:
+        return yaml.MappingNode(_MAP, [(_node(dumper, k), _node(dumper, v)) for k, v in data.items()], flow_style=False)
+    if kind is list:
+        return yaml.SequenceNode(_SEQ, [_node(dumper, v) for v in data], flow_style=False)
+    if kind is bool:
+        return yaml.ScalarNode(_BOOL, "true" if data else "false")
+    if kind is int:
+        return yaml.ScalarNode(_INT, str(data))
+    if data is None:
+        return yaml.ScalarNode(_NULL, "null")
+    if kind is Decimal:
+        return yaml.ScalarNode(_FLOAT, format(data, "f"))
+    return dumper.represent_data(data)
 
 
 def to_json(data: Any) -> str:

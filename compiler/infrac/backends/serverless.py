@@ -33,6 +33,11 @@ class Serverless:
     name = "serverless"
 
     def render(self, program: Program, options: BuildOptions) -> tuple[Artifact, ...]:
+        return tuple(self.stack_files(program, options) + self.project_files(program, options))
+
+    def stack_files(self, program: Program, options: BuildOptions) -> list[Artifact]:
+        """The files of each stack, in the program's order (:meth:`render` without the
+        project's files, for an incremental build's group)."""
         artifacts = []
         for stack in program.stacks:
             stage = ResolvedStage(options.stage) if options.stage else ServerlessStage()
@@ -47,8 +52,7 @@ class Serverless:
                 summary = "imports: " + describe_imports(document)
                 text = HEADER + emit(for_serverless(document), "yaml", options)
                 artifacts.append(Artifact(f"{stack.name}/imports.yml", text, stack=stack.name, summary=summary))
-        artifacts += self.project_files(program, options)
-        return tuple(artifacts)
+        return artifacts
 
     def project_files(self, program: Program, options: BuildOptions) -> list[Artifact]:
         """The files about the whole project, after the stacks' own: ``serverless-compose.yml``

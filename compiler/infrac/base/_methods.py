@@ -1338,6 +1338,27 @@ def project__outputs__Difference(ns):
     return __init__, __eq__, __hash__
 
 
+def project__outputs__Written(ns):
+    salt = ns['salt']
+    set_removed = ns['set_removed']
+    set_left = ns['set_left']
+    default_left = ns['default_left']
+
+    def __init__(self, removed, left=default_left):
+        set_removed(self, removed)
+        set_left(self, left)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.removed, self.left) == (other.removed, other.left)
+
+    def __hash__(self):
+        return hash((salt, self.removed, self.left))
+
+    return __init__, __eq__, __hash__
+
+
 def project__pipeline__Checked(ns):
     salt = ns['salt']
     set_result = ns['set_result']
@@ -3259,6 +3280,7 @@ METHODS = {
     'infrac.project.incremental:Built': ('frozen hash | diagnostics:ieh artifacts:ieh lock:ieh stacks:ieh stages:ieh compiled:ieh groups:ieh silenced:dieh', project__incremental__Built),
     'infrac.project.incremental:Outline': ('frozen hash | name:ieh resources:ieh is_consumer:ieh path:ieh span:dieh', project__incremental__Outline),
     'infrac.project.outputs:Difference': ('frozen hash | path:ieh kind:ieh expected:dieh actual:dieh', project__outputs__Difference),
+    'infrac.project.outputs:Written': ('frozen hash | removed:ieh left:dieh', project__outputs__Written),
     'infrac.project.pipeline:Checked': ('frozen hash | result:ieh linkage:ieh diagnostics:ieh lock_unreadable:dieh', project__pipeline__Checked),
     'infrac.project.workspace:Loaded': ('frozen hash | sources:ieh diagnostics:ieh', project__workspace__Loaded),
     'infrac.syntax.ir:Attribute': ('frozen hash | name:ieh value:ieh span:dik name_span:dik', syntax__ir__Attribute),

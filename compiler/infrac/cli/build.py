@@ -14,6 +14,7 @@ from infrac.cli.common import (
     Command,
     compile_project,
     human,
+    left_aside,
     report,
     unknown_stage,
     with_path,
@@ -45,7 +46,8 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="write nothing; exit 1 if --out (or infra.lock) differs from what the sources produce",
+        help="write nothing, and read nothing from the build cache; exit 1 if --out (or infra.lock) "
+        "differs from what the sources produce",
     )
     with_watch(parser)
     with_reporting(parser)
@@ -91,12 +93,13 @@ def once(args: argparse.Namespace) -> int:
         return check(args, out, {a.path: a.text for a in artifacts}, compiled, lock)
     stream = human(args)
     try:
-        removed = write_outputs(
+        written = write_outputs(
             out, {a.path: a.text for a in artifacts}, (compiled.lock_path, lock) if lock != compiled.lock_text else None
         )
     except OutputError as error:
         report(args, [error.diagnostic], {})
         return FAILED
+    left_aside(written)
     stacks = len(program_stacks)
     print(f"built {stacks} stack{'s' * (stacks != 1)} for {args.target} in {display(out)}", file=stream)
     shown = [display(out / a.path) for a in artifacts]
@@ -104,7 +107,7 @@ def once(args: argparse.Namespace) -> int:
     for artifact, path in zip(artifacts, shown):
         what = f"{artifact.stack}: {artifact.summary}" if artifact.stack else artifact.summary
         print(f"  {path.ljust(width)}  {what}", file=stream)
-    for relative in removed:
+    for relative in written.removed:
         print(f"  removed {display(out / relative)} (no longer built)", file=stream)
     if args.target == "serverless":
         from infrac.backends.serverless import relative_to

@@ -139,6 +139,14 @@ def report(args: argparse.Namespace, diagnostics, sources, silenced=()) -> None:
         sys.stdout.write(text)
 
 
+def left_aside(written) -> None:
+    """Warn of the folders a build could not remove beside its output (an
+    :class:`infrac.project.outputs.Written`): the output is complete; the next build retries."""
+    for path, reason in written.left:
+        print(f"infrac: warning: cannot remove `{path}`, left beside the output: {reason}; "
+              "the next build removes it once it can", file=sys.stderr)
+
+
 def unknown_stage(command: str, stage: str, stages: tuple[str, ...]) -> int:
     print(f"infrac {command}: error: unknown stage `{stage}`; the project's stages are {', '.join(stages)}", file=sys.stderr)
     return USAGE
@@ -160,8 +168,12 @@ class Compiled:
 
 def build_cache(args: argparse.Namespace):
     """The user's build cache (:mod:`infrac.project.buildcache`), or None: with --no-cache
-    or INFRAC_NO_CACHE=1, or when its folder cannot be created or is not safe to use."""
+    or INFRAC_NO_CACHE=1, for ``build --check`` (which says whether the output on disk is
+    what the sources produce, and so trusts nothing it did not compute now), or when its
+    folder cannot be created or is not safe to use."""
     if getattr(args, "no_cache", False) or os.environ.get("INFRAC_NO_CACHE"):
+        return None
+    if args.command == "build" and getattr(args, "check", False):
         return None
     from infrac.project.buildcache import BuildCache, Unusable
 

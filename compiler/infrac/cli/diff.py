@@ -138,7 +138,7 @@ def _against(args: argparse.Namespace, root: Path, sources: dict):
 
     from infrac.contract import lockfile
     from infrac.diagnostics import diagnostic
-    from infrac.project.workspace import display, read_lock
+    from infrac.project.workspace import display, read_input, read_lock
     from infrac.tools.diff.command import Against
 
     lock_path = (root if root.is_dir() else root.parent) / lockfile.NAME
@@ -169,7 +169,7 @@ def _against(args: argparse.Namespace, root: Path, sources: dict):
         name, _, file = word.rpartition("=") if "=" in word and not Path(word).exists() else ("", "", word)
         path = Path(file)
         try:
-            data = path.read_bytes()
+            data = read_input(path)
         except OSError as error:
             problems.append(diagnostic("E0800", f"cannot read `{display(path)}`: {error.strerror or error}", None,
                                        hint="check the path given to --against"))

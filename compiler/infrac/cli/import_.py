@@ -23,15 +23,34 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     with_reporting(parser)
 
 
+#: The most bytes of a ``--map`` file: a line per resource type.
+MAP_LIMIT = 1024 * 1024
+
+
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from infrac.cli.progress import Progress
-    from infrac.diagnostics import has_errors
-    from infrac.project.outputs import import_problems, write_import
-    from infrac.project.workspace import display, read_bytes
+    from infrac.diagnostics import diagnostic, has_errors
+    from infrac.project.imported import import_problems, write_import
+    from infrac.project.workspace import MAX_INPUT, display, read_input
     from infrac.tools.migrate.command import prepare
 
-    inputs = [(display(path), read_bytes(path)) for path in args.files]
-    mapping = (display(args.map), read_bytes(args.map)) if args.map else None
+    unreadable = []
+
+    def read(path: Path, option: str) -> bytes | None:
+        try:
+            return read_input(path, MAP_LIMIT if option == "--map" else MAX_INPUT)
+        except OSError as error:
+            unreadable.append(diagnostic("E0800", f"cannot read `{display(path)}`: {error.strerror or error}", None,
+                                         hint=f"check the file given {option}"))
+            return None
+
+    inputs = [(display(path), read(path, "as input")) for path in args.files]
+    mapping = (display(args.map), read(args.map, "to --map")) if args.map else None
+    if unreadable:
+        report(args, unreadable, {})
+        return FAILED
     out = display(args.out)
     with Progress("import") as progress:
         prepared = prepare(inputs, out, args.split_by, mapping, progress)

@@ -83,12 +83,12 @@ def _read(given: str, what: str, texts: dict, diagnostics: list):
     from pathlib import Path
 
     from infrac.diagnostics import diagnostic
-    from infrac.project.workspace import display
+    from infrac.project.workspace import display, read_input
     from infrac.tools.migrate import source as migrate_source
 
     path = Path(given)
     try:
-        data = path.read_bytes()
+        data = read_input(path)
     except OSError as error:
         diagnostics.append(diagnostic("E0800", f"cannot read `{display(path)}`: {error.strerror or error}", None,
                                       hint=f"check the path given to {what}"))

@@ -46,7 +46,10 @@ _ENTRIES = [
     Code(
         "E0004", E, "the output folder cannot be written",
         "`--out` names a file, a folder that cannot be created or written, or a place where the "
-        "build cannot put its files. Nothing was written.",
+        "build cannot put its files; or `infra.lock`, beside the sources, cannot be written. A "
+        "build replaces its output folder whole and then removes the previous one, so every "
+        "folder of the previous output must be one it can read and write: this is checked before "
+        "anything changes. The message names the path at fault. Nothing was written.",
         example="infrac build --out main.infra",
         fix="Choose a folder you can write to for `--out`.",
     ),
@@ -428,10 +431,15 @@ _ENTRIES = [
     ),
     Code(
         "E0806", E, "template too large or too deeply nested",
-        "The file holds more values, or nests them deeper, than the importer reads (500000 values, "
-        "100 levels). Anchors and aliases can make a small file expand to a huge one.",
+        "The file is beyond what the importer reads: more than 2 MiB (twice CloudFormation's own "
+        "limit on a template), more than 200000 values once anchors and aliases are expanded, "
+        "values nested more than 100 levels deep, a number of more than 40 characters, more than "
+        "5000 resources, or Serverless variables that expand to more than 2,000,000 characters. "
+        "Anchors, aliases and variables that use other variables can make a small file expand to "
+        "a huge one; the limits keep the import's time and memory in proportion to the file.",
         example="a: &a [x, x, x]\nb: &b [*a, *a, *a]\n...",
-        fix="Write the values out without aliases; real templates are far below these limits.",
+        fix="Write the values out without aliases or nested variables, and quote a long number that "
+            "is text; real templates are far below these limits.",
     ),
     # ---- parameters, conditions and functions (E0210, E032x, E041x) -----------------------------
     Code(

@@ -6,6 +6,7 @@ in :mod:`infrac.diagnostics.render`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from infrac.base.classes import frozen
@@ -59,6 +60,43 @@ class Diagnostic:
     fix: Fix | None = None
 
 
+#: Longest token shown whole between backquotes in a message, a label, a note or a hint;
+#: a longer one is cut to its first and last characters around `…`, with its length.
+QUOTED = 200
+#: Longest text of a message, a label, a note or a hint once its tokens are cut.
+MAX_TEXT = 1000
+#: Backquoted tokens, taken in pairs from the left (so that prose between two short tokens
+#: is never read as one long token).
+_QUOTE = re.compile(r"`([^`]*)`")
+
+
+def _cut_quote(match: re.Match) -> str:
+    token = match[1]
+    if len(token) <= QUOTED:
+        return match[0]
+    return f"`{token[:60]}…{token[-30:]}` ({len(token):,} characters)"
+
+
+def bounded(text: str) -> str:
+    """``text`` with every quoted token cut to an excerpt and the whole cut to
+    :data:`MAX_TEXT` characters: a diagnostic's size does not grow with its input (a
+    name of a megabyte is quoted in 91 characters).
+
+    >>> bounded("unknown resource `" + "A" * 1000 + "` in stack `data`")
+    'unknown resource `AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA…AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA` (1,000 characters) in stack `data`'
+    >>> bounded("keep `strong` unless " + "the stack must change; " * 10 + "`both` moves it") == (
+    ...     "keep `strong` unless " + "the stack must change; " * 10 + "`both` moves it")
+    True
+    """
+    if len(text) <= QUOTED:
+        return text
+    if "`" in text:
+        text = _QUOTE.sub(_cut_quote, text)
+    if len(text) > MAX_TEXT:
+        text = f"{text[:MAX_TEXT]}… ({len(text) - MAX_TEXT:,} more characters)"
+    return text
+
+
 def diagnostic(
     code: str,
     message: str,
@@ -70,7 +108,8 @@ def diagnostic(
     hint: str | None = None,
     fix: Fix | None = None,
 ) -> Diagnostic:
-    """Make a diagnostic whose severity comes from the registry of codes.
+    """Make a diagnostic whose severity comes from the registry of codes; every text in it
+    :func:`bounded`.
 
     >>> diagnostic("E0101", "unexpected `}`", None).severity
     <Severity.ERROR: 'error'>
@@ -80,13 +119,13 @@ def diagnostic(
     return Diagnostic(
         code=code,
         severity=CODES[code].severity,
-        message=message,
+        message=bounded(message),
         span=span,
-        label=label,
-        labels=tuple(labels),
-        notes=tuple(notes),
-        hint=hint,
-        fix=fix,
+        label=bounded(label),
+        labels=tuple(Label(label.span, bounded(label.message)) for label in labels),
+        notes=tuple(bounded(note) for note in notes),
+        hint=None if hint is None else bounded(hint),
+        fix=None if fix is None else Fix(bounded(fix.description), fix.replacements),
     )
 
 

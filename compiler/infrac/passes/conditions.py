@@ -145,24 +145,27 @@ def _cycles(stack: Stack) -> list[Diagnostic]:
         name: [n.name for n in _nodes(value) if isinstance(n, ConditionRef) and n.name in stack.conditions]
         for name, value in stack.conditions.items()
     }
-    found = []
+    found: list[Diagnostic] = []
     state: dict[str, int] = {}
-
-    def visit(name: str, path: list[str]) -> None:
-        state[name] = 1
-        for other in refers[name]:
-            if state.get(other) == 1:
-                cycle = path[path.index(other):] + [other] if other in path else [name, other]
-                span = getattr(stack.conditions[name], "span", None) or stack.span
-                found.append(diagnostic(
-                    "E0412", "conditions refer to each other in a cycle: " + " -> ".join(cycle), span,
-                    label="part of the cycle", hint="a condition cannot depend on itself",
-                ))
-            elif other not in state:
-                visit(other, path + [other])
-        state[name] = 2
-
     for name in stack.conditions:
         if name not in state:
-            visit(name, [name])
+            _visit(name, [name], stack, refers, state, found)
     return found
+
+
+def _visit(name: str, path: list[str], stack: Stack, refers: dict, state: dict[str, int], found: list) -> None:
+    """:func:`_cycles`' walk from one condition. A function of its own, not a closure: a
+    recursive closure is a reference cycle (the function and its cell), which would keep the
+    stack alive until the cyclic collector runs, and builds run without it."""
+    state[name] = 1
+    for other in refers[name]:
+        if state.get(other) == 1:
+            cycle = path[path.index(other):] + [other] if other in path else [name, other]
+            span = getattr(stack.conditions[name], "span", None) or stack.span
+            found.append(diagnostic(
+                "E0412", "conditions refer to each other in a cycle: " + " -> ".join(cycle), span,
+                label="part of the cycle", hint="a condition cannot depend on itself",
+            ))
+        elif other not in state:
+            _visit(other, path + [other], stack, refers, state, found)
+    state[name] = 2

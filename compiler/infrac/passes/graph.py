@@ -80,26 +80,28 @@ def find_cycle(dependencies: dict[str, tuple[str, ...]]) -> list[str] | None:
     """A cycle as a path ``[a, b, ..., a]``, or None."""
     state: dict[str, int] = {}  # 1 on the path, 2 done
     path: list[str] = []
-
-    def visit(name: str) -> list[str] | None:
-        state[name] = 1
-        path.append(name)
-        for dep in sorted(dependencies.get(name, ())):
-            if state.get(dep) == 1:
-                return path[path.index(dep) :] + [dep]
-            if dep not in state and dep in dependencies:
-                cycle = visit(dep)
-                if cycle:
-                    return cycle
-        path.pop()
-        state[name] = 2
-        return None
-
     for name in sorted(dependencies):
         if name not in state:
-            cycle = visit(name)
+            cycle = _visit(name, dependencies, state, path)
             if cycle:
                 return cycle
+    return None
+
+
+def _visit(name: str, dependencies: dict[str, tuple[str, ...]], state: dict[str, int], path: list[str]) -> list[str] | None:
+    """:func:`find_cycle`'s walk from one stack (a function of its own: a recursive closure
+    is a reference cycle, freed only by the cyclic collector, which builds run without)."""
+    state[name] = 1
+    path.append(name)
+    for dep in sorted(dependencies.get(name, ())):
+        if state.get(dep) == 1:
+            return path[path.index(dep) :] + [dep]
+        if dep not in state and dep in dependencies:
+            cycle = _visit(dep, dependencies, state, path)
+            if cycle:
+                return cycle
+    path.pop()
+    state[name] = 2
     return None
 
 

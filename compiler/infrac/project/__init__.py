@@ -1,7 +1,8 @@
 """A project on disk: finding and reading its files, compiling it, writing what it builds.
 
-- :mod:`~infrac.project.workspace`: sources found and read, outputs written atomically,
-  the manifest of what a build wrote (the only module that touches files);
+- :mod:`~infrac.project.workspace`: sources found and read, files written atomically;
+- :mod:`~infrac.project.outputs`: a build's output folder, replaced whole in one step, and the
+  manifest of what a build wrote; :mod:`~infrac.project.imported`: what ``infrac import`` writes;
 - :mod:`~infrac.project.pipeline`: parse and check a project, compare it with its lock;
 - :mod:`~infrac.project.incremental`: a build group by group, reusing what did not change;
 - :mod:`~infrac.project.buildcache`: the private cache of parsed files and emitted stacks.

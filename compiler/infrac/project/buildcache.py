@@ -1,4 +1,4 @@
-"""The build cache: parsed files and emitted stacks, keyed by their content.
+"""The build cache: parsed files, emitted stacks and compiled groups, keyed by their content.
 
 A private folder of the user's, ``$XDG_CACHE_HOME/infrac/`` (by default
 ``~/.cache/infrac/``), holds as plain JSON and text (never pickle: nothing read
@@ -8,25 +8,35 @@ back from it can run code):
   rebuild parses only the files that changed (and, when none did, never loads
   the parser at all);
 - ``emit/<sha256 of the rendered document>.txt``: a stack's YAML or JSON text,
-  so that only stacks whose rendered document changed are emitted again (when a
-  build compiles the whole program);
-- ``summary/<sha256>.json`` and ``group/<sha256>.json``: what
-  :mod:`infrac.project.incremental` keeps, a project's file summaries and each group of
-  stacks' compiled result (its files, diagnostics and part of the lock), so that
-  a rebuild compiles only the groups whose inputs changed.
+  so that only stacks whose rendered document changed are emitted again;
+- ``summary/<sha256>.json`` and ``group/<name>.json``: what
+  :mod:`infrac.project.incremental` keeps, a project's index (its file summaries and
+  which pack holds each group's result) and the packs of compiled groups.
 
-Both are under a folder named after a fingerprint of this infrac (its
+All are under a folder named after a fingerprint of this infrac (its
 version, and the path, size and time of every module, grammar and schema
 file), so that a cache written by another version is never read. The cache
 never changes a result: an entry is the exact output of the computation it
-replaces, found by a hash of everything that computation reads; an
-unreadable, corrupt or unexpected entry is a miss. Deleting the folder is
-always safe; entries are shared by every project of the user's.
+replaces, found by a hash of everything that computation reads. Deleting the
+folder is always safe; entries are shared by every project of the user's.
 
-Safety: every folder is created mode 0700 and used only when it is a real
-folder (not a link) owned by the current user that no one else can write;
-otherwise the build runs without a cache and says why. Only
-:mod:`infrac.cli` uses this module (it touches the disk, like
+**Only ever a cache.** An entry is data read from a folder on disk, and is used only
+after it is verified: it must be a regular file of the user's, no larger than
+:data:`MAX_ENTRY`, whose first line is the SHA-256 of the rest; JSON without a
+floating-point number, no deeper than Python's decoder allows; and then of the exact
+shape its reader expects (:mod:`infrac.project.irjson`, :mod:`infrac.project.results`).
+Any failure to open, read, decode or verify an entry is a miss, never an error.
+
+**Safety.** The folders are opened once, each relative to the one above it through a
+directory descriptor (``O_DIRECTORY | O_NOFOLLOW``), and checked on that descriptor
+(``fstat``): a real folder owned by the user that no one else can write; created 0700
+when missing. Every entry is then read and written relative to its folder's
+descriptor, so a folder renamed or replaced while a build runs (in a parent that others
+can write) changes nothing the build reads. A folder that fails the check makes the
+build run without a cache and say why, as Git and pip refuse a folder another user
+controls. Entries are written to a new file (``O_EXCL``, 0600) and renamed into place,
+so a concurrent build reads a whole entry or none. Only :mod:`infrac.cli` and the
+language server's command use this module (it touches the disk, like
 :mod:`infrac.project.workspace`).
 """
 
@@ -36,20 +46,29 @@ import hashlib
 import json
 import os
 import stat
-from decimal import Decimal
 from pathlib import Path
-from sys import intern
 
 from infrac import __version__
-from infrac.base.source import SourceFile, Span
-from infrac.syntax import ir
+from infrac.base.source import SourceFile
+from infrac.project.irjson import FORMAT as IR_FORMAT
+from infrac.project.irjson import Foreign, _Unencodable, encode_module, read_module
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
 #: Bumped when the layout or the encoding of entries changes.
-FORMAT = 2
+FORMAT = 3
+#: The largest entry read (a pack of a project of several megabytes holds tens of megabytes).
+MAX_ENTRY = 512 * 1024 * 1024
+
+_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+#: An entry is opened without following a link, and without blocking on a FIFO planted in its place.
+_ENTRY = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+#: A temporary file is created exclusively (never an existing file or link), for us alone.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+#: What reading an entry may raise, all of them a miss.
+_MISS = (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, MemoryError, ArithmeticError)
 
 
 class Unusable(Exception):
@@ -65,9 +84,9 @@ def _fingerprint() -> str:
     its index, which records every schema file's SHA-256 (a test holds them equal;
     ``make schemas`` writes both), and by the names of its files: stating each
     of them on every run cost more than the rest of the fingerprint."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     schemas = os.path.join(package, "cfn", "schemas")
-    digest = hashlib.sha256(f"{FORMAT}\0{__version__}".encode())
+    digest = hashlib.sha256(f"{FORMAT}\0{IR_FORMAT}\0{__version__}".encode())
     pending = [str(package), str(package.parents[1] / "grammar")]  # the grammar of a checkout
     while pending:
         folder = pending.pop()
@@ -87,36 +106,34 @@ def _fingerprint() -> str:
     return digest.hexdigest()[:24]
 
 
-#: How a temporary file is created: exclusively (never an existing file or link), for us alone.
-_NEW_FILE = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-def _new_file(folder: Path) -> tuple[int, str]:
-    """A new file in ``folder`` (0600, a random name ``.<hex>.tmp``) and its descriptor:
-    ``tempfile.mkstemp``'s contract, without importing ``tempfile`` (and ``shutil``,
-    ``random`` and the compression modules with it) on every run that writes an entry."""
-    while True:
-        name = os.path.join(folder, f".{os.urandom(8).hex()}.tmp")
-        try:
-            return os.open(name, _NEW_FILE, 0o600), name
-        except FileExistsError:
-            continue
-
-
-def _private_folder(path: Path) -> None:
-    """Create ``path`` (0700) or check the existing one: a real folder of ours
-    that no one else can write."""
+def _open_private(name: str, shown: Path, parent: int | None = None) -> int:
+    """A descriptor of the folder ``name`` (relative to the folder ``parent``, or absolute),
+    created 0700 when missing, checked on the descriptor: a real folder (a link is not
+    followed) owned by the user that no one else can write. Raises Unusable or OSError."""
     try:
-        path.mkdir(mode=0o700)
+        os.mkdir(name, 0o700, dir_fd=parent)
     except FileExistsError:
         pass
-    info = os.lstat(path)
+    try:
+        descriptor = os.open(name, _FOLDER, dir_fd=parent)
+    except OSError as error:
+        if os.path.islink(shown):
+            raise Unusable(f"{shown} is a link") from error
+        if os.path.lexists(shown) and not os.path.isdir(shown):
+            raise Unusable(f"{shown} is not a folder") from error
+        raise
+    info = os.fstat(descriptor)
+    problem = None
     if not stat.S_ISDIR(info.st_mode):
-        raise Unusable(f"{path} is not a folder")
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise Unusable(f"{path} belongs to another user")
-    if info.st_mode & 0o022:
-        raise Unusable(f"{path} can be written by other users")
+        problem = f"{shown} is not a folder"
+    elif hasattr(os, "getuid") and info.st_uid != os.getuid():
+        problem = f"{shown} belongs to another user"
+    elif info.st_mode & 0o022:
+        problem = f"{shown} can be written by other users"
+    if problem is not None:
+        os.close(descriptor)
+        raise Unusable(problem)
+    return descriptor
 
 
 def default_location() -> Path:
@@ -126,109 +143,205 @@ def default_location() -> Path:
     return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "infrac"
 
 
+def _checked(data: bytes) -> str | None:
+    """An entry's payload, when its first line is the SHA-256 of the rest."""
+    digest, _, payload = data.partition(b"\n")
+    if digest != hashlib.sha256(payload).hexdigest().encode():
+        return None
+    return payload.decode("utf-8")
+
+
+def _no_float(text: str) -> Any:
+    raise ValueError("no entry holds a floating-point number")
+
+
+def loads(text: str) -> Any:
+    """JSON of an entry: without floating-point numbers or constants (no entry holds one), so
+    that every number is an integer; raises what ``json.loads`` raises, RecursionError included."""
+    return json.loads(text, parse_float=_no_float, parse_constant=_no_float)
+
+
 class BuildCache:
-    """The user's build cache, in ``location`` (default: :func:`default_location`)."""
+    """The user's build cache, in ``location`` (default: :func:`default_location`). Raises
+    :class:`Unusable` (or OSError) when it is not safe or possible to use."""
 
     def __init__(self, location: Path | None = None) -> None:
+        if not (os.open in os.supports_dir_fd and os.mkdir in os.supports_dir_fd):
+            raise Unusable("this system cannot open the cache's folders relative to each other")
         self.top = location or default_location()
         self.top.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _private_folder(self.top)
-        self.folder = self.top / _fingerprint()
-        _private_folder(self.folder)
-        # the parts ("parse", "emit", "summary", "group") are made when first written: a
-        # check writes only parses, a first build no emissions (a folder costs a write to
-        # the disk). Inside the private folder above, only its owner can make them.
-        self._made: set[Path] = set()
+        self._descriptors: list[int] = []
+        top = _open_private(str(self.top), self.top)
+        self._descriptors.append(top)
+        name = _fingerprint()
+        self.folder = self.top / name
+        try:
+            self._namespace = _open_private(name, self.folder, top)
+        except BaseException:
+            self.close()
+            raise
+        self._descriptors.append(self._namespace)
+        # the parts ("parse", "emit", "summary", "group") are opened when first used and made
+        # when first written: a check writes only parses, a first build no emissions (a
+        # folder costs a write to the disk). Inside the private folder above, only its owner
+        # can make them; each is checked like the others.
+        self._parts: dict[str, int | None] = {}
         self.parsed = 0  # files parsed, not found in the cache
         self.emitted = 0  # documents emitted, not found in the cache
 
+    def close(self) -> None:
+        """Close the folders' descriptors (a process that goes on, such as the tests)."""
+        for descriptor in self._descriptors:
+            try:
+                os.close(descriptor)
+            except OSError:
+                pass
+        self._descriptors = []
+        self._parts = {}
+
+    def __del__(self) -> None:
+        self.close()
+
     # ---- entries ------------------------------------------------------------------
 
-    def _read(self, path: Path) -> str | None:
-        """An entry's text; None when it is missing, unreadable or not whole (each
-        entry starts with the SHA-256 of the rest, checked here)."""
+    def _part(self, part: str, create: bool) -> int | None:
+        """The descriptor of a part's folder; None when it does not exist (``create`` makes it)
+        or is not safe to use (then the cache only reads and writes less)."""
+        if part in self._parts:
+            descriptor = self._parts[part]
+            if descriptor is not None or not create:
+                return descriptor
+        elif not create:
+            try:
+                os.stat(part, dir_fd=self._namespace, follow_symlinks=False)
+            except OSError:
+                self._parts[part] = None  # missing: made by the first write
+                return None
         try:
-            with open(path, encoding="utf-8", newline="") as stream:
-                text = stream.read()
-        except (OSError, UnicodeDecodeError):
+            descriptor = _open_private(part, self.folder / part, self._namespace)
+        except (Unusable, OSError):
+            self._parts[part] = None
             return None
-        digest, _, payload = text.partition("\n")
-        if digest != hashlib.sha256(payload.encode()).hexdigest():
-            return None
-        return payload
+        self._descriptors.append(descriptor)
+        self._parts[part] = descriptor
+        return descriptor
 
-    def _write(self, path: Path, payload: str) -> None:
-        """Atomically, so that a concurrent build reads the whole entry or none.
-        A cache that cannot be written is only slower."""
-        text = hashlib.sha256(payload.encode()).hexdigest() + "\n" + payload
-        if path.parent not in self._made:
-            try:
-                _private_folder(path.parent)
-            except (Unusable, OSError):
-                return
-            self._made.add(path.parent)
+    def read(self, part: str, name: str) -> str | None:
+        """An entry's payload; None when it is missing, unreadable, not a regular file of the
+        user's, larger than :data:`MAX_ENTRY`, or not whole (each entry starts with the
+        SHA-256 of the rest, checked here)."""
+        folder = self._part(part, create=False)
+        if folder is None:
+            return None
         try:
-            handle, temporary = _new_file(path.parent)
+            descriptor = os.open(name, _ENTRY, dir_fd=folder)
+        except OSError:
+            return None
+        try:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY:
+                return None
+            if hasattr(os, "getuid") and info.st_uid != os.getuid():
+                return None
+            with open(descriptor, "rb", closefd=False) as stream:
+                data = stream.read()
+            return _checked(data) if len(data) <= MAX_ENTRY else None
+        except (OSError, ValueError, MemoryError):
+            return None
+        finally:
+            os.close(descriptor)
+
+    def write(self, part: str, name: str, payload: str | list[str]) -> None:
+        """Atomically, so that a concurrent build reads the whole entry or none; ``payload``
+        may be given in pieces (a pack of tens of megabytes is not joined into one string).
+        A cache that cannot be written is only slower."""
+        folder = self._part(part, create=True)
+        if folder is None:
+            return
+        digest = hashlib.sha256()
+        encoded = []
+        for piece in [payload] if isinstance(payload, str) else payload:
+            data = piece.encode("utf-8", "surrogatepass")
+            digest.update(data)
+            encoded.append(data)
+        try:
+            while True:
+                temporary = f".{os.urandom(8).hex()}.tmp"
+                try:
+                    descriptor = os.open(temporary, _NEW_FILE, 0o600, dir_fd=folder)
+                    break
+                except FileExistsError:
+                    continue
             try:
-                with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                    stream.write(text)
-                os.replace(temporary, path)
+                with open(descriptor, "wb") as stream:
+                    stream.write(digest.hexdigest().encode() + b"\n")
+                    stream.writelines(encoded)
+                os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
             except BaseException:
-                Path(temporary).unlink(missing_ok=True)
+                try:
+                    os.unlink(temporary, dir_fd=folder)
+                except OSError:
+                    pass
                 raise
         except OSError:
             pass
 
-    # ---- JSON entries (infrac.project.incremental: file summaries and group results) -------------
+    def delete(self, part: str, name: str) -> None:
+        """Remove an entry, if it is there (a name of letters, digits and one `.suffix`)."""
+        stem, _, suffix = name.partition(".")
+        if not (stem.isalnum() and stem.isascii() and suffix.isalnum()):
+            return
+        folder = self._part(part, create=False)
+        if folder is None:
+            return
+        try:
+            os.unlink(name, dir_fd=folder)
+        except OSError:
+            pass
+
+    # ---- JSON entries (infrac.project.incremental: project indexes and packs of group results) ----
 
     def get(self, part: str, key: str) -> Any:
         """The JSON data of entry ``key`` of ``part`` (``summary``, ``group``); None on a miss.
-        A corrupt entry is a miss (the checksum, then JSON, then the reader's own checks)."""
-        text = self._read(self.folder / part / f"{key}.json")
+        A corrupt entry is a miss (the checks of :meth:`read`, then JSON, then the reader's own)."""
+        text = self.read(part, f"{key}.json")
         if text is None:
             return None
         try:
-            data = json.loads(text)
-        except ValueError:
+            data = loads(text)
+        except _MISS:
             return None
         return data if isinstance(data, dict) else None
 
-    def delete(self, part: str, key: str) -> None:
-        """Remove entry ``key`` of ``part`` (a key of hexadecimal digits), if it is there."""
-        if key.isalnum() and key.isascii():
-            try:
-                (self.folder / part / f"{key}.json").unlink(missing_ok=True)
-            except OSError:
-                pass
-
     def put(self, part: str, key: str, data: Any) -> None:
-        self._write(self.folder / part / f"{key}.json", json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+        self.write(part, f"{key}.json", json.dumps(data, separators=(",", ":"), ensure_ascii=False))
 
     # ---- parsing --------------------------------------------------------------------
 
-    def parse(self, source: SourceFile):
+    def parse(self, source: SourceFile, *, keep: bool = True):
         """:func:`infrac.syntax.parser.parse`, from the cache when this exact file
-        (path and text) was parsed before without any diagnostic."""
+        (path and text) was parsed before without any diagnostic; a file parsed now is
+        kept in the cache unless ``keep`` is False."""
         from infrac.syntax.parser import ParseResult
 
-        key = hashlib.sha256(f"{source.path}\0{source.text}".encode()).hexdigest()
-        entry = self.folder / "parse" / f"{key}.json"
-        text = self._read(entry)
+        key = hashlib.sha256(f"{source.path}\0{source.text}".encode("utf-8", "surrogatepass")).hexdigest()
+        name = f"{key}.json"
+        text = self.read("parse", name)
         if text is not None:
             try:
-                return ParseResult(read_module(text, source.path), ())
-            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+                return ParseResult(read_module(text, source.path, len(source.text)), ())
+            except _MISS:
                 pass  # corrupt or foreign: parse again, and overwrite it
         from infrac.syntax.parser import parse
 
         self.parsed += 1
         result = parse(source)
-        if result.module is not None and not result.diagnostics:
+        if keep and result.module is not None and not result.diagnostics:
             try:
                 encoded = json.dumps(encode_module(result.module), separators=(",", ":"), ensure_ascii=False)
             except _Unencodable:
                 return result
-            self._write(entry, encoded)
+            self.write("parse", name, encoded)
         return result
 
     # ---- emitting --------------------------------------------------------------------
@@ -240,263 +353,15 @@ class BuildCache:
         The key is the document's ``repr``, which tells apart every value the
         emitters accept (``1``, ``1.0``, ``True``, ``"1"``, ``Decimal('1')``, lists
         and tuples) and is exact for them."""
-        key = hashlib.sha256(f"{form}\0{document!r}".encode()).hexdigest()
-        entry = self.folder / "emit" / f"{key}.txt"
-        text = self._read(entry)
+        key = hashlib.sha256(f"{form}\0{document!r}".encode("utf-8", "surrogatepass")).hexdigest()
+        name = f"{key}.txt"
+        text = self.read("emit", name)
         if text is not None:
             return text
         self.emitted += 1
         text = emit(document)
-        self._write(entry, text)
+        self.write("emit", name, text)
         return text
 
 
-# ---- the syntax IR as JSON ----------------------------------------------------------------
-#
-# Flat and positional, so that a warm build reads a module with one json.loads and one
-# call per node: a node is a list ``[class, field, ..., start, end, ...]`` whose class
-# is a number (0 String, 1 Number, 2 Bool, 3 Symbol, 4 Ref, 5 List, 6 Map, 7 Call,
-# 8 Attribute, 9 Block, 10 Export, 11 Uses, 12 Project, 13 Stack) and whose fields
-# are in the order encode_module writes them and decode_module reads them; a span is
-# two numbers (its file is the module's); a value that is a node is a node list; a
-# tuple of nodes is a list of node lists. Decoding checks every node's length
-# (unpacking fails otherwise) and its class, so a corrupt or foreign entry is a miss.
-# Names are interned, as the parser's are, so that the many copies of `name` or
-# `table` are one string. ``tests/test_buildcache.py`` checks that every ``.infra``
-# file of the repository reads back identical, spans included.
-
-
-# ---- diagnostics as JSON (a cached group's findings) ------------------------------------
-
-
-def _span(span: Span | None) -> Any:
-    return None if span is None else [span.file, span.start, span.end]
-
-
-def _unspan(data: Any) -> Span | None:
-    return None if data is None else Span(str(data[0]), int(data[1]), int(data[2]))
-
-
-def encode_diagnostic(d) -> Any:
-    """A diagnostic as JSON data, for a cached result; :func:`decode_diagnostic` reads it back."""
-    return [
-        d.code, d.severity.value, d.message, _span(d.span), d.label,
-        [[_span(label.span), label.message] for label in d.labels],
-        list(d.notes), d.hint,
-        None if d.fix is None else [d.fix.description, [[_span(r.span), r.text] for r in d.fix.replacements]],
-    ]
-
-
-def decode_diagnostic(data: Any):
-    from infrac.diagnostics.model import Diagnostic, Fix, Label, Replacement, Severity
-
-    code, severity, message, span, label, labels, notes, hint, fix = data
-    return Diagnostic(
-        code=str(code),
-        severity=Severity(severity),
-        message=str(message),
-        span=_unspan(span),
-        label=str(label),
-        labels=tuple(Label(_unspan(s), str(m)) for s, m in labels),
-        notes=tuple(str(n) for n in notes),
-        hint=None if hint is None else str(hint),
-        fix=None if fix is None else Fix(str(fix[0]), tuple(Replacement(_unspan(s), str(t)) for s, t in fix[1])),
-    )
-
-
-class _Unencodable(Exception):
-    pass
-
-
-def encode_module(module: ir.Module) -> Any:
-    """A module as JSON data (see above); raises _Unencodable for a module that did
-    not come from parsing one file (a span of another file, a missing span)."""
-    path = module.path
-
-    def span(value: Span | None) -> tuple[int, int]:
-        if type(value) is not Span or value.file != path:
-            raise _Unencodable(value)
-        return value.start, value.end
-
-    def node(value: Any) -> list:
-        cls = type(value)
-        # the commonest first
-        if cls is ir.Attribute:
-            return [8, value.name, node(value.value), *span(value.span), *span(value.name_span)]
-        if cls is ir.Symbol:
-            return [3, value.name, *span(value.span)]
-        if cls is ir.String:
-            return [0, value.value, *span(value.span)]
-        if cls is ir.Block:
-            labels = [node(label) for label in value.labels]
-            return [9, value.kind, labels, body(value.body), *span(value.span), *span(value.kind_span)]
-        if cls is ir.Ref:
-            parts = [n for part in value.part_spans for n in span(part)]
-            return [4, list(value.parts), *span(value.span), parts]
-        if cls is ir.Map:
-            if any(type(e) is not ir.Entry for e in value.entries):
-                raise _Unencodable(value)
-            entries = [[e.key, node(e.value), *span(e.span), *span(e.key_span)] for e in value.entries]
-            return [6, entries, *span(value.span)]
-        if cls is ir.Number:
-            number = value.value
-            if type(number) is Decimal:
-                number = str(number)
-            elif type(number) is not int:
-                raise _Unencodable(value)
-            return [1, number, value.unit, *span(value.span)]
-        if cls is ir.Bool:
-            return [2, value.value, *span(value.span)]
-        if cls is ir.List:
-            return [5, [node(item) for item in value.items], *span(value.span)]
-        if cls is ir.Call:
-            return [7, value.name, [node(a) for a in value.args], *span(value.span), *span(value.name_span)]
-        if cls is ir.Export:
-            return [10, [ident(n) for n in value.names], body(value.body), *span(value.span)]
-        if cls is ir.Uses:
-            return [11, node(value.target), [ident(n) for n in value.access], *span(value.span)]
-        if cls is ir.Project or cls is ir.Stack:
-            return [12 if cls is ir.Project else 13, ident(value.name), body(value.body), *span(value.span)]
-        raise _Unencodable(value)
-
-    def ident(value: ir.Ident) -> list:
-        if type(value) is not ir.Ident:
-            raise _Unencodable(value)
-        return [value.name, *span(value.span)]
-
-    def body(statements: tuple) -> list:
-        return [node(s) for s in statements]
-
-    comments = []
-    for comment in module.comments:
-        if type(comment) is not ir.Comment:
-            raise _Unencodable(comment)
-        comments.append([comment.text, *span(comment.span)])
-    return {"format": FORMAT, "items": [node(item) for item in module.items], "comments": comments}
-
-
-class _Integers(dict):
-    """JSON's integers, one object per value: spans hold two offsets each, and numbers
-    above 256 are objects of their own (a sixth of a module's memory otherwise)."""
-
-    def __missing__(self, text: str) -> int:
-        value = self[text] = int(text)
-        return value
-
-
-_INTEGERS = _Integers()
-
-
-def read_module(text: str, path: str) -> ir.Module:
-    """:func:`decode_module` of an entry's JSON text."""
-    if len(_INTEGERS) > 1 << 16:  # a long-lived process read a large file
-        _INTEGERS.clear()
-    return decode_module(json.loads(text, parse_int=_INTEGERS.__getitem__), path)
-
-
-def decode_module(data: Any, path: str) -> ir.Module:
-    """The module :func:`encode_module` encoded; raises on anything else."""
-    if data.get("format") != FORMAT:
-        raise ValueError("another format")
-    String, Number, Bool, Symbol, Ref, List, Map, Entry, Call = (
-        ir.String, ir.Number, ir.Bool, ir.Symbol, ir.Ref, ir.List, ir.Map, ir.Entry, ir.Call,
-    )  # fmt: skip
-
-    def string(n: list) -> ir.String:
-        _, value, start, end = n
-        if type(value) is not str:
-            raise TypeError("string")
-        return String(value, span=Span(path, start, end))
-
-    def number(n: list) -> ir.Number:
-        _, value, unit, start, end = n
-        if type(value) is str:
-            value = Decimal(value)
-        elif type(value) is not int:
-            raise TypeError("number")
-        return Number(value, unit, span=Span(path, start, end))
-
-    def bool_(n: list) -> ir.Bool:
-        _, value, start, end = n
-        return Bool(value, span=Span(path, start, end))
-
-    def symbol(n: list) -> ir.Symbol:
-        _, name, start, end = n
-        return Symbol(intern(name), span=Span(path, start, end))
-
-    def ref(n: list) -> ir.Ref:
-        _, parts, start, end, spans = n
-        if len(spans) != 2 * len(parts):
-            raise ValueError("ref")
-        part_spans = tuple(Span(path, spans[i], spans[i + 1]) for i in range(0, len(spans), 2))
-        return Ref(tuple([intern(p) for p in parts]), span=Span(path, start, end), part_spans=part_spans)
-
-    def list_(n: list) -> ir.List:
-        _, items, start, end = n
-        return List(tuple([node(i) for i in items]), span=Span(path, start, end))
-
-    def map_(n: list) -> ir.Map:
-        _, entries, start, end = n
-        return Map(tuple([entry(*e) for e in entries]), span=Span(path, start, end))
-
-    def entry(key: str, value: list, start: int, end: int, key_start: int, key_end: int) -> ir.Entry:
-        return Entry(intern(key), node(value), span=Span(path, start, end), key_span=Span(path, key_start, key_end))
-
-    def call(n: list) -> ir.Call:
-        _, name, args, start, end, name_start, name_end = n
-        return Call(
-            intern(name),
-            tuple([node(a) for a in args]),
-            span=Span(path, start, end),
-            name_span=Span(path, name_start, name_end),
-        )
-
-    def attribute(n: list) -> ir.Attribute:
-        _, name, value, start, end, name_start, name_end = n
-        return ir.Attribute(
-            intern(name), node(value), span=Span(path, start, end), name_span=Span(path, name_start, name_end)
-        )
-
-    def block(n: list) -> ir.Block:
-        _, kind, labels, statements, start, end, kind_start, kind_end = n
-        return ir.Block(
-            intern(kind),
-            tuple([node(label) for label in labels]),
-            tuple([node(s) for s in statements]),
-            span=Span(path, start, end),
-            kind_span=Span(path, kind_start, kind_end),
-        )
-
-    def export(n: list) -> ir.Export:
-        _, names, statements, start, end = n
-        return ir.Export(
-            tuple([ident(*i) for i in names]), tuple([node(s) for s in statements]), span=Span(path, start, end)
-        )
-
-    def uses(n: list) -> ir.Uses:
-        _, target, access, start, end = n
-        return ir.Uses(node(target), tuple([ident(*i) for i in access]), span=Span(path, start, end))
-
-    def project(n: list) -> ir.Project:
-        _, name, statements, start, end = n
-        return ir.Project(ident(*name), tuple([node(s) for s in statements]), span=Span(path, start, end))
-
-    def stack(n: list) -> ir.Stack:
-        _, name, statements, start, end = n
-        return ir.Stack(ident(*name), tuple([node(s) for s in statements]), span=Span(path, start, end))
-
-    def ident(name: str, start: int, end: int) -> ir.Ident:
-        return ir.Ident(intern(name), span=Span(path, start, end))
-
-    decoders = (
-        string, number, bool_, symbol, ref, list_, map_, call, attribute, block, export, uses, project, stack,
-    )  # fmt: skip
-
-    def node(n: list) -> Any:
-        return decoders[n[0]](n)
-
-    items = tuple([node(i) for i in data["items"]])
-    if any(type(i) is not ir.Project and type(i) is not ir.Stack for i in items):
-        raise ValueError("not a module")
-    comments = tuple([ir.Comment(text, Span(path, start, end)) for text, start, end in data["comments"]])
-    return ir.Module(items, path=path, comments=comments)
+__all__ = ["BuildCache", "Foreign", "MAX_ENTRY", "Unusable", "default_location", "loads"]

@@ -40,18 +40,37 @@ class Summary:
         }
 
     @classmethod
-    def decode(cls, data: Any) -> Summary:
-        project = data["project"]
+    def decode(cls, data: Any, length: int) -> Summary:
+        """The summary :meth:`encode` wrote for a file of ``length`` characters: read from the
+        build cache, so every value is checked (a ValueError or TypeError otherwise)."""
+
+        def strings(value: Any) -> tuple[str, ...]:
+            if type(value) is not list or any(type(item) is not str for item in value):
+                raise TypeError("not a list of names")
+            return tuple(value)
+
+        def offsets(start: Any, end: Any) -> tuple[int, int]:
+            if type(start) is not int or type(end) is not int or not 0 <= start <= end <= length:
+                raise ValueError("a span outside the file")
+            return start, end
+
+        if type(data) is not dict:
+            raise TypeError("not a summary")
+        project, projects, problems = data["project"], data["projects"], data["problems"]
+        if type(projects) is not int or projects < 0 or type(problems) is not bool:
+            raise TypeError("not a summary")
+        suppressions = []
+        for line, codes, reason, start, end in data["suppressions"]:
+            if type(line) is not int or line < 1 or type(reason) is not str:
+                raise TypeError("not a suppression")
+            suppressions.append((line, strings(codes), reason, *offsets(start, end)))
         return cls(
-            tuple(str(n) for n in data["declares"]),
-            tuple(str(n) for n in data["names"]),
-            (int(project[0]), int(project[1])) if project is not None else None,
-            int(data["projects"]),
-            tuple(
-                (int(line), tuple(str(c) for c in codes), str(reason), int(start), int(end))
-                for line, codes, reason, start, end in data["suppressions"]
-            ),
-            bool(data["problems"]),
+            strings(data["declares"]),
+            strings(data["names"]),
+            None if project is None else offsets(*project),
+            projects,
+            tuple(suppressions),
+            problems,
         )
 
 

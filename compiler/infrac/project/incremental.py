@@ -15,11 +15,21 @@ inside the whole program. The seed system is one group (core names all five stac
 its copies in the benchmark are a hundred.
 
 Per file, a small **summary** (the stacks it declares, the stack names it mentions, its
-suppression comments) is cached by the file's path and text, so that grouping reads no
-syntax IR. Per group, the **result** (its files, its diagnostics, its part of the lock,
-its exports' names, what each stack writes) is cached by the SHA-256 of the group's
-files (paths and texts), the project block, the lock's record of the group's stacks,
-the build's target and options, and infrac's fingerprint (the cache's namespace).
+suppression comments) is kept in the project's **index** (one entry, named by the lock's
+path) by the file's path and text, so that grouping reads no syntax IR. Per group, the
+**result** (its files, its diagnostics, its part of the lock, its exports' names, what
+each stack writes) is keyed by the SHA-256 of the group's files (paths and texts), the
+project block, the lock's record of the group's stacks, the build's target and options,
+and infrac's fingerprint (the cache's namespace). The results a build compiles are kept
+in one **pack** (one entry, whatever the number of groups: a file costs a write to the
+disk, and a first build wrote one per group and one per source, which took longer than
+compiling them), and the index says which pack holds each result in use, per target and
+options; a pack is removed when none of its results is in use, and the results in use
+are written anew into one pack when the packs hold more unused results than used ones.
+Parse entries are read (``check`` keeps them) but not written. Every entry is verified
+before use (:mod:`infrac.project.results`); a bad one is a miss. The groups to compile
+are compiled in batches, each split into the groups' results
+(:mod:`infrac.project.grouped`).
 
 What is project-wide is done over the groups' small results on every build: the
 uniqueness of export names across groups, the deploy waves, the linkage and the lock,
@@ -38,130 +48,27 @@ Pure apart from the cache object it is given (reads and writes of entries).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 
 from infrac.base.classes import frozen
 from infrac.base.source import SourceFile, Span
-from infrac.project.buildcache import decode_diagnostic, encode_diagnostic
+from infrac.project.grouped import BATCH, BATCHES, Unsplittable
+from infrac.project.grouped import compile_batch as _compile_batch
+from infrac.project.grouped import compile_group as _compile_group
 from infrac.project.groups import Summary, groups, summarize
+from infrac.project.irjson import Foreign, decode_diagnostic
+from infrac.project.results import checked, decode_pack, encode_pack
 from infrac.syntax import ir
 
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-#: Bumped when the content of summaries or group results changes.
-FORMAT = 3
-
-
-# ---- one group, compiled -------------------------------------------------------------------
-
-
-def _compile_group(
-    modules: list[ir.Module],
-    target: str,
-    options,
-    previous_record: dict[str, Any] | None,
-    lock_path: str,
-    emitter=None,
-) -> dict[str, Any] | None:
-    """A group's result as JSON data, or None when it has an error (the whole-program
-    compilation then reports it). ``emitter`` is the build cache's, or None."""
-    from infrac import passes
-    from infrac.backends import BuildOptions, backend
-    from infrac.cfn.limits import PSEUDO_PARAMETER_SAMPLES
-    from infrac.contract import linker, lockfile, replacement
-    from infrac.diagnostics import has_errors
-    from infrac.passes import settings as settings_pass
-    from infrac.passes.state import Compilation
-    from infrac.vocabulary.naming import program_exports, stack_name
-
-    # passes.run, with the project block's findings kept apart: every group reads the
-    # project block, and its findings are reported once for the project.
-    # what the command line's whole-program compilation gives the budgets, and what it renders with
-    build = (target, BuildOptions(stage=options.stage, format=options.format, emitter=emitter))
-    options = BuildOptions(stage=options.stage, format=options.format, out=options.out, emitter=emitter)
-    state = Compilation(modules=tuple(modules), build=build)
-    found: list = []
-    project_found: list = []
-    for step in passes.PASSES:
-        state, diagnostics = step(state)
-        (project_found if step is settings_pass.check else found).extend(diagnostics)
-    if has_errors(found) or has_errors(project_found):
-        return None
-    for step in passes.RENDERED_PASSES:
-        state, diagnostics = step(state)
-        found.extend(diagnostics)
-    if has_errors(found):
-        return None
-    program = state.program
-    linkage = linker.link(program)
-    replaced = []
-    if previous_record is not None:
-        replaced = replacement.compare(previous_record, program, lock_path)
-        if has_errors(replaced):
-            return None
-    record = replacement.record(program)
-    artifacts = backend(target).render(program, options)
-    by_stack: dict[str, list] = {}
-    for artifact in artifacts:
-        if artifact.stack is not None:
-            by_stack.setdefault(artifact.stack, []).append([artifact.path, artifact.text, artifact.summary])
-    # every export name in every stage, as the exports pass builds them, for uniqueness across groups
-    names = []
-    settings = program.settings
-    for stack in program.stacks:
-        for resource in stack.resources:
-            for published in program_exports(program, stack.name, resource):
-                for stage in settings.stages:
-                    names.append(published.name.text(stage=stage, **PSEUDO_PARAMETER_SAMPLES))
-    exported = {e.name for e in linkage.exports}
-    style = linker._SymbolicStage()
-    deployed = {stack.name: linker._name(style.render(stack_name(stack.name))) for stack in program.stacks}
-    outputs = {(deployed[e.stack], e.output) for e in linkage.exports if not e.retired}
-    foreign_imports = sorted({n for names_ in linkage.imports.values() for n in names_ if n not in exported})
-    foreign_reads = []
-    for stack in program.stacks:  # as the linker found them, without rendering the stack again
-        foreign_reads += [list(pair) for pair in linker.read_pairs(program, stack) if pair not in outputs]
-    exports_of: dict[str, list] = {}
-    for export in linkage.exports:
-        exports_of.setdefault(export.stack, []).append(export)
-    stacks = []
-    for stack in program.stacks:
-        published = exports_of.get(stack.name, [])
-        stacks.append({
-            "name": stack.name,
-            "resources": len(stack.resources),
-            "consumer": stack.is_consumer,
-            "path": stack.path,
-            "dependencies": list(program.dependencies.get(stack.name, ())),
-            "artifacts": by_stack.get(stack.name, []),
-            "exports": [
-                [e.name, e.resource, e.attribute, list(e.importers), e.retired, e.output, list(e.readers)]
-                for e in published
-            ],
-            "imports": list(linkage.imports.get(stack.name, ())),
-            "reads": list(linkage.reads[stack.name]) if stack.name in linkage.reads else None,
-            # the lock's pieces for this stack (infrac.contract.lockfile.join joins them)
-            "lock_exports": [[e.name, lockfile.export_member(e)] for e in published],
-            "lock_record": lockfile.member(stack.name, lockfile.stack_fragment(record[stack.name]))
-            if record.get(stack.name) else None,
-        })
-    return {
-        "format": FORMAT,
-        "stacks": stacks,
-        "diagnostics": [encode_diagnostic(d) for d in found],
-        "project": [encode_diagnostic(d) for d in project_found],
-        "replaced": [encode_diagnostic(d) for d in replaced],
-        "stages": list(settings.stages),
-        "warnings": dict(settings.warnings),
-        "names": names,
-        "foreign_imports": foreign_imports,
-        "foreign_reads": foreign_reads,
-    }
+#: Bumped when the content of indexes, summaries or group results changes.
+FORMAT = 4
 
 
 # ---- the build -----------------------------------------------------------------------------
@@ -223,35 +130,41 @@ def build(
     :class:`~infrac.backends.BuildOptions` (its emitter is not used)."""
     sources = sorted(sources, key=lambda s: s.path)
     by_path = {s.path: s for s in sources}
+    lengths = {s.path: len(s.text) for s in sources}
     keys = {s.path: _digest("file", s.path, s.text) for s in sources}
     summaries: dict[str, Summary] = {}
     modules: dict[str, ir.Module] = {}
-    # the project's summaries, one entry (file key -> summary) for the project (named by its lock's path)
+    # the project's index (named by its lock's path): each file's summary by the file's key,
+    # and, per target and options, the pack that holds each group's result
     index_key = _digest("index", str(FORMAT), lock_path)
     index = cache.get("summary", index_key) or {}
-    known = index.get("files") if isinstance(index.get("files"), dict) else {}
+    known = index.get("files") if type(index.get("files")) is dict else {}
+    packs_of = _packs_of(index.get("builds"))
+
+    def parse(source: SourceFile):
+        # Parse entries are read (a `check` keeps them) but not written: a build keeps what it
+        # compiled in one pack, and writing one file per source cost more than parsing it.
+        return cache.parse(source, keep=False)
+
     kept: dict[str, Any] = {}
     for source in sources:
         key = keys[source.path]
         summary = None
         if key in known:
             try:
-                summary = Summary.decode(known[key])
+                summary = Summary.decode(known[key], lengths[source.path])
             except (ValueError, KeyError, TypeError, IndexError):
                 summary = None
         if summary is None:
-            parsed = cache.parse(source)
+            parsed = parse(source)
             if parsed.module is None or parsed.diagnostics:
                 return None  # a syntax error: the whole-program compilation reports it
             modules[source.path] = parsed.module
             summary = summarize(parsed.module, source)
-        # a summary read from the index is kept as it was written; one made now is encoded
-        kept[key] = summary.encode() if source.path in modules else known[key]
+            kept[key] = summary.encode()
+        else:
+            kept[key] = known[key]  # kept as it was written
         summaries[source.path] = summary
-    # the group entries the last build with these options used, by a digest of the options
-    last_groups = index.get("groups") if isinstance(index.get("groups"), dict) else {}
-    if kept != known:
-        cache.put("summary", index_key, {"files": kept, "groups": last_groups})
     if any(s.problems for s in summaries.values()) or sum(s.projects for s in summaries.values()) > 1:
         return None
     project_path = next((p for p, s in summaries.items() if s.project), None)
@@ -272,80 +185,163 @@ def build(
         previous_exports = document["exports"]
         previous_record = replacement.from_document(document)
     build_key = json.dumps([target, options.stage, options.format, options.out, lock_text is not None, lock_path])
+    options_key = _digest(target, str(options.stage), options.format, options.out)
+    in_pack = packs_of.get(options_key, {})  # group key -> pack, as the last build with these options left them
+    loaded: dict[str, dict] = {}  # pack name -> its results (group key -> result data)
+
+    def cached(key: str) -> dict | None:
+        name = in_pack.get(key)
+        if name is None:
+            return None
+        if name not in loaded:
+            payload = cache.read("group", f"{name}.pack")
+            try:
+                loaded[name] = decode_pack(payload, FORMAT) if payload is not None else {}
+            except Foreign:
+                loaded[name] = {}
+        try:
+            return checked(loaded[name].get(key), FORMAT, lengths)
+        except Foreign:
+            return None
 
     def module(path: str) -> ir.Module | None:
         if path not in modules:
-            parsed = cache.parse(by_path[path])
+            parsed = parse(by_path[path])
             if parsed.module is None or parsed.diagnostics:
                 return None
             modules[path] = parsed.module
         return modules[path]
 
-    results = []
-    used = []
-    compiled = 0
+    used: list[str] = []
+    found: dict[str, dict] = {}  # group key -> result, from the cache or compiled now
+    missing: list[tuple[str, list[str]]] = []  # (key, files) of the groups to compile, in order
     for files in files_of:
         stacks = [name for path in files for name in summaries[path].declares]
         recorded = json.dumps({name: (previous_record or {}).get(name) for name in sorted(set(stacks))}, sort_keys=True)
         key = _digest("group", str(FORMAT), build_key, project_key, recorded, *(keys[p] for p in files))
         used.append(key)
-        result = cache.get("group", key)
-        if result is not None and result.get("format") != FORMAT:
-            result = None
-        if result is None:
-            if compiled:
-                # A group's program holds reference cycles, and a build runs with the cyclic
-                # collector off (infrac.cli.run): collect the youngest generation, the objects
-                # made since the last group was compiled, so that each group's program is freed
-                # before the next one's (a project's peak memory is then its largest group's,
-                # not the sum of all). Not after the last group: its program dies with the build
-                # (collecting then traversed every object the process had made, a twentieth of
-                # a small build).
-                gc.collect(0)
-            group_modules = [module(p) for p in files]
-            if any(m is None for m in group_modules):
+        result = cached(key)
+        if result is not None:
+            found[key] = result
+        else:
+            missing.append((key, files))
+
+    def with_project(files: list[str]) -> list[ir.Module] | None:
+        """The modules of ``files`` and, when none of them holds it, the project block."""
+        group_modules = [module(p) for p in files]
+        if any(m is None for m in group_modules):
+            return None
+        if project_path is not None and project_path not in files:
+            project = module(project_path)
+            if project is None:
                 return None
-            if project_path is not None and project_path not in files:
-                project = module(project_path)
-                if project is None:
+            items = tuple(i for i in project.items if isinstance(i, ir.Project))
+            group_modules.append(ir.Module(items, path=project_path))
+            group_modules.sort(key=lambda m: m.path)
+        return group_modules
+
+    compiled: dict[str, dict] = {}
+    for batch in _batches(missing, summaries):
+        # A build runs with the cyclic collector off (infrac.cli.run), so a batch's program
+        # must be freed by reference counting when the next one is compiled, for the peak
+        # memory to be the largest batch's rather than the sum of all: the compiler makes
+        # no reference cycles (a recursive closure is one; tests/test_incremental.py holds
+        # a group's compilation to leaving none behind).
+        results = None
+        if len(batch) > 1:
+            files = sorted({path for _, group in batch for path in group})
+            batch_modules = with_project(files)
+            if batch_modules is None:
+                return None
+            members = [(frozenset(group), [n for p in group for n in summaries[p].declares]) for _, group in batch]
+            try:
+                results = _compile_batch(batch_modules, target, options, previous_record, lock_path, FORMAT, members)
+            except Unsplittable:
+                results = None  # each group on its own, below
+            else:
+                if results is None:
+                    return None  # an error: the whole-program compilation reports it
+            del batch_modules
+        if results is None:
+            results = []
+            for _, group in batch:
+                group_modules = with_project(group)
+                if group_modules is None:
                     return None
-                items = tuple(i for i in project.items if isinstance(i, ir.Project))
-                group_modules.append(ir.Module(items, path=project_path))
-                group_modules.sort(key=lambda m: m.path)
-            result = _compile_group(
-                group_modules,
-                target,
-                options,
-                previous_record,
-                lock_path,
-                # a group compiled again emits through the cache the stacks whose documents did
-                # not change; a first build (no summaries yet) does without its hashing
-                cache.emit if known else None,
-            )
-            if result is None:
-                return None
-            compiled += 1
-            cache.put("group", key, result)
-            for path in files:
+                result = _compile_group(group_modules, target, options, previous_record, lock_path, FORMAT)
+                if result is None:
+                    return None
+                results.append(result)
+                del group_modules
+        for (key, group), result in zip(batch, results):
+            compiled[key] = result
+            for path in group:
                 if path != project_path:  # the other groups read its project block
                     modules.pop(path, None)
-        results.append(result)
-    # entries this project's previous build with the same options used and this one does not are
-    # not read again unless the edit is undone: removed, so that the cache grows with the project,
-    # not with its history (removing an entry is always safe: a miss)
-    options_key = _digest(target, str(options.stage), options.format, options.out)
-    previous = last_groups.get(options_key)
-    if previous != used:
-        for stale in set(previous if isinstance(previous, list) else ()) - set(used):
-            if isinstance(stale, str):
-                cache.delete("group", stale)
-        cache.put("summary", index_key, {"files": kept, "groups": {**last_groups, options_key: used}})
+    found.update(compiled)
+    results = [found[key] for key in used]
+    index_packs = _keep(cache, packs_of, options_key, in_pack, loaded, used, compiled, dict(zip(used, results)))
+    if kept != known or index_packs != packs_of:
+        cache.put("summary", index_key, {"files": kept, "builds": index_packs})
 
     try:
         return _merge(results, summaries, by_path, files_of, target, options, lock_text, lock_path,
-                      previous_exports, allow_breaking, warnings_as_errors, compiled)
+                      previous_exports, allow_breaking, warnings_as_errors, len(compiled))
     except (KeyError, ValueError, TypeError, IndexError, AttributeError):  # a foreign or damaged entry
         return None
+
+
+def _batches(missing: list[tuple[str, list[str]]], summaries: dict[str, Summary]) -> list[list[tuple[str, list[str]]]]:
+    """The groups to compile, in order, in batches of consecutive groups: at most
+    :data:`~infrac.project.grouped.BATCHES` batches of at least
+    :data:`~infrac.project.grouped.BATCH` stacks each (a group of more is a batch of its own)."""
+    counts = [sum(len(summaries[path].declares) for path in files) for _, files in missing]
+    limit = max(BATCH, -(-sum(counts) // BATCHES))
+    batches: list[list[tuple[str, list[str]]]] = []
+    size = limit
+    for group, stacks in zip(missing, counts):
+        if size + stacks > limit:
+            batches.append([])
+            size = 0
+        batches[-1].append(group)
+        size += stacks
+    return batches
+
+
+def _packs_of(data: Any) -> dict[str, dict[str, str]]:
+    """The index's packs (options key -> group key -> pack name), or none when it is not of
+    that shape."""
+    if type(data) is not dict:
+        return {}
+    for mapping in data.values():
+        if type(mapping) is not dict or any(type(name) is not str for name in mapping.values()):
+            return {}
+    return data
+
+
+def _keep(cache, packs_of: dict, options_key: str, in_pack: dict[str, str], loaded: dict[str, dict],
+          used: list[str], compiled: dict[str, dict], results: dict[str, dict]) -> dict:
+    """Write the groups compiled now into one new pack (one file, however many groups: a
+    first build writes one), and return the index's packs as they are now. The results
+    of groups no longer in use stay in their pack until the pack holds more of them than of
+    results in use; then every result in use is written into one new pack, and the old
+    packs are removed. So the cache grows with the project, not with its history."""
+    mapping = {key: in_pack[key] for key in used if key not in compiled}
+    live = len(set(used))
+    stored = len(compiled) + sum(len(loaded.get(name, ())) for name in set(mapping.values()))
+    if stored > 2 * live:
+        compiled, mapping = results, {}  # compact: everything in use, in one pack
+    if compiled:
+        name = os.urandom(16).hex()
+        cache.write("group", f"{name}.pack", encode_pack(compiled, FORMAT))
+        mapping.update((key, name) for key in compiled)
+    if mapping == in_pack:
+        return packs_of
+    updated = {**packs_of, options_key: mapping}
+    still = {name for other in updated.values() for name in other.values()}
+    for name in set(in_pack.values()) - still:
+        cache.delete("group", f"{name}.pack")
+    return updated
 
 
 def _merge(results, summaries, by_path, files_of, target, options, lock_text, lock_path,
@@ -403,8 +399,9 @@ def _merge(results, summaries, by_path, files_of, target, options, lock_text, lo
 
     # diagnostics: the groups', the project block's once, then the project's levels and
     # suppression comments over them all (infrac.syntax.suppressions.apply)
-    found = [decode_diagnostic(d) for result in results for d in result["diagnostics"]]
-    found += [decode_diagnostic(d) for d in results[0]["project"]]
+    lengths = {path: len(source.text) for path, source in by_path.items()}
+    found = [decode_diagnostic(d, lengths) for result in results for d in result["diagnostics"]]
+    found += [decode_diagnostic(d, lengths) for d in results[0]["project"]]
     suppressions = [
         rules.Suppression(path, line, codes, reason, Span(path, start, end))
         for path in sorted(summaries)
@@ -430,7 +427,7 @@ def _merge(results, summaries, by_path, files_of, target, options, lock_text, lo
             previous_exports, _linkage(order, entries), skeleton, lock_path
         ):
             return None  # errors only: the whole program says them, with their places
-        diagnostics += [decode_diagnostic(d) for result in results for d in result["replaced"]]
+        diagnostics += [decode_diagnostic(d, lengths) for result in results for d in result["replaced"]]
     from infrac.backends import backend
 
     artifacts += backend(target).project_files(skeleton, options)

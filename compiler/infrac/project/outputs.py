@@ -1,4 +1,4 @@
-"""A build's output folder, all or nothing, and what ``infrac import`` writes.
+"""A build's output folder, all or nothing (what ``infrac import`` writes: :mod:`infrac.project.imported`).
 
 A build writes every file into a new folder beside ``--out`` and exchanges the two in one
 step; a manifest records what infrac wrote, so that a rebuild removes its own stale files
@@ -11,6 +11,7 @@ import errno
 import hashlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -78,7 +79,7 @@ def read_manifest(out: Path) -> dict[str, str]:
         return {}
     manifest = out / MANIFEST
     if not manifest.exists() and not manifest.is_symlink():
-        if any(out.iterdir()):
+        if _listing(out):
             raise _out_error(
                 f"`{display(out)}` holds files that infrac did not write",
                 "infrac replaces its output folder whole: choose an empty or new folder for --out",
@@ -90,8 +91,12 @@ def read_manifest(out: Path) -> dict[str, str]:
         try:
             document = json.loads(manifest.read_bytes().decode("utf-8"))
             problem = _manifest_problem(document)
-        except (OSError, ValueError) as error:
+        except PermissionError as error:
+            raise _out_error(f"cannot read `{display(manifest)}`: {error.strerror}", _PERMISSIONS) from error
+        except (OSError, ValueError, RecursionError) as error:
             problem = f"it is not JSON ({error})" if isinstance(error, ValueError) else error.strerror or str(error)
+            if isinstance(error, RecursionError):
+                problem = "it is nested too deeply"
         if problem is None:
             return dict(document["files"])
     raise _out_error(
@@ -118,10 +123,35 @@ def _manifest_problem(document: object) -> str | None:
     return None
 
 
+_PERMISSIONS = "make it readable and writable by you (`chmod u+rwx`), or choose another --out"
+
+
+def _listing(folder: Path) -> list[str]:
+    """The names in ``folder``; a folder that cannot be listed is a diagnostic naming it."""
+    try:
+        return os.listdir(folder)
+    except OSError as error:
+        raise _out_error(f"cannot read `{display(folder)}`: {error.strerror or error}", _PERMISSIONS) from error
+
+
+def _refused(error: OSError) -> None:
+    raise error
+
+
 def _existing(out: Path) -> tuple[list[str], list[str]]:
-    """Folders and files (symlinks included, never followed) under ``out``, relative, sorted."""
+    """Folders and files (symlinks included, never followed) under ``out``, relative, sorted.
+    A folder that cannot be listed is a diagnostic naming it (the build would otherwise take
+    it for empty, and fail after the exchange to remove what it holds)."""
     folders, files = [], []
-    for folder, subfolders, names in os.walk(out):
+    try:
+        return _walk(out, folders, files)
+    except OSError as error:
+        at = error.filename or out
+        raise _out_error(f"cannot read `{display(Path(at))}`: {error.strerror or error}", _PERMISSIONS) from error
+
+
+def _walk(out: Path, folders: list[str], files: list[str]) -> tuple[list[str], list[str]]:
+    for folder, subfolders, names in os.walk(out, onerror=_refused):
         here = Path(folder).relative_to(out)
         for sub in list(subfolders):
             if (Path(folder) / sub).is_symlink():
@@ -133,11 +163,23 @@ def _existing(out: Path) -> tuple[list[str], list[str]]:
     return sorted(folders), sorted(f for f in files if f != MANIFEST)
 
 
-def write_outputs(out: Path, files: dict[str, str], lock: tuple[Path, str] | None = None) -> list[str]:
+@frozen
+class Written:
+    """What :func:`write_outputs` did: the previous build's files it no longer writes
+    (relative paths), and the folders it could not remove (a previous output, or what a
+    killed build left), each with the reason, which the next build removes."""
+
+    removed: tuple[str, ...]
+    left: tuple[tuple[str, str], ...] = ()
+
+
+def write_outputs(out: Path, files: dict[str, str], lock: tuple[Path, str] | None = None) -> Written:
     """Replace the output folder ``out`` by ``files`` in one step, keeping the files
-    infrac did not write; write ``lock`` (path, text) just before. Returns the
-    relative paths of the previous build's files that this one no longer writes.
-    Raises OutputError (with a diagnostic) when it cannot, having changed nothing."""
+    infrac did not write; write ``lock`` (path, text) just before.
+    Raises OutputError (with a diagnostic naming the path at fault) when it cannot, having
+    changed nothing: every check that can fail is made before the exchange. After it, only
+    the previous output is removed; if that fails, the new output stays, whole, and the old
+    one is left aside (in :attr:`Written.left`) for the next build to remove."""
     out = Path(os.path.abspath(out))
     for relative in files:
         if not _relative_ok(relative):  # pragma: no cover - the backends name their files
@@ -148,13 +190,15 @@ def write_outputs(out: Path, files: dict[str, str], lock: tuple[Path, str] | Non
         raise _out_error(
             f"cannot create `{display(out.parent)}`: {error.strerror or error}", "choose another --out"
         ) from error
-    sweep_staging(out)
+    left = sweep_staging(out)
     previous = read_manifest(out)
     folders, existing = _existing(out) if out.is_dir() else ([], [])
+    if out.is_dir():
+        _removable(out, folders)
     ours, theirs = [], []
     for relative in existing:
         path = out / relative
-        if relative in previous and not path.is_symlink() and path.is_file() and _digest(path.read_bytes()) == previous[relative]:
+        if relative in previous and not path.is_symlink() and path.is_file() and _digest_of(path) == previous[relative]:
             ours.append(relative)
         else:
             theirs.append(relative)
@@ -189,18 +233,63 @@ def write_outputs(out: Path, files: dict[str, str], lock: tuple[Path, str] | Non
             _carry(out / relative, staging / relative)
             _step(f"carry {relative}")
         if lock is not None:
-            write_atomic(*lock)
+            try:
+                write_atomic(*lock)
+            except OSError as error:
+                raise _out_error(
+                    f"cannot write `{display(lock[0])}`: {error.strerror or error}",
+                    "infra.lock is written beside the sources: check that folder's permissions and free space",
+                ) from error
             _step("lock")
         _swap(staging, out)
         _step("swap")
     except OSError as error:
-        _remove_tree(staging)
+        _remove_quietly(staging)
         raise _out_error(
-            f"cannot write `{display(out)}`: {error.strerror or error}", "check the folder's permissions and free space"
+            f"cannot write `{display(_at_fault(error, staging, out))}`: {error.strerror or error}",
+            "check the folder's permissions and free space",
         ) from error
-    _remove_tree(staging)  # the previous output, after the exchange
+    except BaseException:
+        _remove_quietly(staging)
+        raise
+    left += _remove_aside(staging)  # the previous output, after the exchange
     _step("cleaned")
-    return sorted(set(ours) - set(files))
+    return Written(tuple(sorted(set(ours) - set(files))), tuple(left))
+
+
+def _digest_of(path: Path) -> str | None:
+    """A file's SHA-256, or None when it cannot be read (then it is not infrac's to replace)."""
+    try:
+        return _digest(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _removable(out: Path, folders: list[str]) -> None:
+    """Raise E0004 naming the first folder of the previous output whose entries this build
+    could not remove after the exchange (it could not list, write or enter it): the build
+    would otherwise put the new output in place and then fail, leaving the old one aside."""
+    mode = os.R_OK | os.W_OK | os.X_OK
+    effective = os.access in os.supports_effective_ids
+    for folder in [out, *(out / relative for relative in folders)]:
+        if not os.access(folder, mode, effective_ids=effective):
+            raise _out_error(
+                f"`{display(folder)}` cannot be written: the build replaces the output folder whole, "
+                "and removes the previous output's files",
+                f"make it writable (`chmod u+rwx {display(folder)}`), or choose another --out",
+            )
+
+
+def _at_fault(error: OSError, staging: Path, out: Path) -> Path:
+    """The path an error of the write phase names, as the user knows it: a path in the
+    staging folder is shown as the same path in ``out``."""
+    name = error.filename
+    if not isinstance(name, str):
+        return out
+    path = Path(name)
+    if path == staging or path.is_relative_to(staging):
+        return out / path.relative_to(staging)
+    return path
 
 
 def _holds(folder: str, paths: list[str]) -> bool:
@@ -256,7 +345,11 @@ def _swap(staging: Path, out: Path) -> None:
     # output at `.<out>.infrac-old-...`, which the next run puts back (sweep_staging).
     old = out.parent / f".{out.name}{_STAGING}old-{os.urandom(6).hex()}"
     os.rename(out, old)
-    os.rename(staging, out)
+    try:
+        os.rename(staging, out)
+    except OSError:
+        os.rename(old, out)  # the old output back in place
+        raise
     os.rename(old, staging)
 
 
@@ -293,21 +386,67 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(error, os.strerror(error), str(b))
 
 
-def sweep_staging(out: Path) -> None:
-    """Remove the folders a killed build left beside ``out``; put back an old output
-    that a killed two-rename swap left aside (where there is no atomic exchange)."""
+def sweep_staging(out: Path) -> list[tuple[str, str]]:
+    """Remove the folders a killed or failed build left beside ``out``; put back an old
+    output that a killed two-rename swap left aside (where there is no atomic exchange).
+    Never fails: returns the folders it could not remove, with the reason (they do not
+    stop the build; the next one tries again)."""
     parent = out.parent
+    left: list[tuple[str, str]] = []
     if not parent.is_dir():
-        return
+        return left
     for stray in entries_named(parent, f".{out.name}{_STAGING}"):
-        if stray.is_symlink() or not stray.is_dir():
+        try:
+            if stray.is_symlink() or not stray.is_dir():
+                continue
+            if not ((stray / MANIFEST).is_file() or not os.listdir(stray)):
+                continue  # not one of ours
+            if stray.name.startswith(f".{out.name}{_STAGING}old-") and not out.exists():
+                os.rename(stray, out)
+                continue
+        except OSError as error:
+            left.append((display(stray), error.strerror or str(error)))
             continue
-        if not ((stray / MANIFEST).is_file() or not any(stray.iterdir())):
-            continue  # not one of ours
-        if stray.name.startswith(f".{out.name}{_STAGING}old-") and not out.exists():
-            os.rename(stray, out)
+        left += _remove_aside(stray)
+    return left
+
+
+def _remove_aside(folder: Path) -> list[tuple[str, str]]:
+    """Remove a folder of infrac's own beside ``out`` (a previous output, a staging folder);
+    one that its owner made read-only is made writable first (it is being deleted). Returns
+    ``[(path, reason)]`` when it cannot be removed, and leaves it for the next build."""
+    try:
+        _remove_tree(folder)
+    except OSError:
+        try:
+            _writable_tree(folder)
+            _remove_tree(folder)
+        except OSError as error:
+            return [(display(folder), error.strerror or str(error))]
+    return []
+
+
+def _writable_tree(folder: Path) -> None:
+    """Give the owner write and search permission on ``folder`` and every folder under it
+    (links are not followed), so that their entries can be removed."""
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        info = os.lstat(current)
+        if not stat.S_ISDIR(info.st_mode):
             continue
-        _remove_tree(stray)
+        if info.st_mode & 0o700 != 0o700:
+            os.chmod(current, stat.S_IMODE(info.st_mode) | 0o700)
+        pending += [current / name for name in os.listdir(current)]
+
+
+def _remove_quietly(folder: Path) -> None:
+    """Remove a staging folder after a failure that is already being reported (what is
+    left is swept by the next build)."""
+    try:
+        _remove_tree(folder)
+    except OSError:
+        pass
 
 
 def _remove_tree(folder: Path) -> None:
@@ -365,7 +504,7 @@ def compare_outputs(out: Path, files: dict[str, str]) -> list[Difference]:
             document = json.loads(manifest.read_bytes().decode("utf-8"))
             if _manifest_problem(document) is None:
                 previous = list(document["files"])
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             previous = []
     found = []
     for relative in sorted(expected):
@@ -377,91 +516,14 @@ def compare_outputs(out: Path, files: dict[str, str]) -> list[Difference]:
             actual = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
             actual = "(not UTF-8 text)\n"
+        except OSError as error:
+            actual = f"(cannot be read: {error.strerror or error})\n"
         if actual != expected[relative]:
             found.append(Difference(relative, "different", expected=expected[relative], actual=actual))
     for relative in sorted(set(previous) - set(expected)):
         if (out / relative).is_file():
             found.append(Difference(relative, "extra"))
     return found
-
-
-# ---- infrac import -------------------------------------------------------------------------
-
-#: What a previous ``infrac import`` wrote into its output folder, with each file's digest.
-IMPORT_MANIFEST = ".infrac-import.json"
-
-
-def _text_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def import_problems(out: Path, files: dict[str, str], services: dict[str, str]) -> list:
-    """Why the import may not write: ``out`` holds files no import wrote, or an imported file
-    was changed since (it would lose the change); a service file it would replace is not its
-    own. An empty list when it may."""
-    from infrac.diagnostics import diagnostic
-
-    problems = []
-    previous: dict[str, str] = {}
-    manifest = out / IMPORT_MANIFEST
-    if manifest.is_file():
-        try:
-            previous = dict(json.loads(manifest.read_text(encoding="utf-8")).get("files", {}))
-        except (ValueError, AttributeError, TypeError):
-            previous = {}
-    if out.exists() and not out.is_dir() or out.is_symlink() and not out.exists():
-        what = "a file" if out.exists() else "a link to nothing"
-        problems.append(diagnostic("E0812", f"`{display(out)}` is {what}, not a folder", None,
-                                   hint="give --out a folder"))
-        return problems
-    if out.is_dir():
-        for path in sorted(p for p in out.rglob("*") if p.is_file()):
-            relative = path.relative_to(out).as_posix()
-            if relative == IMPORT_MANIFEST or relative.startswith("build/") or relative == "infra.lock":
-                continue
-            if relative not in previous:
-                problems.append(diagnostic(
-                    "E0812", f"`{display(path)}` was not written by `infrac import`", None,
-                    notes=["the import writes into an empty folder, or over a previous import"],
-                    hint="choose another --out, or move the file away",
-                ))
-            elif _text_digest(path.read_text(encoding="utf-8", errors="replace")) != previous[relative]:
-                problems.append(diagnostic(
-                    "E0812", f"`{display(path)}` was changed since it was imported", None,
-                    hint="importing again would lose the change: choose another --out",
-                ))
-    for service in sorted(services):
-        path = Path(service)
-        if path.exists():
-            head = path.read_text(encoding="utf-8", errors="replace")[:40]
-            if not head.startswith("# Written by `infrac import`"):
-                problems.append(diagnostic(
-                    "E0812", f"`{service}` exists and was not written by `infrac import`", None,
-                    hint="move it away; the import writes the consumer's new service file there",
-                ))
-    return problems
-
-
-def write_import(out: Path, files: dict[str, str], services: dict[str, str]) -> None:
-    """Write every file of an import (checked by :func:`import_problems` first), then the
-    manifest; remove what the previous import wrote that this one does not."""
-    manifest = out / IMPORT_MANIFEST
-    previous: dict[str, str] = {}
-    if manifest.is_file():
-        try:
-            previous = dict(json.loads(manifest.read_text(encoding="utf-8")).get("files", {}))
-        except (ValueError, AttributeError, TypeError):
-            previous = {}
-    for relative, text in files.items():
-        write_atomic(out / relative, text)
-    for service, text in services.items():
-        write_atomic(Path(service), text)
-    for relative in sorted(set(previous) - set(files)):
-        stale = out / relative
-        if stale.is_file() and stale.resolve().is_relative_to(out.resolve()):
-            stale.unlink()
-    digests = {relative: _text_digest(text) for relative, text in sorted(files.items())}
-    write_atomic(manifest, json.dumps({"generator": "infrac import", "files": digests}, indent=2) + "\n")
 
 
 def read_output_folder(out: Path) -> tuple[dict[str, str], list[str]]:
@@ -473,7 +535,11 @@ def read_output_folder(out: Path) -> tuple[dict[str, str], list[str]]:
     except OutputError:
         listed = []
     if not listed:
-        listed = [f for f in _existing(out)[1] if not any(part.startswith(".") for part in f.split("/"))]
+        try:
+            existing = _existing(out)[1]
+        except OutputError:
+            existing = []
+        listed = [f for f in existing if not any(part.startswith(".") for part in f.split("/"))]
     files, unreadable = {}, []
     for relative in listed:
         path = out / relative

@@ -169,9 +169,43 @@ def sweep_temporaries(folder: Path, name: str) -> None:
             stray.unlink(missing_ok=True)
 
 
-def read_bytes(path: Path) -> bytes | None:
-    """A file's bytes, or None when it cannot be read (the caller reports it)."""
+#: The most bytes read from a file given to an option (``import``'s templates and services,
+#: ``--map``, ``plan-move --from``, ``diff --against``): twice CloudFormation's own limit on a
+#: template's body (1 MB), far above any real service file.
+MAX_INPUT = 2 * 1024 * 1024
+
+
+class Refused(OSError):
+    """A file an option names that is not read: ``strerror`` says why."""
+
+
+def read_input(path: Path, limit: int = MAX_INPUT) -> bytes:
+    """The bytes of a file named on the command line, read only when it is a regular file of
+    at most ``limit`` bytes, and, when the name is a symbolic link, one that stays inside the
+    current folder: a link named in a project must not make a command read, and quote in its
+    errors, a file of the system (`/etc/...`), and a device or a pipe (`/dev/zero`) must not
+    be read until memory runs out. Raises :class:`Refused` (or the ``OSError`` of opening)."""
+    if path.is_symlink():
+        target = path.resolve()
+        here = Path.cwd().resolve()
+        if not target.is_relative_to(here):
+            raise Refused(0, "it is a link to a file outside the current folder; name that file itself")
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
-        return path.read_bytes()
-    except OSError:
-        return None
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise Refused(0, "it is not a regular file")
+        if status.st_size > limit:
+            raise Refused(0, f"it holds {status.st_size:,} bytes, more than the {limit:,} read")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(descriptor, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise Refused(0, f"it holds more than the {limit:,} bytes read")
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)

@@ -227,6 +227,16 @@ class FastParser:
     def parse(self, text: str) -> tuple[ir.Module, list[tuple[int, int]], int] | None:
         """The lowered module, the comments' (start, end) and the deepest the parser's
         stack went; None when the text is not for the fast path."""
+        try:
+            return self._parse(text)
+        finally:
+            # A large file leaves a large table: it is cleared now, not at the next parse, so
+            # that a long-lived process (the language server) does not keep the offsets of a
+            # file it has forgotten (they pinned its memory after a 5 MB document was closed).
+            if len(self._offsets) > _SHARED_OFFSETS:
+                self._offsets.clear()
+
+    def _parse(self, text: str) -> tuple[ir.Module, list[tuple[int, int]], int] | None:
         states = self._states
         rules = self._rules
         keywords = self._keywords
@@ -236,8 +246,6 @@ class FastParser:
         values: list = []
         deepest = 0
         keyword_types = set(keywords.values())
-        if len(self._offsets) > _SHARED_OFFSETS:  # a long-lived process read a large file
-            self._offsets.clear()
         share = self._offsets.setdefault
         dropped = self._dropped
         end = self._end

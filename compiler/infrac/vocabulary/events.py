@@ -203,21 +203,21 @@ def _is_plain(value: Any) -> bool:
     return not isinstance(value, (Reference, Link))
 
 
-_RULE_STACKS: list[tuple[Program, dict[int, set[str]]]] = []
-
-
 def _rule_stacks_by_queue(program: Program) -> dict[int, set[str]]:
     """For each queue (by identity) that rules target, the stacks of those rules; computed
-    once per program, not once per rule (which made checking quadratic in the stacks)."""
-    if _RULE_STACKS and _RULE_STACKS[0][0] is program:
-        return _RULE_STACKS[0][1]
+    once per program, not once per rule (which made checking quadratic in the stacks), and
+    kept in the program's memo (a module-level cache kept the last program alive: a
+    language server held a closed document's whole compilation)."""
+    kept = program.memo.get("rule stacks by queue")
+    if kept is not None:
+        return kept
     found: dict[int, set[str]] = {}
     for stack in program.stacks:
         for rule in stack.resources:
             if rule.kind == "rule":
                 for _, queue in queue_targets(rule, program):
                     found.setdefault(id(queue), set()).add(stack.name)
-    _RULE_STACKS[:] = [(program, found)]
+    program.memo["rule stacks by queue"] = found
     return found
 
 

@@ -77,6 +77,11 @@ class ParseCache:
         parsed = self(source)
         return parsed.module if parsed.module is not None else parsed.recovered
 
+    def retain(self, paths: set[str]) -> None:
+        """Forget the parses of files other than ``paths`` (a document closed, a file deleted)."""
+        for path in set(self._parsed) - paths:
+            del self._parsed[path]
+
 
 @frozen
 class Analysis:

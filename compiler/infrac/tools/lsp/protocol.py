@@ -9,7 +9,7 @@ import logging
 import traceback
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 
 from infrac.base.source import SourceFile, Span
 
@@ -44,7 +44,8 @@ def to_range(source: SourceFile, span: Span) -> lsp.Range:
 
 
 def _safe(function):
-    """A handler that never takes the server down: a bug is logged and answered with nothing."""
+    """A handler that never takes the server down: a bug is logged, and a request is answered
+    with the protocol's internal error (a notification has no answer)."""
 
     @functools.wraps(function)
     def wrapper(ls, params):
@@ -57,6 +58,8 @@ def _safe(function):
             ls.window_log_message(
                 lsp.LogMessageParams(type=lsp.MessageType.Error, message=f"infrac: internal error in {function.__name__}; see the log")
             )
+            if ls.protocol.msg_id is not None:  # a request: answered with an error, not with nothing
+                raise JsonRpcInternalError(f"infrac: internal error in {function.__name__}") from None
             return None
 
     return wrapper

@@ -71,6 +71,13 @@ class Project:
         """Forget what was read from disk (a file was created, deleted or saved)."""
         self._disk = None
 
+    def forget_closed(self) -> None:
+        """Drop the editor's texts of closed documents and the parses of files that are no
+        longer in the project (a closed document that is not on disk)."""
+        for path in [p for p in self._sources if p not in self.overlays]:
+            del self._sources[path]
+        self.incremental.parse_cache.retain(set(self.shown))
+
     def _read(self) -> tuple:
         if self._disk is None:
             loaded = load([self.folder])
@@ -279,6 +286,7 @@ def did_close(ls: InfraServer, params: lsp.DidCloseTextDocumentParams) -> None:
     project.overlays.pop(ls.display_of(ls.path_of(params.text_document.uri)), None)
     project.reload()
     ls.refresh(project)
+    release(project)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
@@ -527,6 +535,32 @@ def formatting(ls: InfraServer, params: lsp.DocumentFormattingParams):
 views.register(server, _at)
 
 
+def release(project: Project) -> None:
+    """Free what a closed document held: the parses of files no longer in the project, the
+    cyclic garbage of the compilations, and the memory the allocator keeps (a 5 MB document
+    kept 605 MB after it was closed)."""
+    import gc
+
+    project.forget_closed()
+    gc.collect()
+    _trim()
+
+
+def _trim() -> None:
+    """Give the C allocator's free memory back to the system (glibc's ``malloc_trim``), where
+    there is one: Python's large strings and lists live there, not in its own arenas."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def serve() -> None:
+    import sys
+
+    from infrac.tools.lsp.transport import serve as run
+
     logging.basicConfig(level=logging.WARNING, format="%(message)s")  # to stderr: stdout is the protocol
-    server.start_io()
+    run(server, sys.stdin.buffer, sys.stdout.buffer)

@@ -118,6 +118,11 @@ def _mapping(mapping, placement: Placement | None, diagnostics: list[Diagnostic]
     sources[path] = source
     try:
         content = yaml.load(source.text, Loader=CfnLoader)  # noqa: S506 - a SafeLoader
+    except (RecursionError, ValueError) as error:  # nested too deep; a number too long to read
+        reason = "values nest too deeply" if isinstance(error, RecursionError) else "a number too long to read"
+        diagnostics.append(diagnostic("E0814", f"the mapping file cannot be read: {reason}", Span(path, 0, 1),
+                                      label="expected `AWS::Service::Type: stack-name` lines"))
+        return placement
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         offset = mark.index if mark is not None else 0

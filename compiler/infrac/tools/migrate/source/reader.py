@@ -3,12 +3,16 @@
 JSON is checked as JSON first (for precise errors), then read, like YAML, as a node graph
 composed by :class:`~infrac.tools.migrate.source.loader.CfnLoader`. Problems are diagnostics,
 never exceptions: invalid YAML or JSON (E0801), an unknown tag or a value that is not data
-(E0803), a key given twice (E0805), too many values or too deep (E0806).
+(E0803), a key given twice (E0805), a file beyond the reader's limits (E0806): larger than
+:data:`MAX_CHARS`, holding more than :data:`MAX_VALUES` values once aliases are expanded,
+nesting deeper than :data:`MAX_DEPTH`, or a number longer than :data:`MAX_DIGITS`. Every
+limit is checked before the work it bounds, so reading takes time linear in the file.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import yaml
@@ -25,11 +29,22 @@ if TYPE_CHECKING:
 
 
 #: At most this many values are read from one file (aliases can multiply a small file).
-MAX_VALUES = 500_000
+MAX_VALUES = 200_000
 
 
 #: Values nest at most this deep.
 MAX_DEPTH = 100
+
+
+#: The most characters of one file: twice CloudFormation's limit on a template's body (1 MB).
+MAX_CHARS = 2 * 1024 * 1024
+
+
+#: The most characters of one number (CloudFormation's numbers are ports, sizes and counts).
+MAX_DIGITS = 40
+
+
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
 _CORE = "tag:yaml.org,2002:"
@@ -60,7 +75,7 @@ class Reader:
         self.diagnostics.append(diagnostic(code, message, span, **kw))
 
     def value(self, node: yaml.Node, path: str, depth: int = 0) -> Any:
-        self.count += 1
+        self.count += 1 + len(path) // 100  # long paths count more: each is kept, as a key of ``locations``
         if self.count > MAX_VALUES:
             self.error(
                 "E0806", f"the file holds more than {MAX_VALUES} values", self.span(node),
@@ -91,6 +106,10 @@ class Reader:
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_DIGITS:
+            self.error("E0806", f"a number of {len(node.value):,} characters, more than the {MAX_DIGITS} read",
+                       self.span(node), label="too long", hint="quote it if it is text")
+            raise Stop
         try:
             value = self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as error:
@@ -165,10 +184,21 @@ class Reader:
 
 def compose(source: SourceFile, diagnostics: list[Diagnostic]) -> yaml.Node | None:
     text = source.text
+    if len(text) > MAX_CHARS:
+        diagnostics.append(diagnostic(
+            "E0806", f"the file holds {len(text):,} characters, more than the {MAX_CHARS:,} read",
+            Span(source.path, 0, 1), label="reading stopped before this file",
+            hint="CloudFormation itself takes templates of at most 1 MB",
+        ))
+        return None
     stripped = text.lstrip()
     if stripped.startswith("{") or stripped.startswith("["):
         # JSON: check it as JSON first (precise errors), then read its nodes as YAML, which
         # JSON is a subset of once tabs (whitespace outside strings in JSON) become spaces.
+        problem = json_limits(source)
+        if problem is not None:
+            diagnostics.append(problem)
+            return None
         try:
             json.loads(text)
         except json.JSONDecodeError as error:
@@ -201,3 +231,26 @@ def compose(source: SourceFile, diagnostics: list[Diagnostic]) -> yaml.Node | No
                                       Span(source.path, 0, 1), label="too deep"))
         return None
     return node
+
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"?|[-+0-9.eE]+|[\[{]|[\]}]')
+
+
+def json_limits(source: SourceFile) -> Diagnostic | None:
+    """E0806 where JSON text nests deeper than :data:`MAX_DEPTH` or writes a number longer than
+    :data:`MAX_DIGITS`, found in one pass before the text is parsed (Python's JSON parser
+    recurses, and turns a number of thousands of digits into an integer or an error)."""
+    depth = 0
+    for token in _JSON_TOKENS.finditer(source.text):
+        first = token.group()[0]
+        if first in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return diagnostic("E0806", f"values nest more than {MAX_DEPTH} levels deep",
+                                  Span(source.path, token.start(), token.end()), label="too deep")
+        elif first in "]}":
+            depth -= 1
+        elif first != '"' and token.end() - token.start() > MAX_DIGITS:
+            return diagnostic("E0806", f"a number of {token.end() - token.start():,} characters, more than the "
+                              f"{MAX_DIGITS} read", Span(source.path, token.start(), token.end()), label="too long")
+    return None

@@ -33,6 +33,10 @@ _RESOURCE_KEYS = (
 _POLICIES = ("Delete", "Retain", "Snapshot", "RetainExceptOnCreate")
 
 
+#: The most resources one file may declare: ten times CloudFormation's limit per stack (500).
+MAX_RESOURCES = 5000
+
+
 class Shape:
     """Builds the model from plain data, checking the template's shape."""
 
@@ -81,6 +85,13 @@ class Shape:
         resources = self.section(data, "Resources")
         if "Resources" not in data and kind == "cloudformation":
             self.error("the template has no `Resources`", "", label="a template declares at least one resource")
+        if len(resources) > MAX_RESOURCES:
+            self.diagnostics.append(diagnostic(
+                "E0806", f"the file declares {len(resources):,} resources, more than the {MAX_RESOURCES:,} read",
+                self.key_at("Resources"), label="too many resources",
+                hint="CloudFormation takes at most 500 resources in a stack: import the file in parts",
+            ))
+            return None
         return Template(
             kind=kind,
             file=self.file,

@@ -9,6 +9,12 @@ lookup finds nothing. A string that depends on the stage, region or account beco
 placeholders (``"core-{stage}-users"``, literal braces doubled). A variable that cannot be
 resolved offline (``${env:...}``, ``${ssm:...}``, ``${cf:...}``, ``${file(...)}``...) is
 diagnostic E0804 at its string.
+
+Resolving is bounded: variables that expand into each other (``a: ${self:b}${self:b}``,
+``b: ${self:c}${self:c}``...) double at each step, so a service of a kilobyte could ask for
+gigabytes. Every value looked at and every character written counts against
+:data:`MAX_EXPANSION`; past it, resolving stops with one E0806 at the value being resolved,
+and the time taken is linear in the limit.
 """
 
 from __future__ import annotations
@@ -31,7 +37,16 @@ _VARIABLE = re.compile(r"\$\{([^${}]*)\}")
 _QUOTED = re.compile(r"""^\s*(?:'([^']*)'|"([^"]*)")\s*$""")
 
 
-_NUMBER = re.compile(r"^\s*-?[0-9]+(\.[0-9]+)?\s*$")
+_NUMBER = re.compile(r"^\s*-?[0-9]{1,40}(\.[0-9]{1,40})?\s*$")
+
+
+#: The most work resolving a service's variables may take: values looked at plus characters
+#: written (a real service's variables write a few kilobytes).
+MAX_EXPANSION = 2_000_000
+
+
+class _TooLarge(Exception):
+    pass
 
 
 class _Placeholder(str):
@@ -45,6 +60,12 @@ class Resolver:
         self.document = document
         self.locations = locations
         self.diagnostics = diagnostics
+        self.spent = 0
+
+    def charge(self, work: int) -> None:
+        self.spent += work
+        if self.spent > MAX_EXPANSION:
+            raise _TooLarge
 
     def error(self, message: str, path: str, hint: str | None = None) -> None:
         span = None
@@ -57,6 +78,26 @@ class Resolver:
         ))
 
     def resolve(self, value: Any, path: str, depth: int = 0) -> Any:
+        if depth or self.spent > MAX_EXPANSION:
+            return self._resolve(value, path, depth)
+        try:
+            return self._resolve(value, path, depth)
+        except _TooLarge:
+            if self.spent < MAX_EXPANSION + (1 << 60):
+                self.spent = MAX_EXPANSION + (1 << 60)  # reported once; later values are left as written
+                span = None
+                while span is None and path:
+                    span = self.locations.get(path)
+                    path = parent(path)
+                self.diagnostics.append(diagnostic(
+                    "E0806", f"the service's variables expand to more than {MAX_EXPANSION:,} characters", span,
+                    label="resolving stopped here",
+                    hint="variables that use other variables more than once double at each step; write the value out",
+                ))
+            return value
+
+    def _resolve(self, value: Any, path: str, depth: int = 0) -> Any:
+        self.charge(1)
         if isinstance(value, dict):
             return {k: self.resolve(v, join(path, k), depth) for k, v in value.items()}
         if isinstance(value, list):
@@ -75,6 +116,7 @@ class Resolver:
     def string(self, text: str, path: str, depth: int) -> Any:
         if depth > 20:
             raise _Cycle
+        self.charge(len(text))
         parts: list[Any] = []
         whole = _VARIABLE.fullmatch(text)
         if whole is not None:
@@ -106,6 +148,7 @@ class Resolver:
             parts.append(result)
             position = match.end()
         parts.append(text[position:])
+        self.charge(sum(len(p) if isinstance(p, str) else len(getattr(p, "text", "")) for p in parts))
         if "${" in "".join(p for p in parts if isinstance(p, str) and not isinstance(p, (_Placeholder, _Literal))):
             # variables built from variables: resolve again with the inner ones filled in
             flat = "".join(p if isinstance(p, str) else "" for p in parts)
@@ -149,7 +192,7 @@ class Resolver:
                                hint=f"add `{key}` to the file, or give a fallback: `${{{source}, 'value'}}`")
                 return _MISSING
             try:
-                return self.resolve(found, path, depth + 1)
+                return self._resolve(found, path, depth + 1)
             except _Cycle:
                 raise _Cycle(source) from None
         if source.startswith("opt:"):
