@@ -226,7 +226,7 @@ def assert_agree(document: dict, events: dict[str, list], refused: str | None, d
 
     def simulated(resource: dict) -> bool:
         text = resource.get("refused") or ""
-        by_name = "custom-named" in text or "is taken" in text
+        by_name = "custom-named" in text or "is taken" in text or "refused by the service" in text
         return by_name or any(set(e["importers"]) & deployed for e in resource.get("exports_in_use", []))
 
     said_refused = {(s["name"], r["logical_id"]) for s in document["stacks"] for r in s["resources"]

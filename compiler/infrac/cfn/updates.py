@@ -136,10 +136,12 @@ def changes(type_name: str, before: dict[str, Any], after: dict[str, Any]) -> li
 
 
 def verdict(found: list[Change]) -> str:
-    """``refuse``, ``replace`` or ``update`` (in place) for the changes of one update."""
-    if any(c.effect == "refuse" for c in found):
-        return "refuse"
-    return "replace" if found else "update"
+    """``replace``, ``refuse`` or ``update`` (in place) for the changes of one update. A
+    replacement creates the resource anew, so what the service refuses of an update in
+    place (a second index in one update) does not stop it."""
+    if any(c.effect != "refuse" for c in found):
+        return "replace"
+    return "refuse" if found else "update"
 
 
 def _parts(path: str) -> list[str]:

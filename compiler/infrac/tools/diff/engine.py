@@ -162,6 +162,7 @@ def _resources(found: StackDiff, before: StackSide, after: StackSide, old: Side,
         by_id[logical_id] = diffed
     for diffed in by_id.values():
         replace.consequences(diffed, before, after, canon)
+        replace.refusals(diffed)
     found.resources = [d for d in by_id.values() if d.action != MODIFY or d.changes]
     rank = {REPLACE: 0, DELETE: 1, ADD: 2, MODIFY: 3}
     position = {lid: n for n, lid in enumerate([*new_ids, *removed])}

@@ -10,6 +10,8 @@ The rules are CloudFormation's as :mod:`infrac.tools.migrate.simulator` models t
 - the old physical resource is deleted, unless its ``UpdateReplacePolicy`` (for a
   replacement) or ``DeletionPolicy`` (for a deletion) is ``Retain``: then it stays in the
   account, no longer managed by the stack;
+- an update in place that the service refuses (a table's second index added in one update)
+  is refused, by the rules of :mod:`infrac.cfn.updates`;
 - a custom-named resource cannot be replaced under the same name: CloudFormation creates
   the new one first and refuses ("CloudFormation cannot update a stack when a custom-named
   resource requires replacing"), and a new logical ID with the old name is refused the same
@@ -191,6 +193,26 @@ def consequences(diffed: ResourceDiff, before: StackSide, after: StackSide, cano
                               "give it a new name as well")
     else:
         diffed.lost.append("name")
+
+
+def refusals(diffed: ResourceDiff) -> None:
+    """An update the service itself refuses (a table's second index added in one update, a
+    local secondary index changed...): the rules of :mod:`infrac.cfn.updates`, which the
+    simulator applies too. Only where both sides' properties are known (not against a lock)."""
+    from infrac.cfn import updates
+
+    if diffed.action not in (MODIFY, REPLACE) or diffed.old_type != diffed.type or diffed.renamed_from:
+        return
+    old = (diffed.old_document or {}).get("Properties")
+    new = (diffed.document or {}).get("Properties")
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return
+    found = updates.changes(diffed.type, old, new)
+    refused = [c for c in found if c.effect == "refuse"]
+    if updates.verdict(found) == "refuse":  # no documented replacement creates it anew
+        rule = refused[0].rule
+        why = f"the update of {refused[0].path} is refused by the service ({rule.when or rule.quote}; {rule.source})"
+        diffed.refused = f"{diffed.refused}; {why}" if diffed.refused else "CloudFormation refuses: " + why
 
 
 def _recorded(side: StackSide, diffed: ResourceDiff, keys: tuple[str, ...], old: bool) -> dict[str, Any]:

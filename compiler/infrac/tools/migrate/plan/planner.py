@@ -216,6 +216,7 @@ class Planner(References):
                 hint="keep the deployed value in the project; a new value needs a new resource and a data migration",
             ))
         elif verdict == "replace":
+            found = [c for c in found if c.effect != "refuse"]  # a new resource: the update's refusals do not apply
             acknowledged = self.acknowledged.get((new_where.stack, new_where.logical_id)) if new_where else None
             paths = [c.path for c in found]
             may = all(c.effect == "conditional" for c in found)

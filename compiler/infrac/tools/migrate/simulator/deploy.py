@@ -60,7 +60,7 @@ class Deploying(Stacks):
                 refusal = next(c for c in found if c.effect == "refuse")
                 raise Refused(f"{logical_id}: the update of {refusal.path} is refused by the service "
                               f"({refusal.rule.when or refusal.rule.quote}; {refusal.rule.source})")
-            changed = [c.path for c in found]
+            changed = [c.path for c in found if c.effect != "refuse"]  # replaced: created anew
             if changed:
                 identifier = self._identify(kind, properties, name, logical_id)
                 if identifier == current.identifier:
