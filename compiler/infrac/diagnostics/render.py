@@ -26,7 +26,9 @@ MAX_EXCERPT = 160
 MAX_SHOWN = 100
 
 
-class _Style:
+class Style:
+    """ANSI colour for terminal output, or the text unchanged when colour is off (also the diff view's)."""
+
     def __init__(self, color: bool) -> None:
         self.color = color
 
@@ -46,7 +48,7 @@ def render_text(
     color: bool = False,
 ) -> str:
     """All diagnostics, in file order, followed by a one-line count."""
-    style = _Style(color)
+    style = Style(color)
     ordered = sorted(diagnostics, key=sort_key)
     blocks = [_render_one(d, sources, style) for d in ordered[:MAX_SHOWN]]
     errors = sum(d.severity is Severity.ERROR for d in ordered)
@@ -59,7 +61,7 @@ def render_text(
     return "\n".join(blocks)
 
 
-def _summary(errors: int, warnings: int, style: _Style) -> str:
+def _summary(errors: int, warnings: int, style: Style) -> str:
     parts = []
     if errors:
         parts.append(style(f"{errors} error{'s' if errors != 1 else ''}", "1", "31"))
@@ -68,7 +70,7 @@ def _summary(errors: int, warnings: int, style: _Style) -> str:
     return ", ".join(parts) + "\n"
 
 
-def _render_one(d: Diagnostic, sources: Mapping[str, SourceFile], style: _Style) -> str:
+def _render_one(d: Diagnostic, sources: Mapping[str, SourceFile], style: Style) -> str:
     color = _SEVERITY_COLOR[d.severity]
     head = style(f"{d.severity.value}[{d.code}]", "1", color) + style(f": {d.message}", "1")
     out = [head]
@@ -132,7 +134,7 @@ def _excerpt(text: str, window: tuple[int, int]) -> str:
 
 
 def _mark(
-    source: SourceFile, span: Span, message: str, primary: bool, color: str, style: _Style, window: tuple[int, int]
+    source: SourceFile, span: Span, message: str, primary: bool, color: str, style: Style, window: tuple[int, int]
 ) -> str:
     """The caret line under a span: `^^^ message` (primary) or `--- message`."""
     start = source.position(span.start)
@@ -149,7 +151,7 @@ def _mark(
     return " " * len(before) + style(mark + (" " + message if message else ""), *mark_style)
 
 
-def _notes(d: Diagnostic, pad: str, style: _Style) -> list[str]:
+def _notes(d: Diagnostic, pad: str, style: Style) -> list[str]:
     out = [f"{pad}{style('=', '1', '34')} note: {note}" for note in d.notes]
     if d.hint:
         out.append(f"{pad}{style('=', '1', '34')} help: {d.hint}")

@@ -10,6 +10,8 @@ Colour (on a terminal) only underlines what the marks already say.
 
 from __future__ import annotations
 
+from infrac.diagnostics.render import Style
+
 TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     from typing import Any
@@ -17,16 +19,6 @@ if TYPE_CHECKING:
 MARKS = {"add": "+", "modify": "~", "delete": "-", "replace": "±"}
 _COLORS = {"add": "32", "modify": "33", "delete": "31", "replace": "35"}
 _STACK_WORDS = {"add": "new stack", "delete": "stack removed", "modify": ""}
-
-
-class _Style:
-    def __init__(self, color: bool) -> None:
-        self.color = color
-
-    def __call__(self, text: str, *codes: str) -> str:
-        if not self.color or not text:
-            return text
-        return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
 
 
 def headline(document: dict[str, Any]) -> str:
@@ -54,7 +46,7 @@ LOCK_NOTE = ("infra.lock records each resource's type, its replacing values and 
 
 
 def render_text(document: dict[str, Any], *, color: bool = False) -> str:
-    style = _Style(color)
+    style = Style(color)
     lines = [style("infrac diff", "1") + ": " + against_line(document)]
     if not document["templates"]:
         lines.append(f"  note: {LOCK_NOTE}")
@@ -62,7 +54,7 @@ def render_text(document: dict[str, Any], *, color: bool = False) -> str:
     return "\n".join(lines + _body(document, style)) + "\n"
 
 
-def _body(document: dict[str, Any], style: _Style) -> list[str]:
+def _body(document: dict[str, Any], style: Style) -> list[str]:
     if not document["stacks"]:
         return ["no changes: the sources make what is " + ("deployed" if document["against"]["kind"] == "deployed"
                                                             else "in the last build")]
@@ -80,7 +72,7 @@ def _body(document: dict[str, Any], style: _Style) -> list[str]:
     return lines
 
 
-def _stack(stack: dict[str, Any], style: _Style) -> list[str]:
+def _stack(stack: dict[str, Any], style: Style) -> list[str]:
     mark = MARKS[stack["action"]]
     words = _STACK_WORDS[stack["action"]]
     head = f"  {style(mark + ' ' + stack['name'], '1', _COLORS[stack['action']])}"
@@ -132,7 +124,7 @@ def _stack(stack: dict[str, Any], style: _Style) -> list[str]:
     return lines
 
 
-def _resource(resource: dict[str, Any], style: _Style) -> list[str]:
+def _resource(resource: dict[str, Any], style: Style) -> list[str]:
     action = resource["action"]
     name = resource["logical_id"]
     if resource.get("resource") and resource["resource"] != name:
@@ -174,7 +166,7 @@ def _replaced(resource: dict[str, Any]) -> str:
     return f"{verb}: {', '.join(resource['replacing'])} " + ("changes" if len(resource["replacing"]) == 1 else "change")
 
 
-def _change(change: dict[str, Any], indent: str, style: _Style) -> list[str]:
+def _change(change: dict[str, Any], indent: str, style: Style) -> list[str]:
     if change["old"] is None:
         line = f"{indent}{change['at']}: {style(change['new_shown'], '32')} (added)"
     elif change["new"] is None:
@@ -229,7 +221,7 @@ def render_markdown(document: dict[str, Any]) -> str:
                 attention.append(f"**export removed**: `{export['name']}`{users}")
     if attention:
         lines += ["> [!WARNING]", *(f"> - {_escape(item)}" for item in attention), ""]
-    view = "\n".join(_body(document, _Style(False)))
+    view = "\n".join(_body(document, Style(False)))
     lines += ["<details><summary>per stack, in deploy order</summary>", "", "```diff", view, "```", "", "</details>"]
     return "\n".join(lines) + "\n"
 
